@@ -1,0 +1,19 @@
+"""The outbox and inbox tables.
+
+Revision ID: appointments_0001
+"""
+
+from services.common.migrations import create_plumbing_tables, drop_plumbing_tables
+
+revision = "appointments_0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_plumbing_tables()
+
+
+def downgrade() -> None:
+    drop_plumbing_tables()

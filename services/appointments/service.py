@@ -1,0 +1,7 @@
+"""The appointments service's entrypoints."""
+
+from services.common import service as common
+
+
+class AppointmentsService(common.ServiceBase):
+    name = "appointments"

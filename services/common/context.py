@@ -1,0 +1,85 @@
+"""Who is asking and on whose behalf: identity and correlation id carried in nameko context_data.
+
+The gateway puts the verified caller into the context; nameko copies context_data into the
+headers of every RPC and event a worker sends, so the identity and the correlation id
+follow a citizen's request through every service and appear in every log line.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from nameko.extensions import DependencyProvider
+
+from services.common.errors import Forbidden, Unauthenticated
+
+CORRELATION_ID_KEY = "correlation_id"
+SUBJECT_KEY = "user_id"
+ROLE_KEY = "user_role"
+
+ROLES = ("citizen", "clerk", "admin")
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str | None
+    role: str | None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.subject is not None
+
+    def require(self, *roles: str) -> Caller:
+        """Refuse unless the caller is signed in and (when roles are named) holds one of them."""
+        if not self.is_authenticated:
+            raise Unauthenticated("Sign in to do this.")
+        if roles and self.role not in roles:
+            raise Forbidden(f"This needs the role {' or '.join(roles)}.", {"role": self.role})
+        return self
+
+    @classmethod
+    def from_context(cls, context_data: Mapping[str, Any]) -> Caller:
+        return cls(subject=context_data.get(SUBJECT_KEY), role=context_data.get(ROLE_KEY))
+
+    def to_context(self) -> dict[str, Any]:
+        return {SUBJECT_KEY: self.subject, ROLE_KEY: self.role}
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def log_context(context_data: Mapping[str, Any], service_name: str, entrypoint: str) -> dict:
+    return {
+        "service": service_name,
+        "entrypoint": entrypoint,
+        CORRELATION_ID_KEY: context_data.get(CORRELATION_ID_KEY),
+        "caller": context_data.get(SUBJECT_KEY),
+        "role": context_data.get(ROLE_KEY),
+    }
+
+
+class RequestContext(DependencyProvider):
+    """Gives a worker its `Caller` and binds the correlation id and caller to its log lines.
+
+    A worker that was not started by a request (a timer, say) gets a fresh correlation id,
+    so everything it causes can still be traced back to it.
+    """
+
+    def worker_setup(self, worker_ctx) -> None:
+        context_data = worker_ctx.context_data
+        context_data.setdefault(CORRELATION_ID_KEY, new_correlation_id())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            **log_context(context_data, self.container.service_name, worker_ctx.entrypoint.method_name)
+        )
+
+    def worker_teardown(self, worker_ctx) -> None:
+        structlog.contextvars.clear_contextvars()
+
+    def get_dependency(self, worker_ctx) -> Caller:
+        return Caller.from_context(worker_ctx.context_data)

@@ -1,0 +1,129 @@
+"""The database dependency: a unit of work per worker, with the outbox and the inbox built in.
+
+    with self.db.transaction() as tx:
+        tx.session.add(thing)
+        tx.publish("thing_created", {"thing_id": ...})
+
+The block commits when it ends and rolls back when it raises; the events recorded with
+`publish` commit with the state change and leave through the outbox relay afterwards.
+An event handler passes the event it handles: `self.db.transaction(handling=event)`
+records `(event_id, handler)` in the inbox in the same transaction, and a second delivery
+of the same event raises `EventAlreadyHandled`, which the handler entrypoint acknowledges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.common.context import CORRELATION_ID_KEY
+from services.common.engine import TransactionGate, create_service_engine
+from services.common.events import Event, find_contract
+from services.common.outbox import OutboxRelay, record_event
+from services.common.settings import OutboxSettings, amqp_uri, database_url
+from services.common.tables import inbox
+
+
+class EventAlreadyHandled(Exception):
+    """This handler already committed the effect of this event; the delivery is a duplicate."""
+
+
+@dataclass
+class Transaction:
+    session: Session
+    source: str
+    correlation_id: str | None
+    recorded: list[Event] = field(default_factory=list)
+
+    def publish(self, event_type: str, payload: Mapping[str, Any], *, version: int = 1) -> Event:
+        """Record an event to be published once this transaction commits."""
+        find_contract(self.source, event_type, version).validate(payload)
+        event = Event(
+            type=event_type, payload=dict(payload), version=version, correlation_id=self.correlation_id
+        )
+        record_event(self.session, self.source, event)
+        self.recorded.append(event)
+        return event
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        gate: TransactionGate,
+        relay: OutboxRelay,
+        source: str,
+        worker_ctx,
+    ) -> None:
+        self._sessions = sessions
+        self._gate = gate
+        self._relay = relay
+        self._source = source
+        self._worker_ctx = worker_ctx
+
+    @contextlib.contextmanager
+    def transaction(self, handling: Event | None = None) -> Iterator[Transaction]:
+        context_data = self._worker_ctx.context_data
+        with self._gate.enter(), self._sessions() as session:
+            tx = Transaction(session, self._source, context_data.get(CORRELATION_ID_KEY))
+            with session.begin():
+                if handling is not None:
+                    self._record_in_inbox(session, handling)
+                yield tx
+        if tx.recorded:
+            self._relay.kick()
+
+    def _record_in_inbox(self, session: Session, event: Event) -> None:
+        handler = f"{self._source}.{self._worker_ctx.entrypoint.method_name}"
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(inbox).values(
+                        event_id=str(event.event_id), handler=handler, handled_at=datetime.now(UTC)
+                    )
+                )
+        except IntegrityError:
+            raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}") from None
+
+    def ping(self) -> None:
+        with self._sessions() as session:
+            session.execute(text("SELECT 1"))
+
+
+class Database(DependencyProvider):
+    """One engine per service container; the service's outbox relay runs beside it."""
+
+    def setup(self) -> None:
+        service_name = self.container.service_name
+        self.url = database_url(service_name)
+        self.engine: Engine = create_service_engine(self.url)
+        self.gate = TransactionGate(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.settings = OutboxSettings.from_config()
+        self.relay = OutboxRelay(self.engine, self.gate, amqp_uri(), self.settings)
+
+    def start(self) -> None:
+        if self.settings.relay_enabled:
+            self.container.spawn_managed_thread(
+                self.relay.run, identifier=f"{self.container.service_name}.outbox_relay"
+            )
+
+    def stop(self) -> None:
+        self.relay.stop()
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self.relay.stop()
+
+    def get_dependency(self, worker_ctx) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions, self.gate, self.relay, self.container.service_name, worker_ctx
+        )

@@ -1,0 +1,115 @@
+"""The event envelope and the catalogue of event contracts.
+
+Every event travels in one envelope: `event_id`, `type`, `version`, `occurred_at`,
+`correlation_id`, `payload`. Each service declares the events it publishes in its own
+`events.py` with a marshmallow schema per type and version; payloads are validated against
+that schema when they are recorded and again when they are received.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+
+class InvalidEvent(Exception):
+    """An envelope or payload that breaks its contract; it is never retried."""
+
+
+class EnvelopeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    event_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    correlation_id = fields.String(required=True, allow_none=True)
+    payload = fields.Dict(keys=fields.String(), required=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    payload: Mapping[str, Any]
+    version: int = 1
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str | None = None
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "event_id": str(self.event_id),
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "correlation_id": self.correlation_id,
+            "payload": dict(self.payload),
+        }
+
+    @classmethod
+    def from_message(cls, body: Any) -> Event:
+        if not isinstance(body, Mapping):
+            raise InvalidEvent(f"an event must be a JSON object, got {type(body).__name__}")
+        try:
+            return cls(**EnvelopeSchema().load(body))
+        except ValidationError as error:
+            raise InvalidEvent(f"invalid envelope: {error.messages}") from error
+
+
+@dataclass(frozen=True)
+class EventContract:
+    """One published event type: who publishes it, its payload schema and what it means."""
+
+    source: str
+    type: str
+    version: int
+    schema: type[Schema]
+    description: str
+
+    def validate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self.schema().load(payload)
+        except ValidationError as error:
+            raise InvalidEvent(
+                f"{self.source}.{self.type} v{self.version} payload: {error.messages}"
+            ) from error
+
+
+_contracts: dict[tuple[str, str, int], EventContract] = {}
+
+
+def define_event(
+    source: str, event_type: str, schema: type[Schema], *, version: int = 1, description: str
+) -> EventContract:
+    contract = EventContract(source, event_type, version, schema, description)
+    _contracts[(source, event_type, version)] = contract
+    return contract
+
+
+def find_contract(source: str, event_type: str, version: int) -> EventContract:
+    key = (source, event_type, version)
+    if key not in _contracts:
+        _load_contracts_of(source)
+    try:
+        return _contracts[key]
+    except KeyError:
+        raise InvalidEvent(f"no contract for {source}.{event_type} v{version}") from None
+
+
+def all_contracts() -> list[EventContract]:
+    return sorted(_contracts.values(), key=lambda c: (c.source, c.type, c.version))
+
+
+def _load_contracts_of(source: str) -> None:
+    """A service's contracts live in `services.<source>.events`; importing it registers them."""
+    try:
+        importlib.import_module(f"services.{source}.events")
+    except ModuleNotFoundError:
+        pass

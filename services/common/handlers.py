@@ -1,0 +1,177 @@
+"""`event_handler`: nameko's event entrypoint made at-least-once, with retries and dead letters.
+
+Stock nameko acknowledges an event whose handler raised, and the event is lost. Here a
+failed event is published to a delay queue (capped exponential back-off) and comes back to
+the same handler queue; after the last retry it goes to the dead-letter queue with its
+error, where an operator can list, replay or discard it (`rathaus-dead-letters`). The
+original delivery is acknowledged only after its copy was confirmed by the broker, so a
+crash at any point leaves the event in one queue or another. Handlers are idempotent
+through the inbox (`Database.transaction(handling=event)`); a duplicate is acknowledged.
+
+Delivery is at-least-once; effects are once, through the inbox.
+"""
+
+from __future__ import annotations
+
+import traceback
+from datetime import UTC, datetime
+from functools import partial
+
+from kombu import Queue, binding
+from nameko.events import SERVICE_POOL
+from nameko.events import EventHandler as NamekoEventHandler
+from nameko.messaging import decode_from_headers
+from nameko.standalone.events import get_event_exchange
+
+from services.common.amqp import publish_confirmed
+from services.common.context import CORRELATION_ID_KEY
+from services.common.database import EventAlreadyHandled
+from services.common.events import Event, InvalidEvent, find_contract
+from services.common.logging import get_logger
+from services.common.settings import RetryPolicy, amqp_uri
+from services.common.topology import (
+    DEAD_LETTER_QUEUE,
+    DEAD_LETTERED_HEADER,
+    ERROR_HEADER,
+    FIRST_FAILED_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    REDELIVER_EXCHANGE,
+    RETRIES_HEADER,
+    delay_exchange,
+    delay_queue,
+)
+
+log = get_logger(__name__)
+
+
+class EventHandler(NamekoEventHandler):
+    def __init__(
+        self,
+        source_service: str,
+        event_type: str,
+        *,
+        retry: RetryPolicy | None = None,
+        handler_type: str = SERVICE_POOL,
+        **kwargs,
+    ) -> None:
+        self.retry_policy = retry
+        super().__init__(source_service, event_type, handler_type=handler_type, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        if self.retry_policy is None:
+            self.retry_policy = RetryPolicy.from_config()
+        # the handler queue also takes back its own messages after a retry delay
+        self.queue = Queue(
+            self.queue.name,
+            bindings=[
+                binding(get_event_exchange(self.source_service), routing_key=self.event_type),
+                binding(REDELIVER_EXCHANGE, routing_key=self.queue.name),
+            ],
+            durable=True,
+            auto_delete=self.queue.auto_delete,
+            exclusive=self.queue.exclusive,
+        )
+        super(NamekoEventHandler, self).setup()
+
+    def handle_message(self, body, message) -> None:
+        try:
+            event = Event.from_message(body)
+            contract = find_contract(self.source_service, event.type, event.version)
+            event = Event(**{**event.__dict__, "payload": contract.validate(event.payload)})
+        except InvalidEvent as error:
+            # a malformed event will not get better with time: straight to the dead letters
+            log.error("event_rejected", queue=self.queue.name, error=str(error))
+            self._dead_letter(message, f"InvalidEvent: {error}", retries=0)
+            return
+
+        context_data = decode_from_headers(message.headers)
+        context_data[CORRELATION_ID_KEY] = event.correlation_id or context_data.get(
+            CORRELATION_ID_KEY
+        )
+        handle_result = partial(self.handle_result, message)
+
+        def spawn_worker() -> None:
+            try:
+                self.container.spawn_worker(
+                    self, (event,), {}, context_data=context_data, handle_result=handle_result
+                )
+            except Exception:
+                self.consumer.requeue_message(message)
+
+        self.container.spawn_managed_thread(
+            spawn_worker, identifier=f"{self.container.service_name}.{self.method_name}.wait"
+        )
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is None or isinstance(exc_info[1], EventAlreadyHandled):
+            if exc_info is not None:
+                log.info("event_duplicate_ignored", queue=self.queue.name)
+            self.consumer.ack_message(message)
+            return result, exc_info
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        retries = int(message.headers.get(RETRIES_HEADER, 0))
+        try:
+            if retries < self.retry_policy.max_retries:
+                self._schedule_retry(message, error, retries + 1)
+            else:
+                self._dead_letter(message, error, retries)
+        except Exception as publish_error:
+            # the broker did not take the copy: keep the original, it comes back
+            log.warning("event_retry_not_scheduled", error=repr(publish_error))
+            self.consumer.requeue_message(message)
+        return result, exc_info
+
+    def _schedule_retry(self, message, error: str, retry_number: int) -> None:
+        delay_ms = int(self.retry_policy.delay_for(retry_number) * 1000)
+        log.warning(
+            "event_handler_failed_will_retry",
+            queue=self.queue.name,
+            error=error,
+            retry=retry_number,
+            delay_ms=delay_ms,
+        )
+        headers = {
+            **message.headers,
+            RETRIES_HEADER: retry_number,
+            ERROR_HEADER: error[:1000],
+            FIRST_FAILED_HEADER: message.headers.get(FIRST_FAILED_HEADER, _now()),
+        }
+        publish_confirmed(
+            amqp_uri(),
+            message.body,
+            exchange=delay_exchange(delay_ms),
+            routing_key=self.queue.name,
+            headers=headers,
+            properties=message.properties,
+            declare=[delay_queue(delay_ms), REDELIVER_EXCHANGE],
+        )
+        self.consumer.ack_message(message)
+
+    def _dead_letter(self, message, error: str, retries: int) -> None:
+        log.error("event_dead_lettered", queue=self.queue.name, error=error, retries=retries)
+        headers = {
+            **message.headers,
+            ORIGIN_QUEUE_HEADER: self.queue.name,
+            RETRIES_HEADER: retries,
+            ERROR_HEADER: error[:1000],
+            FIRST_FAILED_HEADER: message.headers.get(FIRST_FAILED_HEADER, _now()),
+            DEAD_LETTERED_HEADER: _now(),
+        }
+        publish_confirmed(
+            amqp_uri(),
+            message.body,
+            exchange="",
+            routing_key=DEAD_LETTER_QUEUE.name,
+            headers=headers,
+            properties=message.properties,
+            declare=[DEAD_LETTER_QUEUE],
+        )
+        self.consumer.ack_message(message)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+event_handler = EventHandler.decorator

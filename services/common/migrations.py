@@ -1,0 +1,74 @@
+"""Alembic for every service: each service keeps its own migrations in `migrations/`.
+
+`upgrade(service)` creates the service's database if it is missing (PostgreSQL) and applies
+its migrations. A service's `migrations/env.py` only names its metadata and calls `run_env`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+
+from services.common.engine import create_service_engine
+from services.common.tables import plumbing_metadata
+
+
+def alembic_config(service_name: str, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", f"services.{service_name}:migrations")
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade(service_name: str, url: str, revision: str = "head") -> None:
+    ensure_database_exists(url)
+    command.upgrade(alembic_config(service_name, url), revision)
+
+
+def ensure_database_exists(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    server = create_engine(
+        parsed.set(drivername="postgresql+psycopg2", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            ).scalar()
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        server.dispose()
+
+
+def run_env(service_metadata: Sequence[MetaData] = ()) -> None:
+    """The body of every service's `migrations/env.py` (online migrations only)."""
+    url = context.config.attributes["database_url"]
+    engine = create_service_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=[*service_metadata, plumbing_metadata],
+                render_as_batch=engine.dialect.name == "sqlite",
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+def create_plumbing_tables() -> None:
+    """The outbox and inbox tables as they were at a service's first migration."""
+    plumbing_metadata.create_all(context.get_bind())
+
+
+def drop_plumbing_tables() -> None:
+    plumbing_metadata.drop_all(context.get_bind())

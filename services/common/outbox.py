@@ -1,0 +1,133 @@
+"""The transactional outbox and its relay.
+
+A service writes its state change and the events it causes in one database transaction
+(`record_event`). The relay publishes committed events to RabbitMQ, persistent and with
+publisher confirms, and only then marks them published. It is kicked right after each
+commit for latency and sweeps on a timer for whatever a crash or a broker outage left
+behind. A crash between publish and mark publishes again: consumers' inboxes absorb that.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from kombu import Connection, Producer
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.common.engine import TransactionGate
+from services.common.events import Event
+from services.common.logging import get_logger
+from services.common.settings import OutboxSettings
+from services.common.tables import outbox
+
+log = get_logger(__name__)
+
+
+def record_event(session: Session, source: str, event: Event) -> None:
+    session.execute(
+        insert(outbox).values(
+            event_id=str(event.event_id),
+            source=source,
+            event_type=event.type,
+            message=event.to_message(),
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self, engine: Engine, gate: TransactionGate, amqp_uri: str, settings: OutboxSettings
+    ) -> None:
+        self.engine = engine
+        self.gate = gate
+        self.amqp_uri = amqp_uri
+        self.settings = settings
+        self._kicked = GreenEvent()
+        self._running = False
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+
+    def kick(self) -> None:
+        if not self._kicked.ready():
+            self._kicked.send(True)
+
+    def run(self) -> None:
+        self._running = True
+        failures = 0
+        while self._running:
+            with eventlet.Timeout(self.settings.sweep_interval, False):
+                self._kicked.wait()
+            self._kicked = GreenEvent()
+            try:
+                while self._running and self.publish_batch() == self.settings.batch_size:
+                    pass
+                failures = 0
+            except Exception as error:
+                failures += 1
+                self._disconnect()
+                log.warning("outbox_relay_failed", error=repr(error), failures=failures)
+                eventlet.sleep(min(0.5 * 2**failures, 30.0))
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
+        self._disconnect()
+
+    def publish_batch(self) -> int:
+        """Publish the oldest unpublished events; return how many were published."""
+        with self.gate.enter(), Session(self.engine) as session, session.begin():
+            query = (
+                select(outbox.c.id, outbox.c.source, outbox.c.event_type, outbox.c.message)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(self.settings.batch_size)
+            )
+            if self.engine.dialect.name == "postgresql":
+                # several instances of a service relay side by side without sending twice
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if not rows:
+                return 0
+            producer = self._ensure_producer()
+            for row in rows:
+                message = row.message
+                producer.publish(
+                    message,
+                    exchange=get_event_exchange(row.source),
+                    routing_key=row.event_type,
+                    serializer="json",
+                    delivery_mode=2,
+                    message_id=message["event_id"],
+                    type=row.event_type,
+                    headers={"nameko.correlation_id": message["correlation_id"]},
+                    declare=[get_event_exchange(row.source)],
+                    retry=False,
+                )
+            session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=datetime.now(UTC))
+            )
+        return len(rows)
+
+    def _ensure_producer(self) -> Producer:
+        if self._producer is None:
+            self._connection = Connection(
+                self.amqp_uri, transport_options={"confirm_publish": True}, heartbeat=0
+            )
+            self._connection.ensure_connection(max_retries=1)
+            self._producer = Producer(self._connection.channel())
+        return self._producer
+
+    def _disconnect(self) -> None:
+        connection, self._connection, self._producer = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:
+                pass

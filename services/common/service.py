@@ -1,0 +1,24 @@
+"""What every service has: its database, the request context, and a health RPC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.common.context import RequestContext
+from services.common.database import Database
+
+
+class ServiceBase:
+    db = Database()
+    caller = RequestContext()
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        try:
+            self.db.ping()
+            database = "ok"
+        except Exception as error:
+            database = f"unavailable: {type(error).__name__}"
+        return {"status": "ok" if database == "ok" else "degraded", "database": database}

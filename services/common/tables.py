@@ -1,0 +1,44 @@
+"""The plumbing tables every service keeps in its own database: the outbox and the inbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+plumbing_metadata = MetaData()
+
+outbox = Table(
+    "outbox",
+    plumbing_metadata,
+    # BIGINT on PostgreSQL; plain INTEGER on SQLite so that it is the autoincrementing rowid
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("source", String(64), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("message", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+)
+Index(
+    "ix_outbox_unpublished",
+    outbox.c.id,
+    postgresql_where=outbox.c.published_at.is_(None),
+    sqlite_where=outbox.c.published_at.is_(None),
+)
+
+inbox = Table(
+    "inbox",
+    plumbing_metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("handler", String(200), primary_key=True),
+    Column("handled_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,37 @@
+"""Names and declarations of the RabbitMQ objects the plumbing relies on.
+
+Retries wait in delay queues, one per back-off step: a message sits there for the step's
+TTL, then RabbitMQ dead-letters it to the `rathaus.redeliver` exchange with its original
+routing key, which is the name of the handler queue it came from. All messages in one delay
+queue share one TTL, so none waits behind a longer one.
+"""
+
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+
+REDELIVER_EXCHANGE = Exchange("rathaus.redeliver", type="direct", durable=True)
+DEAD_LETTER_QUEUE = Queue("rathaus.dead_letters", exchange="", routing_key="rathaus.dead_letters", durable=True)
+
+# headers the plumbing adds to a message it retries or dead-letters
+ORIGIN_QUEUE_HEADER = "x-rathaus-queue"
+RETRIES_HEADER = "x-rathaus-retries"
+ERROR_HEADER = "x-rathaus-error"
+FIRST_FAILED_HEADER = "x-rathaus-first-failed-at"
+DEAD_LETTERED_HEADER = "x-rathaus-dead-lettered-at"
+
+
+def delay_exchange(delay_ms: int) -> Exchange:
+    return Exchange(f"rathaus.delay.{delay_ms}", type="fanout", durable=True)
+
+
+def delay_queue(delay_ms: int) -> Queue:
+    return Queue(
+        f"rathaus.delay.{delay_ms}",
+        exchange=delay_exchange(delay_ms),
+        durable=True,
+        queue_arguments={
+            "x-message-ttl": delay_ms,
+            "x-dead-letter-exchange": REDELIVER_EXCHANGE.name,
+        },
+    )

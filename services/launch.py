@@ -1,0 +1,82 @@
+"""Start the platform: check the broker, migrate each service's database, run the services.
+
+    python -m services.launch --config config/local.yaml             # every service
+    python -m services.launch --config ... --service notifications   # one service (scale out)
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # before anything opens a socket
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from nameko import config  # noqa: E402
+from nameko.cli.run import run  # noqa: E402
+from nameko.cli.utils.config import setup_config  # noqa: E402
+
+from services import ALL_SERVICES  # noqa: E402
+from services.common.amqp import broker_reachable  # noqa: E402
+from services.common.logging import configure_logging  # noqa: E402
+from services.common.migrations import upgrade  # noqa: E402
+from services.common.settings import amqp_uri, database_url  # noqa: E402
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "local.yaml"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="rathaus", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument(
+        "--service",
+        action="append",
+        choices=ALL_SERVICES,
+        help="run only this service (repeatable); default: all of them",
+    )
+    parser.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        help="also run the services defined in this module (dotted path)",
+    )
+    parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with args.config.open("rb") as config_file:
+        setup_config(config_file)
+    configure_logging(config.get("LOG_FORMAT", "console"), config.get("LOG_LEVEL", "INFO"))
+
+    problem = broker_reachable(amqp_uri())
+    if problem is not None:
+        print(
+            f"RabbitMQ is not reachable at {_safe(amqp_uri())} ({problem}); "
+            "start it with `rabbitmq-server -detached` or set AMQP_URI.",
+            file=sys.stderr,
+        )
+        return 1
+
+    services = args.service or ([] if args.module else list(ALL_SERVICES))
+    if not args.no_migrate:
+        for name in services:
+            if name != "gateway":
+                upgrade(name, database_url(name))
+    if "gateway" in services:
+        print(f"Gateway listening on http://{config.get('WEB_SERVER_ADDRESS')}", flush=True)
+    run([f"services.{name}.service" for name in services] + args.module)
+    return 0
+
+
+def _safe(uri: str) -> str:
+    from nameko.utils import sanitize_url
+
+    return sanitize_url(uri)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Fixtures: the real RabbitMQ (a vhost per test) and a real database (SQLite or PostgreSQL).
+
+`make test` runs on SQLite; with DATABASE_URL pointing at PostgreSQL the same tests run
+there, each test in databases of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urljoin
+
+import pytest
+import requests
+from nameko import config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from services.common.engine import create_service_engine
+from services.common.settings import database_url as service_database_url
+from services.common.tables import plumbing_metadata
+
+FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
+
+
+def postgres_base_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """The base DATABASE_URL of one test; each service derives its own database from it."""
+    base = postgres_base_url()
+    if base is None:
+        yield f"sqlite:///{tmp_path}/rathaus.db"
+        return
+    prefix = f"rathaus_test_{uuid.uuid4().hex[:10]}"
+    yield make_url(base).set(database=prefix).render_as_string(hide_password=False)
+    drop_databases_with_prefix(base, prefix)
+
+
+def drop_databases_with_prefix(server_url: str, prefix: str) -> None:
+    engine = create_engine(
+        make_url(server_url).set(drivername="postgresql+psycopg2", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with engine.connect() as connection:
+        names = connection.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+            {"prefix": f"{prefix}%"},
+        ).scalars()
+        for name in list(names):
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+@pytest.fixture
+def platform_config(rabbit_config, database_url):
+    """nameko config for one test: its own vhost, its own databases, quick retries."""
+    with config.patch(
+        {
+            "DATABASE_URL": database_url,
+            "EVENTS": FAST_RETRIES,
+            "OUTBOX": {"sweep_interval": 0.5},
+            "RPC_TIMEOUT": 5,
+        }
+    ):
+        yield config
+
+
+@pytest.fixture
+def create_tables(platform_config):
+    """Create a test service's tables and the plumbing tables in the service's database."""
+    from services.common.migrations import ensure_database_exists
+
+    def create(service_name: str, *metadatas) -> str:
+        url = service_database_url(service_name)
+        ensure_database_exists(url)
+        engine = create_service_engine(url)
+        for metadata in (*metadatas, plumbing_metadata):
+            metadata.create_all(engine)
+        engine.dispose()
+        return url
+
+    return create
+
+
+@pytest.fixture
+def web_session(web_config_port):
+    """nameko's own fixture joins URLs with a helper werkzeug 3 no longer has."""
+
+    class WebSession(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(
+                method, urljoin(f"http://127.0.0.1:{web_config_port}/", url), *args, **kwargs
+            )
+
+    with WebSession() as session:
+        yield session

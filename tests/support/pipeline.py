@@ -1,0 +1,85 @@
+"""Two small services that exercise the plumbing end to end: a ledger records entries and
+publishes `entry_recorded`; a tally counts each entry it hears of, once."""
+
+from __future__ import annotations
+
+import os
+
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common import service as common
+from services.common.events import Event, define_event
+from services.common.handlers import event_handler
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+
+
+class Tally(Base):
+    __tablename__ = "tallies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64), index=True)
+    handler: Mapped[str] = mapped_column(String(64))
+
+
+class EntryRecorded(Schema):
+    entry_id = fields.String(required=True)
+    amount = fields.Integer(required=True)
+
+
+define_event("ledger", "entry_recorded", EntryRecorded, description="An entry was recorded.")
+
+
+class Ledger(common.ServiceBase):
+    name = "ledger"
+
+    @rpc
+    def record(self, entry_id: str, amount: int) -> str:
+        with self.db.transaction() as tx:
+            tx.session.add(Entry(entry_id=entry_id, amount=amount))
+            tx.publish("entry_recorded", {"entry_id": entry_id, "amount": amount})
+        return entry_id
+
+    @rpc
+    def record_many(self, prefix: str, count: int) -> int:
+        for number in range(count):
+            self.record(f"{prefix}-{number}", number)
+        return count
+
+
+class TallyService(common.ServiceBase):
+    name = "tally"
+
+    @event_handler("ledger", "entry_recorded")
+    def count_entry(self, event: Event) -> None:
+        with self.db.transaction(handling=event) as tx:
+            tx.session.add(Tally(entry_id=event.payload["entry_id"], handler="count_entry"))
+
+    @event_handler("ledger", "entry_recorded")
+    def count_entry_unless_broken(self, event: Event) -> None:
+        """Fails while the file named by TALLY_BROKEN_FLAG exists: a bug, then its fix."""
+        flag = os.environ.get("TALLY_BROKEN_FLAG")
+        with self.db.transaction(handling=event) as tx:
+            if flag and os.path.exists(flag):
+                raise RuntimeError("tally is broken")
+            tx.session.add(Tally(entry_id=event.payload["entry_id"], handler="unless_broken"))
+
+    @rpc
+    def counts(self, handler: str = "count_entry") -> dict[str, int]:
+        with self.db.transaction() as tx:
+            rows = tx.session.execute(
+                select(Tally.entry_id, func.count())
+                .where(Tally.handler == handler)
+                .group_by(Tally.entry_id)
+            ).all()
+        return {entry_id: count for entry_id, count in rows}
