@@ -1,7 +1,7 @@
 """Start the platform: check the broker, migrate each service's database, run the services.
 
-    python -m services.launch --config config/local.yaml             # every service
-    python -m services.launch --config ... --service notifications   # one service (scale out)
+python -m services.launch --config config/local.yaml             # every service
+python -m services.launch --config ... --service notifications   # one service (scale out)
 """
 
 from __future__ import annotations

@@ -75,7 +75,9 @@ class RequestContext(DependencyProvider):
         context_data.setdefault(CORRELATION_ID_KEY, new_correlation_id())
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
-            **log_context(context_data, self.container.service_name, worker_ctx.entrypoint.method_name)
+            **log_context(
+                context_data, self.container.service_name, worker_ctx.entrypoint.method_name
+            )
         )
 
     def worker_teardown(self, worker_ctx) -> None:

@@ -47,7 +47,10 @@ class Transaction:
         """Record an event to be published once this transaction commits."""
         find_contract(self.source, event_type, version).validate(payload)
         event = Event(
-            type=event_type, payload=dict(payload), version=version, correlation_id=self.correlation_id
+            type=event_type,
+            payload=dict(payload),
+            version=version,
+            correlation_id=self.correlation_id,
         )
         record_event(self.session, self.source, event)
         self.recorded.append(event)

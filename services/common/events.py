@@ -8,6 +8,7 @@ that schema when they are recorded and again when they are received.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import uuid
 from collections.abc import Mapping
@@ -109,7 +110,5 @@ def all_contracts() -> list[EventContract]:
 
 def _load_contracts_of(source: str) -> None:
     """A service's contracts live in `services.<source>.events`; importing it registers them."""
-    try:
+    with contextlib.suppress(ModuleNotFoundError):
         importlib.import_module(f"services.{source}.events")
-    except ModuleNotFoundError:
-        pass

@@ -9,6 +9,7 @@ behind. A crash between publish and mark publishes again: consumers' inboxes abs
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import eventlet
@@ -127,7 +128,5 @@ class OutboxRelay:
     def _disconnect(self) -> None:
         connection, self._connection, self._producer = self._connection, None, None
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 connection.release()
-            except Exception:
-                pass

@@ -30,7 +30,9 @@ def database_url(service_name: str) -> str:
     explicit = section("DATABASES").get(service_name)
     if explicit:
         return str(explicit)
-    return derive_database_url(str(config.get("DATABASE_URL") or DEFAULT_DATABASE_URL), service_name)
+    return derive_database_url(
+        str(config.get("DATABASE_URL") or DEFAULT_DATABASE_URL), service_name
+    )
 
 
 def derive_database_url(base_url: str, service_name: str) -> str:

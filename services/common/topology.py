@@ -11,7 +11,9 @@ from __future__ import annotations
 from kombu import Exchange, Queue
 
 REDELIVER_EXCHANGE = Exchange("rathaus.redeliver", type="direct", durable=True)
-DEAD_LETTER_QUEUE = Queue("rathaus.dead_letters", exchange="", routing_key="rathaus.dead_letters", durable=True)
+DEAD_LETTER_QUEUE = Queue(
+    "rathaus.dead_letters", exchange="", routing_key="rathaus.dead_letters", durable=True
+)
 
 # headers the plumbing adds to a message it retries or dead-letters
 ORIGIN_QUEUE_HEADER = "x-rathaus-queue"

@@ -1,0 +1,195 @@
+"""Operator tools for the dead-letter queue: list, replay and discard.
+
+    rathaus-dead-letters list
+    rathaus-dead-letters replay <id> [<id> ...] | --all
+    rathaus-dead-letters discard <id> [<id> ...] | --all
+
+A replayed message goes back to the handler queue it failed in, with its retry count reset;
+the handler's inbox makes sure an effect that did commit is not repeated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from kombu import Connection
+
+from services.common.amqp import publish_confirmed
+from services.common.topology import (
+    DEAD_LETTER_QUEUE,
+    DEAD_LETTERED_HEADER,
+    ERROR_HEADER,
+    FIRST_FAILED_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    REDELIVER_EXCHANGE,
+    RETRIES_HEADER,
+)
+
+# the plumbing's own headers, dropped when a message is replayed
+_PLUMBING_HEADERS = (
+    ORIGIN_QUEUE_HEADER,
+    RETRIES_HEADER,
+    ERROR_HEADER,
+    FIRST_FAILED_HEADER,
+    DEAD_LETTERED_HEADER,
+)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: str
+    event_type: str
+    queue: str
+    error: str
+    retries: int
+    first_failed_at: str
+    dead_lettered_at: str
+    age_seconds: float
+
+    @classmethod
+    def from_message(cls, message, now: datetime) -> DeadLetter:
+        headers = message.headers or {}
+        dead_lettered_at = str(headers.get(DEAD_LETTERED_HEADER, ""))
+        try:
+            age = (now - datetime.fromisoformat(dead_lettered_at)).total_seconds()
+        except ValueError:
+            age = 0.0
+        return cls(
+            id=_dead_letter_id(message),
+            event_type=str(message.properties.get("type") or ""),
+            queue=str(headers.get(ORIGIN_QUEUE_HEADER, "")),
+            error=str(headers.get(ERROR_HEADER, "")),
+            retries=int(headers.get(RETRIES_HEADER, 0)),
+            first_failed_at=str(headers.get(FIRST_FAILED_HEADER, "")),
+            dead_lettered_at=dead_lettered_at,
+            age_seconds=round(age, 3),
+        )
+
+
+def _dead_letter_id(message) -> str:
+    """A dead letter is named by its origin queue and its message id (the event id)."""
+    headers = message.headers or {}
+    return f"{headers.get(ORIGIN_QUEUE_HEADER, '')}/{message.properties.get('message_id', '')}"
+
+
+def list_dead_letters(uri: str, limit: int = 1000) -> list[DeadLetter]:
+    now = datetime.now(UTC)
+    return [DeadLetter.from_message(m, now) for m in _browse(uri, limit, lambda _m: False)]
+
+
+def replay(uri: str, ids: Iterable[str] | None) -> list[str]:
+    """Send the named dead letters (all, when ids is None) back to their handler queues."""
+
+    def send_back(message) -> bool:
+        headers = {k: v for k, v in message.headers.items() if k not in _PLUMBING_HEADERS}
+        publish_confirmed(
+            uri,
+            message.body,
+            exchange=REDELIVER_EXCHANGE,
+            routing_key=message.headers[ORIGIN_QUEUE_HEADER],
+            headers=headers,
+            properties=message.properties,
+            declare=[REDELIVER_EXCHANGE],
+        )
+        return True
+
+    return _take(uri, ids, send_back)
+
+
+def discard(uri: str, ids: Iterable[str] | None) -> list[str]:
+    return _take(uri, ids, lambda _message: True)
+
+
+def _take(uri: str, ids: Iterable[str] | None, act: Callable[[object], bool]) -> list[str]:
+    wanted = None if ids is None else set(ids)
+    taken: list[str] = []
+
+    def select(message) -> bool:
+        if wanted is not None and _dead_letter_id(message) not in wanted:
+            return False
+        if act(message):
+            taken.append(_dead_letter_id(message))
+            return True
+        return False
+
+    for _message in _browse(uri, None, select):
+        pass
+    return taken
+
+
+def _browse(uri: str, limit: int | None, take: Callable[[object], bool]):
+    """Read the dead-letter queue without consuming it.
+
+    Every message is fetched unacknowledged; those `take` accepts are acknowledged, the
+    rest return to the queue in their order when the channel closes.
+    """
+    with Connection(uri) as connection:
+        channel = connection.channel()
+        queue = DEAD_LETTER_QUEUE(channel)
+        queue.declare()
+        seen = 0
+        while limit is None or seen < limit:
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
+            seen += 1
+            if take(message):
+                message.ack()
+            yield message
+        channel.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from services.common.settings import DEFAULT_AMQP_URI
+
+    parser = argparse.ArgumentParser(
+        prog="rathaus-dead-letters", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--amqp-uri", default=None, help="default: $AMQP_URI or the local broker")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list")
+    for name in ("replay", "discard"):
+        sub = commands.add_parser(name)
+        sub.add_argument("ids", nargs="*")
+        sub.add_argument("--all", action="store_true")
+    args = parser.parse_args(argv)
+
+    import os
+
+    uri = args.amqp_uri or os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI
+    if args.command == "list":
+        letters = list_dead_letters(uri)
+        print(f"{'id':60} {'type':28} {'tries':>5} {'age':>9}  error")
+        for letter in letters:
+            print(
+                f"{letter.id:60} {letter.event_type:28} {letter.retries + 1:>5} "
+                f"{_age(letter.age_seconds):>9}  {letter.error}"
+            )
+        print(f"{len(letters)} dead letter(s)")
+        return 0
+    if not args.all and not args.ids:
+        parser.error(f"{args.command} needs ids or --all")
+    action = replay if args.command == "replay" else discard
+    done = action(uri, None if args.all else args.ids)
+    print(f"{args.command}ed {len(done)} dead letter(s)")
+    return 0
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def as_dicts(letters: list[DeadLetter]) -> list[dict]:
+    return [asdict(letter) for letter in letters]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
