@@ -1,0 +1,116 @@
+"""What happens to an event when a handler sees it twice, or fails on it."""
+
+from __future__ import annotations
+
+import pytest
+import structlog
+from kombu import Connection, Producer
+from nameko import config
+from nameko.standalone.events import get_event_exchange
+from nameko.standalone.rpc import ClusterRpcClient
+from sqlalchemy import select, update
+
+from services.common import dead_letters
+from services.common.engine import create_service_engine
+from services.common.events import Event
+from services.common.settings import database_url
+from services.common.tables import outbox
+from tests.support.pipeline import Base, Ledger, TallyService
+from tests.support.waiting import wait_for
+
+
+@pytest.fixture
+def pipeline(create_tables, runner_factory, tmp_path, monkeypatch):
+    create_tables("ledger", Base.metadata)
+    create_tables("tally", Base.metadata)
+    broken_flag = tmp_path / "tally-is-broken"
+    monkeypatch.setenv("TALLY_BROKEN_FLAG", str(broken_flag))
+    runner_factory(Ledger, TallyService).start()
+    with ClusterRpcClient() as cluster:
+        yield cluster, broken_flag
+
+
+def publish_raw(message: dict) -> None:
+    with Connection(config["AMQP_URI"]) as connection:
+        Producer(connection.channel()).publish(
+            message,
+            exchange=get_event_exchange("ledger"),
+            routing_key=message["type"],
+            serializer="json",
+            delivery_mode=2,
+        )
+
+
+def test_the_same_event_delivered_twice_takes_effect_once(pipeline):
+    cluster, _ = pipeline
+    message = Event(type="entry_recorded", payload={"entry_id": "twice", "amount": 2}).to_message()
+
+    publish_raw(message)
+    publish_raw(message)
+
+    assert wait_for(lambda: cluster.tally.counts() == {"twice": 1})
+    assert wait_for(lambda: cluster.tally.counts("unless_broken") == {"twice": 1})
+
+
+def test_an_event_the_relay_publishes_again_takes_effect_once(pipeline):
+    cluster, _ = pipeline
+    cluster.ledger.record("again", 1)
+    wait_for(lambda: cluster.tally.counts() == {"again": 1})
+    # as after a crash between publishing and marking the outbox row published
+    engine = create_service_engine(database_url("ledger"))
+    with engine.begin() as connection:
+        connection.execute(update(outbox).values(published_at=None))
+    wait_for(lambda: _published(engine))
+    engine.dispose()
+
+    cluster.ledger.record("after", 1)  # events are handled in order: this one comes last
+    assert wait_for(lambda: cluster.tally.counts() == {"again": 1, "after": 1})
+
+
+def _published(engine) -> bool:
+    with engine.connect() as connection:
+        return all(connection.execute(select(outbox.c.published_at)).scalars())
+
+
+def test_a_failing_handler_is_retried_with_back_off_then_dead_lettered_and_replayed_once(
+    pipeline,
+):
+    cluster, broken_flag = pipeline
+    broken_flag.touch()
+
+    with structlog.testing.capture_logs() as logs:
+        cluster.ledger.record("unlucky", 7)
+        letters = wait_for(lambda: dead_letters.list_dead_letters(config["AMQP_URI"]))
+
+    [letter] = letters
+    assert letter.event_type == "entry_recorded"
+    assert letter.queue == "evt-ledger-entry_recorded--tally.count_entry_unless_broken"
+    assert letter.retries == 3
+    assert "RuntimeError: tally is broken" in letter.error
+    retries = [e for e in logs if e["event"] == "event_handler_failed_will_retry"]
+    assert [(e["retry"], e["delay_ms"]) for e in retries] == [(1, 50), (2, 100), (3, 200)]
+    # the healthy handler of the same event was not held up by its broken neighbour
+    assert cluster.tally.counts() == {"unlucky": 1}
+    assert cluster.tally.counts("unless_broken") == {}
+
+    broken_flag.unlink()  # the fix is deployed
+    assert dead_letters.replay(config["AMQP_URI"], [letter.id]) == [letter.id]
+
+    assert wait_for(lambda: cluster.tally.counts("unless_broken") == {"unlucky": 1})
+    assert dead_letters.list_dead_letters(config["AMQP_URI"]) == []
+    assert dead_letters.replay(config["AMQP_URI"], None) == []
+    assert cluster.tally.counts("unless_broken") == {"unlucky": 1}
+
+
+def test_a_malformed_event_goes_straight_to_the_dead_letters(pipeline):
+    cluster, _ = pipeline
+    publish_raw({"type": "entry_recorded", "payload": {"entry_id": 3}})
+
+    letters = wait_for(lambda: dead_letters.list_dead_letters(config["AMQP_URI"]))
+
+    assert {letter.retries for letter in letters} == {0}
+    assert all("InvalidEvent" in letter.error for letter in letters)
+    assert len(letters) == 2  # one per handler queue
+    assert dead_letters.discard(config["AMQP_URI"], None) == [letter.id for letter in letters]
+    assert dead_letters.list_dead_letters(config["AMQP_URI"]) == []
+    assert cluster.tally.counts() == {}

@@ -1,0 +1,67 @@
+"""Services as real operating-system processes, for tests that kill or restart things."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from nameko import config
+from nameko.standalone.rpc import ClusterRpcClient
+
+from tests.support.waiting import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ServiceProcess:
+    def __init__(self, target: str, service_name: str, log_dir: Path, **env: str) -> None:
+        self.target = target
+        self.service_name = service_name
+        self.log_path = log_dir / f"{service_name}.log"
+        self.env = {
+            **os.environ,
+            "AMQP_URI": config["AMQP_URI"],
+            "DATABASE_URL": config["DATABASE_URL"],
+            "EVENT_RETRY_BASE_DELAY": "0.05",
+            "EVENT_RETRY_MAX_DELAY": "0.2",
+            "OUTBOX_SWEEP_INTERVAL": "0.5",
+            "LOG_FORMAT": "json",
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, **env: str) -> ServiceProcess:
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.launch", "--no-migrate", "--module", self.target],
+            cwd=REPO,
+            env={**self.env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._answers, timeout=30, interval=0.2)
+        return self
+
+    def _answers(self) -> bool:
+        assert self.process.poll() is None, f"{self.service_name} exited: {self.log()}"
+        with ClusterRpcClient() as cluster:
+            return cluster[self.service_name].health()["status"] == "ok"
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no goodbye, exactly like a crash."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
