@@ -6,7 +6,12 @@ python -m services.launch --config ... --service notifications   # one service (
 
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+# eventlet announces its deprecation on import; nameko 3 is built on it, so that is known
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything opens a socket
 

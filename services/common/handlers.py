@@ -55,6 +55,8 @@ class EventHandler(NamekoEventHandler):
         **kwargs,
     ) -> None:
         self.retry_policy = retry
+        # a duplicate delivery is an expected outcome, logged as a warning, not as a crash
+        kwargs.setdefault("expected_exceptions", (EventAlreadyHandled,))
         super().__init__(source_service, event_type, handler_type=handler_type, **kwargs)
 
     def setup(self) -> None:

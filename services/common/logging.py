@@ -11,7 +11,7 @@ import sys
 import structlog
 
 
-def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
+def configure_logging(log_format: str = "console", level: str = "INFO", stream=None) -> None:
     renderer = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
@@ -28,7 +28,7 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
