@@ -1,0 +1,108 @@
+"""The event catalogue, generated from the code: what each service publishes and who listens.
+
+    python -m services.common.catalogue --write docs/events.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from marshmallow import Schema, fields
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+from services import ALL_SERVICES, BUSINESS_SERVICES
+from services.common.events import EnvelopeSchema, EventContract, all_contracts
+from services.common.handlers import EventHandler
+
+
+def load_services() -> dict[tuple[str, str], list[str]]:
+    """Import every service's contracts and entrypoints; map (source, type) to its handlers."""
+    consumers: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for name in ALL_SERVICES:
+        if name in BUSINESS_SERVICES:
+            with contextlib.suppress(ModuleNotFoundError):
+                importlib.import_module(f"services.{name}.events")
+        module = importlib.import_module(f"services.{name}.service")
+        for service_class in vars(module).values():
+            if getattr(service_class, "name", None) != name:
+                continue
+            for method_name, method in vars(service_class).items():
+                for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                    if isinstance(entrypoint, EventHandler):
+                        key = (entrypoint.source_service, entrypoint.event_type)
+                        consumers[key].append(f"{name}.{method_name}")
+    return consumers
+
+
+def render(contracts: list[EventContract], consumers: dict[tuple[str, str], list[str]]) -> str:
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from the code by `python -m services.common.catalogue --write docs/events.md`;",
+        "a test fails when this file is stale. Delivery is at-least-once; every handler is",
+        "idempotent through its inbox. An event of `<source>` is published to the topic exchange",
+        "`<source>.events` with its type as the routing key.",
+        "",
+        "## Envelope",
+        "",
+        *_field_table(EnvelopeSchema()),
+        "",
+        "## Events",
+        "",
+    ]
+    if not contracts:
+        lines += ["No service publishes events yet.", ""]
+    for contract in contracts:
+        listeners = consumers.get((contract.source, contract.type), [])
+        lines += [
+            f"### `{contract.type}` (v{contract.version}, from `{contract.source}`)",
+            "",
+            contract.description,
+            "",
+            f"Consumed by: {', '.join(f'`{c}`' for c in listeners) or 'nobody yet'}.",
+            "",
+            *_field_table(contract.schema()),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _field_table(schema: Schema) -> list[str]:
+    rows = ["| field | type | required |", "|---|---|---|"]
+    for name, field in schema.fields.items():
+        rows.append(f"| `{name}` | {_type_name(field)} | {'yes' if field.required else 'no'} |")
+    return rows
+
+
+def _type_name(field: fields.Field) -> str:
+    if isinstance(field, fields.List):
+        return f"list of {_type_name(field.inner)}"
+    if isinstance(field, fields.Nested):
+        return "object"
+    return type(field).__name__.lower()
+
+
+def generate() -> str:
+    consumers = load_services()
+    return render(all_contracts(), consumers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, help="write to this file instead of stdout")
+    args = parser.parse_args(argv)
+    document = generate()
+    if args.write:
+        args.write.write_text(document)
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

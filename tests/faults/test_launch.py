@@ -1,0 +1,74 @@
+"""The launcher behind `make run`: clear about a missing broker, complete, and stoppable."""
+
+import signal
+import socket
+import subprocess
+import sys
+
+import requests
+from nameko import config
+
+from tests.support.processes import REPO
+from tests.support.waiting import wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def launch(env: dict, log_path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.launch", "--config", "config/local.yaml"],
+        cwd=REPO,
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_without_a_broker_the_platform_says_so_in_one_line_and_exits(tmp_path):
+    dead_port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:{dead_port}/"}
+    process = launch(env, tmp_path / "out.log")
+
+    assert process.wait(timeout=30) == 1
+    output = (tmp_path / "out.log").read_text().strip().splitlines()
+    assert len(output) == 1
+    assert output[0].startswith(
+        f"RabbitMQ is not reachable at pyamqp://guest:***@127.0.0.1:{dead_port}/"
+    )
+    assert "rabbitmq-server -detached" in output[0]
+
+
+def test_the_whole_platform_starts_in_one_process_answers_and_stops_on_ctrl_c(
+    platform_config, tmp_path
+):
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AMQP_URI": config["AMQP_URI"],
+        "DATABASE_URL": config["DATABASE_URL"],
+        "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+    }
+    log_path = tmp_path / "platform.log"
+    process = launch(env, log_path)
+    try:
+        wait_for(lambda: f"Gateway listening on http://127.0.0.1:{port}" in log_path.read_text())
+        health = wait_for(
+            lambda: requests.get(f"http://127.0.0.1:{port}/health", timeout=5), timeout=30
+        )
+        assert health.status_code == 200, health.text
+        report = health.json()
+        assert {name: s["status"] for name, s in report["services"].items()} == {
+            "appointments": "ok",
+            "applications": "ok",
+            "documents": "ok",
+            "notifications": "ok",
+            "feedback": "ok",
+        }
+    finally:
+        process.send_signal(signal.SIGINT)
+        exit_code = process.wait(timeout=30)
+    assert exit_code == 0, log_path.read_text()[-2000:]
