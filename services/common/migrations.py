@@ -6,12 +6,14 @@ its migrations. A service's `migrations/env.py` only names its metadata and call
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from services.common.engine import create_service_engine
 from services.common.tables import plumbing_metadata
@@ -43,7 +45,9 @@ def ensure_database_exists(url: str) -> None:
                 text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
             ).scalar()
             if not exists:
-                connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+                # several instances starting at once race to create it; one wins, all go on
+                with contextlib.suppress(IntegrityError, ProgrammingError):
+                    connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
     finally:
         server.dispose()
 
@@ -60,6 +64,12 @@ def run_env(service_metadata: Sequence[MetaData] = ()) -> None:
                 render_as_batch=engine.dialect.name == "sqlite",
             )
             with context.begin_transaction():
+                if engine.dialect.name == "postgresql":
+                    # instances of one service starting together migrate one after another;
+                    # the later ones find the schema at head and do nothing
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": url}
+                    )
                 context.run_migrations()
     finally:
         engine.dispose()

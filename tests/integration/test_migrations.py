@@ -1,0 +1,50 @@
+"""Migrations: applied by the launcher, safe when several instances start at once."""
+
+import os
+import subprocess
+import sys
+import uuid
+
+from sqlalchemy import inspect, text
+
+from services.common.engine import create_service_engine
+from services.common.migrations import upgrade
+from tests.conftest import drop_databases_with_prefix
+from tests.support.processes import REPO
+
+POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def test_three_instances_migrating_one_new_database_at_once_all_succeed():
+    name = f"rathaus_test_migrate_{uuid.uuid4().hex[:8]}"
+    url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        # separate processes, as separate instances are (Alembic's context is per process)
+        migrate = (
+            f"from services.common.migrations import upgrade; upgrade('appointments', '{url}')"
+        )
+        instances = [
+            subprocess.Popen([sys.executable, "-c", migrate], cwd=REPO, stderr=subprocess.PIPE)
+            for _ in range(3)
+        ]
+        outcomes = [(p.wait(timeout=60), p.stderr.read().decode()) for p in instances]
+        assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+
+        engine = create_service_engine(url)
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            tables = set(inspect(connection).get_table_names())
+        engine.dispose()
+        assert versions == [("appointments_0001",)]
+        assert {"outbox", "inbox"} <= tables
+    finally:
+        drop_databases_with_prefix(POSTGRES_SERVER, name)
+
+
+def test_every_service_migrates_on_sqlite_from_nothing(tmp_path):
+    for service in ("appointments", "applications", "documents", "notifications", "feedback"):
+        url = f"sqlite:///{tmp_path}/{service}.db"
+        upgrade(service, url)
+        engine = create_service_engine(url)
+        assert {"outbox", "inbox", "alembic_version"} <= set(inspect(engine).get_table_names())
+        engine.dispose()
