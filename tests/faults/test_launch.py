@@ -37,7 +37,7 @@ def test_without_a_broker_the_platform_says_so_in_one_line_and_exits(tmp_path):
     output = (tmp_path / "out.log").read_text().strip().splitlines()
     assert len(output) == 1
     assert output[0].startswith(
-        f"RabbitMQ is not reachable at pyamqp://guest:***@127.0.0.1:{dead_port}/"
+        f"RabbitMQ is not reachable at pyamqp://guest:********@127.0.0.1:{dead_port}/"
     )
     assert "rabbitmq-server -detached" in output[0]
 

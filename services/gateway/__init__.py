@@ -1,0 +1,1 @@
+"""The gateway: the platform's HTTP face for portals (JSON API, OpenAPI, authentication)."""

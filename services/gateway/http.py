@@ -1,0 +1,205 @@
+"""nameko's `@http` machinery, answering JSON only: the web server, its WSGI app and `api` routes.
+
+Stock nameko renders routing errors as werkzeug HTML and exceptions as text. Here every
+answer, including 404 and 405 from routing and 500 from a bug, is JSON from the error table,
+and carries the request's correlation id in `X-Correlation-ID`.
+
+A route verifies the caller's bearer token and loads its body *before* a worker starts, and
+starts the worker with the caller and the correlation id in its context_data, which nameko
+forwards in the headers of every RPC the worker makes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from eventlet.event import Event
+from marshmallow import Schema
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request, Response
+
+from services.common.context import CORRELATION_ID_KEY, Caller, new_correlation_id
+from services.common.errors import ServiceError
+from services.common.logging import get_logger
+from services.gateway.auth import TokenVerifier, bearer_token
+from services.gateway.body import load_json_body
+from services.gateway.errors import describe
+from services.gateway.settings import AuthSettings, GatewaySettings
+
+log = get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+_CORRELATION_ENVIRON_KEY = "rathaus.correlation_id"
+# what a portal or proxy may pass as its request id; anything else is replaced
+_SANE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(
+        json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.extend(headers or {})
+    return response
+
+
+def error_response(error: BaseException, correlation_id: str | None) -> Response:
+    answer = describe(error)
+    if answer.status >= 500:
+        log.error(
+            "request_failed",
+            code=answer.code,
+            error=repr(error),
+            correlation_id=correlation_id,
+            exc_info=not isinstance(error, ServiceError),
+        )
+    elif answer.status in (401, 403):
+        log.info(
+            "request_refused",
+            code=answer.code,
+            reason=answer.message,
+            correlation_id=correlation_id,
+        )
+    return json_response(answer.body(), answer.status, answer.headers)
+
+
+def correlation_id_of(environ: dict) -> str:
+    return environ[_CORRELATION_ENVIRON_KEY]
+
+
+class ApiServer(WebServer):
+    """The shared web server: JSON errors, correlation ids, and the token verifier."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.settings = GatewaySettings.from_config()
+        auth = AuthSettings.from_config()
+        if not (auth.dev_login or auth.jwks_url):
+            log.warning("nobody_can_sign_in", hint="set AUTH.jwks_url (or AUTH.dev_login)")
+        self.verifier = TokenVerifier(auth)
+
+    def get_wsgi_app(self) -> ApiWsgiApp:
+        return ApiWsgiApp(self)
+
+    def make_url_map(self) -> Map:
+        # no redirects (werkzeug would answer them in HTML): a path matches or is not found
+        url_map = Map(strict_slashes=False, merge_slashes=False)
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
+
+    def context_data_from_headers(self, request: Request) -> dict[str, Any]:
+        return {CORRELATION_ID_KEY: correlation_id_of(request.environ)}
+
+
+class ApiWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        offered = environ.get("HTTP_X_CORRELATION_ID", "")
+        correlation_id = (
+            offered if _SANE_CORRELATION_ID.fullmatch(offered) else new_correlation_id()
+        )
+        environ[_CORRELATION_ENVIRON_KEY] = correlation_id
+        request = Request(environ, shallow=True)
+        try:
+            provider, values = self.url_map.bind_to_environ(environ).match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except Exception as error:  # werkzeug's NotFound and MethodNotAllowed among them
+            response = error_response(error, correlation_id)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        return response(environ, start_response)
+
+
+class Route(HttpRequestHandler):
+    """One JSON route: `@api("POST", "/api/v1/...", roles=..., body=Schema, response=Schema)`.
+
+    `roles=None` is open to anyone; otherwise the caller needs a valid token and one of the
+    roles. The method gets `(request)`, or `(request, body)` with the loaded body, plus the
+    path's values, and returns the payload or `(status, payload)`; `responses` describes
+    those statuses for OpenAPI. `enabled` (a function of the configuration) decides at
+    start-up whether the route exists at all.
+    """
+
+    server = ApiServer()
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        *,
+        roles: tuple[str, ...] | None = None,
+        body: type[Schema] | None = None,
+        response: type[Schema] | None = None,
+        responses: dict[int, str] | None = None,
+        enabled: Callable[[], bool] | None = None,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("expected_exceptions", (ServiceError,))
+        super().__init__(method, url, **kwargs)
+        self.roles = roles
+        self.body = body
+        self.response = response
+        self.responses = responses or {200: "OK"}
+        self.enabled = enabled
+
+    def is_enabled(self) -> bool:
+        return self.enabled is None or self.enabled()
+
+    def setup(self) -> None:
+        if self.is_enabled():
+            super().setup()
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        try:
+            context_data = {
+                **self.server.context_data_from_headers(request),
+                **self.authenticate(request).to_context(),
+            }
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(
+                self,
+                args,
+                kwargs,
+                context_data=context_data,
+                handle_result=partial(self.handle_result, event),
+            )
+            return self.response_from_result(event.wait())
+        except Exception as error:
+            return self.response_from_exception(error, request)
+
+    def authenticate(self, request: Request) -> Caller:
+        if self.roles is None:
+            return Caller(subject=None, role=None)
+        token = bearer_token(request.headers.get("Authorization"))
+        return self.server.verifier.verify(token).require(*self.roles)
+
+    def get_entrypoint_parameters(self, request: Request):
+        args: tuple = (request,)
+        if self.body is not None:
+            limit = self.server.settings.max_body_bytes
+            args = (request, load_json_body(request, self.body(), limit))
+        return args, request.path_values
+
+    def response_from_result(self, result: Any) -> Response:
+        status, payload = result if isinstance(result, tuple) else (200, result)
+        if self.response is not None:
+            payload = self.response().dump(payload)
+        return json_response(payload, status)
+
+    def response_from_exception(self, exc: BaseException, request: Request | None = None):
+        correlation_id = correlation_id_of(request.environ) if request is not None else None
+        return error_response(exc, correlation_id)
+
+
+api = Route.decorator

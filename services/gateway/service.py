@@ -1,0 +1,117 @@
+"""The gateway's routes: each parses (done by `api`), calls one thing, and answers JSON.
+
+No business rule lives here; the services own them and are reached over RPC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services import BUSINESS_SERVICES
+from services.common import dead_letters
+from services.common.amqp import broker_reachable
+from services.common.context import ROLES, RequestContext
+from services.common.rpc import RemoteService
+from services.common.settings import amqp_uri
+from services.gateway import auth, openapi, schemas
+from services.gateway.health import check_health
+from services.gateway.http import api
+from services.gateway.settings import AuthSettings, GatewaySettings
+
+ADMIN = ("admin",)
+
+
+def dev_login_enabled() -> bool:
+    return AuthSettings.from_config().dev_login
+
+
+class GatewayService:
+    name = "gateway"
+
+    caller = RequestContext()
+    appointments = RemoteService("appointments")
+    applications = RemoteService("applications")
+    documents = RemoteService("documents")
+    notifications = RemoteService("notifications")
+    feedback = RemoteService("feedback")
+
+    @api(
+        "GET",
+        "/health",
+        response=schemas.HealthReport,
+        responses={200: "Every service and the broker are ok.", 503: "Something is not ok."},
+    )
+    def health(self, request) -> tuple[int, dict[str, Any]]:
+        """The health of every service and of the message broker.
+
+        Each service is asked at once; one that does not answer within
+        GATEWAY.health_timeout seconds, or is not running, is `unavailable`.
+        """
+        report = check_health(
+            {name: getattr(self, name).health for name in BUSINESS_SERVICES},
+            lambda: broker_reachable(amqp_uri(), timeout=self._health_timeout()),
+            self._health_timeout(),
+        )
+        return (200 if report["status"] == "ok" else 503), report
+
+    @api("GET", "/api/v1/openapi.json")
+    def openapi_document(self, request) -> dict[str, Any]:
+        """This document."""
+        return openapi.build_document(type(self), enabled_only=True)
+
+    @api(
+        "POST",
+        "/api/v1/auth/dev-login",
+        body=schemas.DevLoginRequest,
+        response=schemas.TokenResponse,
+        enabled=dev_login_enabled,
+    )
+    def dev_login(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """Sign in as anyone, with any role: for a developer's machine only.
+
+        The route exists only where AUTH.dev_login is true (the local default); elsewhere
+        it is 404 and its tokens are refused.
+        """
+        return auth.issue_dev_token(AuthSettings.from_config(), body["subject"], body["role"])
+
+    @api("GET", "/api/v1/me", roles=ROLES, response=schemas.Me)
+    def me(self, request) -> dict[str, Any]:
+        """Who the bearer token says the caller is."""
+        return {"subject": self.caller.subject, "role": self.caller.role}
+
+    @api("GET", "/api/v1/admin/dead-letters", roles=ADMIN, response=schemas.DeadLetterList)
+    def list_dead_letters(self, request) -> dict[str, Any]:
+        """The events that failed every retry and wait in the dead-letter queue."""
+        letters = dead_letters.as_dicts(dead_letters.list_dead_letters(amqp_uri()))
+        return {"dead_letters": letters, "count": len(letters)}
+
+    @api(
+        "POST",
+        "/api/v1/admin/dead-letters/replay",
+        roles=ADMIN,
+        body=schemas.DeadLetterSelection,
+        response=schemas.Replayed,
+    )
+    def replay_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """Send dead letters back to the handler queues they failed in."""
+        return {"replayed": dead_letters.replay(amqp_uri(), _selected(body))}
+
+    @api(
+        "POST",
+        "/api/v1/admin/dead-letters/discard",
+        roles=ADMIN,
+        body=schemas.DeadLetterSelection,
+        response=schemas.Discarded,
+    )
+    def discard_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """Drop dead letters for good."""
+        return {"discarded": dead_letters.discard(amqp_uri(), _selected(body))}
+
+    @staticmethod
+    def _health_timeout() -> float:
+        return GatewaySettings.from_config().health_timeout
+
+
+def _selected(body: dict[str, Any]) -> list[str] | None:
+    """The ids named, or None for all of them."""
+    return None if body.get("all") else body["ids"]

@@ -1,0 +1,175 @@
+"""deploy/k8s: a Deployment per service, KEDA scaling the workers on their own queues."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from nameko.rpc import RPC_QUEUE_TEMPLATE
+
+from services import ALL_SERVICES
+
+from .files import (
+    K8S_BASE,
+    K8S_OVERLAYS,
+    PRODUCTION_CONFIG,
+    dockerfile_stages,
+    environment_names_in,
+    k8s_base_documents,
+    k8s_objects,
+    load_yaml,
+    load_yaml_documents,
+    load_yaml_text_documents,
+)
+
+WORKERS = [name for name in ALL_SERVICES if name != "gateway"]
+KUSTOMIZATIONS = [K8S_BASE, *sorted(path for path in K8S_OVERLAYS.iterdir() if path.is_dir())]
+
+
+def handler_queue(source: str, event_type: str, service: str, method: str) -> str:
+    """The queue nameko's event_handler declares in the default SERVICE_POOL mode."""
+    return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+def _container(deployment: dict) -> dict:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda path: path.name)
+def test_the_manifests_parse_and_kustomize_renders_them(kustomization):
+    """By kubectl's kustomize where kubectl is installed; always by parsing each file."""
+    declared = load_yaml(kustomization / "kustomization.yaml")
+    for resource in declared.get("resources", []):
+        path = (kustomization / resource).resolve()
+        if path.is_dir():
+            assert (path / "kustomization.yaml").is_file(), resource
+        else:
+            assert all("kind" in document for document in load_yaml_documents(path))
+
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        result = subprocess.run(
+            [kubectl, "kustomize", str(kustomization)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        kinds = {document["kind"] for document in load_yaml_text_documents(result.stdout)}
+        assert {"Deployment", "ScaledObject", "Service", "Ingress", "ConfigMap"} <= kinds
+
+
+@pytest.mark.parametrize("name", ALL_SERVICES)
+def test_each_service_has_a_deployment_running_it_from_the_one_image(name):
+    deployment = k8s_objects("Deployment").get(name)
+
+    assert deployment is not None, f"no Deployment for {name}"
+    container = _container(deployment)
+    assert container["image"] == "rathaus-online"
+    assert container["args"] == ["--service", name]
+    sources = {next(iter(source.values()))["name"] for source in container["envFrom"]}
+    assert sources == {"rathaus-config", "rathaus-secrets"}
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+
+
+@pytest.mark.parametrize("name", ALL_SERVICES)
+def test_each_pod_runs_as_the_non_root_user_of_the_image(name):
+    final_stage = dockerfile_stages()[-1]
+    image_user = [arguments for instruction, arguments in final_stage if instruction == "USER"]
+    pod = k8s_objects("Deployment")[name]["spec"]["template"]["spec"]
+
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert str(pod["securityContext"]["runAsUser"]) == image_user[-1].split(":")[0]
+    assert _container(k8s_objects("Deployment")[name])["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_a_worker_leaves_its_replica_count_to_its_scaled_object(name):
+    assert "replicas" not in k8s_objects("Deployment")[name]["spec"]
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_each_worker_is_scaled_by_keda_on_the_messages_waiting_in_its_own_queues(name):
+    scaled = k8s_objects("ScaledObject").get(name)
+
+    assert scaled is not None, f"no ScaledObject for {name}"
+    assert scaled["spec"]["scaleTargetRef"]["name"] == name
+    assert scaled["spec"]["minReplicaCount"] >= 1
+    (trigger,) = scaled["spec"]["triggers"]
+    assert trigger["type"] == "rabbitmq"
+    assert trigger["authenticationRef"]["name"] in k8s_objects("TriggerAuthentication")
+    metadata = trigger["metadata"]
+    assert metadata["protocol"] == "http"  # useRegex works only through the management API
+    assert metadata["mode"] == "QueueLength"
+    assert metadata["useRegex"] == "true"
+    assert metadata["operation"] == "sum"
+    assert all(isinstance(value, str) for value in metadata.values())
+
+    counted = re.compile(metadata["queueName"])
+    own = [
+        handler_queue("applications", "application_submitted", name, "on_submitted"),
+        handler_queue("appointments", "slot_booked", name, "handle"),
+        RPC_QUEUE_TEMPLATE.format(name),
+    ]
+    others = [handler_queue(name, "x_happened", other, "handle") for other in ALL_SERVICES]
+    others += [handler_queue(name, "x_happened", other, f"{name}_seen") for other in ALL_SERVICES]
+    others = [queue for queue in others if f"--{name}." not in queue]
+    others += [RPC_QUEUE_TEMPLATE.format(other) for other in ALL_SERVICES if other != name]
+    others += [f"{RPC_QUEUE_TEMPLATE.format(name)}x", f"rpc.reply-{name}-1f0c"]
+    others += ["rathaus.dead_letters", "rathaus.delay.1000", "rathaus.unroutable"]
+    assert [queue for queue in own if not counted.search(queue)] == []
+    assert [queue for queue in others if counted.search(queue)] == []
+
+
+def test_the_gateway_is_served_through_a_service_and_an_ingress():
+    deployment = k8s_objects("Deployment")["gateway"]
+    container = _container(deployment)
+    service = k8s_objects("Service")["gateway"]
+    ingress = k8s_objects("Ingress")["gateway"]
+
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"http": 8000}
+    assert service["spec"]["selector"].items() <= (
+        deployment["spec"]["template"]["metadata"]["labels"].items()
+    )
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "gateway", "port": {"name": "http"}}
+    assert "gateway" not in k8s_objects("ScaledObject")
+
+
+def test_the_gateway_is_probed_on_its_own_port_not_on_the_platform_health():
+    """GET /health is 503 while any one service is down; as a readiness probe it would
+    take every gateway out of the Service for one worker's outage."""
+    container = _container(k8s_objects("Deployment")["gateway"])
+
+    assert container["readinessProbe"]["tcpSocket"] == {"port": "http"}
+    assert container["livenessProbe"]["tcpSocket"] == {"port": "http"}
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda path: path.name)
+def test_the_config_map_sets_only_settings_the_production_config_reads(kustomization):
+    read = environment_names_in(PRODUCTION_CONFIG)
+    for generator in load_yaml(kustomization / "kustomization.yaml").get("configMapGenerator", []):
+        names = {literal.split("=", 1)[0] for literal in generator.get("literals", [])}
+        assert names <= read, f"{kustomization.name}: not read by production.yaml: {names - read}"
+
+
+def test_every_manifest_in_the_base_is_listed_in_its_kustomization():
+    listed = set(load_yaml(K8S_BASE / "kustomization.yaml")["resources"])
+    on_disk = {path.name for path in K8S_BASE.glob("*.yaml")} - {"kustomization.yaml"}
+
+    assert on_disk == listed
+    assert all(
+        document["metadata"]["labels"]["app.kubernetes.io/name"] == "rathaus-online"
+        for document in k8s_base_documents()
+    )

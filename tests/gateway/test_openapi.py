@@ -1,0 +1,80 @@
+"""The OpenAPI document: generated from the routes and schemas, served, and committed fresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.gateway.openapi import build_document, render, routes
+from services.gateway.openapi_export import COMMITTED
+from services.gateway.service import GatewayService
+from tests.gateway.conftest import DEV_AUTH
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_committed_openapi_document_is_fresh():
+    assert COMMITTED == REPO / "docs" / "openapi.json"
+    assert COMMITTED.read_text(encoding="utf-8") == render(build_document(GatewayService)), (
+        "docs/openapi.json is stale: python -m services.gateway.openapi_export --write"
+    )
+
+
+def test_the_served_document_is_the_committed_one(gateway, web_session):
+    answer = web_session.get("/api/v1/openapi.json")
+
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    assert render(answer.json()) == COMMITTED.read_text(encoding="utf-8")
+
+
+def test_the_document_describes_every_route_with_its_schemas_and_errors():
+    document = build_document(GatewayService)
+
+    assert document["openapi"].startswith("3.")
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert set(document["components"]["schemas"]["ErrorBody"]["properties"]) == {"error"}
+    for _name, route in routes(GatewayService):
+        for method in route.method.split(","):
+            operation = document["paths"][route.url][method.lower()]
+            assert "500" in operation["responses"]
+            if route.body is not None:
+                schema = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": f"#/components/schemas/{route.body.__name__}"}
+                assert operation["responses"]["400"] == {"$ref": "#/components/responses/BadInput"}
+            if route.response is not None:
+                schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": f"#/components/schemas/{route.response.__name__}"}
+            if route.roles is not None:
+                assert operation["security"] == [{"bearer": []}]
+                assert "401" in operation["responses"]
+    assert len(routes(GatewayService)) == 7
+
+
+def test_the_served_document_leaves_out_dev_login_where_it_is_switched_off(
+    start_gateway, web_session
+):
+    start_gateway(auth={**DEV_AUTH, "dev_login": False})
+
+    paths = web_session.get("/api/v1/openapi.json").json()["paths"]
+
+    assert "/api/v1/auth/dev-login" not in paths
+    assert "/api/v1/me" in paths
+
+
+def test_every_error_type_has_its_code_in_the_documented_table():
+    from services.common import errors as common
+    from services.gateway import errors as gateway
+    from services.gateway.errors import CODES
+
+    for module in (common, gateway):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, common.ServiceError):
+                if value is common.ServiceError:
+                    continue
+                assert CODES.get(value.code, (None,))[0] == value.http_status, (
+                    f"add {value.__name__} to services/gateway/errors.py _KNOWN"
+                )
