@@ -21,6 +21,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +31,12 @@ from services.common.events import Event, find_contract
 from services.common.outbox import OutboxRelay, record_event
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
+
+# one statement, where the dialect has it; no savepoint around an insert that may fail
+_INSERT_IGNORING_DUPLICATES = {
+    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing(),
+}
 
 
 class EventAlreadyHandled(Exception):
@@ -86,15 +93,19 @@ class UnitOfWork:
 
     def _record_in_inbox(self, session: Session, event: Event) -> None:
         handler = f"{self._source}.{self._worker_ctx.entrypoint.method_name}"
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(inbox).values(
-                        event_id=str(event.event_id), handler=handler, handled_at=datetime.now(UTC)
-                    )
-                )
-        except IntegrityError:
-            raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}") from None
+        row = {"event_id": str(event.event_id), "handler": handler, "handled_at": datetime.now(UTC)}
+        statement = _INSERT_IGNORING_DUPLICATES.get(session.get_bind().dialect.name)
+        if statement is not None:
+            duplicate = session.execute(statement, row).rowcount == 0
+        else:
+            try:
+                with session.begin_nested():
+                    session.execute(insert(inbox).values(row))
+                duplicate = False
+            except IntegrityError:
+                duplicate = True
+        if duplicate:
+            raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}")
 
     def ping(self) -> None:
         with self._sessions() as session:

@@ -9,6 +9,7 @@ that schema when they are recorded and again when they are received.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import uuid
 from collections.abc import Mapping
@@ -35,6 +36,10 @@ class EnvelopeSchema(Schema):
     payload = fields.Dict(keys=fields.String(), required=True)
 
 
+# a schema instance holds no state between loads; building one per event cost ~0.1 ms
+_ENVELOPE = EnvelopeSchema()
+
+
 @dataclass(frozen=True)
 class Event:
     type: str
@@ -59,7 +64,7 @@ class Event:
         if not isinstance(body, Mapping):
             raise InvalidEvent(f"an event must be a JSON object, got {type(body).__name__}")
         try:
-            return cls(**EnvelopeSchema().load(body))
+            return cls(**_ENVELOPE.load(body))
         except ValidationError as error:
             raise InvalidEvent(f"invalid envelope: {error.messages}") from error
 
@@ -76,7 +81,7 @@ class EventContract:
 
     def validate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return self.schema().load(payload)
+            return _loader(self.schema).load(payload)
         except ValidationError as error:
             raise InvalidEvent(
                 f"{self.source}.{self.type} v{self.version} payload: {error.messages}"
@@ -84,6 +89,11 @@ class EventContract:
 
 
 _contracts: dict[tuple[str, str, int], EventContract] = {}
+
+
+@functools.cache
+def _loader(schema: type[Schema]) -> Schema:
+    return schema()
 
 
 def define_event(

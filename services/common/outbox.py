@@ -9,16 +9,15 @@ behind. A crash between publish and mark publishes again: consumers' inboxes abs
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 
 import eventlet
 from eventlet.event import Event as GreenEvent
-from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
+from services.common.batch_publish import BatchPublisher, Outgoing
 from services.common.engine import TransactionGate
 from services.common.events import Event
 from services.common.logging import get_logger
@@ -28,15 +27,19 @@ from services.common.tables import outbox
 log = get_logger(__name__)
 
 
+_RECORD = insert(outbox)  # built once: a statement per event cost more than the insert
+
+
 def record_event(session: Session, source: str, event: Event) -> None:
     session.execute(
-        insert(outbox).values(
-            event_id=str(event.event_id),
-            source=source,
-            event_type=event.type,
-            message=event.to_message(),
-            created_at=datetime.now(UTC),
-        )
+        _RECORD,
+        {
+            "event_id": str(event.event_id),
+            "source": source,
+            "event_type": event.type,
+            "message": event.to_message(),
+            "created_at": datetime.now(UTC),
+        },
     )
 
 
@@ -50,8 +53,7 @@ class OutboxRelay:
         self.settings = settings
         self._kicked = GreenEvent()
         self._running = False
-        self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self.publisher = BatchPublisher(amqp_uri)
 
     def kick(self) -> None:
         if not self._kicked.ready():
@@ -94,21 +96,16 @@ class OutboxRelay:
             rows = session.execute(query).all()
             if not rows:
                 return 0
-            producer = self._ensure_producer()
-            for row in rows:
-                message = row.message
-                producer.publish(
-                    message,
+            self.publisher.publish(
+                Outgoing(
+                    row.message,
                     exchange=get_event_exchange(row.source),
                     routing_key=row.event_type,
-                    serializer="json",
-                    delivery_mode=2,
-                    message_id=message["event_id"],
-                    type=row.event_type,
-                    headers={"nameko.correlation_id": message["correlation_id"]},
-                    declare=[get_event_exchange(row.source)],
-                    retry=False,
+                    headers={"nameko.correlation_id": row.message["correlation_id"]},
+                    properties={"message_id": row.message["event_id"], "type": row.event_type},
                 )
+                for row in rows
+            )
             session.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([row.id for row in rows]))
@@ -116,17 +113,5 @@ class OutboxRelay:
             )
         return len(rows)
 
-    def _ensure_producer(self) -> Producer:
-        if self._producer is None:
-            self._connection = Connection(
-                self.amqp_uri, transport_options={"confirm_publish": True}, heartbeat=0
-            )
-            self._connection.ensure_connection(max_retries=1)
-            self._producer = Producer(self._connection.channel())
-        return self._producer
-
     def _disconnect(self) -> None:
-        connection, self._connection, self._producer = self._connection, None, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.release()
+        self.publisher.close()

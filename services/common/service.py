@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.common.context import RequestContext
 from services.common.database import Database
+from services.common.rpc_entrypoint import rpc
 
 
 class ServiceBase:

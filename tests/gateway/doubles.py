@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.common.context import ROLES
 from services.common.errors import Conflict
 from services.common.rpc import RemoteService
+from services.common.rpc_entrypoint import rpc
 from services.gateway.http import api
 from services.gateway.service import GatewayService
 

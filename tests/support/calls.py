@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import eventlet
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.common import service as common
 from services.common.errors import NotFound
 from services.common.rpc import RemoteService
+from services.common.rpc_entrypoint import rpc
 
 
 class Back(common.ServiceBase):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 from marshmallow import Schema, fields
-from nameko.rpc import rpc
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common import service as common
 from services.common.events import Event, define_event
 from services.common.handlers import event_handler
+from services.common.rpc_entrypoint import rpc
 
 
 class Base(DeclarativeBase):

@@ -1,0 +1,148 @@
+"""python -m bench: RPC and event figures against raw AMQP on the same broker, one run.
+
+    python -m bench [--rpc-calls 2000] [--events 5000] [--no-postgres]
+
+Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
+PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+warnings.simplefilter("ignore")  # eventlet's deprecation notice, among others
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # before anything opens a socket
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from nameko import config  # noqa: E402
+
+from bench import databases, event_pipeline, raw_events, raw_rpc, service_rpc  # noqa: E402
+from bench.broker import throwaway_vhost  # noqa: E402
+from bench.report import event_table, rpc_table, verdict  # noqa: E402
+from services.common.amqp import broker_reachable  # noqa: E402
+from services.common.logging import configure_logging  # noqa: E402
+from services.common.settings import DEFAULT_AMQP_URI  # noqa: E402
+
+RPC_TARGET = 3.0  # service-to-service median at most this many times the raw round trip
+EVENT_TARGET = 0.25  # pipeline throughput at least this share of raw durable throughput
+PACE = 0.005  # seconds between events when measuring latency without a queue
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--rpc-calls", type=int, default=2000)
+    parser.add_argument("--stock-calls", type=int, default=1000, help="for the stock rows")
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--paced", type=int, default=300, help="events for the paced latency")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging("console", "WARNING")
+    # nameko warns about each consumer thread it stops at shutdown: not news here
+    logging.getLogger("nameko.containers").setLevel(logging.ERROR)
+    problem = broker_reachable(args.amqp_uri)
+    if problem is not None:
+        print(f"RabbitMQ is not reachable at {args.amqp_uri}: {problem}", file=sys.stderr)
+        return 1
+    pg_problem = (
+        "--no-postgres"
+        if args.no_postgres
+        else databases.postgres_problem(databases.postgres_server_url())
+    )
+    began = time.monotonic()
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores; one process, eventlet")
+    with throwaway_vhost(args.amqp_uri) as amqp_uri:
+        print(f"broker: {amqp_uri.rsplit('@', 1)[-1]} (throwaway vhost)\n", flush=True)
+        with config.patch({"AMQP_URI": amqp_uri, "max_workers": 20, "RPC_TIMEOUT": 10}):
+            rpc_ok = run_rpc(amqp_uri, args)
+            events_ok = run_events(amqp_uri, args, pg_problem)
+    print(f"\nall targets met: {'yes' if rpc_ok and events_ok else 'no'}; ", end="")
+    print(f"total {time.monotonic() - began:.0f} s")
+    return 0
+
+
+def run_rpc(amqp_uri: str, args: argparse.Namespace) -> bool:
+    raw = raw_rpc.measure(amqp_uri, args.rpc_calls)
+    with databases.sqlite_base_url() as base_url, config.patch({"DATABASE_URL": base_url}):
+        measured = service_rpc.measure(args.rpc_calls, args.stock_calls)
+    rows = [
+        ("raw AMQP request/reply (kombu, same process)", raw),
+        ("service -> service: RemoteService, timed inside A", measured["service"]),
+        ("HTTP GET -> nameko @http -> 1 RemoteService RPC (*)", measured["http"]),
+        ("stock nameko: ServiceRpc inside a service", measured["stock_service"]),
+        ("stock nameko: standalone ClusterRpcClient -> service", measured["standalone"]),
+    ]
+    print(rpc_table(rows, raw))
+    print(
+        "raw: kombu client and server greenthreads, transient messages, no confirms;\n"
+        "(*) the bench's own @http route (bench/rpc_services.py): no gateway route makes\n"
+        "    exactly one RPC yet; the client is `requests` with keep-alive, in this process"
+    )
+    ratio = measured["service"].median_ms / raw.median_ms
+    passed = ratio <= RPC_TARGET
+    print(
+        f"target: service-to-service RPC within {RPC_TARGET:g}x of raw: "
+        f"{ratio:.2f}x {verdict(passed)}\n",
+        flush=True,
+    )
+    return passed
+
+
+def run_events(amqp_uri: str, args: argparse.Namespace, pg_problem: str | None) -> bool:
+    paced = (args.paced, PACE)
+    raw = raw_events.measure(amqp_uri, args.events, *paced)
+    rows = [
+        ("raw durable: kombu, confirm each, ack each", raw),
+        (
+            "raw durable: confirms per 200 (reference only)",
+            raw_events.measure_batched(amqp_uri, args.events),
+        ),
+    ]
+    pipelines = []
+    checks = []
+    with databases.sqlite_base_url() as base_url:
+        run, check = event_pipeline.measure(base_url, args.events, *paced)
+    pipelines.append(("SQLite", run))
+    checks.append(f"SQLite: {check}")
+    if pg_problem is None:
+        with databases.postgres_base_url(databases.postgres_server_url()) as base_url:
+            run, check = event_pipeline.measure(base_url, args.events, *paced)
+        pipelines.append(("PostgreSQL", run))
+        checks.append(f"PostgreSQL: {check}")
+    rows += [(f"pipeline, {engine}: outbox -> relay -> inbox", run) for engine, run in pipelines]
+    print(event_table(rows, raw))
+    print(
+        f"flood: {args.events} events as fast as they go; paced: {args.paced} events, "
+        f"one every {PACE * 1000:g} ms"
+    )
+    for check in checks:
+        print(f"exactly once, {check}")
+    if pg_problem is not None:
+        print(f"PostgreSQL skipped: {pg_problem}")
+    passed = True
+    for engine, run in pipelines:
+        share = run.per_second / raw.per_second
+        ok = share >= EVENT_TARGET
+        passed = passed and ok
+        print(
+            f"target: {engine} pipeline at least {EVENT_TARGET:.0%} of raw durable throughput: "
+            f"{share:.0%} {verdict(ok)}"
+        )
+    return passed
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The services the event bench drives: a ledger that records entries, each in a
+transaction of its own with an `entry_recorded` event in the outbox, and a tally that
+counts each entry it hears of, once (inbox), in its own database."""
+
+from __future__ import annotations
+
+import time
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from eventlet.greenpool import GreenPool
+from marshmallow import Schema, fields
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common import service as common
+from services.common.events import Event, define_event
+from services.common.handlers import event_handler
+
+rpc = common.rpc
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Entry(Base):
+    __tablename__ = "bench_entries"
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+
+
+class Tally(Base):
+    __tablename__ = "bench_tallies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+
+
+class EntryRecorded(Schema):
+    entry_id = fields.String(required=True)
+    amount = fields.Integer(required=True)
+
+
+define_event("bench_ledger", "entry_recorded", EntryRecorded, description="Bench: an entry.")
+
+
+class Recorder:
+    """What the tally has handled in this process: latencies, and when the last one came."""
+
+    def __init__(self) -> None:
+        self.expect(0)
+
+    def expect(self, events: int) -> None:
+        self.expected = events
+        self.latencies: list[float] = []
+        self.done = GreenEvent()
+
+    def handled(self, event: Event) -> None:
+        now = time.time()
+        self.latencies.append(now - event.occurred_at.timestamp())
+        if len(self.latencies) == self.expected:
+            self.done.send(now)
+
+
+RECORDER = Recorder()
+
+
+class BenchLedger(common.ServiceBase):
+    name = "bench_ledger"
+
+    @rpc
+    def record_many(self, prefix: str, count: int, concurrency: int, pace: float = 0.0) -> float:
+        """Record `count` entries from `concurrency` greenthreads, starting one every `pace`
+        s at most; return when it started."""
+        started = time.time()
+        pool = GreenPool(concurrency)
+        for number in range(count):
+            pool.spawn_n(self._record, f"{prefix}-{number}", number)
+            if pace:
+                eventlet.sleep(pace)
+        pool.waitall()
+        return started
+
+    def _record(self, entry_id: str, amount: int) -> None:
+        with self.db.transaction() as tx:
+            tx.session.add(Entry(entry_id=entry_id, amount=amount))
+            tx.publish("entry_recorded", {"entry_id": entry_id, "amount": amount})
+
+
+class BenchTally(common.ServiceBase):
+    name = "bench_tally"
+
+    @event_handler("bench_ledger", "entry_recorded")
+    def count_entry(self, event: Event) -> None:
+        with self.db.transaction(handling=event) as tx:
+            tx.session.add(Tally(entry_id=event.payload["entry_id"]))
+        RECORDER.handled(event)

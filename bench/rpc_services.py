@@ -1,0 +1,78 @@
+"""The services the RPC bench calls: an echo, a caller that times its calls, an HTTP front.
+
+`Echo` and `Caller` are platform services (ServiceBase, RemoteService); `StockEcho` and
+`StockCaller` are plain nameko 3.0.0rc11 (`rpc`, `ServiceRpc`) for reference.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from nameko.rpc import ServiceRpc
+from nameko.rpc import rpc as stock_rpc
+from nameko.web.handlers import http
+
+from services.common import service as common
+from services.common.rpc import RemoteService
+
+# the rpc entrypoint the platform's services use
+rpc = common.rpc
+
+
+def _timed_calls(call, calls: int) -> list[float]:
+    timings = []
+    for number in range(calls):
+        started = time.perf_counter()
+        call(number)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+class Echo(common.ServiceBase):
+    name = "bench_echo"
+
+    @rpc
+    def echo(self, value):
+        return value
+
+
+class Caller(common.ServiceBase):
+    name = "bench_caller"
+
+    echo_service = RemoteService("bench_echo")
+
+    @rpc
+    def measure(self, calls: int) -> list[float]:
+        """Call the echo service `calls` times in a row; the time each call took, in s."""
+        return _timed_calls(self.echo_service.echo, calls)
+
+
+class HttpFront(common.ServiceBase):
+    """Stands in for the gateway: one HTTP route that makes one RPC."""
+
+    name = "bench_http"
+
+    echo_service = RemoteService("bench_echo")
+
+    @http("GET", "/echo/<int:value>")
+    def echo(self, request, value: int):
+        return 200, {"Content-Type": "application/json"}, json.dumps(self.echo_service.echo(value))
+
+
+class StockEcho:
+    name = "bench_stock_echo"
+
+    @stock_rpc
+    def echo(self, value):
+        return value
+
+
+class StockCaller:
+    name = "bench_stock_caller"
+
+    echo_service = ServiceRpc("bench_stock_echo")
+
+    @stock_rpc
+    def measure(self, calls: int) -> list[float]:
+        return _timed_calls(self.echo_service.echo, calls)

@@ -1,0 +1,69 @@
+"""RPC through nameko: service to service, from a standalone client, and behind HTTP.
+
+All services run in this process (one ServiceRunner), as the raw round trip does.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import requests
+from nameko import config
+from nameko.runners import ServiceRunner
+from nameko.standalone.rpc import ClusterRpcClient
+
+from bench.databases import create_tables
+from bench.report import Latency
+from bench.rpc_services import Caller, Echo, HttpFront, StockCaller, StockEcho
+from services.common.settings import database_url
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latency]:
+    port = free_port()
+    results: dict[str, Latency] = {}
+    with config.patch({"WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}):
+        for service in (Echo, Caller, HttpFront):
+            create_tables(database_url(service.name))
+        runner = ServiceRunner()
+        for service in (Echo, Caller, HttpFront, StockEcho, StockCaller):
+            runner.add_service(service)
+        runner.start()
+        try:
+            with ClusterRpcClient(timeout=120) as cluster:
+                cluster.bench_caller.measure(warmup)
+                results["service"] = Latency.of(cluster.bench_caller.measure(calls))
+                cluster.bench_stock_caller.measure(warmup)
+                results["stock_service"] = Latency.of(
+                    cluster.bench_stock_caller.measure(stock_calls)
+                )
+                results["standalone"] = Latency.of(
+                    _timed(cluster.bench_echo.echo, stock_calls, warmup)
+                )
+            with requests.Session() as session:
+                url = f"http://127.0.0.1:{port}/echo/"
+
+                def get(number: int) -> None:
+                    response = session.get(f"{url}{number}", timeout=10)
+                    response.raise_for_status()
+
+                results["http"] = Latency.of(_timed(get, calls, warmup))
+        finally:
+            runner.stop()
+    return results
+
+
+def _timed(call, calls: int, warmup: int) -> list[float]:
+    timings = []
+    for number in range(warmup + calls):
+        started = time.perf_counter()
+        call(number)
+        if number >= warmup:
+            timings.append(time.perf_counter() - started)
+    return timings

@@ -1,0 +1,86 @@
+"""The `rpc` entrypoint of our services: nameko's, answering over the consumer's connection.
+
+Replies leave on the connection that brought the request, without publisher confirms
+(see `rpc_transport`). Requests, replies and the service's queue are stock nameko's.
+
+Because replies and acknowledgements need that connection, a stopping service first stops
+taking requests, then answers those it has, then disconnects. (Stock nameko disconnects at
+once: a request still running is acknowledged into a closed connection, and the broker
+gives it to another instance, which runs it again.)
+
+A service should use this `rpc` for all its methods (`services.common.service.rpc`). A
+method decorated with stock `nameko.rpc.rpc` in the same service still works: both share
+one consumer of the service's queue, whichever of the two the container binds first.
+"""
+
+from __future__ import annotations
+
+import eventlet
+from nameko import rpc as nameko_rpc
+
+from services.common.logging import get_logger
+from services.common.rpc_transport import ConsumerPublisher, encode_reply
+
+log = get_logger(__name__)
+
+
+class RpcConsumer(nameko_rpc.RpcConsumer):
+    consumer_cls = ConsumerPublisher
+
+    def __init__(self, **consumer_options) -> None:
+        super().__init__(**consumer_options)
+        self._in_hand: set = set()  # the requests taken and not answered yet
+        self._stopping = False
+        self._killed = False
+
+    @property
+    def sharing_key(self):
+        # one consumer per service queue: two would take turns at messages for each other
+        return nameko_rpc.RpcConsumer
+
+    def stop(self) -> None:
+        self._stopping = True
+        while self._in_hand and not self._killed:
+            eventlet.sleep(0.05)
+        self.consumer.stop()
+
+    def kill(self) -> None:
+        self._killed = True
+        self.consumer.stop()
+
+    def handle_message(self, body, message) -> None:
+        if self._stopping:
+            # left unacknowledged: the broker gives it to another instance when we disconnect
+            return
+        self._in_hand.add(message)
+        super().handle_message(body, message)
+
+    def handle_result(self, message, result, exc_info):
+        properties = message.properties
+        try:
+            result, exc_info, body, content_type, content_encoding = encode_reply(
+                result, exc_info, properties["content_type"]
+            )
+            try:
+                self.consumer.publish(
+                    body,
+                    exchange=nameko_rpc.get_rpc_exchange().name,
+                    routing_key=properties["reply_to"],
+                    correlation_id=properties.get("correlation_id"),
+                    content_type=content_type,
+                    content_encoding=content_encoding,
+                    delivery_mode=1,
+                )
+            except Exception as error:
+                log.warning("rpc_reply_not_sent", error=repr(error))  # the caller's deadline tells
+            self.consumer.ack_message(message)
+        finally:
+            self._in_hand.discard(message)
+        return result, exc_info
+
+
+class Rpc(nameko_rpc.Rpc):
+    rpc_consumer = RpcConsumer()
+
+
+rpc = Rpc.decorator

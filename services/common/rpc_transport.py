@@ -1,0 +1,94 @@
+"""The AMQP transport of our RPC: one connection that consumes and publishes.
+
+Stock nameko publishes each request and each reply through a pooled producer with publisher
+confirms, redeclares the caller's reply queue before every request and acknowledges every
+reply: seven socket writes and five waits for the broker per call between two services.
+Here the extension that consumes (a service's request queue, a caller's reply queue) also
+publishes, on a second channel of its own connection, without confirms:
+
+- a request is published `mandatory`: when no queue is bound for the target service, the
+  broker returns it and the consumer loop fails the call at once; every call has a deadline;
+- a reply is transient: if the broker loses one, the caller's deadline reports it;
+- replies are consumed without acknowledgements: a reply queue has one reader.
+
+A call costs three writes: request, reply, acknowledgement of the request. The messages,
+queues and bindings are those of stock nameko, so stock clients and services interoperate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import kombu.serialization
+from kombu import Producer
+from nameko.amqp.consume import Consumer
+from nameko.exceptions import UnserializableValueError, serialize
+
+
+class NotConnected(ConnectionError):
+    """The transport has no connection to the broker at the moment."""
+
+
+class ConsumerPublisher(Consumer):
+    """nameko's consumer, whose connection also carries the publishes of its extension.
+
+    The publishing channel lives as long as the connection; after a reconnection the
+    consumer loop opens a new one. amqp serialises the frames written by concurrent
+    greenthreads on one connection, so workers publish while the loop reads.
+    """
+
+    def __init__(self, *args, on_return: Callable | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_return = on_return
+        self._producer: Producer | None = None
+        self._connected = threading.Event()
+
+    @contextlib.contextmanager
+    def extra_context(self, connection, channel) -> Iterator[None]:
+        self._producer = Producer(
+            connection.channel(), auto_declare=False, on_return=self._on_return
+        )
+        self._connected.set()
+        try:
+            yield
+        finally:
+            self._connected.clear()
+            self._producer = None
+
+    def publish(self, body: bytes, *, wait: float = 0.0, **kwargs: Any) -> None:
+        """Publish an encoded message; wait up to `wait` s for a connection if there is none."""
+        producer = self._producer
+        if producer is None and self._connected.wait(wait):
+            producer = self._producer
+        if producer is None:
+            raise NotConnected("not connected to the broker")
+        producer.publish(body, retry=False, **kwargs)
+
+
+def encode(payload: Any, serializer: str) -> tuple[bytes, str, str]:
+    """(body, content_type, content_encoding) of a payload."""
+    content_type, content_encoding, body = kombu.serialization.dumps(payload, serializer)
+    return body, content_type, content_encoding
+
+
+def encode_reply(result: Any, exc_info, content_type: str):
+    """The reply to a request, encoded as the request was; stock nameko's reply payload.
+
+    A result that cannot be serialised becomes an `UnserializableValueError` reply.
+    Returns (result, exc_info, body, content_type, content_encoding).
+    """
+    serializer = kombu.serialization.registry.type_to_name[content_type]
+    error = serialize(exc_info[1]) if exc_info is not None else None
+    try:
+        encoded = encode({"result": result, "error": error}, serializer)
+    except Exception:
+        exc_info = sys.exc_info()
+        encoded = encode(
+            {"result": None, "error": serialize(UnserializableValueError(result))}, serializer
+        )
+        result = None
+    return (result, exc_info, *encoded)
