@@ -6,6 +6,10 @@ batch is written in one go; the broker acknowledges it (often with one `multiple
 the batch counts as published only when every message in it is confirmed. A nack, a lost
 connection or a timeout raises, and the caller publishes the whole batch again later:
 consumers' inboxes absorb the duplicates.
+
+Messages are published `mandatory`: one that no queue takes comes back before its confirm
+and is parked in the `rathaus.unroutable` queue, where an operator sees it, instead of
+being dropped by the broker.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kombu import Connection, Exchange, Producer
+
+from services.common.logging import get_logger
+from services.common.topology import UNROUTABLE_EXCHANGE, UNROUTABLE_QUEUE
+
+log = get_logger(__name__)
 
 
 class NotConfirmed(Exception):
@@ -43,32 +52,72 @@ class BatchPublisher:
         self._published = 0  # delivery tag of the last message sent on the channel
         self._unconfirmed: set[int] = set()
         self._refused = 0
+        self._returned: list[str] = []  # message ids the broker could not route
 
     def publish(self, messages: Iterable[Outgoing]) -> int:
-        """Publish persistent messages; return once the broker has confirmed all of them."""
+        """Publish persistent messages; return once the broker has confirmed all of them.
+
+        Each message needs a distinct `message_id` property: it names a returned message.
+        """
+        batch = {message.properties["message_id"]: message for message in messages}
         try:
-            producer = self._ensure_producer()
-            first = self._published + 1
-            self._refused = 0
-            for message in messages:
-                producer.publish(
-                    message.body,
-                    exchange=message.exchange,
-                    routing_key=message.routing_key,
-                    headers=dict(message.headers),
-                    serializer="json",
-                    delivery_mode=2,
-                    declare=[message.exchange],
-                    retry=False,
-                    **message.properties,
-                )
-                self._published += 1
-                self._unconfirmed.add(self._published)
-            self._wait_for_confirms()
+            sent = self._publish_and_confirm(batch.values(), mandatory=True)
+            returned, self._returned = self._returned, []
+            if returned:
+                self._park([batch[message_id] for message_id in returned])
         except Exception:
             self.close()
             raise
+        return sent
+
+    def _publish_and_confirm(self, messages: Iterable[Outgoing], *, mandatory: bool) -> int:
+        producer = self._ensure_producer()
+        first = self._published + 1
+        self._refused = 0
+        for message in messages:
+            producer.publish(
+                message.body,
+                exchange=message.exchange,
+                routing_key=message.routing_key,
+                headers=dict(message.headers),
+                serializer="json",
+                delivery_mode=2,
+                declare=[message.exchange],
+                retry=False,
+                mandatory=mandatory,
+                **message.properties,
+            )
+            self._published += 1
+            self._unconfirmed.add(self._published)
+        self._wait_for_confirms()
         return self._published - first + 1
+
+    def _park(self, returned: list[Outgoing]) -> None:
+        for message in returned:
+            log.warning(
+                "event_unroutable_parked",
+                exchange=message.exchange.name,
+                routing_key=message.routing_key,
+                queue=UNROUTABLE_QUEUE.name,
+            )
+        self._ensure_producer().maybe_declare(UNROUTABLE_QUEUE)
+        self._publish_and_confirm(
+            (
+                Outgoing(
+                    m.body,
+                    exchange=UNROUTABLE_EXCHANGE,
+                    routing_key=m.routing_key,
+                    headers={**m.headers, "x-rathaus-exchange": m.exchange.name},
+                    properties=m.properties,
+                )
+                for m in returned
+            ),
+            mandatory=False,
+        )
+
+    def _on_return(self, exception, exchange, routing_key, message) -> None:
+        # the broker hands back a mandatory message that no queue took, before confirming it
+        self._returned.append(message.properties.get("message_id"))
 
     def close(self) -> None:
         """Drop the connection; the next batch opens a new one."""
@@ -110,7 +159,9 @@ class BatchPublisher:
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
-            self._connection, self._producer = connection, Producer(channel)
+            self._connection = connection
+            self._producer = Producer(channel, on_return=self._on_return)
             self._published = 0
             self._unconfirmed.clear()
+            self._returned.clear()
         return self._producer

@@ -15,6 +15,12 @@ DEAD_LETTER_QUEUE = Queue(
     "rathaus.dead_letters", exchange="", routing_key="rathaus.dead_letters", durable=True
 )
 
+# an event that no queue would take (published before any consumer's queue existed, or of a
+# type nobody consumes) is parked here instead of being dropped by the broker; the same
+# names as the `rathaus-unroutable` policy in deploy/rabbitmq/policies.sh
+UNROUTABLE_EXCHANGE = Exchange("rathaus.unroutable", type="fanout", durable=True)
+UNROUTABLE_QUEUE = Queue("rathaus.unroutable", exchange=UNROUTABLE_EXCHANGE, durable=True)
+
 # headers the plumbing adds to a message it retries or dead-letters
 ORIGIN_QUEUE_HEADER = "x-rathaus-queue"
 RETRIES_HEADER = "x-rathaus-retries"

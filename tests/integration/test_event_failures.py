@@ -15,6 +15,7 @@ from services.common.engine import create_service_engine
 from services.common.events import Event
 from services.common.settings import database_url
 from services.common.tables import outbox
+from services.common.topology import UNROUTABLE_QUEUE
 from tests.support.pipeline import Base, Ledger, TallyService
 from tests.support.waiting import wait_for
 
@@ -114,3 +115,27 @@ def test_a_malformed_event_goes_straight_to_the_dead_letters(pipeline):
     assert dead_letters.discard(config["AMQP_URI"], None) == [letter.id for letter in letters]
     assert dead_letters.list_dead_letters(config["AMQP_URI"]) == []
     assert cluster.tally.counts() == {}
+
+
+def test_an_event_no_queue_takes_is_parked_in_the_unroutable_queue_not_dropped(
+    create_tables, runner_factory
+):
+    create_tables("ledger", Base.metadata)
+    runner_factory(Ledger).start()  # no consumer has ever declared its queue
+
+    with ClusterRpcClient() as cluster:
+        cluster.ledger.record("early", 1)
+
+    def parked():
+        with Connection(config["AMQP_URI"]) as connection:
+            queue = UNROUTABLE_QUEUE(connection.channel())
+            queue.declare()
+            return queue.get(no_ack=True)
+
+    message = wait_for(parked)
+    assert message.payload["type"] == "entry_recorded"
+    assert message.payload["payload"] == {"entry_id": "early", "amount": 1}
+    assert message.headers["x-rathaus-exchange"] == "ledger.events"
+    engine = create_service_engine(database_url("ledger"))
+    assert wait_for(lambda: _published(engine))
+    engine.dispose()
