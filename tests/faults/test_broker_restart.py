@@ -4,8 +4,8 @@ import subprocess
 import time
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcClient
 
+from tests.support.clients import cluster_client
 from tests.support.waiting import wait_for
 
 BURST = 300
@@ -26,7 +26,7 @@ def broker_comes_back():
 def test_events_in_flight_survive_a_broker_restart(service_processes, broker_comes_back):
     service_processes("tally")
     service_processes("ledger")
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         assert cluster.ledger.record_many("burst", BURST) == BURST
         in_flight = BURST - len(cluster.tally.counts())
 
@@ -36,7 +36,7 @@ def test_events_in_flight_survive_a_broker_restart(service_processes, broker_com
     rabbitmqctl("await_startup")
 
     expected = {f"burst-{n}": 1 for n in range(BURST)}
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         assert wait_for(lambda: cluster.tally.counts() == expected, timeout=60)
         assert wait_for(lambda: cluster.tally.counts("unless_broken") == expected, timeout=30)
         # and the services take new work after the restart

@@ -2,12 +2,12 @@
 
 import time
 
-from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import select
 
 from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.common.tables import outbox
+from tests.support.clients import cluster_client
 from tests.support.waiting import wait_for
 
 
@@ -26,13 +26,13 @@ def test_an_event_committed_before_a_sigkill_is_delivered_once_after_restart(ser
     service_processes("tally")
     # the relay is held back, so the kill lands after the commit and before the publish
     ledger = service_processes("ledger", OUTBOX_RELAY="false")
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         cluster.ledger.record("before-crash", 10)
     assert unpublished_events() == ["entry_recorded"]
 
     ledger.kill()
     time.sleep(1.0)
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         assert cluster.tally.counts() == {}
 
         ledger.start(OUTBOX_RELAY="true")

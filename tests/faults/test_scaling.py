@@ -2,8 +2,8 @@
 
 import requests
 from nameko import config
-from nameko.standalone.rpc import ClusterRpcClient
 
+from tests.support.clients import cluster_client
 from tests.support.waiting import wait_for
 
 QUEUE = "evt-ledger-entry_recorded--tally.count_entry"
@@ -25,7 +25,7 @@ def test_two_instances_of_a_service_handle_each_event_once_between_them(service_
     service_processes("ledger")
     assert wait_for(lambda: consumers_of(QUEUE) == 2, timeout=15)
 
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         cluster.ledger.record_many("shared", 200)
         expected = {f"shared-{n}": 1 for n in range(200)}
         assert wait_for(lambda: cluster.tally.counts() == expected, timeout=30)

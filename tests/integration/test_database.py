@@ -5,10 +5,10 @@ import time
 
 import pytest
 from nameko import config
-from nameko.standalone.rpc import ClusterRpcClient
 
 from tests.conftest import drop_databases_with_prefix
 from tests.support.calls import Back
+from tests.support.clients import cluster_client
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -25,7 +25,7 @@ def back_on_postgresql(rabbit_config, runner_factory, create_tables):
 
 
 def test_two_workers_database_calls_overlap_instead_of_queueing(back_on_postgresql):
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         cluster.back.sleep_in_database(0.01)  # warm the connection pool
         started = time.monotonic()
         calls = [cluster.back.sleep_in_database.call_async(0.5) for _ in range(4)]

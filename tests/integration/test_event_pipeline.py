@@ -1,7 +1,6 @@
 """Events travel from one service's outbox to another's inbox, once."""
 
-from nameko.standalone.rpc import ClusterRpcClient
-
+from tests.support.clients import cluster_client
 from tests.support.pipeline import Base, Ledger, TallyService
 from tests.support.waiting import wait_for
 
@@ -12,7 +11,7 @@ def test_a_recorded_entry_is_counted_once_by_each_handler(create_tables, runner_
     runner = runner_factory(Ledger, TallyService)
     runner.start()
 
-    with ClusterRpcClient() as cluster:
+    with cluster_client() as cluster:
         cluster.ledger.record("entry-1", 5)
         assert wait_for(lambda: cluster.tally.counts() == {"entry-1": 1})
         assert wait_for(lambda: cluster.tally.counts("unless_broken") == {"entry-1": 1})

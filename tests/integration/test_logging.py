@@ -6,9 +6,9 @@ import logging
 
 import pytest
 import structlog
-from nameko.standalone.rpc import ClusterRpcClient
 
 from services.common.logging import configure_logging
+from tests.support.clients import cluster_client
 from tests.support.pipeline import Base, Ledger, TallyService
 from tests.support.waiting import wait_for
 
@@ -39,7 +39,7 @@ def test_a_handlers_log_lines_carry_the_correlation_id_of_the_original_request(
     monkeypatch.setenv("TALLY_BROKEN_FLAG", str(broken_flag))
     runner_factory(Ledger, TallyService).start()
 
-    with ClusterRpcClient(context_data={"correlation_id": "req-4711"}) as cluster:
+    with cluster_client(context_data={"correlation_id": "req-4711"}) as cluster:
         cluster.ledger.record("traced", 1)
         wait_for(lambda: cluster.tally.counts() == {"traced": 1})
 

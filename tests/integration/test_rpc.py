@@ -3,17 +3,17 @@
 import time
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcClient
 
 from services.common.errors import ServiceUnavailable
 from tests.support.calls import Back, Front
+from tests.support.clients import cluster_client
 
 
 @pytest.fixture
 def cluster(platform_config, runner_factory):
     runner_factory(Front, Back).start()
     context = {"user_id": "anna.schmidt", "user_role": "citizen", "correlation_id": "corr-rpc"}
-    with ClusterRpcClient(context_data=context) as client:
+    with cluster_client(context_data=context) as client:
         yield client
 
 

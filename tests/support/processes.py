@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from nameko import config
-from nameko.standalone.rpc import ClusterRpcClient
 
+from tests.support.clients import cluster_client
 from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ class ServiceProcess:
 
     def _answers(self) -> bool:
         assert self.process.poll() is None, f"{self.service_name} exited: {self.log()}"
-        with ClusterRpcClient() as cluster:
+        with cluster_client() as cluster:
             return cluster[self.service_name].health()["status"] == "ok"
 
     def kill(self) -> None:

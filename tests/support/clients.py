@@ -1,0 +1,9 @@
+"""The test's own RPC client: stock nameko's, but never waiting for ever for a reply."""
+
+from __future__ import annotations
+
+from nameko.standalone.rpc import ClusterRpcClient
+
+
+def cluster_client(context_data: dict | None = None, timeout: float = 10.0) -> ClusterRpcClient:
+    return ClusterRpcClient(context_data=context_data, timeout=timeout)
