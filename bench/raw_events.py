@@ -23,6 +23,9 @@ from services.common.batch_publish import BatchPublisher, Outgoing
 EXCHANGE = Exchange("bench.raw_events", type="topic", durable=True)
 BATCH = 200
 
+# seconds the consumer may take to drain what was published before the bench gives up
+CONSUME_DEADLINE = 120
+
 
 def measure(amqp_uri: str, events: int, paced: int, pace: float) -> Throughput:
     """Flood `events` for throughput and latency under load; then `paced`, `pace` s apart."""
@@ -51,8 +54,9 @@ def _run(amqp_uri: str, events: int, publish) -> tuple[float, Latency]:
     started = time.time()
     publisher = eventlet.spawn(publish)
     try:
-        finished = done.wait()
-        publisher.wait()
+        publisher.wait()  # raises when publishing failed, rather than waiting for ever
+        with eventlet.Timeout(CONSUME_DEADLINE):
+            finished = done.wait()
     finally:
         consumer.kill()
     return finished - started, Latency.of(latencies)
@@ -78,7 +82,12 @@ def _publish_batches(amqp_uri: str, events: int) -> None:
     try:
         for start in range(0, events, BATCH):
             publisher.publish(
-                Outgoing(_message(number), EXCHANGE, "entry_recorded")
+                Outgoing(
+                    _message(number),
+                    EXCHANGE,
+                    "entry_recorded",
+                    properties={"message_id": str(number)},
+                )
                 for number in range(start, min(events, start + BATCH))
             )
     finally:

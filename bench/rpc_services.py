@@ -1,4 +1,4 @@
-"""The services the RPC bench calls: an echo, a caller that times its calls, an HTTP front.
+"""The services the RPC bench calls: an echo, a caller that times its calls, the gateway.
 
 `Echo` and `Caller` are platform services (ServiceBase, RemoteService); `StockEcho` and
 `StockCaller` are plain nameko 3.0.0rc11 (`rpc`, `ServiceRpc`) for reference.
@@ -6,15 +6,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from nameko.rpc import ServiceRpc
 from nameko.rpc import rpc as stock_rpc
-from nameko.web.handlers import http
 
 from services.common import service as common
+from services.common.context import ROLES
 from services.common.rpc import RemoteService
+from services.gateway.http import api
+from services.gateway.service import GatewayService
 
 # the rpc entrypoint the platform's services use
 rpc = common.rpc
@@ -48,16 +49,15 @@ class Caller(common.ServiceBase):
         return _timed_calls(self.echo_service.echo, calls)
 
 
-class HttpFront(common.ServiceBase):
-    """Stands in for the gateway: one HTTP route that makes one RPC."""
-
-    name = "bench_http"
+class BenchGateway(GatewayService):
+    """The real gateway (its HTTP server, bearer-token check, error table and context), with
+    one route that makes exactly one RPC: no production route does that yet."""
 
     echo_service = RemoteService("bench_echo")
 
-    @http("GET", "/echo/<int:value>")
-    def echo(self, request, value: int):
-        return 200, {"Content-Type": "application/json"}, json.dumps(self.echo_service.echo(value))
+    @api("GET", "/bench/echo/<int:value>", roles=ROLES)
+    def bench_echo(self, request, value: int):
+        return {"value": self.echo_service.echo(value)}
 
 
 class StockEcho:

@@ -15,8 +15,11 @@ from nameko.standalone.rpc import ClusterRpcClient
 
 from bench.databases import create_tables
 from bench.report import Latency
-from bench.rpc_services import Caller, Echo, HttpFront, StockCaller, StockEcho
+from bench.rpc_services import BenchGateway, Caller, Echo, StockCaller, StockEcho
 from services.common.settings import database_url
+
+# the local default's dev login, so that each HTTP call carries and checks a bearer token
+BENCH_AUTH = {"dev_login": True, "dev_secret": "bench-secret-of-at-least-32-characters!"}
 
 
 def free_port() -> int:
@@ -28,11 +31,11 @@ def free_port() -> int:
 def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latency]:
     port = free_port()
     results: dict[str, Latency] = {}
-    with config.patch({"WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}):
-        for service in (Echo, Caller, HttpFront):
+    with config.patch({"WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "AUTH": BENCH_AUTH}):
+        for service in (Echo, Caller):
             create_tables(database_url(service.name))
         runner = ServiceRunner()
-        for service in (Echo, Caller, HttpFront, StockEcho, StockCaller):
+        for service in (Echo, Caller, BenchGateway, StockEcho, StockCaller):
             runner.add_service(service)
         runner.start()
         try:
@@ -47,7 +50,11 @@ def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latenc
                     _timed(cluster.bench_echo.echo, stock_calls, warmup)
                 )
             with requests.Session() as session:
-                url = f"http://127.0.0.1:{port}/echo/"
+                base = f"http://127.0.0.1:{port}"
+                login = {"subject": "bench", "role": "citizen"}
+                token = session.post(f"{base}/api/v1/auth/dev-login", json=login, timeout=10)
+                session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+                url = f"{base}/bench/echo/"
 
                 def get(number: int) -> None:
                     response = session.get(f"{url}{number}", timeout=10)
