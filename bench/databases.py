@@ -9,12 +9,10 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from services.common.engine import create_service_engine
-from services.common.migrations import ensure_database_exists
-from services.common.tables import plumbing_metadata
+from services.common.migrations import drop_databases, server_engine
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -23,16 +21,9 @@ def postgres_server_url() -> str:
     return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
-def _server_engine(server_url: str):
-    return create_engine(
-        make_url(server_url).set(drivername="postgresql+psycopg2", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-
-
 def postgres_problem(server_url: str) -> str | None:
     try:
-        engine = _server_engine(server_url)
+        engine = server_engine(server_url)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
@@ -53,21 +44,4 @@ def postgres_base_url(server_url: str) -> Iterator[str]:
     try:
         yield make_url(server_url).set(database=prefix).render_as_string(hide_password=False)
     finally:
-        engine = _server_engine(server_url)
-        with engine.connect() as connection:
-            names = connection.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                {"prefix": f"{prefix}%"},
-            ).scalars()
-            for name in list(names):
-                connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        engine.dispose()
-
-
-def create_tables(url: str, *metadatas) -> None:
-    """A service's tables and the plumbing's (outbox, inbox) in its database."""
-    ensure_database_exists(url)
-    engine = create_service_engine(url)
-    for metadata in (*metadatas, plumbing_metadata):
-        metadata.create_all(engine)
-    engine.dispose()
+        drop_databases(server_url, prefix)

@@ -17,10 +17,10 @@ from nameko.runners import ServiceRunner
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import func, select
 
-from bench.databases import create_tables
 from bench.pipeline_services import RECORDER, Base, BenchLedger, BenchTally, Tally
 from bench.report import Latency, Throughput
 from services.common.engine import create_service_engine
+from services.common.migrations import create_tables
 from services.common.settings import database_url
 
 CONCURRENCY = 4  # greenthreads recording entries side by side in the ledger

@@ -13,9 +13,9 @@ from nameko import config
 from nameko.runners import ServiceRunner
 from nameko.standalone.rpc import ClusterRpcClient
 
-from bench.databases import create_tables
 from bench.report import Latency
 from bench.rpc_services import BenchGateway, Caller, Echo, StockCaller, StockEcho
+from services.common.migrations import create_tables
 from services.common.settings import database_url
 
 # the local default's dev login, so that each HTTP call carries and checks a bearer token

@@ -13,12 +13,11 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from nameko import config
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.common.engine import create_service_engine
+from services.common import migrations
+from services.common.migrations import drop_databases
 from services.common.settings import database_url as service_database_url
-from services.common.tables import plumbing_metadata
 
 FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
 
@@ -37,22 +36,7 @@ def database_url(tmp_path):
         return
     prefix = f"rathaus_test_{uuid.uuid4().hex[:10]}"
     yield make_url(base).set(database=prefix).render_as_string(hide_password=False)
-    drop_databases_with_prefix(base, prefix)
-
-
-def drop_databases_with_prefix(server_url: str, prefix: str) -> None:
-    engine = create_engine(
-        make_url(server_url).set(drivername="postgresql+psycopg2", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with engine.connect() as connection:
-        names = connection.execute(
-            text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-            {"prefix": f"{prefix}%"},
-        ).scalars()
-        for name in list(names):
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    engine.dispose()
+    drop_databases(base, prefix)
 
 
 @pytest.fixture
@@ -72,15 +56,10 @@ def platform_config(rabbit_config, database_url):
 @pytest.fixture
 def create_tables(platform_config):
     """Create a test service's tables and the plumbing tables in the service's database."""
-    from services.common.migrations import ensure_database_exists
 
     def create(service_name: str, *metadatas) -> str:
         url = service_database_url(service_name)
-        ensure_database_exists(url)
-        engine = create_service_engine(url)
-        for metadata in (*metadatas, plumbing_metadata):
-            metadata.create_all(engine)
-        engine.dispose()
+        migrations.create_tables(url, *metadatas)
         return url
 
     return create

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
@@ -31,14 +31,19 @@ def upgrade(service_name: str, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(service_name, url), revision)
 
 
+def server_engine(url: str) -> Engine:
+    """The PostgreSQL server behind `url`, reached through its maintenance database."""
+    return create_engine(
+        make_url(url).set(drivername="postgresql+psycopg2", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+
+
 def ensure_database_exists(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return
-    server = create_engine(
-        parsed.set(drivername="postgresql+psycopg2", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
+    server = server_engine(url)
     try:
         with server.connect() as connection:
             exists = connection.execute(
@@ -50,6 +55,33 @@ def ensure_database_exists(url: str) -> None:
                     connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
     finally:
         server.dispose()
+
+
+def drop_databases(server_url: str, prefix: str) -> None:
+    """Drop every database whose name starts with `prefix` (throwaway databases of a run)."""
+    server = server_engine(server_url)
+    try:
+        with server.connect() as connection:
+            names = connection.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": f"{prefix}%"},
+            ).scalars()
+            for name in list(names):
+                connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        server.dispose()
+
+
+def create_tables(url: str, *metadatas: MetaData) -> None:
+    """Create tables straight from metadata, with the plumbing's, for services that have no
+    migrations of their own (the tests' and the benchmarks' services)."""
+    ensure_database_exists(url)
+    engine = create_service_engine(url)
+    try:
+        for metadata in (*metadatas, plumbing_metadata):
+            metadata.create_all(engine)
+    finally:
+        engine.dispose()
 
 
 def run_env(service_metadata: Sequence[MetaData] = ()) -> None:

@@ -6,7 +6,7 @@ import time
 import pytest
 from nameko import config
 
-from tests.conftest import drop_databases_with_prefix
+from services.common.migrations import drop_databases
 from tests.support.calls import Back
 from tests.support.clients import cluster_client
 
@@ -21,7 +21,7 @@ def back_on_postgresql(rabbit_config, runner_factory, create_tables):
         create_tables("back")
         runner_factory(Back).start()
         yield
-    drop_databases_with_prefix(POSTGRES_SERVER, prefix)
+    drop_databases(POSTGRES_SERVER, prefix)
 
 
 def test_two_workers_database_calls_overlap_instead_of_queueing(back_on_postgresql):

@@ -8,8 +8,7 @@ import uuid
 from sqlalchemy import inspect, text
 
 from services.common.engine import create_service_engine
-from services.common.migrations import upgrade
-from tests.conftest import drop_databases_with_prefix
+from services.common.migrations import drop_databases, upgrade
 from tests.support.processes import REPO
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -38,7 +37,7 @@ def test_three_instances_migrating_one_new_database_at_once_all_succeed():
         assert versions == [("appointments_0001",)]
         assert {"outbox", "inbox"} <= tables
     finally:
-        drop_databases_with_prefix(POSTGRES_SERVER, name)
+        drop_databases(POSTGRES_SERVER, name)
 
 
 def test_every_service_migrates_on_sqlite_from_nothing(tmp_path):
