@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Connection
+from nameko.amqp.consume import Consumer
 from nameko.amqp.publish import get_producer
+
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
 
 # message properties that kombu takes as keyword arguments when re-publishing a message
 _COPIED_PROPERTIES = ("message_id", "correlation_id", "type", "timestamp", "delivery_mode")
@@ -48,3 +54,25 @@ def broker_reachable(uri: str, timeout: float = 3.0) -> str | None:
     except Exception as error:
         return str(error) or type(error).__name__
     return None
+
+
+class ResilientConsumer(Consumer):
+    """nameko's consumer, whose acknowledgements survive a connection that just broke.
+
+    nameko lets a socket error from an ack escape into the worker, and a worker thread
+    that raises kills the whole service. A message whose ack could not be sent is still
+    unacknowledged at the broker, which delivers it again after the reconnection; the
+    inbox makes that second delivery harmless.
+    """
+
+    def ack_message(self, message) -> None:
+        try:
+            super().ack_message(message)
+        except (OSError, AmqpConnectionError) as error:
+            log.warning("ack_lost_with_connection", error=repr(error))
+
+    def requeue_message(self, message) -> None:
+        try:
+            super().requeue_message(message)
+        except (OSError, AmqpConnectionError) as error:
+            log.warning("requeue_lost_with_connection", error=repr(error))

@@ -23,7 +23,7 @@ from nameko.events import EventHandler as NamekoEventHandler
 from nameko.messaging import decode_from_headers
 from nameko.standalone.events import get_event_exchange
 
-from services.common.amqp import publish_confirmed
+from services.common.amqp import ResilientConsumer, publish_confirmed
 from services.common.context import CORRELATION_ID_KEY
 from services.common.database import EventAlreadyHandled
 from services.common.events import Event, InvalidEvent, find_contract
@@ -45,6 +45,8 @@ log = get_logger(__name__)
 
 
 class EventHandler(NamekoEventHandler):
+    consumer_cls = ResilientConsumer
+
     def __init__(
         self,
         source_service: str,

@@ -25,15 +25,16 @@ from typing import Any
 
 import kombu.serialization
 from kombu import Producer
-from nameko.amqp.consume import Consumer
 from nameko.exceptions import UnserializableValueError, serialize
+
+from services.common.amqp import ResilientConsumer
 
 
 class NotConnected(ConnectionError):
     """The transport has no connection to the broker at the moment."""
 
 
-class ConsumerPublisher(Consumer):
+class ConsumerPublisher(ResilientConsumer):
     """nameko's consumer, whose connection also carries the publishes of its extension.
 
     The publishing channel lives as long as the connection; after a reconnection the
