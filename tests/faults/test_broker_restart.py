@@ -13,6 +13,7 @@ from tests.support.pipeline import Entry, Tally
 from tests.support.waiting import wait_for
 
 BURST = 1500
+PAUSE = 0.004  # the burst takes six seconds at least: the broker is away in the middle of it
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -54,7 +55,7 @@ def test_events_in_flight_survive_a_broker_restart(service_processes, broker_com
     service_processes("ledger")
     with cluster_client() as cluster:
         # the ledger keeps recording while the broker goes away; nobody waits for its reply
-        cluster.ledger.record_many.call_async("burst", BURST)
+        cluster.ledger.record_many.call_async("burst", BURST, PAUSE)
         wait_for(lambda: len(tallies_per_entry()) >= 50, timeout=30)
 
     rabbitmqctl("stop_app")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import eventlet
 from marshmallow import Schema, fields
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -51,9 +52,12 @@ class Ledger(common.ServiceBase):
         return entry_id
 
     @rpc
-    def record_many(self, prefix: str, count: int) -> int:
+    def record_many(self, prefix: str, count: int, pause: float = 0.0) -> int:
+        """Record `count` entries one transaction each, `pause` seconds apart."""
         for number in range(count):
             self.record(f"{prefix}-{number}", number)
+            if pause:
+                eventlet.sleep(pause)
         return count
 
 
