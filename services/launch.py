@@ -16,6 +16,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -53,6 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Ctrl-C stops the platform cleanly even where a shell started it with SIGINT ignored
+    # (a background job of a script)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with args.config.open("rb") as config_file:
         setup_config(config_file)
     configure_logging(config.get("LOG_FORMAT", "console"), config.get("LOG_LEVEL", "INFO"))

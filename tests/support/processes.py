@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -14,6 +15,12 @@ from tests.support.clients import cluster_client
 from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end the service if the test run dies without stopping it."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 class ServiceProcess:
@@ -41,6 +48,7 @@ class ServiceProcess:
             env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         wait_for(self._answers, timeout=30, interval=0.2)
         return self
