@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-postgres bench lint format openapi services clean
+.PHONY: run test test-postgres bench lint format docs services clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,10 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix services tests bench
 	$(BIN)/ruff format services tests bench
 
-## openapi: regenerate the committed OpenAPI document
-openapi: $(INSTALLED)
-	$(BIN)/python -m services.gateway.openapi_export --write docs/openapi.json
+## docs: regenerate the committed OpenAPI document and event catalogue (tests fail when stale)
+docs: $(INSTALLED)
+	$(BIN)/python -m services.gateway.openapi_export --write
+	$(BIN)/python -m services.common.catalogue --write docs/events.md
 
 ## services: start RabbitMQ (with its management plugin) and PostgreSQL if they are down
 services:
