@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +38,9 @@ _INSERT_IGNORING_DUPLICATES = {
     "postgresql": postgresql.insert(inbox).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(inbox).on_conflict_do_nothing(),
 }
+
+
+RELAY_STOP_GRACE = 5.0  # seconds a stopping service gives its relay to finish a batch
 
 
 class EventAlreadyHandled(Exception):
@@ -125,17 +129,22 @@ class Database(DependencyProvider):
         self.relay = OutboxRelay(self.engine, self.gate, amqp_uri(), self.settings)
 
     def start(self) -> None:
+        self.relay_thread = None
         if self.settings.relay_enabled:
-            self.container.spawn_managed_thread(
+            self.relay_thread = self.container.spawn_managed_thread(
                 self.relay.run, identifier=f"{self.container.service_name}.outbox_relay"
             )
 
     def stop(self) -> None:
         self.relay.stop()
+        if self.relay_thread is not None:
+            # let a batch in flight finish; whatever is left is published after a restart
+            with eventlet.Timeout(RELAY_STOP_GRACE, False):
+                self.relay_thread.wait()
         self.engine.dispose()
 
     def kill(self) -> None:
-        self.relay.stop()
+        self.relay.kill()
 
     def get_dependency(self, worker_ctx) -> UnitOfWork:
         return UnitOfWork(

@@ -75,10 +75,15 @@ class OutboxRelay:
                 self._disconnect()
                 log.warning("outbox_relay_failed", error=repr(error), failures=failures)
                 eventlet.sleep(min(0.5 * 2**failures, 30.0))
+        self._disconnect()
 
     def stop(self) -> None:
+        """Finish the batch in hand, then leave the loop and disconnect."""
         self._running = False
         self.kick()
+
+    def kill(self) -> None:
+        self._running = False
         self._disconnect()
 
     def publish_batch(self) -> int:
