@@ -73,13 +73,10 @@ class RpcReplies(SharedExtension):
         )
 
     def start(self) -> None:
-        self.container.spawn_managed_thread(
-            self.consumer.run, identifier=f"{self.container.service_name}.rpc_replies"
-        )
-        self.consumer.wait_until_consumer_ready()
+        self.consumer.start_in(self.container, f"{self.container.service_name}.rpc_replies")
 
     def stop(self) -> None:
-        self.consumer.stop()
+        self.consumer.stop_and_wait()
 
     def send(
         self, target: str, args, kwargs, context_data: dict, timeout: float

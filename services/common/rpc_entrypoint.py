@@ -38,11 +38,14 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         # one consumer per service queue: two would take turns at messages for each other
         return nameko_rpc.RpcConsumer
 
+    def start(self) -> None:
+        self.consumer.start_in(self.container, f"{self.container.service_name}.rpc_requests")
+
     def stop(self) -> None:
         self._stopping = True
         while self._in_hand and not self._killed:
             eventlet.sleep(0.05)
-        self.consumer.stop()
+        self.consumer.stop_and_wait()
 
     def kill(self) -> None:
         self._killed = True

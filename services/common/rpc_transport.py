@@ -23,11 +23,15 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import eventlet
 import kombu.serialization
 from kombu import Producer
 from nameko.exceptions import UnserializableValueError, serialize
 
 from services.common.amqp import ResilientConsumer
+
+# kombu's consumer loop looks at its stop flag once a second
+STOP_GRACE = 2.0
 
 
 class NotConnected(ConnectionError):
@@ -47,6 +51,19 @@ class ConsumerPublisher(ResilientConsumer):
         self._on_return = on_return
         self._producer: Producer | None = None
         self._connected = threading.Event()
+        self._thread = None
+
+    def start_in(self, container, identifier: str) -> None:
+        """Run the consumer loop as a managed thread of `container`; return once consuming."""
+        self._thread = container.spawn_managed_thread(self.run, identifier=identifier)
+        self.wait_until_consumer_ready()
+
+    def stop_and_wait(self, grace: float = STOP_GRACE) -> None:
+        """Stop consuming; give the loop `grace` seconds to notice and close its connection."""
+        self.stop()
+        if self._thread is not None:
+            with eventlet.Timeout(grace, False):
+                self._thread.wait()
 
     @contextlib.contextmanager
     def extra_context(self, connection, channel) -> Iterator[None]:
