@@ -21,9 +21,8 @@ from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.context import CORRELATION_ID_KEY
@@ -33,7 +32,7 @@ from services.common.outbox import OutboxRelay, record_event
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
 
-# one statement, where the dialect has it; no savepoint around an insert that may fail
+# one statement that inserts or, for a duplicate, does nothing: no savepoint, no error
 _INSERT_IGNORING_DUPLICATES = {
     "postgresql": postgresql.insert(inbox).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(inbox).on_conflict_do_nothing(),
@@ -98,17 +97,8 @@ class UnitOfWork:
     def _record_in_inbox(self, session: Session, event: Event) -> None:
         handler = f"{self._source}.{self._worker_ctx.entrypoint.method_name}"
         row = {"event_id": str(event.event_id), "handler": handler, "handled_at": datetime.now(UTC)}
-        statement = _INSERT_IGNORING_DUPLICATES.get(session.get_bind().dialect.name)
-        if statement is not None:
-            duplicate = session.execute(statement, row).rowcount == 0
-        else:
-            try:
-                with session.begin_nested():
-                    session.execute(insert(inbox).values(row))
-                duplicate = False
-            except IntegrityError:
-                duplicate = True
-        if duplicate:
+        statement = _INSERT_IGNORING_DUPLICATES[session.get_bind().dialect.name]
+        if session.execute(statement, row).rowcount == 0:
             raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}")
 
     def ping(self) -> None:

@@ -11,6 +11,7 @@ the handler's inbox makes sure an effect that did commit is not repeated.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from kombu import Connection
 
 from services.common.amqp import publish_confirmed
+from services.common.settings import DEFAULT_AMQP_URI
 from services.common.topology import (
     DEAD_LETTER_QUEUE,
     DEAD_LETTERED_HEADER,
@@ -144,8 +146,6 @@ def _browse(uri: str, limit: int | None, take: Callable[[object], bool]):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from services.common.settings import DEFAULT_AMQP_URI
-
     parser = argparse.ArgumentParser(
         prog="rathaus-dead-letters", description=__doc__.splitlines()[0]
     )
@@ -157,8 +157,6 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("ids", nargs="*")
         sub.add_argument("--all", action="store_true")
     args = parser.parse_args(argv)
-
-    import os
 
     uri = args.amqp_uri or os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI
     if args.command == "list":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import structlog
 from kombu import Connection, Producer
@@ -68,6 +72,19 @@ def test_an_event_the_relay_publishes_again_takes_effect_once(pipeline):
     assert wait_for(lambda: cluster.tally.counts() == {"again": 1, "after": 1})
 
 
+def operator_command(*args: str) -> str:
+    """`rathaus-dead-letters ...`, run the way an operator runs it."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "services.common.dead_letters", *args],
+        env={**os.environ, "AMQP_URI": config["AMQP_URI"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
 def _published(engine) -> bool:
     with engine.connect() as connection:
         return all(connection.execute(select(outbox.c.published_at)).scalars())
@@ -94,8 +111,14 @@ def test_a_failing_handler_is_retried_with_back_off_then_dead_lettered_and_repla
     assert cluster.tally.counts() == {"unlucky": 1}
     assert cluster.tally.counts("unless_broken") == {}
 
+    listing = operator_command("list")
+    assert "1 dead letter(s)" in listing
+    [row] = [line for line in listing.splitlines() if line.startswith(letter.id)]
+    assert row.split()[1:3] == ["entry_recorded", "4"]  # type, tries (1 + 3 retries)
+    assert row.endswith("RuntimeError: tally is broken")
+
     broken_flag.unlink()  # the fix is deployed
-    assert dead_letters.replay(config["AMQP_URI"], [letter.id]) == [letter.id]
+    assert operator_command("replay", letter.id).strip() == "replayed 1 dead letter(s)"
 
     assert wait_for(lambda: cluster.tally.counts("unless_broken") == {"unlucky": 1})
     assert dead_letters.list_dead_letters(config["AMQP_URI"]) == []
