@@ -27,6 +27,7 @@ from nameko.cli.utils.config import setup_config  # noqa: E402
 from services import ALL_SERVICES  # noqa: E402
 from services.common.amqp import broker_reachable  # noqa: E402
 from services.common.logging import configure_logging  # noqa: E402
+from services.common.metrics import start_metrics_server  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
 from services.common.settings import amqp_uri, database_url  # noqa: E402
 
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    start_metrics_server(config.get("METRICS_ADDRESS"))
 
     services = args.service or ([] if args.module else list(ALL_SERVICES))
     if not args.no_migrate:

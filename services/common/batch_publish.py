@@ -23,6 +23,7 @@ from typing import Any
 from kombu import Connection, Exchange, Producer
 
 from services.common.logging import get_logger
+from services.common.metrics import EVENTS_UNROUTABLE
 from services.common.topology import UNROUTABLE_EXCHANGE, UNROUTABLE_QUEUE
 
 log = get_logger(__name__)
@@ -114,6 +115,8 @@ class BatchPublisher:
             ),
             mandatory=False,
         )
+        for message in returned:
+            EVENTS_UNROUTABLE.labels(message.exchange.name).inc()
 
     def _on_return(self, exception, exchange, routing_key, message) -> None:
         # the broker hands back a mandatory message that no queue took, before confirming it

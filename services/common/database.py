@@ -116,7 +116,9 @@ class Database(DependencyProvider):
         self.gate = TransactionGate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.settings = OutboxSettings.from_config()
-        self.relay = OutboxRelay(self.engine, self.gate, amqp_uri(), self.settings)
+        self.relay = OutboxRelay(
+            self.engine, self.gate, amqp_uri(), self.settings, service=service_name
+        )
 
     def start(self) -> None:
         self.relay_thread = None

@@ -28,6 +28,7 @@ from services.common.context import CORRELATION_ID_KEY
 from services.common.database import EventAlreadyHandled
 from services.common.events import Event, InvalidEvent, find_contract
 from services.common.logging import get_logger
+from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from services.common.settings import RetryPolicy, amqp_uri
 from services.common.topology import (
     DEAD_LETTER_QUEUE,
@@ -150,6 +151,7 @@ class EventHandler(NamekoEventHandler):
             properties=message.properties,
             declare=[delay_queue(delay_ms), REDELIVER_EXCHANGE],
         )
+        EVENTS_RETRIED.labels(self.container.service_name, self.method_name).inc()
         self.consumer.ack_message(message)
 
     def _dead_letter(self, message, error: str, retries: int) -> None:
@@ -171,6 +173,7 @@ class EventHandler(NamekoEventHandler):
             properties=message.properties,
             declare=[DEAD_LETTER_QUEUE],
         )
+        EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.method_name).inc()
         self.consumer.ack_message(message)
 
 

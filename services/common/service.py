@@ -1,4 +1,4 @@
-"""What every service has: its database, the request context, and a health RPC."""
+"""What every service has: its database, the request context, metrics, and a health RPC."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from typing import Any
 
 from services.common.context import RequestContext
 from services.common.database import Database
+from services.common.metrics import WorkerMetrics
 from services.common.rpc_entrypoint import rpc
 
 
 class ServiceBase:
     db = Database()
     caller = RequestContext()
+    metrics = WorkerMetrics()
 
     @rpc
     def health(self) -> dict[str, Any]:

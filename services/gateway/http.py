@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -24,6 +25,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
+from services.common import metrics
 from services.common.context import CORRELATION_ID_KEY, Caller, new_correlation_id
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
@@ -108,14 +110,24 @@ class ApiWsgiApp(WsgiApp):
         )
         environ[_CORRELATION_ENVIRON_KEY] = correlation_id
         request = Request(environ, shallow=True)
+        started = time.perf_counter()
+        route = metrics.UNMATCHED_ROUTE
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
+            route = provider.url  # the rule's template, never the raw path: bounded labels
             request.path_values = values
             response = provider.handle_request(request)
         except Exception as error:  # werkzeug's NotFound and MethodNotAllowed among them
             response = error_response(error, correlation_id)
         response.headers[CORRELATION_HEADER] = correlation_id
+        _count(route, environ.get("REQUEST_METHOD", ""), response.status_code, started)
         return response(environ, start_response)
+
+
+def _count(route: str, method: str, status: int, started: float) -> None:
+    method = metrics.http_method_label(method)
+    metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    metrics.HTTP_SECONDS.labels(route, method).observe(time.perf_counter() - started)
 
 
 class Route(HttpRequestHandler):

@@ -11,6 +11,7 @@ from services import BUSINESS_SERVICES
 from services.common import dead_letters
 from services.common.amqp import broker_reachable
 from services.common.context import ROLES, RequestContext
+from services.common.metrics import WorkerMetrics
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
 from services.gateway import auth, openapi, schemas
@@ -29,6 +30,7 @@ class GatewayService:
     name = "gateway"
 
     caller = RequestContext()
+    metrics = WorkerMetrics()
     appointments = RemoteService("appointments")
     applications = RemoteService("applications")
     documents = RemoteService("documents")

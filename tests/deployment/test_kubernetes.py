@@ -19,6 +19,7 @@ from .files import (
     environment_names_in,
     k8s_base_documents,
     k8s_objects,
+    load_nameko_config,
     load_yaml,
     load_yaml_documents,
     load_yaml_text_documents,
@@ -130,6 +131,19 @@ def test_each_worker_is_scaled_by_keda_on_the_messages_waiting_in_its_own_queues
     assert [queue for queue in others if counted.search(queue)] == []
 
 
+@pytest.mark.parametrize("name", ALL_SERVICES)
+def test_each_pod_offers_its_metrics_port_to_prometheus(name):
+    deployment = k8s_objects("Deployment")[name]
+    ports = {port["name"]: port["containerPort"] for port in _container(deployment)["ports"]}
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    production = load_nameko_config(PRODUCTION_CONFIG)
+
+    assert ports["metrics"] == 9464
+    assert production["METRICS_ADDRESS"] == f"0.0.0.0:{ports['metrics']}"
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(ports["metrics"])
+
+
 def test_the_gateway_is_served_through_a_service_and_an_ingress():
     deployment = k8s_objects("Deployment")["gateway"]
     container = _container(deployment)
@@ -137,7 +151,7 @@ def test_the_gateway_is_served_through_a_service_and_an_ingress():
     ingress = k8s_objects("Ingress")["gateway"]
 
     ports = {port["name"]: port["containerPort"] for port in container["ports"]}
-    assert ports == {"http": 8000}
+    assert ports == {"http": 8000, "metrics": 9464}
     assert service["spec"]["selector"].items() <= (
         deployment["spec"]["template"]["metadata"]["labels"].items()
     )

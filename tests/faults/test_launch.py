@@ -42,15 +42,16 @@ def test_without_a_broker_the_platform_says_so_in_one_line_and_exits(tmp_path):
     assert "rabbitmq-server -detached" in output[0]
 
 
-def test_the_whole_platform_starts_in_one_process_answers_and_stops_on_ctrl_c(
+def test_the_whole_platform_starts_in_one_process_answers_serves_metrics_and_stops_on_ctrl_c(
     platform_config, tmp_path
 ):
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = {
         "PATH": "/usr/bin:/bin",
         "AMQP_URI": config["AMQP_URI"],
         "DATABASE_URL": config["DATABASE_URL"],
         "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+        "METRICS_ADDRESS": f"127.0.0.1:{metrics_port}",
     }
     log_path = tmp_path / "platform.log"
     process = launch(env, log_path)
@@ -68,6 +69,15 @@ def test_the_whole_platform_starts_in_one_process_answers_and_stops_on_ctrl_c(
             "notifications": "ok",
             "feedback": "ok",
         }
+        metrics = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5)
+        assert metrics.status_code == 200
+        assert (
+            'rathaus_worker_total{entrypoint="health",outcome="ok",service="appointments"}'
+            in metrics.text
+        )
+        assert 'rathaus_http_requests_total{method="GET",route="/health",status="200"} 1.0' in (
+            metrics.text
+        )
     finally:
         process.send_signal(signal.SIGINT)
         exit_code = process.wait(timeout=30)
