@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 import structlog
 from kombu import Connection, Producer
 from nameko import config
@@ -20,19 +19,8 @@ from services.common.settings import database_url
 from services.common.tables import outbox
 from services.common.topology import UNROUTABLE_QUEUE
 from tests.support.clients import cluster_client
-from tests.support.pipeline import Base, Ledger, TallyService
+from tests.support.pipeline import Base, Ledger
 from tests.support.waiting import wait_for
-
-
-@pytest.fixture
-def pipeline(create_tables, runner_factory, tmp_path, monkeypatch):
-    create_tables("ledger", Base.metadata)
-    create_tables("tally", Base.metadata)
-    broken_flag = tmp_path / "tally-is-broken"
-    monkeypatch.setenv("TALLY_BROKEN_FLAG", str(broken_flag))
-    runner_factory(Ledger, TallyService).start()
-    with cluster_client() as cluster:
-        yield cluster, broken_flag
 
 
 def publish_raw(message: dict) -> None:

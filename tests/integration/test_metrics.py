@@ -6,14 +6,11 @@ is on the change a test makes, read before and after.
 
 from __future__ import annotations
 
-import pytest
 from prometheus_client import REGISTRY
 
 from services.common import dead_letters
 from services.common.events import Event
 from tests.integration.test_event_failures import publish_raw
-from tests.support.clients import cluster_client
-from tests.support.pipeline import Base, Ledger, TallyService
 from tests.support.waiting import wait_for
 
 
@@ -34,17 +31,6 @@ class Delta:
 
 def worker_total(service: str, entrypoint: str, outcome: str) -> Delta:
     return Delta("rathaus_worker_total", service=service, entrypoint=entrypoint, outcome=outcome)
-
-
-@pytest.fixture
-def pipeline(create_tables, runner_factory, tmp_path, monkeypatch):
-    create_tables("ledger", Base.metadata)
-    create_tables("tally", Base.metadata)
-    broken_flag = tmp_path / "tally-is-broken"
-    monkeypatch.setenv("TALLY_BROKEN_FLAG", str(broken_flag))
-    runner_factory(Ledger, TallyService).start()
-    with cluster_client() as cluster:
-        yield cluster, broken_flag
 
 
 def test_a_handled_event_counts_an_ok_worker_and_a_published_outbox_row(pipeline):
