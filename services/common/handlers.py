@@ -87,7 +87,7 @@ class EventHandler(NamekoEventHandler):
         except InvalidEvent as error:
             # a malformed event will not get better with time: straight to the dead letters
             log.error("event_rejected", queue=self.queue.name, error=str(error))
-            self._dead_letter(message, f"InvalidEvent: {error}", retries=0)
+            self._forward(message, self._dead_letter, f"InvalidEvent: {error}", 0)
             return
 
         context_data = decode_from_headers(message.headers)
@@ -116,16 +116,32 @@ class EventHandler(NamekoEventHandler):
             return result, exc_info
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         retries = int(message.headers.get(RETRIES_HEADER, 0))
-        try:
-            if retries < self.retry_policy.max_retries:
-                self._schedule_retry(message, error, retries + 1)
-            else:
-                self._dead_letter(message, error, retries)
-        except Exception as publish_error:
-            # the broker did not take the copy: keep the original, it comes back
-            log.warning("event_retry_not_scheduled", error=repr(publish_error))
-            self.consumer.requeue_message(message)
+        if retries < self.retry_policy.max_retries:
+            self._forward(message, self._schedule_retry, error, retries + 1)
+        else:
+            self._forward(message, self._dead_letter, error, retries)
         return result, exc_info
+
+    def _forward(self, message, send_copy, error: str, retries: int) -> None:
+        """Send a failed message on (to a delay queue or the dead letters), then ack it.
+
+        If the broker does not take the copy, the original is kept: it comes back.
+        """
+        try:
+            send_copy(message, error, retries)
+        except Exception as publish_error:
+            log.warning("event_not_forwarded_requeued", error=repr(publish_error))
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+    def _failure_headers(self, message, error: str, retries: int) -> dict:
+        return {
+            **message.headers,
+            RETRIES_HEADER: retries,
+            ERROR_HEADER: error[:1000],
+            FIRST_FAILED_HEADER: message.headers.get(FIRST_FAILED_HEADER, _now()),
+        }
 
     def _schedule_retry(self, message, error: str, retry_number: int) -> None:
         delay_ms = int(self.retry_policy.delay_for(retry_number) * 1000)
@@ -136,32 +152,22 @@ class EventHandler(NamekoEventHandler):
             retry=retry_number,
             delay_ms=delay_ms,
         )
-        headers = {
-            **message.headers,
-            RETRIES_HEADER: retry_number,
-            ERROR_HEADER: error[:1000],
-            FIRST_FAILED_HEADER: message.headers.get(FIRST_FAILED_HEADER, _now()),
-        }
         publish_confirmed(
             amqp_uri(),
             message.body,
             exchange=delay_exchange(delay_ms),
             routing_key=self.queue.name,
-            headers=headers,
+            headers=self._failure_headers(message, error, retry_number),
             properties=message.properties,
             declare=[delay_queue(delay_ms), REDELIVER_EXCHANGE],
         )
         EVENTS_RETRIED.labels(self.container.service_name, self.method_name).inc()
-        self.consumer.ack_message(message)
 
     def _dead_letter(self, message, error: str, retries: int) -> None:
         log.error("event_dead_lettered", queue=self.queue.name, error=error, retries=retries)
         headers = {
-            **message.headers,
+            **self._failure_headers(message, error, retries),
             ORIGIN_QUEUE_HEADER: self.queue.name,
-            RETRIES_HEADER: retries,
-            ERROR_HEADER: error[:1000],
-            FIRST_FAILED_HEADER: message.headers.get(FIRST_FAILED_HEADER, _now()),
             DEAD_LETTERED_HEADER: _now(),
         }
         publish_confirmed(
@@ -174,7 +180,6 @@ class EventHandler(NamekoEventHandler):
             declare=[DEAD_LETTER_QUEUE],
         )
         EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.method_name).inc()
-        self.consumer.ack_message(message)
 
 
 def _now() -> str:
