@@ -49,10 +49,11 @@ class GatewayService:
         Each service is asked at once; one that does not answer within
         GATEWAY.health_timeout seconds, or is not running, is `unavailable`.
         """
+        timeout = GatewaySettings.from_config().health_timeout
         report = check_health(
             {name: getattr(self, name).health for name in BUSINESS_SERVICES},
-            lambda: broker_reachable(amqp_uri(), timeout=self._health_timeout()),
-            self._health_timeout(),
+            lambda: broker_reachable(amqp_uri(), timeout=timeout),
+            timeout,
         )
         return (200 if report["status"] == "ok" else 503), report
 
@@ -108,10 +109,6 @@ class GatewayService:
     def discard_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Drop dead letters for good."""
         return {"discarded": dead_letters.discard(amqp_uri(), _selected(body))}
-
-    @staticmethod
-    def _health_timeout() -> float:
-        return GatewaySettings.from_config().health_timeout
 
 
 def _selected(body: dict[str, Any]) -> list[str] | None:
