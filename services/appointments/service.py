@@ -1,7 +1,209 @@
-"""The appointments service's entrypoints."""
+"""The appointments service's entrypoints: each loads its input, runs one use case, answers."""
 
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.appointments import availability, booking, catalogue_admin, desk, lifecycle, views
+from services.appointments.errors import NotYourAppointment
+from services.appointments.models import AppointmentRow
+from services.appointments.schemas import (
+    CapacityInput,
+    HoldInput,
+    LocationInput,
+    OfferInput,
+    RangeInput,
+    check_key,
+    load,
+)
+from services.appointments.settings import AppointmentSettings
 from services.common import service as common
+from services.common.database import Transaction
+from services.common.errors import InvalidInput
+from services.common.rpc_entrypoint import rpc
+from services.common.timers import every
+
+OFFICE = ("clerk", "admin")
+# spent proof-of-work solutions are kept a while after any challenge could have expired
+SPENT_CHALLENGES_KEPT = timedelta(days=2)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settings() -> AppointmentSettings:
+    return AppointmentSettings.from_config()
 
 
 class AppointmentsService(common.ServiceBase):
     name = "appointments"
+
+    # the catalogue
+
+    @rpc
+    def list_services(self) -> list[dict[str, Any]]:
+        with self.db.transaction() as tx:
+            return catalogue_admin.list_offers(tx)
+
+    @rpc
+    def list_locations(self) -> list[dict[str, Any]]:
+        with self.db.transaction() as tx:
+            return catalogue_admin.list_locations(tx)
+
+    @rpc
+    def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(OfferInput, service)
+        with self.db.transaction() as tx:
+            return catalogue_admin.put_offer(tx, check_key(key, "key"), data)
+
+    @rpc
+    def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(LocationInput, location)
+        with self.db.transaction() as tx:
+            return catalogue_admin.put_location(tx, check_key(key, "key"), data, now())
+
+    @rpc
+    def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(CapacityInput, capacity)
+        with self.db.transaction() as tx:
+            return catalogue_admin.put_capacity(tx, location, service, data)
+
+    # citizens
+
+    @rpc
+    def availability(
+        self, service: str, date_from: str, date_to: str, location: str | None = None
+    ) -> dict[str, Any]:
+        days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
+        with self.db.transaction() as tx:
+            return availability.availability(
+                tx, service, days["date_from"], days["date_to"], location, settings(), now()
+            )
+
+    @rpc
+    def hold(self, request: dict[str, Any]) -> dict[str, Any]:
+        data = load(HoldInput, request)
+        citizen = self.caller.subject if self.caller.role == "citizen" else None
+        hold_request = booking.HoldRequest(**data, citizen=citizen)
+        with self.db.transaction() as tx:
+            return views.view(booking.hold(tx, hold_request, settings(), now()))
+
+    @rpc
+    def confirm(self, token: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            return views.view(
+                booking.confirm(tx, _text(token), settings(), now()), with_calendar=True
+            )
+
+    @rpc
+    def view_by_token(self, token: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            row = booking.by_manage_token(tx.session, _text(token))
+            return views.view(views.Booked.load(tx.session, row), with_calendar=True)
+
+    @rpc
+    def cancel_by_token(self, token: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            row = booking.by_manage_token(tx.session, _text(token))
+            return views.view(booking.cancel(tx, row, settings(), now()))
+
+    @rpc
+    def reschedule_by_token(
+        self, token: str, start: str, challenge: str | None = None
+    ) -> dict[str, Any]:
+        start_at = _instant(start)
+        with self.db.transaction() as tx:
+            row = booking.by_manage_token(tx.session, _text(token))
+            moved = booking.reschedule(tx, row, start_at, challenge, settings(), now())
+            return views.view(moved, with_calendar=True)
+
+    @rpc
+    def my_appointments(self) -> list[dict[str, Any]]:
+        citizen = self.caller.require("citizen").subject
+        with self.db.transaction() as tx:
+            return [views.view(booked) for booked in booking.of_citizen(tx.session, citizen)]
+
+    @rpc
+    def confirm_mine(self, appointment_id: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            row = self._mine(tx, appointment_id)
+            if row.status != lifecycle.HELD:
+                lifecycle.next_status(row.status, "confirm")
+            return views.view(booking.confirm_held(tx, row, settings(), now()), with_calendar=True)
+
+    @rpc
+    def cancel_mine(self, appointment_id: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            row = self._mine(tx, appointment_id)
+            return views.view(booking.cancel(tx, row, settings(), now()))
+
+    def _mine(self, tx: Transaction, appointment_id: str) -> AppointmentRow:
+        citizen = self.caller.require("citizen").subject
+        row = tx.session.get(AppointmentRow, _text(appointment_id), with_for_update=True)
+        if row is None or row.citizen != citizen:
+            raise NotYourAppointment("You have no appointment with that id.")
+        return row
+
+    # the desk
+
+    @rpc
+    def day_list(self, location: str, date: str) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
+        with self.db.transaction() as tx:
+            listed = desk.day_list(tx, location, day)
+            return {
+                "location": location,
+                "date": day.isoformat(),
+                "appointments": [views.view(booked) for booked in listed],
+            }
+
+    @rpc
+    def desk_action(self, appointment_id: str, action: str) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        if action not in lifecycle.DESK_ACTIONS:
+            raise InvalidInput("No such desk action.", {"action": list(lifecycle.DESK_ACTIONS)})
+        with self.db.transaction() as tx:
+            return views.view(desk.act(tx, _text(appointment_id), action, now()))
+
+    @rpc
+    def statistics(
+        self,
+        date_from: str,
+        date_to: str,
+        location: str | None = None,
+        service: str | None = None,
+    ) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
+        with self.db.transaction() as tx:
+            rows = desk.figures(tx, days["date_from"], days["date_to"], location, service)
+        return {"date_from": date_from, "date_to": date_to, "rows": rows}
+
+    # timers
+
+    @every(interval=lambda: settings().sweep_interval)
+    def sweep(self) -> None:
+        """Expire unconfirmed holds and send due reminders (each once, with any instances)."""
+        moment = now()
+        with self.db.transaction() as tx:
+            booking.expire_holds(tx, moment)
+        with self.db.transaction() as tx:
+            booking.send_reminders(tx, settings(), moment)
+        with self.db.transaction() as tx:
+            booking.forget_spent_challenges(tx.session, moment - SPENT_CHALLENGES_KEPT)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInput("Expected a non-empty string.", {"value": ["Not a string."]})
+    return value
+
+
+def _instant(value: Any) -> datetime:
+    return load(HoldInput, {"start": value}, partial=True)["start"]

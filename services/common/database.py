@@ -32,11 +32,12 @@ from services.common.outbox import OutboxRelay, record_event
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
 
-# one statement that inserts or, for a duplicate, does nothing: no savepoint, no error
-_INSERT_IGNORING_DUPLICATES = {
-    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing(),
-}
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_ignoring_duplicates(session: Session, table: Any) -> Any:
+    """An INSERT that skips rows whose key exists: no savepoint, no error; rowcount tells."""
+    return _INSERTS[session.get_bind().dialect.name](table).on_conflict_do_nothing()
 
 
 RELAY_STOP_GRACE = 5.0  # seconds a stopping service gives its relay to finish a batch
@@ -97,8 +98,7 @@ class UnitOfWork:
     def _record_in_inbox(self, session: Session, event: Event) -> None:
         handler = f"{self._source}.{self._worker_ctx.entrypoint.method_name}"
         row = {"event_id": str(event.event_id), "handler": handler, "handled_at": datetime.now(UTC)}
-        statement = _INSERT_IGNORING_DUPLICATES[session.get_bind().dialect.name]
-        if session.execute(statement, row).rowcount == 0:
+        if session.execute(insert_ignoring_duplicates(session, inbox), row).rowcount == 0:
             raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}")
 
     def ping(self) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from nameko import config
+from nameko.exceptions import ConfigurationError
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
 
 DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_DATABASE_URL = "sqlite:///var/rathaus.db"
@@ -88,3 +92,32 @@ class OutboxSettings:
 
 def rpc_timeout() -> float:
     return float(config.get("RPC_TIMEOUT", 10))
+
+
+def flag(value: Any) -> bool:
+    """A yes/no setting; anything that is neither is a configuration error, not a guess."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", "", "none"):
+        return False
+    raise ConfigurationError(f"Not a yes/no value: {value!r}")
+
+
+_CONVERTERS: dict[str, Any] = {"bool": flag, "int": int, "float": float, "str": str}
+
+
+def from_section(settings_class: type[T], name: str) -> T:
+    """A settings dataclass filled from a config section; keys it does not name keep defaults.
+
+    Field types must be bool, int, float or str (values from the environment are strings).
+    """
+    configured = section(name)
+    values = {
+        spec.name: _CONVERTERS[str(spec.type)](configured[spec.name])
+        for spec in dataclasses.fields(settings_class)  # type: ignore[arg-type]
+        if spec.name in configured
+    }
+    return settings_class(**values)

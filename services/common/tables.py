@@ -1,6 +1,8 @@
-"""The plumbing tables every service keeps in its own database: the outbox and the inbox."""
+"""The plumbing tables every service keeps in its own database (outbox, inbox), and UTC times."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TypeDecorator,
 )
 
 plumbing_metadata = MetaData()
@@ -42,3 +45,22 @@ inbox = Table(
     Column("handler", String(200), primary_key=True),
     Column("handled_at", DateTime(timezone=True), nullable=False),
 )
+
+
+class UtcDateTime(TypeDecorator):
+    """An aware UTC datetime on every database (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime takes aware datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

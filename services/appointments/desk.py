@@ -1,0 +1,90 @@
+"""The desk: the day's list for a location, check-in, call, served, no-show, and figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from services.appointments import lifecycle, statistics, views
+from services.appointments.errors import InvalidTransition
+from services.appointments.models import AppointmentRow, LocationRow, OfferRow
+from services.appointments.opening import day_bounds, to_local, to_minute
+from services.appointments.store import location_row, offer_row
+from services.appointments.views import Booked
+from services.common.database import Transaction
+from services.common.errors import NotFound
+
+# what each desk action stamps, and the event it publishes
+_STAMPS = {
+    "check_in": ("checked_in_at", "appointment_checked_in"),
+    "call": ("called_at", None),
+    "serve": ("finished_at", "appointment_completed"),
+    "no_show": ("finished_at", "appointment_no_show"),
+}
+
+
+def day_list(tx: Transaction, location: str, day: date) -> list[Booked]:
+    place = location_row(tx.session, location)
+    first, end = day_bounds(day)
+    rows = tx.session.scalars(
+        select(AppointmentRow)
+        .where(
+            AppointmentRow.location_id == place.id,
+            AppointmentRow.start_minute >= first,
+            AppointmentRow.start_minute < end,
+            AppointmentRow.status.not_in((lifecycle.HELD, lifecycle.HOLD_EXPIRED)),
+        )
+        .order_by(AppointmentRow.start_minute, AppointmentRow.desk)
+    ).all()
+    return [Booked.load(tx.session, row) for row in rows]
+
+
+def act(tx: Transaction, appointment_id: str, action: str, now: datetime) -> Booked:
+    row = tx.session.get(AppointmentRow, appointment_id, with_for_update=True)
+    if row is None:
+        raise NotFound("There is no such appointment.", {"appointment_id": appointment_id})
+    if (
+        action == "check_in"
+        and to_local(row.start_minute).date() != to_local(to_minute(now)).date()
+    ):
+        raise InvalidTransition(
+            "Check-in is possible on the appointment's day only.",
+            {"status": row.status, "action": action, "allowed": []},
+        )
+    row.status = lifecycle.next_status(row.status, action, lifecycle.DESK_ACTIONS)
+    stamp, event_type = _STAMPS[action]
+    setattr(row, stamp, now)
+    booked = Booked.load(tx.session, row)
+    if event_type == "appointment_completed":
+        tx.publish(event_type, views.to_citizen(booked))
+    elif event_type is not None:
+        tx.publish(event_type, views.facts(booked))
+    return booked
+
+
+def figures(
+    tx: Transaction, first: date, last: date, location: str | None, service: str | None
+) -> list[dict]:
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    query = (
+        select(
+            OfferRow.key,
+            LocationRow.key,
+            AppointmentRow.status,
+            AppointmentRow.start_minute,
+            AppointmentRow.confirmed_at,
+        )
+        .join(OfferRow, OfferRow.id == AppointmentRow.offer_id)
+        .join(LocationRow, LocationRow.id == AppointmentRow.location_id)
+        .where(AppointmentRow.start_minute >= start, AppointmentRow.start_minute < end)
+    )
+    if location is not None:
+        query = query.where(AppointmentRow.location_id == location_row(tx.session, location).id)
+    if service is not None:
+        query = query.where(AppointmentRow.offer_id == offer_row(tx.session, service).id)
+    return statistics.figures(
+        statistics.Outcome(offer, place, status, to_local(start_minute), confirmed_at)
+        for offer, place, status, start_minute, confirmed_at in tx.session.execute(query)
+    )

@@ -1,0 +1,108 @@
+"""The events the appointments service publishes, and what their payloads hold.
+
+Times are ISO 8601 with the office's local offset (Europe/Berlin). The e-mail address,
+the name and the links with their secrets are there for the notifications service to
+write to the citizen; they stay inside the platform (webhooks and the clerks' stream
+carry ids and times only).
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.common.events import define_event
+
+SOURCE = "appointments"
+
+
+class AppointmentFacts(Schema):
+    appointment_id = fields.UUID(required=True)
+    service = fields.String(required=True, metadata={"description": "the service's key"})
+    location = fields.String(required=True, metadata={"description": "the location's key"})
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    citizen = fields.String(
+        required=True, allow_none=True, metadata={"description": "the account, if signed in"}
+    )
+
+
+class ToCitizen(AppointmentFacts):
+    """What a message to the citizen needs."""
+
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(("de", "en")))
+    service_name = fields.String(required=True)
+    location_name = fields.String(required=True)
+    location_address = fields.String(required=True)
+
+
+class WithCalendar(ToCitizen):
+    documents = fields.List(fields.String(), required=True, metadata={"description": "to bring"})
+    manage_url = fields.Url(
+        required=True,
+        allow_none=True,
+        require_tld=False,
+        metadata={"description": "cancel or reschedule; null in reminders (the link stays)"},
+    )
+    ics = fields.String(required=True, metadata={"description": "iCalendar (text/calendar)"})
+
+
+class AppointmentHeld(ToCitizen):
+    hold_expires_at = fields.AwareDateTime(required=True)
+    confirm_url = fields.Url(
+        required=True, require_tld=False, metadata={"description": "the double opt-in link"}
+    )
+
+
+class AppointmentRescheduled(WithCalendar):
+    previous_start = fields.AwareDateTime(required=True)
+    previous_end = fields.AwareDateTime(required=True)
+
+
+class AppointmentCancelled(ToCitizen):
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(("citizen", "office")))
+    ics = fields.String(required=True, metadata={"description": "iCalendar cancelling it"})
+
+
+def _define(event_type: str, schema: type[Schema], description: str) -> None:
+    define_event(SOURCE, event_type, schema, description=description)
+
+
+_define(
+    "appointment_held",
+    AppointmentHeld,
+    "A slot is held for a citizen until hold_expires_at; the citizen confirms by confirm_url.",
+)
+_define(
+    "appointment_confirmed",
+    WithCalendar,
+    "The citizen confirmed: the appointment is booked. Carries the manage link and the .ics.",
+)
+_define(
+    "appointment_cancelled",
+    AppointmentCancelled,
+    "A held or confirmed appointment was cancelled; its slot is free after the re-booking delay.",
+)
+_define(
+    "appointment_rescheduled",
+    AppointmentRescheduled,
+    "A confirmed appointment moved to another time; the .ics replaces the earlier one.",
+)
+_define(
+    "appointment_reminder_due",
+    WithCalendar,
+    "Time to remind the citizen (APPOINTMENTS.reminder_before_hours ahead); sent once.",
+)
+_define(
+    "appointment_hold_expired",
+    ToCitizen,
+    "A hold was not confirmed in time; the slot is free again.",
+)
+_define("appointment_checked_in", AppointmentFacts, "The citizen arrived and checked in.")
+_define(
+    "appointment_completed",
+    ToCitizen,
+    "The citizen was served at the desk (an occasion to ask for feedback).",
+)
+_define("appointment_no_show", AppointmentFacts, "The citizen did not come.")

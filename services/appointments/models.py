@@ -1,0 +1,136 @@
+"""The appointments service's tables.
+
+Instants of the slot grid (appointment start and end, desk time) are whole minutes since
+the Unix epoch, UTC: integers compare the same on SQLite and PostgreSQL and need no time
+zone. Every other instant is an aware UTC datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.tables import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OfferRow(Base):
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    duration_units: Mapped[int]
+    documents: Mapped[list[str]] = mapped_column(JSON)
+
+
+class LocationRow(Base):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500))
+    slot_minutes: Mapped[int]
+    buffer_units: Mapped[int]
+    min_notice_minutes: Mapped[int]
+    max_days_ahead: Mapped[int]
+    # replaced as a whole when the location is saved: [{weekdays, start, end, ...}]
+    opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    closed_dates: Mapped[list[str]] = mapped_column(JSON)
+
+
+class CapacityRow(Base):
+    __tablename__ = "capacities"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    desks: Mapped[int]
+    online_desks: Mapped[int]
+
+
+class AppointmentRow(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    desk: Mapped[int]
+    # how many desk_time rows it holds (its slots and the buffer after them)
+    desk_units: Mapped[int]
+    start_minute: Mapped[int] = mapped_column(BigInteger)
+    end_minute: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    # the address as compared for the per-citizen limit: trimmed, lower case
+    email_key: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(2))
+    citizen: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the secrets in the e-mailed links; the secrets themselves are not stored
+    confirmation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # the iCalendar SEQUENCE: calendars replace an event only by a higher one
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ix_appointments_location_start", "location_id", "start_minute"),
+        Index("ix_appointments_status_start", "status", "start_minute"),
+        Index("ix_appointments_email_key", "email_key", "status"),
+        Index("ix_appointments_citizen", "citizen", "status"),
+    )
+
+
+class DeskTime(Base):
+    """One slot of one desk taken: the database's unique key is what stops double booking."""
+
+    __tablename__ = "desk_time"
+
+    location_id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    desk: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(String(36))
+    # epoch seconds after which the row no longer counts (a hold's expiry, the end of a
+    # cancelled booking's re-booking delay); NULL while it is a booking
+    free_after: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_desk_time_appointment", "appointment_id"),)
+
+
+class FairnessLock(Base):
+    """A row per citizen (e-mail or account) that booking locks, so limits hold under races."""
+
+    __tablename__ = "fairness_locks"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+
+
+class SpentChallenge(Base):
+    """Proof-of-work solutions already used: each buys one booking."""
+
+    __tablename__ = "spent_challenges"
+
+    challenge: Mapped[str] = mapped_column(String(128), primary_key=True)
+    spent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,115 @@
+"""Which slots are free, and whether one asked for may be booked: the rules, without I/O.
+
+A location's day is cut into slots of `slot_minutes` from the start of each open period.
+An appointment takes `duration_units` slots on one desk, must end by the period's end, and
+keeps `buffer_units` more slots free after it. A desk is busy at a minute when the
+database holds that minute for it (a booking, a hold, or a cancelled booking waiting out
+the re-booking delay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Set
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.appointments.catalogue import Capacity, Location, Offer
+from services.appointments.errors import (
+    DateInPast,
+    OutsideBookingWindow,
+    SlotNotOffered,
+)
+from services.appointments.opening import days, local_date_of, opening_periods
+
+Busy = Mapping[int, Set[int]]  # desk -> the epoch minutes taken on it
+_NOTHING: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Slot:
+    location: str
+    start: int  # epoch minutes
+    end: int
+    free: int
+
+
+def slot_starts(location: Location, offer: Offer, day: date) -> Iterator[int]:
+    """Every start on a local date where the service fits inside one open period."""
+    length = offer.duration_units * location.slot_minutes
+    for period_start, period_end in opening_periods(location, day):
+        start = period_start
+        while start + length <= period_end:
+            yield start
+            start += location.slot_minutes
+
+
+def minutes_taken(location: Location, offer: Offer, start: int) -> list[int]:
+    """The slot minutes an appointment starting at `start` holds on its desk, buffer included."""
+    units = offer.duration_units + location.buffer_units
+    return [start + unit * location.slot_minutes for unit in range(units)]
+
+
+def appointment_end(location: Location, offer: Offer, start: int) -> int:
+    return start + offer.duration_units * location.slot_minutes
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    earliest: int  # epoch minutes
+    last_day: date
+
+    @classmethod
+    def of(cls, location: Location, now_minute: int) -> BookingWindow:
+        today = local_date_of(now_minute)
+        return cls(
+            earliest=now_minute + location.min_notice_minutes,
+            last_day=today + timedelta(days=location.max_days_ahead),
+        )
+
+
+def free_slots(
+    location: Location,
+    offer: Offer,
+    capacity: Capacity,
+    first_day: date,
+    last_day: date,
+    busy: Busy,
+    now_minute: int,
+) -> list[Slot]:
+    window = BookingWindow.of(location, now_minute)
+    offsets = minutes_taken(location, offer, 0)
+    desks = [busy.get(desk, _NOTHING) for desk in range(capacity.online_desks)]
+    slots = []
+    for day in days(first_day, min(last_day, window.last_day)):
+        for start in slot_starts(location, offer, day):
+            if start < window.earliest:
+                continue
+            free = sum(
+                1 for taken in desks if not any(start + offset in taken for offset in offsets)
+            )
+            if free:
+                end = appointment_end(location, offer, start)
+                slots.append(Slot(location.key, start, end, free))
+    return slots
+
+
+def check_bookable(location: Location, offer: Offer, start: int, now_minute: int) -> None:
+    """Refuse a start that is past, outside the booking window, or not a slot of the day."""
+    if start <= now_minute:
+        raise DateInPast("That time has passed.")
+    window = BookingWindow.of(location, now_minute)
+    day = local_date_of(start)
+    if start < window.earliest or day > window.last_day:
+        raise OutsideBookingWindow(
+            f"{location.name} takes bookings from {location.min_notice_minutes} minutes "
+            f"to {location.max_days_ahead} days ahead.",
+            {
+                "min_notice_minutes": location.min_notice_minutes,
+                "max_days_ahead": location.max_days_ahead,
+            },
+        )
+    if start not in set(slot_starts(location, offer, day)):
+        raise SlotNotOffered(
+            f"{location.name} offers no {offer.name} appointment at that time.",
+            {"location": location.key, "service": offer.key},
+        )

@@ -1,0 +1,131 @@
+"""Reading the catalogue from the database into the domain's values, and desk time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.appointments.catalogue import Capacity, Location, Offer, OpeningRule
+from services.appointments.errors import UnknownLocation, UnknownService
+from services.appointments.models import CapacityRow, DeskTime, LocationRow, OfferRow
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A service at a location: what the rules need, and the ids the tables use."""
+
+    offer: Offer
+    location: Location
+    capacity: Capacity
+    offer_id: int
+    location_id: int
+
+
+def offer_of(row: OfferRow) -> Offer:
+    return Offer(row.key, row.name, row.duration_units, tuple(row.documents))
+
+
+def location_of(row: LocationRow) -> Location:
+    return Location(
+        key=row.key,
+        name=row.name,
+        address=row.address,
+        slot_minutes=row.slot_minutes,
+        buffer_units=row.buffer_units,
+        min_notice_minutes=row.min_notice_minutes,
+        max_days_ahead=row.max_days_ahead,
+        opening_rules=tuple(rule_of(rule) for rule in row.opening_hours),
+        closed_dates=frozenset(date.fromisoformat(day) for day in row.closed_dates),
+    )
+
+
+def rule_of(stored: dict[str, Any]) -> OpeningRule:
+    return OpeningRule(
+        weekdays=frozenset(stored["weekdays"]),
+        start_minute=minute_of_day(stored["start"]),
+        end_minute=minute_of_day(stored["end"]),
+        valid_from=_date_or_none(stored.get("valid_from")),
+        valid_until=_date_or_none(stored.get("valid_until")),
+        every_n_weeks=stored.get("every_n_weeks", 1),
+    )
+
+
+def minute_of_day(clock: str) -> int:
+    if clock == "24:00":
+        return 24 * 60
+    parsed = time.fromisoformat(clock)
+    return parsed.hour * 60 + parsed.minute
+
+
+def _date_or_none(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def offer_row(session: Session, key: str) -> OfferRow:
+    row = session.scalar(select(OfferRow).where(OfferRow.key == key))
+    if row is None:
+        raise UnknownService(f"No service {key!r} is offered.", {"service": key})
+    return row
+
+
+def location_row(session: Session, key: str) -> LocationRow:
+    row = session.scalar(select(LocationRow).where(LocationRow.key == key))
+    if row is None:
+        raise UnknownLocation(f"There is no location {key!r}.", {"location": key})
+    return row
+
+
+def placements(session: Session, service: str, location: str | None = None) -> list[Placement]:
+    """Where a service is offered (at one location, or at every one with capacity for it)."""
+    offer = offer_row(session, service)
+    query = (
+        select(LocationRow, CapacityRow)
+        .join(CapacityRow, CapacityRow.location_id == LocationRow.id)
+        .where(CapacityRow.offer_id == offer.id)
+        .order_by(LocationRow.key)
+    )
+    if location is not None:
+        query = query.where(LocationRow.id == location_row(session, location).id)
+    return [
+        Placement(
+            offer_of(offer),
+            location_of(place),
+            Capacity(capacity.desks, capacity.online_desks),
+            offer.id,
+            place.id,
+        )
+        for place, capacity in session.execute(query)
+    ]
+
+
+def placement(session: Session, service: str, location: str) -> Placement:
+    found = placements(session, service, location)
+    if not found:
+        raise UnknownService(
+            f"{service!r} is not offered at {location!r}.",
+            {"service": service, "location": location},
+        )
+    return found[0]
+
+
+def busy_desk_time(
+    session: Session, offer_id: int, location_ids: list[int], first: int, last: int, now: int
+) -> dict[int, dict[int, set[int]]]:
+    """location id -> desk -> minutes taken in [first, last], as of `now` (epoch seconds)."""
+    rows = session.execute(
+        select(DeskTime.location_id, DeskTime.desk, DeskTime.minute).where(
+            DeskTime.offer_id == offer_id,
+            DeskTime.location_id.in_(location_ids),
+            DeskTime.minute.between(first, last),
+            or_(DeskTime.free_after.is_(None), DeskTime.free_after > now),
+        )
+    )
+    busy: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for location_id, desk, minute in rows:
+        busy[location_id][desk].add(minute)
+    return busy

@@ -1,0 +1,121 @@
+"""The appointments service on the real broker and database, with a small office to book at.
+
+The test office is open every day from 08:00 to 18:00 (public holidays aside) and takes
+bookings from now on, so tests can book without waiting for a weekday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from nameko import config
+
+from services.appointments.service import AppointmentsService
+from services.common.migrations import upgrade
+from services.common.settings import database_url
+from tests.support.clients import cluster_client
+from tests.support.events import EventTap
+
+TEST_SETTINGS = {
+    "hold_seconds": 600,
+    "max_active_per_citizen": 3,
+    "rebook_delay_seconds": 600,
+    "reminder_before_hours": 24,
+    "sweep_interval": 0.2,
+    "portal_url": "https://portal.test",
+}
+CLERK = {"user_id": "clerk-anna", "user_role": "clerk"}
+
+TOWN_HALL = {
+    "name": "Bürgerbüro im Rathaus",
+    "address": "Am Vreithof 8, 59494 Soest",
+    "slot_minutes": 15,
+    "min_notice_minutes": 0,
+    "max_days_ahead": 400,
+    "opening_hours": [{"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "08:00", "end": "18:00"}],
+}
+ID_CARD = {"name": "Personalausweis", "duration_units": 2, "documents": ["Altes Dokument"]}
+REGISTRATION = {"name": "Anmeldung", "duration_units": 1, "documents": []}
+
+
+@pytest.fixture
+def appointment_settings():
+    """Change before the service starts to test other rules."""
+    return dict(TEST_SETTINGS)
+
+
+@pytest.fixture
+def start_appointments(platform_config, container_factory, appointment_settings):
+    upgrade("appointments", database_url("appointments"))
+
+    def start():
+        container = container_factory(
+            AppointmentsService, {"APPOINTMENTS": appointment_settings}
+        )
+        container.start()
+        return container
+
+    return start
+
+
+@pytest.fixture
+def events(platform_config):
+    tap = EventTap("appointments")
+    yield tap
+    tap.close()
+
+
+@pytest.fixture
+def clerk(platform_config):
+    with cluster_client(CLERK) as client:
+        yield client.appointments
+
+
+@pytest.fixture
+def anyone(platform_config):
+    with cluster_client() as client:
+        yield client.appointments
+
+
+@pytest.fixture
+def office(start_appointments, clerk):
+    """The service running, with the town hall offering ID cards (2 desks online of 3)."""
+    start_appointments()
+    clerk.put_location("town-hall", TOWN_HALL)
+    clerk.put_service("id-card", ID_CARD)
+    clerk.put_service("registration", REGISTRATION)
+    clerk.put_capacity("town-hall", "id-card", {"desks": 3, "online_desks": 2})
+    clerk.put_capacity("town-hall", "registration", {"desks": 1, "online_desks": 1})
+    return clerk
+
+
+def a_working_day(days_ahead: int = 7) -> date:
+    """A date some days ahead that is no public holiday in NRW."""
+    from services.appointments.opening import is_public_holiday
+
+    day = date.today() + timedelta(days=days_ahead)
+    while is_public_holiday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def hold_request(start: str, email: str = "erika@example.org", **changes) -> dict:
+    return {
+        "service": "id-card",
+        "location": "town-hall",
+        "start": start,
+        "email": email,
+        "name": "Erika Mustermann",
+        "language": "de",
+        **changes,
+    }
+
+
+def token_of(url: str) -> str:
+    from urllib.parse import parse_qs, urlparse
+
+    return parse_qs(urlparse(url).query)["token"][0]
+
+
+__all__ = ["config"]
