@@ -9,11 +9,13 @@ from sqlalchemy import select
 from services.appointments import lifecycle, statistics, views
 from services.appointments.errors import InvalidTransition
 from services.appointments.models import AppointmentRow, LocationRow, OfferRow
-from services.appointments.opening import day_bounds, to_local, to_minute
+from services.appointments.opening import day_bounds, local_date_of, to_local, to_minute
 from services.appointments.store import location_row, offer_row
 from services.appointments.views import Booked
 from services.common.database import Transaction
 from services.common.errors import NotFound
+
+CHECK_IN_OPENS_MINUTES = 120
 
 # what each desk action stamps, and the event it publishes
 _STAMPS = {
@@ -61,6 +63,12 @@ def act(tx: Transaction, appointment_id: str, action: str, now: datetime) -> Boo
     elif event_type is not None:
         tx.publish(event_type, views.facts(booked))
     return booked
+
+
+def _check_in_open(row: AppointmentRow, now: datetime) -> bool:
+    """From two hours before the start until the end of the appointment's day."""
+    _, day_ends = day_bounds(local_date_of(row.start_minute))
+    return row.start_minute - CHECK_IN_OPENS_MINUTES <= to_minute(now) < day_ends
 
 
 def figures(

@@ -21,7 +21,6 @@ class AppointmentSettings:
     max_range_days: int = 92
     # where the e-mailed links lead: the citizens' portal
     portal_url: str = "http://127.0.0.1:8000"
-    demo_data: bool = False
 
     @classmethod
     def from_config(cls) -> AppointmentSettings:

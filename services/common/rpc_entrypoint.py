@@ -18,6 +18,7 @@ from __future__ import annotations
 import eventlet
 from nameko import rpc as nameko_rpc
 
+from services.common.errors import ServiceError
 from services.common.logging import get_logger
 from services.common.rpc_transport import ConsumerPublisher, encode_reply
 
@@ -84,6 +85,11 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
 
 class Rpc(nameko_rpc.Rpc):
     rpc_consumer = RpcConsumer()
+
+    def __init__(self, **kwargs) -> None:
+        # a refusal the caller can act on is no error of the service: a warning, no traceback
+        kwargs.setdefault("expected_exceptions", (ServiceError,))
+        super().__init__(**kwargs)
 
 
 rpc = Rpc.decorator

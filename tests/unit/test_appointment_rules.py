@@ -1,0 +1,225 @@
+"""The booking rules without broker or database: opening hours, slots, window, statuses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+import pytest
+
+from services.appointments import lifecycle, statistics
+from services.appointments.calendar_file import CalendarEntry, render
+from services.appointments.catalogue import Capacity, Location, Offer, OpeningRule
+from services.appointments.errors import (
+    DateInPast,
+    InvalidTransition,
+    OutsideBookingWindow,
+    SlotNotOffered,
+)
+from services.appointments.opening import local_minute, opening_periods, to_local, to_minute
+from services.appointments.slots import check_bookable, free_slots, minutes_taken
+
+EVERY_DAY = frozenset(range(1, 8))
+ID_CARD = Offer("id-card", "Personalausweis", duration_units=2, documents=("Foto",))
+
+
+def office(*rules: OpeningRule, **changes) -> Location:
+    return Location(
+        key="town-hall",
+        name="Rathaus",
+        address="Am Vreithof 8, 59494 Soest",
+        opening_rules=rules or (OpeningRule(EVERY_DAY, 8 * 60, 12 * 60),),
+        min_notice_minutes=0,
+        max_days_ahead=3650,
+        **changes,
+    )
+
+
+def last_sunday(year: int, month: int) -> date:
+    day = date(year, month + 1, 1) - timedelta(days=1)
+    return day - timedelta(days=day.isoweekday() % 7)
+
+
+def local_starts(location: Location, day: date, **kwargs) -> list[str]:
+    now = to_minute(datetime.combine(day - timedelta(days=30), datetime.min.time(), UTC))
+    slots = free_slots(location, ID_CARD, Capacity(2, 2), day, day, {}, now, **kwargs)
+    return [to_local(slot.start).strftime("%H:%M%z") for slot in slots]
+
+
+SPRING_FORWARD = last_sunday(2027, 3)
+FALL_BACK = last_sunday(2027, 10)
+
+
+def test_the_clock_changes_fall_on_the_last_sundays_of_march_and_october():
+    assert (SPRING_FORWARD, FALL_BACK) == (date(2027, 3, 28), date(2027, 10, 31))
+    before, after = local_minute(SPRING_FORWARD, 60), local_minute(SPRING_FORWARD, 4 * 60)
+    assert after - before == 2 * 60  # 01:00 to 04:00 lasts two hours that night
+
+
+@pytest.mark.parametrize("day", [SPRING_FORWARD, FALL_BACK], ids=["march", "october"])
+def test_a_nine_oclock_slot_stays_at_nine_local_time_across_the_clock_change(day):
+    location = office(OpeningRule(EVERY_DAY, 9 * 60, 10 * 60))
+    # the Monday after is a public holiday both times (Easter Monday 2027, All Saints' Day)
+    for offset in (-1, 0, 2):
+        starts = local_starts(location, day + timedelta(days=offset))
+        assert starts[0][:5] == "09:00"
+        assert starts[-1][:5] == "09:30"  # a 30-minute service fits twice into the hour
+    summer = "+0200"
+    winter = "+0100"
+    expected_before, expected_after = (winter, summer) if day.month == 3 else (summer, winter)
+    assert local_starts(location, day - timedelta(days=1))[0].endswith(expected_before)
+    assert local_starts(location, day)[0].endswith(expected_after)
+    assert local_starts(location, day + timedelta(days=2))[0].endswith(expected_after)
+
+
+def test_the_hour_that_does_not_exist_in_march_offers_no_slot():
+    night = office(OpeningRule(EVERY_DAY, 0, 5 * 60))
+    starts = local_starts(night, SPRING_FORWARD)
+    assert not [start for start in starts if start.startswith("02:")]
+    # 00:00 to 05:00 local lasts four hours that night; 30-minute services every 15 minutes
+    assert len(starts) == 4 * 4 - 1
+
+
+def test_the_hour_that_happens_twice_in_october_offers_its_slots_twice_with_distinct_offsets():
+    night = office(OpeningRule(EVERY_DAY, 0, 5 * 60))
+    starts = local_starts(night, FALL_BACK)
+    assert "02:15+0200" in starts and "02:15+0100" in starts
+    assert len(starts) == 6 * 4 - 1  # six real hours
+
+
+def test_public_holidays_of_north_rhine_westphalia_close_the_office():
+    location = office()
+    assert opening_periods(location, date(2027, 5, 27)) == []  # Fronleichnam, NRW only
+    assert opening_periods(location, date(2027, 11, 1)) == []  # Allerheiligen
+    assert opening_periods(location, date(2027, 10, 31)) != []  # Reformationstag: not in NRW
+
+
+def test_closed_dates_close_the_office_for_the_day():
+    location = office(closed_dates=frozenset({date(2027, 12, 24)}))
+    assert opening_periods(location, date(2027, 12, 24)) == []
+    assert opening_periods(location, date(2027, 12, 23)) != []
+
+
+def test_a_rule_every_other_week_counts_weeks_from_its_first_day():
+    saturdays = OpeningRule(
+        frozenset({6}), 9 * 60, 12 * 60, valid_from=date(2027, 1, 2), every_n_weeks=2
+    )
+    assert saturdays.applies_on(date(2027, 1, 2))
+    assert not saturdays.applies_on(date(2027, 1, 9))
+    assert saturdays.applies_on(date(2027, 1, 16))
+    assert not saturdays.applies_on(date(2027, 1, 1))  # before valid_from, and a Friday
+
+
+def test_a_rule_ends_after_its_last_valid_day():
+    summer_hours = OpeningRule(EVERY_DAY, 8 * 60, 9 * 60, valid_until=date(2027, 8, 31))
+    assert summer_hours.applies_on(date(2027, 8, 31))
+    assert not summer_hours.applies_on(date(2027, 9, 1))
+
+
+def test_a_service_must_end_before_the_office_closes():
+    starts = local_starts(office(OpeningRule(EVERY_DAY, 8 * 60, 9 * 60)), date(2027, 6, 2))
+    assert [start[:5] for start in starts] == ["08:00", "08:15", "08:30"]
+
+
+def test_a_desk_with_a_booking_and_its_buffer_is_busy_for_the_next_slots():
+    location = office(OpeningRule(EVERY_DAY, 8 * 60, 10 * 60), buffer_units=1)
+    day = date(2027, 6, 2)
+    booked = minutes_taken(location, ID_CARD, local_minute(day, 8 * 60))
+    assert len(booked) == 3  # two slots and one buffer slot
+    now = local_minute(day, 0) - 60 * 24
+    slots = free_slots(location, ID_CARD, Capacity(1, 1), day, day, {0: set(booked)}, now)
+    assert to_local(slots[0].start).strftime("%H:%M") == "08:45"
+
+
+def test_free_counts_the_online_desks_left_and_ignores_desk_only_ones():
+    location = office()
+    day = date(2027, 6, 2)
+    start = local_minute(day, 8 * 60)
+    now = start - 24 * 60
+    busy = {0: set(minutes_taken(location, ID_CARD, start))}
+    slots = free_slots(location, ID_CARD, Capacity(desks=5, online_desks=2), day, day, busy, now)
+    assert slots[0].start == start and slots[0].free == 1
+
+
+def test_a_start_in_the_past_is_refused():
+    location = office()
+    now = local_minute(date(2027, 6, 2), 10 * 60)
+    with pytest.raises(DateInPast):
+        check_bookable(location, ID_CARD, now - 60, now)
+
+
+def test_a_start_sooner_than_the_minimum_notice_or_beyond_the_window_is_refused():
+    location = office(OpeningRule(EVERY_DAY, 8 * 60, 12 * 60))
+    location = Location(**{**location.__dict__, "min_notice_minutes": 120, "max_days_ahead": 30})
+    now = local_minute(date(2027, 6, 2), 8 * 60)
+    with pytest.raises(OutsideBookingWindow):
+        check_bookable(location, ID_CARD, now + 60, now)
+    with pytest.raises(OutsideBookingWindow):
+        check_bookable(location, ID_CARD, local_minute(date(2027, 7, 3), 9 * 60), now)
+    check_bookable(location, ID_CARD, local_minute(date(2027, 7, 2), 9 * 60), now)
+
+
+def test_a_start_off_the_grid_or_outside_the_hours_is_refused():
+    location = office()
+    now = local_minute(date(2027, 6, 1), 8 * 60)
+    for off in (
+        local_minute(date(2027, 6, 2), 8 * 60 + 5),
+        local_minute(date(2027, 6, 2), 13 * 60),
+    ):
+        with pytest.raises(SlotNotOffered):
+            check_bookable(location, ID_CARD, off, now)
+
+
+def test_the_desk_may_serve_a_checked_in_citizen_but_not_check_in_a_cancelled_one():
+    assert lifecycle.next_status("checked_in", "serve", lifecycle.DESK_ACTIONS) == "completed"
+    with pytest.raises(InvalidTransition) as refused:
+        lifecycle.next_status("cancelled", "check_in", lifecycle.DESK_ACTIONS)
+    assert refused.value.details["allowed"] == []
+    with pytest.raises(InvalidTransition) as refused:
+        lifecycle.next_status("confirmed", "serve", lifecycle.DESK_ACTIONS)
+    assert refused.value.details["allowed"] == ["check_in", "no_show"]
+
+
+def test_figures_count_outcomes_no_show_rate_and_median_lead_time():
+    start = datetime(2027, 6, 2, 9, tzinfo=UTC)
+
+    def outcome(status: str, lead_hours: float) -> statistics.Outcome:
+        return statistics.Outcome(
+            "id-card", "town-hall", status, start, start - timedelta(hours=lead_hours)
+        )
+
+    rows = statistics.figures(
+        [
+            outcome("completed", 10),
+            outcome("completed", 20),
+            outcome("no_show", 30),
+            outcome("cancelled", 1),
+        ]
+    )
+    assert rows == [
+        {
+            "service": "id-card",
+            "location": "town-hall",
+            "booked": 3,
+            "cancelled": 1,
+            "served": 2,
+            "no_show": 1,
+            "no_show_rate": round(1 / 3, 4),
+            "median_lead_time_hours": 20.0,
+        }
+    ]
+
+
+@pytest.mark.parametrize("day", [SPRING_FORWARD, FALL_BACK], ids=["march", "october"])
+def test_the_calendar_file_shows_the_local_time_with_the_office_zone(day):
+    start = local_minute(day, 9 * 60)
+    text = render(
+        CalendarEntry(
+            "a1", start, start + 30, "Personalausweis", "Rathaus", "", 0, datetime.now(UTC)
+        )
+    )
+    event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+    begins = event.decoded("dtstart")
+    assert (begins.hour, begins.minute, str(begins.tzinfo)) == (9, 0, "Europe/Berlin")
+    assert begins.astimezone(UTC) == datetime.fromtimestamp(start * 60, UTC)
+    assert "BEGIN:VTIMEZONE" in text
