@@ -19,8 +19,8 @@ class AppointmentFacts(Schema):
     appointment_id = fields.UUID(required=True)
     service = fields.String(required=True, metadata={"description": "the service's key"})
     location = fields.String(required=True, metadata={"description": "the location's key"})
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+    start = fields.AwareDateTime(required=True, metadata={"description": "local (Europe/Berlin)"})
+    end = fields.AwareDateTime(required=True, metadata={"description": "local (Europe/Berlin)"})
     citizen = fields.String(
         required=True, allow_none=True, metadata={"description": "the account, if signed in"}
     )
@@ -29,9 +29,11 @@ class AppointmentFacts(Schema):
 class ToCitizen(AppointmentFacts):
     """What a message to the citizen needs."""
 
-    email = fields.Email(required=True)
-    name = fields.String(required=True)
-    language = fields.String(required=True, validate=validate.OneOf(("de", "en")))
+    email = fields.Email(required=True, metadata={"description": "personal: stays inside"})
+    name = fields.String(required=True, metadata={"description": "personal: stays inside"})
+    language = fields.String(
+        required=True, validate=validate.OneOf(("de", "en")), metadata={"description": "de or en"}
+    )
     service_name = fields.String(required=True)
     location_name = fields.String(required=True)
     location_address = fields.String(required=True)
@@ -49,7 +51,7 @@ class WithCalendar(ToCitizen):
 
 
 class AppointmentHeld(ToCitizen):
-    hold_expires_at = fields.AwareDateTime(required=True)
+    hold_expires_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
     confirm_url = fields.Url(
         required=True, require_tld=False, metadata={"description": "the double opt-in link"}
     )

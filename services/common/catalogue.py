@@ -73,9 +73,11 @@ def render(contracts: list[EventContract], consumers: dict[tuple[str, str], list
 
 
 def _field_table(schema: Schema) -> list[str]:
-    rows = ["| field | type | required |", "|---|---|---|"]
+    rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
     for name, field in schema.fields.items():
-        rows.append(f"| `{name}` | {_type_name(field)} | {'yes' if field.required else 'no'} |")
+        kind = _type_name(field) + (" or null" if field.allow_none else "")
+        meaning = field.metadata.get("description", "")
+        rows.append(f"| `{name}` | {kind} | {'yes' if field.required else 'no'} | {meaning} |")
     return rows
 
 
@@ -84,6 +86,8 @@ def _type_name(field: fields.Field) -> str:
         return f"list of {_type_name(field.inner)}"
     if isinstance(field, fields.Nested):
         return "object"
+    if isinstance(field, fields.AwareDateTime):
+        return "datetime (ISO 8601 with offset)"
     return type(field).__name__.lower()
 
 
