@@ -16,6 +16,8 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -29,7 +31,7 @@ from services.common.amqp import broker_reachable  # noqa: E402
 from services.common.logging import configure_logging  # noqa: E402
 from services.common.metrics import start_metrics_server  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
-from services.common.settings import amqp_uri, database_url  # noqa: E402
+from services.common.settings import amqp_uri, database_url, flag  # noqa: E402
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "local.yaml"
 
@@ -74,13 +76,28 @@ def main(argv: list[str] | None = None) -> int:
 
     services = args.service or ([] if args.module else list(ALL_SERVICES))
     if not args.no_migrate:
-        for name in services:
-            if name != "gateway":
-                upgrade(name, database_url(name))
+        migrated = [name for name in services if name != "gateway"]
+        for name in migrated:
+            upgrade(name, database_url(name))
+        if flag(config.get("DEMO_DATA", False)):
+            load_demo_data(migrated)
     if "gateway" in services:
         print(f"Gateway listening on http://{config.get('WEB_SERVER_ADDRESS')}", flush=True)
     run([f"services.{name}.service" for name in services] + args.module)
     return 0
+
+
+def load_demo_data(services: list[str]) -> None:
+    """Fill the empty databases of the services that have demo data (`services.<name>.demo`)."""
+    for name in services:
+        if importlib.util.find_spec(f"services.{name}.demo") is None:
+            continue
+        demo = importlib.import_module(f"services.{name}.demo")
+        if demo.load_demo_data(database_url(name)):
+            print(
+                f"Demo data loaded into the empty {name} database (DEMO_DATA=false turns it off)",
+                flush=True,
+            )
 
 
 def _safe(uri: str) -> str:

@@ -5,9 +5,11 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import requests
 from nameko import config
 
+from tests.support.clients import cluster_client
 from tests.support.processes import REPO
 from tests.support.waiting import wait_for
 
@@ -18,9 +20,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def launch(env: dict, log_path) -> subprocess.Popen:
+def launch(env: dict, log_path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "services.launch", "--config", "config/local.yaml"],
+        [sys.executable, "-m", "services.launch", "--config", "config/local.yaml", *args],
         cwd=REPO,
         env=env,
         stdout=log_path.open("w"),
@@ -82,3 +84,42 @@ def test_the_whole_platform_starts_in_one_process_answers_serves_metrics_and_sto
         process.send_signal(signal.SIGINT)
         exit_code = process.wait(timeout=30)
     assert exit_code == 0, log_path.read_text()[-2000:]
+
+
+DEMO_LINE = "Demo data loaded into the empty appointments database"
+
+
+@pytest.mark.parametrize("demo_data", ["true", "false"])
+def test_the_launcher_loads_the_demo_office_into_an_empty_database_unless_told_not_to(
+    platform_config, tmp_path, demo_data
+):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AMQP_URI": config["AMQP_URI"],
+        "DATABASE_URL": config["DATABASE_URL"],
+        "METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "DEMO_DATA": demo_data,
+    }
+    log_path = tmp_path / "appointments.log"
+    process = launch(env, log_path, "--service", "appointments")
+    try:
+        with cluster_client() as cluster:
+            wait_for(lambda: cluster.appointments.health()["status"] == "ok", timeout=30)
+            services = cluster.appointments.list_services()
+            locations = cluster.appointments.list_locations()
+    finally:
+        process.send_signal(signal.SIGINT)
+        exit_code = process.wait(timeout=30)
+    log = log_path.read_text()
+    assert exit_code == 0, log[-2000:]
+
+    if demo_data == "true":
+        assert log.count(DEMO_LINE) == 1, log[-2000:]
+        assert [location["name"] for location in locations] == [
+            "Bürgerbüro im Rathaus",
+            "Bürgerbüro Soest-Nord",
+        ]
+        assert len(services) == 8
+    else:
+        assert DEMO_LINE not in log
+        assert (services, locations) == ([], [])
