@@ -6,9 +6,12 @@ A service raises one of these; nameko serialises it; the caller gets the same ty
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from nameko.exceptions import deserialize_to_instance
+
+_WIRE_PREFIX = "json:"
 
 
 class ServiceError(Exception):
@@ -18,7 +21,11 @@ class ServiceError(Exception):
     http_status: ClassVar[int] = 400
 
     def __init__(self, message: str, details: Any = None) -> None:
-        super().__init__(message, details)
+        if isinstance(details, str) and details.startswith(_WIRE_PREFIX):
+            details = json.loads(details.removeprefix(_WIRE_PREFIX))  # arrived over RPC
+        # nameko sends exception arguments as text, every number and null included; the
+        # details travel as JSON in a string instead, and come back as they were sent
+        super().__init__(message, _WIRE_PREFIX + json.dumps(details))
         self.message = message
         self.details = details
 

@@ -1,7 +1,7 @@
 """A nameko timer whose interval is read from the configuration when the service starts.
 
-    @every(interval=lambda: settings().sweep_interval)   # a keyword: nameko takes a lone
-    def sweep(self): ...                                 # callable for the decorated method
+@every(interval=lambda: settings().sweep_interval)   # a keyword: nameko takes a lone
+def sweep(self): ...                                 # callable for the decorated method
 """
 
 from __future__ import annotations

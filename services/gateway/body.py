@@ -33,6 +33,11 @@ def load_json_body(request: Request, schema: Schema, limit: int) -> dict[str, An
         raise InvalidInput(
             "The body must be a JSON object.", {"_schema": ["Must be a JSON object."]}
         )
+    return load_fields(schema, data)
+
+
+def load_fields(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """`schema.load`, its refusal answered as invalid_input with each field's messages."""
     try:
         return schema.load(data)
     except ValidationError as error:

@@ -33,6 +33,16 @@ class InvalidToken(ServiceError):
     """A bearer token came but was refused: bad signature, expired, wrong issuer or audience."""
 
 
+@service_error("challenge_required", 400)
+class ChallengeRequired(ServiceError):
+    """The route asks for a solved proof-of-work challenge (`altcha`) and none came."""
+
+
+@service_error("challenge_failed", 400)
+class ChallengeFailed(ServiceError):
+    """The `altcha` solution is not one of ours, does not solve its challenge, or expired."""
+
+
 @service_error("method_not_allowed", 405)
 class MethodNotAllowed(ServiceError):
     """The route exists but not with this method; `details.allowed` names the methods."""
@@ -48,6 +58,11 @@ class UnsupportedMediaType(ServiceError):
     pass
 
 
+@service_error("rate_limited", 429)
+class RateLimited(ServiceError):
+    """Too many requests from one address; `details.retry_after` says when to try again."""
+
+
 @service_error("internal_error", 500)
 class InternalError(ServiceError):
     """A bug, in the gateway or in a service; its story is in the logs, not in the answer."""
@@ -57,7 +72,9 @@ class InternalError(ServiceError):
 _KNOWN: tuple[tuple[type[ServiceError], str], ...] = (
     (BadRequest, "the request could not be read"),
     (MalformedJson, "the body is not valid UTF-8 JSON"),
-    (common.InvalidInput, "the body (or a service) refused the input; details name fields"),
+    (common.InvalidInput, "the body or query (or a service) refused input; details name fields"),
+    (ChallengeRequired, "the route needs a solved challenge in `altcha`; fetch one first"),
+    (ChallengeFailed, "the `altcha` solution is wrong, forged or expired; solve a new one"),
     (common.Unauthenticated, "the route needs a bearer token and none came"),
     (InvalidToken, "the bearer token was refused"),
     (common.Forbidden, "the caller's role may not do this"),
@@ -67,6 +84,7 @@ _KNOWN: tuple[tuple[type[ServiceError], str], ...] = (
     (common.Gone, "the thing existed but is gone"),
     (PayloadTooLarge, "the body is larger than GATEWAY.max_body_bytes"),
     (UnsupportedMediaType, "the body is not application/json"),
+    (RateLimited, "too many requests from your address; see the Retry-After header"),
     (InternalError, "a bug; quote the X-Correlation-ID when reporting it"),
     (common.ServiceUnavailable, "a service needed did not answer in time"),
 )
@@ -159,4 +177,6 @@ def _headers_for(answer: ApiError) -> dict[str, str]:
         headers["WWW-Authenticate"] = _CHALLENGES[answer.code]
     if answer.code == MethodNotAllowed.code and isinstance(answer.details, dict):
         headers["Allow"] = ", ".join(answer.details.get("allowed", ()))
+    if answer.code == RateLimited.code and isinstance(answer.details, dict):
+        headers["Retry-After"] = str(answer.details["retry_after"])
     return headers

@@ -4,9 +4,9 @@ Stock nameko renders routing errors as werkzeug HTML and exceptions as text. Her
 answer, including 404 and 405 from routing and 500 from a bug, is JSON from the error table,
 and carries the request's correlation id in `X-Correlation-ID`.
 
-A route verifies the caller's bearer token and loads its body *before* a worker starts, and
-starts the worker with the caller and the correlation id in its context_data, which nameko
-forwards in the headers of every RPC the worker makes.
+A route checks its rate limit, verifies the caller's bearer token and loads its query and
+body *before* a worker starts, and starts the worker with the caller and the correlation id
+in its context_data, which nameko forwards in the headers of every RPC the worker makes.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import re
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Final, Literal
 
+import eventlet
 from eventlet.event import Event
 from marshmallow import Schema
+from nameko.exceptions import ConfigurationError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.routing import Map
@@ -31,15 +33,23 @@ from services.common.errors import ServiceError
 from services.common.logging import get_logger
 from services.gateway.auth import TokenVerifier, bearer_token
 from services.gateway.body import load_json_body
-from services.gateway.errors import describe
-from services.gateway.settings import AuthSettings, GatewaySettings
+from services.gateway.client_address import client_key
+from services.gateway.errors import RateLimited, describe
+from services.gateway.query import load_query
+from services.gateway.rate_limits import RateLimiter
+from services.gateway.settings import AuthSettings, GatewaySettings, rate_limits_from_config
 
 log = get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+LISTEN_BACKLOG = 1024
 _CORRELATION_ENVIRON_KEY = "rathaus.correlation_id"
 # what a portal or proxy may pass as its request id; anything else is replaced
 _SANE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+
+# `roles=SIGN_IN_OPTIONAL`: anyone may call; a caller who sends a token is verified by it
+SIGN_IN_OPTIONAL: Final = "optional"
+Roles = tuple[str, ...] | Literal["optional"] | None
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -76,7 +86,7 @@ def correlation_id_of(environ: dict) -> str:
 
 
 class ApiServer(WebServer):
-    """The shared web server: JSON errors, correlation ids, and the token verifier."""
+    """The shared web server: JSON errors, correlation ids, the token verifier, rate limits."""
 
     def setup(self) -> None:
         super().setup()
@@ -85,6 +95,32 @@ class ApiServer(WebServer):
         if not (auth.dev_login or auth.jwks_url):
             log.warning("nobody_can_sign_in", hint="set AUTH.jwks_url (or AUTH.dev_login)")
         self.verifier = TokenVerifier(auth)
+        self.rate_limiter = RateLimiter(rate_limits_from_config())
+
+    def start(self) -> None:
+        if not self._starting:
+            self._starting = True
+            # nameko listens with eventlet's backlog of 50: a burst of citizens opening
+            # connections at once (a popular slot released at 08:00) overflows it and
+            # connections are dropped unanswered
+            self._sock = eventlet.listen(self.bind_addr, backlog=LISTEN_BACKLOG)
+            self._sock.settimeout(None)  # as nameko does: kombu issue 838
+            self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
+            self._gt = self.container.spawn_managed_thread(self.run)
+
+    def admit(self, limit: str, request: Request) -> None:
+        """Refuse the request when its client has used up the limit named `limit`."""
+        client = client_key(
+            request.remote_addr or "",
+            request.headers.get("X-Forwarded-For"),
+            self.settings.trusted_proxies,
+        )
+        retry_after = self.rate_limiter.retry_after(limit, client)
+        if retry_after is not None:
+            raise RateLimited(
+                f"Too many requests; try again in {retry_after} s.",
+                {"limit": limit, "retry_after": retry_after},
+            )
 
     def get_wsgi_app(self) -> ApiWsgiApp:
         return ApiWsgiApp(self)
@@ -133,11 +169,18 @@ def _count(route: str, method: str, status: int, started: float) -> None:
 class Route(HttpRequestHandler):
     """One JSON route: `@api("POST", "/api/v1/...", roles=..., body=Schema, response=Schema)`.
 
-    `roles=None` is open to anyone; otherwise the caller needs a valid token and one of the
-    roles. The method gets `(request)`, or `(request, body)` with the loaded body, plus the
-    path's values, and returns the payload or `(status, payload)`; `responses` describes
-    those statuses for OpenAPI. `enabled` (a function of the configuration) decides at
-    start-up whether the route exists at all.
+    `roles=None` is open to anyone; `roles=SIGN_IN_OPTIONAL` too, but a caller who sends
+    an Authorization header must be valid and is known by it; otherwise the caller needs a
+    valid token and one of the roles. `rate_limit` names a limit (RATE_LIMITS) that each
+    client address is held to, before anything else is done. `query` is a schema for the
+    query string, `body` one for the JSON body; both refuse unknown keys.
+
+    The method gets `(request)`, or `(request, body)` with the loaded body, plus the path's
+    values and, with a `query` schema, the loaded query as the keyword `query`; it returns
+    the payload or `(status, payload)`. For OpenAPI, `responses` describes those statuses
+    and `errors` the ServiceErrors the route may answer besides the ones every route of its
+    kind may. `enabled` (a function of the configuration) decides at start-up whether the
+    route exists at all.
     """
 
     server = ApiServer()
@@ -147,31 +190,45 @@ class Route(HttpRequestHandler):
         method: str,
         url: str,
         *,
-        roles: tuple[str, ...] | None = None,
+        roles: Roles = None,
+        rate_limit: str | None = None,
+        query: type[Schema] | None = None,
         body: type[Schema] | None = None,
         response: type[Schema] | None = None,
         responses: dict[int, str] | None = None,
+        errors: tuple[type[ServiceError], ...] = (),
         enabled: Callable[[], bool] | None = None,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (ServiceError,))
         super().__init__(method, url, **kwargs)
         self.roles = roles
+        self.rate_limit = rate_limit
+        self.query = query
         self.body = body
         self.response = response
         self.responses = responses or {200: "OK"}
+        self.errors = errors
         self.enabled = enabled
 
     def is_enabled(self) -> bool:
         return self.enabled is None or self.enabled()
 
     def setup(self) -> None:
-        if self.is_enabled():
-            super().setup()
+        if not self.is_enabled():
+            return
+        if self.rate_limit is not None and self.rate_limit not in rate_limits_from_config():
+            raise ConfigurationError(
+                f"{self.method_name} names the rate limit {self.rate_limit!r}, "
+                "which RATE_LIMITS does not define."
+            )
+        super().setup()
 
     def handle_request(self, request: Request) -> Response:
         request.shallow = False
         try:
+            if self.rate_limit is not None:
+                self.server.admit(self.rate_limit, request)
             context_data = {
                 **self.server.context_data_from_headers(request),
                 **self.authenticate(request).to_context(),
@@ -191,17 +248,21 @@ class Route(HttpRequestHandler):
             return self.response_from_exception(error, request)
 
     def authenticate(self, request: Request) -> Caller:
-        if self.roles is None:
+        authorization = request.headers.get("Authorization")
+        if self.roles is None or (self.roles == SIGN_IN_OPTIONAL and authorization is None):
             return Caller(subject=None, role=None)
-        token = bearer_token(request.headers.get("Authorization"))
-        return self.server.verifier.verify(token).require(*self.roles)
+        caller = self.server.verifier.verify(bearer_token(authorization))
+        return caller if self.roles == SIGN_IN_OPTIONAL else caller.require(*self.roles)
 
     def get_entrypoint_parameters(self, request: Request):
         args: tuple = (request,)
+        kwargs = dict(request.path_values)
+        if self.query is not None:
+            kwargs["query"] = load_query(request.args, self.query())
         if self.body is not None:
             limit = self.server.settings.max_body_bytes
             args = (request, load_json_body(request, self.body(), limit))
-        return args, request.path_values
+        return args, kwargs
 
     def response_from_result(self, result: Any) -> Response:
         status, payload = result if isinstance(result, tuple) else (200, result)

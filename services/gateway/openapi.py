@@ -8,23 +8,31 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Iterable
+from types import ModuleType
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
 
-from services.gateway import schemas
-from services.gateway.errors import CODES
-from services.gateway.http import CORRELATION_HEADER, Route
+from services.common.errors import ServiceError
+from services.gateway import appointment_schemas, schemas
+from services.gateway.errors import CODES, RateLimited
+from services.gateway.http import CORRELATION_HEADER, SIGN_IN_OPTIONAL, Route
 
 TITLE = "Rathaus Online API"
 API_VERSION = "1.0.0"
 OPENAPI_VERSION = "3.0.3"
 SECURITY_SCHEME = "bearer"
+# every module whose schemas the document lists under components
+SCHEMA_MODULES: tuple[ModuleType, ...] = (schemas, appointment_schemas)
 
 _ERROR_RESPONSES = {
     "BadInput": (400, ("bad_request", "malformed_json", "invalid_input")),
+    "BadQuery": (400, ("invalid_input",)),
     "Unauthenticated": (401, ("unauthenticated", "invalid_token")),
+    "InvalidToken": (401, ("invalid_token",)),
     "Forbidden": (403, ("forbidden",)),
     "PayloadTooLarge": (413, ("payload_too_large",)),
     "UnsupportedMediaType": (415, ("unsupported_media_type",)),
@@ -48,6 +56,8 @@ its messages (unknown fields are refused). The codes:
 | status | code | when |
 |---|---|---|
 {codes}
+
+A route's own codes (a slot taken, a link used up, ...) are listed with its responses.
 """
 
 
@@ -63,16 +73,16 @@ def build_document(service_cls: type, *, enabled_only: bool = False) -> dict[str
     spec.components.security_scheme(
         SECURITY_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for name, schema in sorted(vars(schemas).items()):
+    for name, schema in sorted(_own_schemas(SCHEMA_MODULES)):
         # a schema nested in one registered before is registered already, by the same name
-        if _is_own_schema(schema) and name not in spec.components.schemas:
+        if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
-    for name, (status, codes) in _ERROR_RESPONSES.items():
-        spec.components.response(name, _error_response(status, codes))
+    for name, (_status, codes) in _ERROR_RESPONSES.items():
+        spec.components.response(name, _error_response((code, CODES[code][1]) for code in codes))
     for method_name, route in routes(service_cls):
         if enabled_only and not route.is_enabled():
             continue
-        path, parameters = _openapi_path(route.url)
+        path, parameters = openapi_path(route.url)
         spec.path(
             path=path,
             parameters=parameters,
@@ -108,11 +118,20 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
         "tags": [_tag(route.url)],
         "responses": {},
     }
-    if route.roles is not None:
+    if route.roles == SIGN_IN_OPTIONAL:
+        # an empty requirement: calling without a token is allowed too
+        operation["security"] = [{}, {SECURITY_SCHEME: []}]
+        description += "\n\nA bearer token is optional; one that is sent must be valid."
+    elif route.roles is not None:
         operation["security"] = [{SECURITY_SCHEME: []}]
         description += f"\n\nNeeds a bearer token with the role {' or '.join(route.roles)}."
+    if route.rate_limit is not None:
+        description += f"\n\nRate-limited per client address (RATE_LIMITS.{route.rate_limit})."
     if description.strip():
         operation["description"] = description.strip()
+    if route.query is not None:
+        # apispec expands the schema into one parameter per field
+        operation["parameters"] = [{"in": "query", "schema": route.query}]
     if route.body is not None:
         operation["requestBody"] = {
             "required": True,
@@ -121,32 +140,67 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
     content = {"application/json": {"schema": route.response or {"type": "object"}}}
     for status, text in route.responses.items():
         operation["responses"][str(status)] = {"description": text, "content": content}
-    for name in _error_responses_for(route):
-        status = str(_ERROR_RESPONSES[name][0])
-        operation["responses"].setdefault(status, name)
+    for status, response in _error_responses(route).items():
+        operation["responses"].setdefault(str(status), response)
     return operation
 
 
-def _is_own_schema(value: Any) -> bool:
-    return (
-        inspect.isclass(value)
-        and issubclass(value, schemas.Schema)
-        and value.__module__ == schemas.__name__
-    )
+def _own_schemas(modules: Iterable[ModuleType]) -> list[tuple[str, type[Schema]]]:
+    """The schemas each module defines (not those it imports)."""
+    return [
+        (name, value)
+        for module in modules
+        for name, value in vars(module).items()
+        if inspect.isclass(value)
+        and issubclass(value, Schema)
+        and value.__module__ == module.__name__
+    ]
 
 
-def _error_responses_for(route: Route) -> list[str]:
+def _error_responses(route: Route) -> dict[int, str | dict[str, Any]]:
+    """Per status, the shared response by its name; where the route adds codes of its own
+    to a status, a response of its own, listing the shared codes and the route's."""
+    answers: dict[int, str | dict[str, Any]] = {
+        _ERROR_RESPONSES[name][0]: name for name in _shared_error_responses_for(route)
+    }
+    own: dict[int, list[type[ServiceError]]] = {}
+    for kind in (*route.errors, *((RateLimited,) if route.rate_limit is not None else ())):
+        own.setdefault(kind.http_status, []).append(kind)
+    for status, kinds in own.items():
+        shared = answers.get(status)
+        codes = _ERROR_RESPONSES[shared][1] if isinstance(shared, str) else ()
+        answers[status] = _error_response(
+            [
+                *((code, CODES[code][1]) for code in codes),
+                *((kind.code, _when(kind)) for kind in kinds if kind.code not in codes),
+            ]
+        )
+    return answers
+
+
+def _shared_error_responses_for(route: Route) -> list[str]:
     names = []
     if route.body is not None:
         names += ["BadInput", "PayloadTooLarge", "UnsupportedMediaType"]
-    if route.roles is not None:
+    elif route.query is not None:
+        names += ["BadQuery"]
+    if route.roles == SIGN_IN_OPTIONAL:
+        names += ["InvalidToken"]
+    elif route.roles is not None:
         names += ["Unauthenticated", "Forbidden"]
     return [*names, "InternalError", "Unavailable"]
 
 
-def _error_response(status: int, codes: tuple[str, ...]) -> dict[str, Any]:
+def _when(kind: type[ServiceError]) -> str:
+    """When a client meets the error: from the table, or the first line of its docstring."""
+    if kind.code in CODES:
+        return CODES[kind.code][1]
+    return (inspect.getdoc(kind) or kind.code).partition("\n")[0].rstrip(".")
+
+
+def _error_response(codes: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return {
-        "description": "; ".join(f"`{code}`: {CODES[code][1]}" for code in codes),
+        "description": "; ".join(f"`{code}`: {when}" for code, when in codes),
         "content": {"application/json": {"schema": schemas.ErrorBody}},
     }
 
@@ -157,16 +211,22 @@ def _description() -> str:
     return _DESCRIPTION.format(header=CORRELATION_HEADER, codes=codes)
 
 
-_PATH_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+# werkzeug's <name>, <converter:name> and <converter(arguments):name>
+_PATH_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<arguments>[^)]*)\))?:)?(?P<name>\w+)>")
 
 
-def _openapi_path(url: str) -> tuple[str, list[dict[str, Any]]]:
-    names = _PATH_VARIABLE.findall(url)
+def openapi_path(url: str) -> tuple[str, list[dict[str, Any]]]:
     parameters = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-        for name in names
+        {"in": "path", "name": name, "required": True, "schema": _path_schema(converter, arguments)}
+        for converter, arguments, name in _PATH_VARIABLE.findall(url)
     ]
-    return _PATH_VARIABLE.sub(r"{\1}", url), parameters
+    return _PATH_VARIABLE.sub(r"{\g<name>}", url), parameters
+
+
+def _path_schema(converter: str, arguments: str) -> dict[str, Any]:
+    if converter == "any":
+        return {"type": "string", "enum": [item.strip(" '\"") for item in arguments.split(",")]}
+    return {"type": "string"}
 
 
 def _tag(url: str) -> str:

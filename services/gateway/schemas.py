@@ -11,7 +11,7 @@ from services import BUSINESS_SERVICES
 from services.common.context import ROLES
 
 
-def _doc(text: str) -> dict[str, str]:
+def doc(text: str) -> dict[str, str]:
     return {"description": text}
 
 
@@ -25,11 +25,11 @@ class StrictBoolean(fields.Boolean):
 
 
 class ErrorDetail(Schema):
-    code = fields.String(required=True, metadata=_doc("Stable, machine-readable; see above."))
-    message = fields.String(required=True, metadata=_doc("For people; may change."))
+    code = fields.String(required=True, metadata=doc("Stable, machine-readable; see above."))
+    message = fields.String(required=True, metadata=doc("For people; may change."))
     details = fields.Raw(
         allow_none=True,
-        metadata=_doc("More about the error, e.g. for invalid_input each field's messages."),
+        metadata=doc("More about the error, e.g. for invalid_input each field's messages."),
     )
 
 
@@ -39,8 +39,8 @@ class ErrorBody(Schema):
 
 class ComponentHealth(Schema):
     status = fields.String(required=True, metadata={"enum": ["ok", "degraded", "unavailable"]})
-    database = fields.String(metadata=_doc("The service's own database check."))
-    error = fields.String(metadata=_doc("Why it is not ok."))
+    database = fields.String(metadata=doc("The service's own database check."))
+    error = fields.String(metadata=doc("Why it is not ok."))
 
 
 class HealthReport(Schema):
@@ -50,7 +50,7 @@ class HealthReport(Schema):
         keys=fields.String(),
         values=fields.Nested(ComponentHealth),
         required=True,
-        metadata=_doc(f"One entry per service: {', '.join(BUSINESS_SERVICES)}."),
+        metadata=doc(f"One entry per service: {', '.join(BUSINESS_SERVICES)}."),
     )
 
 
@@ -67,13 +67,13 @@ class DevLoginRequest(Schema):
 class TokenResponse(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
-    expires_in = fields.Integer(required=True, metadata=_doc("Seconds."))
+    expires_in = fields.Integer(required=True, metadata=doc("Seconds."))
 
 
 class DeadLetter(Schema):
-    id = fields.String(required=True, metadata=_doc("<handler queue>/<event id>"))
+    id = fields.String(required=True, metadata=doc("<handler queue>/<event id>"))
     event_type = fields.String(required=True)
-    queue = fields.String(required=True, metadata=_doc("The handler queue it failed in."))
+    queue = fields.String(required=True, metadata=doc("The handler queue it failed in."))
     error = fields.String(required=True)
     retries = fields.Integer(required=True)
     first_failed_at = fields.String(required=True)

@@ -1,6 +1,7 @@
 """The gateway's routes: each parses (done by `api`), calls one thing, and answers JSON.
 
-No business rule lives here; the services own them and are reached over RPC.
+No business rule lives here; the services own them and are reached over RPC. Each
+service's routes live in a mixin of their own (services/gateway/appointments.py, ...).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from services.common.context import ROLES, RequestContext
 from services.common.metrics import WorkerMetrics
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
+from services.gateway import appointments as appointment_routes
 from services.gateway import auth, openapi, schemas
 from services.gateway.health import check_health
 from services.gateway.http import api
@@ -26,12 +28,13 @@ def dev_login_enabled() -> bool:
     return AuthSettings.from_config().dev_login
 
 
-class GatewayService:
+# each service's routes are a mixin, reached through its module: `nameko run` would take a
+# class with routes in this module's namespace for a service to run
+class GatewayService(appointment_routes.AppointmentRoutes):
     name = "gateway"
 
     caller = RequestContext()
     metrics = WorkerMetrics()
-    appointments = RemoteService("appointments")
     applications = RemoteService("applications")
     documents = RemoteService("documents")
     notifications = RemoteService("notifications")

@@ -1,13 +1,21 @@
-"""The gateway's configuration: the `GATEWAY` and `AUTH` sections, with safe defaults."""
+"""The gateway's configuration: the `GATEWAY`, `AUTH`, `CHALLENGE` and `RATE_LIMITS` sections.
+
+Each has safe defaults; a value that can't be right stops the gateway at start-up.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
 from nameko.exceptions import ConfigurationError
 
-from services.common.settings import section
+from services.common.settings import flag, from_section, section
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -15,6 +23,8 @@ class GatewaySettings:
     max_body_bytes: int = 1024 * 1024
     # /health waits this long for the services and the broker, then calls them unavailable
     health_timeout: float = 2.0
+    # the proxies whose X-Forwarded-For names the client; empty: the peer is the client
+    trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_config(cls) -> GatewaySettings:
@@ -23,7 +33,19 @@ class GatewaySettings:
         return cls(
             max_body_bytes=int(gateway.get("max_body_bytes", defaults.max_body_bytes)),
             health_timeout=float(gateway.get("health_timeout", defaults.health_timeout)),
+            trusted_proxies=_networks(gateway.get("trusted_proxies")),
         )
+
+
+def _networks(value: Any) -> tuple[Network, ...]:
+    """A list of addresses and CIDR blocks, or one comma-separated string of them (from env)."""
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    try:
+        return tuple(ipaddress.ip_network(str(item).strip(), strict=False) for item in items)
+    except ValueError as error:
+        raise ConfigurationError(f"GATEWAY.trusted_proxies: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -49,7 +71,7 @@ class AuthSettings:
         auth = section("AUTH")
         defaults = cls()
         settings = cls(
-            dev_login=_flag(auth.get("dev_login", defaults.dev_login)),
+            dev_login=flag(auth.get("dev_login", defaults.dev_login)),
             dev_secret=str(auth.get("dev_secret") or ""),
             issuer=str(auth.get("issuer") or defaults.issuer),
             audience=str(auth.get("audience") or defaults.audience),
@@ -59,19 +81,71 @@ class AuthSettings:
             algorithms=tuple(auth.get("algorithms") or defaults.algorithms),
             leeway=float(auth.get("leeway", defaults.leeway)),
         )
-        if settings.dev_login and len(settings.dev_secret) < 32:
-            raise ConfigurationError("AUTH.dev_secret needs at least 32 characters.")
+        if settings.dev_login and len(settings.dev_secret) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"AUTH.dev_secret needs at least {MIN_SECRET_LENGTH} characters."
+            )
         if any(not algorithm.startswith(("RS", "PS", "ES")) for algorithm in settings.algorithms):
             raise ConfigurationError("AUTH.algorithms takes asymmetric algorithms only.")
         return settings
 
 
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", "", "none"):
-        return False
-    raise ConfigurationError(f"Not a yes/no value: {value!r}")
+@dataclass(frozen=True)
+class ChallengeSettings:
+    """The ALTCHA proof of work asked before a booking (services/gateway/challenge.py)."""
+
+    hmac_key: str = ""
+    # the search space: a solver tries half of it on average; more costs bots and slow
+    # phones alike
+    max_number: int = 100_000
+    expires_seconds: int = 600
+
+    @classmethod
+    def from_config(cls) -> ChallengeSettings:
+        settings = from_section(cls, "CHALLENGE")
+        if len(settings.hmac_key) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"CHALLENGE.hmac_key needs at least {MIN_SECRET_LENGTH} characters."
+            )
+        if settings.max_number < 1 or settings.expires_seconds < 1:
+            raise ConfigurationError("CHALLENGE.max_number and expires_seconds must be positive.")
+        return settings
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `burst` requests at once, refilled at `per_minute`."""
+
+    per_minute: float
+    burst: int
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60
+
+
+# what a route's `rate_limit` may name; RATE_LIMITS overrides these or adds others
+DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
+    "availability": RateLimit(per_minute=120, burst=30),
+    "booking": RateLimit(per_minute=10, burst=5),
+}
+
+
+def rate_limits_from_config() -> dict[str, RateLimit]:
+    """Every limit by name: the defaults, as RATE_LIMITS changes and adds to them."""
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for name, given in section("RATE_LIMITS").items():
+        default = limits.get(name)
+        try:
+            limit = RateLimit(
+                per_minute=float(given.get("per_minute", default and default.per_minute)),
+                burst=int(given.get("burst", default and default.burst)),
+            )
+        except (AttributeError, TypeError, ValueError):
+            raise ConfigurationError(
+                f"RATE_LIMITS.{name} needs per_minute and burst, both numbers."
+            ) from None
+        if limit.per_minute <= 0 or limit.burst < 1:
+            raise ConfigurationError(f"RATE_LIMITS.{name}: per_minute > 0 and burst >= 1.")
+        limits[name] = limit
+    return limits

@@ -50,9 +50,7 @@ def start_appointments(platform_config, container_factory, appointment_settings)
     upgrade("appointments", database_url("appointments"))
 
     def start():
-        container = container_factory(
-            AppointmentsService, {"APPOINTMENTS": appointment_settings}
-        )
+        container = container_factory(AppointmentsService, {"APPOINTMENTS": appointment_settings})
         container.start()
         return container
 
@@ -119,3 +117,7 @@ def token_of(url: str) -> str:
 
 
 __all__ = ["config"]
+
+
+# the gateway's fixtures, for the tests that book over HTTP
+from tests.gateway.conftest import login, start_gateway  # noqa: E402, F401

@@ -147,13 +147,13 @@ def test_rescheduling_moves_the_appointment_and_replaces_the_link(office, anyone
 def test_an_email_address_may_hold_only_so_many_active_appointments(office, anyone):
     starts = [slot["start"] for slot in slots_on(anyone, a_working_day())[:4]]
     for start, email in zip(
-        starts[:3], ["erika@example.org", "Erika@Example.org", "erika@example.org"]
+        starts[:3], ["erika@example.org", "Erika@Example.org", "erika@example.org"], strict=False
     ):
         anyone.hold(hold_request(start, email))
 
     with pytest.raises(TooManyAppointments) as refused:
         anyone.hold(hold_request(starts[3], "ERIKA@example.org"))
-    assert "At most 3 appointments" in str(refused.value)
+    assert refused.value.details == {"limit": 3}
 
 
 def test_a_proof_of_work_buys_one_booking(office, anyone):

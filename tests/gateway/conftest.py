@@ -10,6 +10,7 @@ from services import BUSINESS_SERVICES
 from services.common.migrations import upgrade
 from services.common.settings import database_url
 from services.gateway.service import GatewayService
+from tests.gateway.doubles import GatewayUnderTest
 from tests.gateway.identity_provider import IdentityProvider
 
 DEV_SECRET = "a-test-secret-of-at-least-thirty-two-characters"
@@ -22,18 +23,35 @@ DEV_AUTH = {
 }
 MAX_BODY_BYTES = 1024
 HEALTH_TIMEOUT = 0.5
+ALTCHA_HMAC_KEY = "a-test-altcha-key-of-at-least-thirty-two-characters"
+# a small search space: a test solves a challenge in a few milliseconds
+CHALLENGE = {"hmac_key": ALTCHA_HMAC_KEY, "max_number": 2000, "expires_seconds": 60}
+# the test routes' limit: a burst of 3, then one request a second
+TEST_LIMIT = {"per_minute": 60, "burst": 3}
 
 
 @pytest.fixture
 def start_gateway(platform_config, web_config, container_factory):
-    """Start the gateway (or a subclass) with the AUTH settings given; dev-login by default."""
+    """Start the gateway (or a subclass) with the settings given; dev-login by default.
 
-    def start(service_cls=GatewayService, auth=None):
+    `gateway` adds to the GATEWAY section; `challenge` replaces the CHALLENGE section;
+    `rate_limits` adds to the RATE_LIMITS section.
+    """
+
+    def start(
+        service_cls=GatewayService, auth=None, gateway=None, challenge=None, rate_limits=None
+    ):
         container = container_factory(
             service_cls,
             {
                 "AUTH": DEV_AUTH if auth is None else auth,
-                "GATEWAY": {"max_body_bytes": MAX_BODY_BYTES, "health_timeout": HEALTH_TIMEOUT},
+                "GATEWAY": {
+                    "max_body_bytes": MAX_BODY_BYTES,
+                    "health_timeout": HEALTH_TIMEOUT,
+                    **(gateway or {}),
+                },
+                "CHALLENGE": CHALLENGE if challenge is None else challenge,
+                "RATE_LIMITS": {"test": TEST_LIMIT, **(rate_limits or {})},
             },
         )
         container.start()
@@ -45,6 +63,12 @@ def start_gateway(platform_config, web_config, container_factory):
 @pytest.fixture
 def gateway(start_gateway):
     return start_gateway()
+
+
+@pytest.fixture
+def gateway_under_test(start_gateway):
+    """The gateway with the test routes of `GatewayUnderTest`; no other service runs."""
+    return start_gateway(GatewayUnderTest)
 
 
 @pytest.fixture

@@ -7,13 +7,15 @@ so the plumbing (context, error table) is exercised without test routes in produ
 from __future__ import annotations
 
 import eventlet
+from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 
 from services.common.context import ROLES
 from services.common.errors import Conflict
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
-from services.gateway.http import api
+from services.gateway.appointment_schemas import IsoDate
+from services.gateway.http import SIGN_IN_OPTIONAL, api
 from services.gateway.service import GatewayService
 
 
@@ -39,6 +41,17 @@ class Echo:
         raise RuntimeError("internals: password=hunter2")
 
 
+class Search(Schema):
+    service = fields.String(required=True)
+    date_from = IsoDate(required=True, data_key="from")
+    page = fields.Integer()
+    tags = fields.List(fields.String())
+
+
+class Proof(Schema):
+    altcha = fields.String()
+
+
 class GatewayUnderTest(GatewayService):
     echo = RemoteService("echo")
 
@@ -58,6 +71,31 @@ class GatewayUnderTest(GatewayService):
     @api("GET", "/test/local-crash")
     def local_crash(self, request):
         raise KeyError("internals: password=hunter2")
+
+    @api("GET", "/test/search", query=Search)
+    def search(self, request, query):
+        """The query as the route received it."""
+        return query
+
+    @api("GET", "/test/whoami", roles=SIGN_IN_OPTIONAL)
+    def whoami(self, request):
+        """Who the caller is, if anyone."""
+        return {"subject": self.caller.subject, "role": self.caller.role}
+
+    @api("POST", "/test/proof", body=Proof)
+    def proof(self, request, body):
+        """The id of the challenge the body's `altcha` solves."""
+        return {"challenge": self.proof_of_work.verify(body.get("altcha"))}
+
+    @api("GET", "/test/limited", rate_limit="test")
+    def limited(self, request):
+        return {"ok": True}
+
+
+class GatewayWithAnUnknownLimit(GatewayService):
+    @api("GET", "/test/typo", rate_limit="bookings")
+    def typo(self, request):
+        return {}
 
 
 class StuckFeedback:

@@ -51,7 +51,7 @@ FALL_BACK = last_sunday(2027, 10)
 
 
 def test_the_clock_changes_fall_on_the_last_sundays_of_march_and_october():
-    assert (SPRING_FORWARD, FALL_BACK) == (date(2027, 3, 28), date(2027, 10, 31))
+    assert (date(2027, 3, 28), date(2027, 10, 31)) == (SPRING_FORWARD, FALL_BACK)
     before, after = local_minute(SPRING_FORWARD, 60), local_minute(SPRING_FORWARD, 4 * 60)
     assert after - before == 2 * 60  # 01:00 to 04:00 lasts two hours that night
 

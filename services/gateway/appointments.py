@@ -1,0 +1,261 @@
+"""The appointment routes: finding a slot, booking it, managing it, the desk and the catalogue.
+
+Each route parses (done by `api`), makes one call to the appointments service and answers;
+the service owns every rule. Tokens from mailed links travel in POST bodies, never in
+URLs, so they stay out of access logs and browser histories.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.appointments import errors as booking
+from services.common.errors import NotFound
+from services.common.rpc import RemoteService
+from services.gateway import appointment_schemas as schemas
+from services.gateway.challenge import ProofOfWork
+from services.gateway.errors import ChallengeFailed, ChallengeRequired
+from services.gateway.http import SIGN_IN_OPTIONAL, api
+
+PREFIX = "/api/v1/appointments"
+CITIZEN = ("citizen",)
+DESK = ("clerk", "admin")
+# the desk's verbs in URLs, and the service's names for them
+DESK_ACTIONS = {"check-in": "check_in", "call": "call", "serve": "serve", "no-show": "no_show"}
+_DESK_ACTION = "<any({}):action>".format(", ".join(f'"{action}"' for action in DESK_ACTIONS))
+
+# what every route that books a slot may answer besides invalid input
+_BOOKING_ERRORS = (
+    ChallengeRequired,
+    ChallengeFailed,
+    booking.ChallengeSpent,
+    booking.DateInPast,
+    booking.OutsideBookingWindow,
+    booking.SlotNotOffered,
+    booking.SlotTaken,
+)
+_ONE = {200: "The appointment, as it is now."}
+
+
+class AppointmentRoutes:
+    """Mixed into GatewayService."""
+
+    appointments = RemoteService("appointments")
+    proof_of_work = ProofOfWork()
+
+    @api("GET", f"{PREFIX}/services", response=schemas.ServiceList)
+    def list_services(self, request) -> dict[str, Any]:
+        """The services one can book an appointment for, and what to bring."""
+        return {"services": self.appointments.list_services()}
+
+    @api("GET", f"{PREFIX}/locations", response=schemas.LocationList)
+    def list_locations(self, request) -> dict[str, Any]:
+        """The locations, their opening hours, closed days and desks."""
+        return {"locations": self.appointments.list_locations()}
+
+    # not rate-limited: a challenge costs one HMAC to issue, no more than refusing the
+    # request would, and counting it against "booking" would halve what a citizen may book
+    @api("GET", f"{PREFIX}/challenge", response=schemas.ChallengeView)
+    def new_challenge(self, request) -> dict[str, Any]:
+        """A proof-of-work challenge (ALTCHA) to solve before booking or rescheduling.
+
+        Point the ALTCHA widget's `challengeurl` here; it sends the solution, which goes
+        into the booking's `altcha` field. A solution is good for one booking, until the
+        expiry in its salt.
+        """
+        return self.proof_of_work.issue()
+
+    @api(
+        "GET",
+        f"{PREFIX}/availability",
+        rate_limit="availability",
+        query=schemas.AvailabilityQuery,
+        response=schemas.Availability,
+        errors=(
+            booking.UnknownService,
+            booking.UnknownLocation,
+            booking.RangeTooLong,
+            booking.DateInPast,
+        ),
+    )
+    def availability(self, request, query: dict[str, Any]) -> dict[str, Any]:
+        """The free slots for a service between two days, at one location or at all."""
+        return self.appointments.availability(**query)
+
+    @api(
+        "POST",
+        f"{PREFIX}/holds",
+        roles=SIGN_IN_OPTIONAL,
+        rate_limit="booking",
+        body=schemas.HoldRequest,
+        response=schemas.AppointmentView,
+        responses={201: "Held; a mail asks to confirm it before `hold_expires_at`."},
+        errors=(
+            *_BOOKING_ERRORS,
+            booking.UnknownService,
+            booking.UnknownLocation,
+            booking.TooManyAppointments,
+        ),
+    )
+    def hold(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Hold a slot: the first step of booking, confirmed by the link in a mail.
+
+        Needs a solved challenge (`altcha`). A signed-in citizen books under their account
+        and finds the appointment under /mine.
+        """
+        challenge = self.proof_of_work.verify(body.pop("altcha", None))
+        return 201, self.appointments.hold({**body, "challenge": challenge})
+
+    @api(
+        "POST",
+        f"{PREFIX}/confirmations",
+        body=schemas.AppointmentToken,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(booking.InvalidLink, booking.HoldExpired, booking.InvalidTransition),
+    )
+    def confirm(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """Confirm a held slot with the token from the mail: the appointment is booked."""
+        return self.appointments.confirm(body["token"])
+
+    @api(
+        "POST",
+        f"{PREFIX}/manage",
+        body=schemas.AppointmentToken,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(booking.InvalidLink,),
+    )
+    def manage(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """The appointment a manage link's token is for, with its calendar file."""
+        return self.appointments.view_by_token(body["token"])
+
+    @api(
+        "POST",
+        f"{PREFIX}/manage/cancel",
+        body=schemas.AppointmentToken,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(booking.InvalidLink, booking.InvalidTransition),
+    )
+    def cancel_by_token(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """Cancel the appointment a manage link's token is for."""
+        return self.appointments.cancel_by_token(body["token"])
+
+    @api(
+        "POST",
+        f"{PREFIX}/manage/reschedule",
+        rate_limit="booking",
+        body=schemas.RescheduleRequest,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(*_BOOKING_ERRORS, booking.InvalidLink, booking.InvalidTransition),
+    )
+    def reschedule_by_token(self, request, body: dict[str, Any]) -> dict[str, Any]:
+        """Move the appointment a manage link's token is for to another slot.
+
+        Needs a solved challenge (`altcha`), as booking does.
+        """
+        challenge = self.proof_of_work.verify(body.get("altcha"))
+        return self.appointments.reschedule_by_token(body["token"], body["start"], challenge)
+
+    @api("GET", f"{PREFIX}/mine", roles=CITIZEN, response=schemas.AppointmentList)
+    def my_appointments(self, request) -> dict[str, Any]:
+        """The signed-in citizen's appointments."""
+        return {"appointments": self.appointments.my_appointments()}
+
+    @api(
+        "POST",
+        f"{PREFIX}/mine/<appointment_id>/confirm",
+        roles=CITIZEN,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(booking.NotYourAppointment, booking.HoldExpired, booking.InvalidTransition),
+    )
+    def confirm_mine(self, request, appointment_id: str) -> dict[str, Any]:
+        """Confirm one of the signed-in citizen's held slots."""
+        return self.appointments.confirm_mine(appointment_id)
+
+    @api(
+        "POST",
+        f"{PREFIX}/mine/<appointment_id>/cancel",
+        roles=CITIZEN,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(booking.NotYourAppointment, booking.InvalidTransition),
+    )
+    def cancel_mine(self, request, appointment_id: str) -> dict[str, Any]:
+        """Cancel one of the signed-in citizen's appointments."""
+        return self.appointments.cancel_mine(appointment_id)
+
+    @api(
+        "GET",
+        f"{PREFIX}/desk/<location>/<date>",
+        roles=DESK,
+        response=schemas.DayList,
+        errors=(booking.UnknownLocation,),
+    )
+    def day_list(self, request, location: str, date: str) -> dict[str, Any]:
+        """A location's appointments on one day (YYYY-MM-DD), in order: the desk's list."""
+        return self.appointments.day_list(location, date)
+
+    @api(
+        "POST",
+        f"{PREFIX}/desk/appointments/<appointment_id>/{_DESK_ACTION}",
+        roles=DESK,
+        response=schemas.AppointmentView,
+        responses=_ONE,
+        errors=(NotFound, booking.InvalidTransition),
+    )
+    def desk_action(self, request, appointment_id: str, action: str) -> dict[str, Any]:
+        """Move an appointment along at the desk: check in, call, serve, or no-show."""
+        return self.appointments.desk_action(appointment_id, DESK_ACTIONS[action])
+
+    @api(
+        "GET",
+        f"{PREFIX}/statistics",
+        roles=DESK,
+        query=schemas.StatisticsQuery,
+        response=schemas.Statistics,
+        errors=(booking.UnknownLocation, booking.UnknownService, booking.RangeTooLong),
+    )
+    def statistics(self, request, query: dict[str, Any]) -> dict[str, Any]:
+        """Bookings, cancellations, no-shows and lead times per service and location."""
+        return self.appointments.statistics(**query)
+
+    @api(
+        "PUT",
+        f"{PREFIX}/catalogue/services/<key>",
+        roles=DESK,
+        body=schemas.ServiceDefinition,
+        response=schemas.ServiceView,
+    )
+    def put_service(self, request, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Create or replace a bookable service."""
+        return self.appointments.put_service(key, body)
+
+    @api(
+        "PUT",
+        f"{PREFIX}/catalogue/locations/<key>",
+        roles=DESK,
+        body=schemas.LocationDefinition,
+        response=schemas.LocationView,
+        errors=(booking.SlotLengthInUse,),
+    )
+    def put_location(self, request, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Create or replace a location: its address, opening hours and closed days."""
+        return self.appointments.put_location(key, body)
+
+    @api(
+        "PUT",
+        f"{PREFIX}/catalogue/locations/<location>/capacities/<service>",
+        roles=DESK,
+        body=schemas.CapacityDefinition,
+        response=schemas.CapacityView,
+        errors=(booking.UnknownLocation, booking.UnknownService),
+    )
+    def put_capacity(
+        self, request, body: dict[str, Any], location: str, service: str
+    ) -> dict[str, Any]:
+        """How many desks of a location serve a service, and how many of them take bookings."""
+        return self.appointments.put_capacity(location, service, body)
