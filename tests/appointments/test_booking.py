@@ -37,17 +37,9 @@ def free_at(client, start, service="id-card"):
 def confirmed(client, events, start, email="erika@example.org"):
     """Hold a slot and confirm it by the link in the mail; the confirmation event."""
     held = client.hold(hold_request(start, email))
-    mail = next(
-        e
-        for e in events.wait_for("appointment_held")
-        if e["payload"]["appointment_id"] == held["appointment_id"]
-    )
+    mail = events.wait_for_one("appointment_held", appointment_id=held["appointment_id"])
     client.confirm(token_of(mail["payload"]["confirm_url"]))
-    return next(
-        e
-        for e in events.wait_for("appointment_confirmed")
-        if e["payload"]["appointment_id"] == held["appointment_id"]
-    )
+    return events.wait_for_one("appointment_confirmed", appointment_id=held["appointment_id"])
 
 
 def test_a_held_slot_is_confirmed_by_the_link_in_the_mail(office, anyone, events):

@@ -36,11 +36,7 @@ def book_soon(client, events, email):
     held = client.hold(
         hold_request(slots["slots"][0]["start"], email, service="registration", location="station")
     )
-    mail = next(
-        e
-        for e in events.wait_for("appointment_held", timeout=10)
-        if e["payload"]["appointment_id"] == held["appointment_id"]
-    )
+    mail = events.wait_for_one("appointment_held", appointment_id=held["appointment_id"])
     return client.confirm(token_of(mail["payload"]["confirm_url"]))
 
 

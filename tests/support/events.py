@@ -44,5 +44,20 @@ class EventTap:
             timeout=timeout,
         )
 
+    def wait_for_one(self, event_type: str, timeout: float = 10.0, **payload: Any) -> dict:
+        """The first event of a type whose payload has the values given."""
+
+        def matching() -> dict | None:
+            return next(
+                (
+                    event
+                    for event in self.of_type(event_type)
+                    if all(event["payload"].get(key) == value for key, value in payload.items())
+                ),
+                None,
+            )
+
+        return wait_for(matching, timeout=timeout)
+
     def close(self) -> None:
         self.connection.close()
