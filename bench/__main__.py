@@ -1,6 +1,7 @@
 """python -m bench: RPC and event figures against raw AMQP on the same broker, one run.
 
     python -m bench [--rpc-calls 2000] [--events 5000] [--no-postgres]
+                    [--queries 200] [--wide-queries 10] [--rush 1000]
 
 Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
 PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
@@ -25,9 +26,16 @@ import time  # noqa: E402
 
 from nameko import config  # noqa: E402
 
-from bench import databases, event_pipeline, raw_events, raw_rpc, service_rpc  # noqa: E402
+from bench import (  # noqa: E402
+    appointments,
+    databases,
+    event_pipeline,
+    raw_events,
+    raw_rpc,
+    service_rpc,
+)
 from bench.broker import throwaway_vhost  # noqa: E402
-from bench.report import event_table, rpc_table, verdict  # noqa: E402
+from bench.report import Latency, event_table, rpc_table, verdict  # noqa: E402
 from services.common.amqp import broker_reachable  # noqa: E402
 from services.common.logging import configure_logging  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI  # noqa: E402
@@ -43,6 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stock-calls", type=int, default=1000, help="for the stock rows")
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--paced", type=int, default=300, help="events for the paced latency")
+    parser.add_argument("--queries", type=int, default=200, help="availability, 1 location")
+    parser.add_argument("--wide-queries", type=int, default=10, help="availability, all 10")
+    parser.add_argument("--rush", type=int, default=1000, help="holds sent at once")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     return parser.parse_args(argv)
@@ -66,15 +77,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {platform.python_version()}, {os.cpu_count()} cores; one process, eventlet")
     with throwaway_vhost(args.amqp_uri) as amqp_uri:
         print(f"broker: {amqp_uri.rsplit('@', 1)[-1]} (throwaway vhost)\n", flush=True)
-        with config.patch({"AMQP_URI": amqp_uri, "max_workers": 20, "RPC_TIMEOUT": 10}):
-            rpc_ok = run_rpc(amqp_uri, args)
+        settings = {
+            "AMQP_URI": amqp_uri,
+            "max_workers": 20,
+            "RPC_TIMEOUT": 10,
+            # every gateway (the RPC bench's too) issues proof-of-work challenges
+            "CHALLENGE": appointments.BENCH_CHALLENGE,
+        }
+        with config.patch(settings):
+            rpc_ok, raw = run_rpc(amqp_uri, args)
             events_ok = run_events(amqp_uri, args, pg_problem)
-    print(f"\nall targets met: {'yes' if rpc_ok and events_ok else 'no'}; ", end="")
+            appointments_ok = appointments.run(args, pg_problem, raw)
+    met = rpc_ok and events_ok and appointments_ok
+    print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
     print(f"total {time.monotonic() - began:.0f} s")
     return 0
 
 
-def run_rpc(amqp_uri: str, args: argparse.Namespace) -> bool:
+def run_rpc(amqp_uri: str, args: argparse.Namespace) -> tuple[bool, Latency]:
     raw = raw_rpc.measure(amqp_uri, args.rpc_calls)
     with databases.sqlite_base_url() as base_url, config.patch({"DATABASE_URL": base_url}):
         measured = service_rpc.measure(args.rpc_calls, args.stock_calls)
@@ -98,7 +118,7 @@ def run_rpc(amqp_uri: str, args: argparse.Namespace) -> bool:
         f"{ratio:.2f}x {verdict(passed)}\n",
         flush=True,
     )
-    return passed
+    return passed, raw
 
 
 def run_events(amqp_uri: str, args: argparse.Namespace, pg_problem: str | None) -> bool:

@@ -36,9 +36,11 @@ class Throughput:
         return self.events / self.seconds
 
 
-def rpc_table(rows: list[tuple[str, Latency]], baseline: Latency) -> str:
+def rpc_table(
+    rows: list[tuple[str, Latency]], baseline: Latency, title: str = "RPC, sequential calls"
+) -> str:
     lines = [
-        f"{'RPC, sequential calls':<58} {'calls':>6} {'median':>9} {'p99':>9} {'x raw':>7}",
+        f"{title:<58} {'calls':>6} {'median':>9} {'p99':>9} {'x raw':>7}",
     ]
     for label, latency in rows:
         ratio = latency.median_ms / baseline.median_ms
@@ -64,6 +66,20 @@ def event_table(rows: list[tuple[str, Throughput]], baseline: Throughput) -> str
         lines.append(
             f"{label:<48} {run.events:>6} {run.per_second:>9.0f} {share:>5.0f}% "
             f"{run.latency.median_ms:>11.2f}ms {run.latency.p99_ms:>7.2f}ms {paced}"
+        )
+    return "\n".join(lines)
+
+
+def rush_table(rows: list[tuple[str, Throughput]]) -> str:
+    """Requests sent all at once: how fast they were answered, how long each took."""
+    lines = [
+        f"{'Booking rush, all sent at once':<48} {'sent':>6} {'seconds':>8} {'per s':>7} "
+        f"{'median':>10} {'p99':>10}",
+    ]
+    for label, rush in rows:
+        lines.append(
+            f"{label:<48} {rush.events:>6} {rush.seconds:>8.2f} {rush.per_second:>7.0f} "
+            f"{rush.latency.median_ms:>8.1f}ms {rush.latency.p99_ms:>8.1f}ms"
         )
     return "\n".join(lines)
 

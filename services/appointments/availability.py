@@ -1,17 +1,25 @@
-"""Free slots of a service at one or every location over a range of local dates."""
+"""Free slots of a service at one or every location over a range of local dates.
+
+The answer is compact, since a quarter of a year at ten locations holds tens of thousands
+of slots: per location and local day, the start times and the places free at each. A
+day keeps one UTC offset; on the days the clocks change its slots are split by offset,
+so "02:30" in the hour October repeats is never ambiguous.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from services.appointments.catalogue import MINUTES_PER_DAY
 from services.appointments.errors import DateInPast, RangeTooLong
-from services.appointments.opening import day_bounds, local_date_of, to_minute
+from services.appointments.opening import day_bounds, local_date_of, to_local, to_minute
 from services.appointments.settings import AppointmentSettings
-from services.appointments.slots import free_slots
+from services.appointments.slots import Slot, free_slots
 from services.appointments.store import busy_desk_time, placements
-from services.appointments.views import iso
 from services.common.database import Transaction
+
+_CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(MINUTES_PER_DAY)]
 
 
 def availability(
@@ -44,31 +52,57 @@ def availability(
         last_minute,
         int(now.timestamp()),
     )
-    slots = [
-        slot
-        for place in places
-        for slot in free_slots(
-            place.location,
-            place.offer,
-            place.capacity,
-            first,
-            last,
-            busy.get(place.location_id, {}),
-            now_minute,
-        )
-    ]
-    slots.sort(key=lambda slot: (slot.start, slot.location))
     return {
         "service": service,
         "date_from": first.isoformat(),
         "date_to": last.isoformat(),
-        "slots": [
+        "locations": [
             {
-                "location": slot.location,
-                "start": iso(slot.start),
-                "end": iso(slot.end),
-                "free": slot.free,
+                "location": place.location.key,
+                "duration_minutes": place.offer.duration_units * place.location.slot_minutes,
+                "days": local_days(
+                    free_slots(
+                        place.location,
+                        place.offer,
+                        place.capacity,
+                        first,
+                        last,
+                        busy.get(place.location_id, {}),
+                        now_minute,
+                    )
+                ),
             }
-            for slot in slots
+            for place in places
         ],
     }
+
+
+def local_days(slots: list[Slot]) -> list[dict[str, Any]]:
+    """Slots (sorted) grouped by local date and UTC offset, times as HH:MM."""
+    grouped: list[dict[str, Any]] = []
+    same_offset_from = same_offset_until = 0
+    offset = 0
+    for start, free in slots:
+        if not same_offset_from <= start < same_offset_until:
+            local = to_local(start)
+            offset = int(local.utcoffset().total_seconds()) // 60
+            day_start, day_end = day_bounds(local.date())
+            if _offset_of(day_start) == _offset_of(day_end - 1) == offset:
+                same_offset_from, same_offset_until = day_start, day_end
+            else:  # the clocks change today: look at each slot
+                same_offset_from, same_offset_until = start, start + 1
+            day, zone = local.date().isoformat(), _utc_offset(offset)
+            if not grouped or (grouped[-1]["date"], grouped[-1]["utc_offset"]) != (day, zone):
+                grouped.append({"date": day, "utc_offset": zone, "times": [], "free": []})
+        grouped[-1]["times"].append(_CLOCK[(start + offset) % MINUTES_PER_DAY])
+        grouped[-1]["free"].append(free)
+    return grouped
+
+
+def _offset_of(minute: int) -> int:
+    return int(to_local(minute).utcoffset().total_seconds()) // 60
+
+
+def _utc_offset(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

@@ -9,6 +9,7 @@ the re-booking delay).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,15 +23,9 @@ from services.appointments.errors import (
 from services.appointments.opening import days, local_date_of, opening_periods
 
 Busy = Mapping[int, Set[int]]  # desk -> the epoch minutes taken on it
-_NOTHING: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class Slot:
-    location: str
-    start: int  # epoch minutes
-    end: int
-    free: int
+Slot = tuple[int, int]  # (start in epoch minutes, places free)
 
 
 def slot_starts(location: Location, offer: Offer, day: date) -> Iterator[int]:
@@ -76,20 +71,25 @@ def free_slots(
     busy: Busy,
     now_minute: int,
 ) -> list[Slot]:
+    """Every start in the range with a desk free for the whole appointment, and how many.
+
+    A desk is blocked for a start when any minute the appointment would take on it is
+    busy; counting the blocked desks per start once, rather than testing every start
+    against every desk, keeps a quarter of a year at ten desks within milliseconds.
+    """
     window = BookingWindow.of(location, now_minute)
     offsets = minutes_taken(location, offer, 0)
-    desks = [busy.get(desk, _NOTHING) for desk in range(capacity.online_desks)]
+    blocked: Counter[int] = Counter()
+    for desk in range(capacity.online_desks):
+        taken = busy.get(desk)
+        if taken:
+            blocked.update({minute - offset for minute in taken for offset in offsets})
     slots = []
     for day in days(first_day, min(last_day, window.last_day)):
         for start in slot_starts(location, offer, day):
-            if start < window.earliest:
-                continue
-            free = sum(
-                1 for taken in desks if not any(start + offset in taken for offset in offsets)
-            )
-            if free:
-                end = appointment_end(location, offer, start)
-                slots.append(Slot(location.key, start, end, free))
+            free = capacity.online_desks - blocked.get(start, 0)
+            if free > 0 and start >= window.earliest:
+                slots.append((start, free))
     return slots
 
 

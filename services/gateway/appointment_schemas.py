@@ -186,18 +186,32 @@ class CapacityView(LocationCapacity):
     location = fields.String(required=True)
 
 
-class Slot(Schema):
+class FreeDay(Schema):
+    """One local day's free slots (on the days the clocks change: one part per UTC offset)."""
+
+    date = IsoDate(required=True)
+    utc_offset = fields.String(required=True, metadata=doc("e.g. +01:00 in winter."))
+    times = fields.List(
+        fields.String(),
+        required=True,
+        metadata=doc("Local start times, HH:MM; hold one as `{date}T{time}:00{utc_offset}`."),
+    )
+    free = fields.List(
+        fields.Integer(), required=True, metadata=doc("Places left at each of the times.")
+    )
+
+
+class LocationAvailability(Schema):
     location = fields.String(required=True)
-    start = IsoDateTime(required=True)
-    end = IsoDateTime(required=True)
-    free = fields.Integer(required=True, metadata=doc("Places left in the slot."))
+    duration_minutes = fields.Integer(required=True)
+    days = fields.List(fields.Nested(FreeDay), required=True)
 
 
 class Availability(Schema):
     service = fields.String(required=True)
     date_from = IsoDate(required=True)
     date_to = IsoDate(required=True)
-    slots = fields.List(fields.Nested(Slot), required=True)
+    locations = fields.List(fields.Nested(LocationAvailability), required=True)
 
 
 class AppointmentView(Schema):

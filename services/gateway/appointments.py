@@ -71,6 +71,7 @@ class AppointmentRoutes:
         rate_limit="availability",
         query=schemas.AvailabilityQuery,
         response=schemas.Availability,
+        dump_response=False,
         errors=(
             booking.UnknownService,
             booking.UnknownLocation,
@@ -79,7 +80,11 @@ class AppointmentRoutes:
         ),
     )
     def availability(self, request, query: dict[str, Any]) -> dict[str, Any]:
-        """The free slots for a service between two days, at one location or at all."""
+        """The free slots for a service between two days, at one location or at all.
+
+        Per location and local day: the start times and the places free at each. Hold one
+        by sending `{date}T{time}:00{utc_offset}` as the hold's `start`.
+        """
         return self.appointments.availability(**query)
 
     @api(

@@ -110,6 +110,20 @@ def hold_request(start: str, email: str = "erika@example.org", **changes) -> dic
     }
 
 
+def free_slots_of(availability: dict) -> list[dict]:
+    """The compact availability answer as one slot per entry, with the start a hold takes."""
+    return [
+        {
+            "location": place["location"],
+            "start": f"{day['date']}T{time}:00{day['utc_offset']}",
+            "free": free,
+        }
+        for place in availability["locations"]
+        for day in place["days"]
+        for time, free in zip(day["times"], day["free"], strict=True)
+    ]
+
+
 def token_of(url: str) -> str:
     from urllib.parse import parse_qs, urlparse
 

@@ -20,17 +20,18 @@ from services.appointments.errors import (
     UnknownService,
 )
 from services.common.errors import InvalidInput
-from tests.appointments.conftest import a_working_day, hold_request, token_of
+from tests.appointments.conftest import a_working_day, free_slots_of, hold_request, token_of
 from tests.support.clients import cluster_client
 
 
 def slots_on(client, day, service="id-card"):
-    return client.availability(service, day.isoformat(), day.isoformat())["slots"]
+    return free_slots_of(client.availability(service, day.isoformat(), day.isoformat()))
 
 
 def free_at(client, start, service="id-card"):
     day = start[:10]
-    found = [s for s in client.availability(service, day, day)["slots"] if s["start"] == start]
+    slots = free_slots_of(client.availability(service, day, day))
+    found = [slot for slot in slots if slot["start"] == start]
     return found[0]["free"] if found else 0
 
 

@@ -21,6 +21,7 @@ from services.common.database import Transaction
 from services.common.engine import create_service_engine
 from services.common.migrations import upgrade
 from services.common.settings import derive_database_url
+from tests.appointments.conftest import free_slots_of
 
 
 @pytest.fixture
@@ -63,8 +64,8 @@ def slots(transaction, service: str, location: str, day: date, now: datetime) ->
     with transaction() as tx:
         found = availability.availability(
             tx, service, day, day, location, AppointmentSettings(), now
-        )["slots"]
-    return [slot["start"][11:16] for slot in found]
+        )
+    return [slot["start"][11:16] for slot in free_slots_of(found)]
 
 
 def test_the_demo_office_has_two_locations_and_eight_services_with_desks(demo, transaction):
@@ -173,6 +174,6 @@ def test_citizens_can_book_in_the_coming_days(demo, transaction):
             None,
             AppointmentSettings(),
             datetime.now(UTC),
-        )["slots"]
+        )
 
-    assert {slot["location"] for slot in found} == {"rathaus", "soest-nord"}
+    assert {slot["location"] for slot in free_slots_of(found)} == {"rathaus", "soest-nord"}

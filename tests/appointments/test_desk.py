@@ -8,7 +8,7 @@ import pytest
 
 from services.appointments.errors import InvalidTransition
 from services.common.errors import Forbidden, Unauthenticated
-from tests.appointments.conftest import hold_request, token_of
+from tests.appointments.conftest import free_slots_of, hold_request, token_of
 from tests.support.clients import cluster_client
 
 ALWAYS_OPEN = {
@@ -34,7 +34,9 @@ def book_soon(client, events, email):
     tomorrow = today + timedelta(days=1)
     slots = client.availability("registration", today.isoformat(), tomorrow.isoformat(), "station")
     held = client.hold(
-        hold_request(slots["slots"][0]["start"], email, service="registration", location="station")
+        hold_request(
+            free_slots_of(slots)[0]["start"], email, service="registration", location="station"
+        )
     )
     mail = events.wait_for_one("appointment_held", appointment_id=held["appointment_id"])
     return client.confirm(token_of(mail["payload"]["confirm_url"]))

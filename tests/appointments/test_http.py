@@ -6,7 +6,7 @@ import eventlet
 import pytest
 import requests
 
-from tests.appointments.conftest import a_working_day, hold_request, token_of
+from tests.appointments.conftest import a_working_day, free_slots_of, hold_request, token_of
 from tests.gateway.test_challenge import fetch_challenge, solved
 
 API = "/api/v1/appointments"
@@ -29,7 +29,7 @@ def first_slot(portal, days_ahead=7):
         f"{API}/availability", params={"service": "id-card", "from": day, "to": day}
     )
     assert answer.status_code == 200, answer.text
-    return answer.json()["slots"][0]["start"]
+    return free_slots_of(answer.json())[0]["start"]
 
 
 def booking(portal, start, email="erika@example.org", **changes):
@@ -132,9 +132,8 @@ def test_a_time_off_the_hours_or_out_of_the_window_gets_a_clear_error(portal):
 
 def test_too_many_active_appointments_are_refused(portal):
     day = a_working_day().isoformat()
-    slots = portal.get(
-        f"{API}/availability", params={"service": "id-card", "from": day, "to": day}
-    ).json()["slots"]
+    slots = portal.get(f"{API}/availability", params={"service": "id-card", "from": day, "to": day})
+    slots = free_slots_of(slots.json())
     for slot in slots[:3]:
         assert portal.post(f"{API}/holds", json=booking(portal, slot["start"])).status_code == 201
     answer = portal.post(f"{API}/holds", json=booking(portal, slots[3]["start"]))

@@ -7,7 +7,14 @@ from collections import Counter
 
 from services.common.migrations import upgrade
 from services.common.settings import database_url
-from tests.appointments.conftest import ID_CARD, TOWN_HALL, a_working_day, hold_request, token_of
+from tests.appointments.conftest import (
+    ID_CARD,
+    TOWN_HALL,
+    a_working_day,
+    free_slots_of,
+    hold_request,
+    token_of,
+)
 from tests.support.clients import cluster_client
 from tests.support.events import EventTap
 from tests.support.processes import ServiceProcess
@@ -44,7 +51,7 @@ def test_three_instances_send_each_reminder_exactly_once(platform_config, tmp_pa
             office.put_service("id-card", ID_CARD)
             office.put_capacity("town-hall", "id-card", {"desks": 20, "online_desks": 20})
             day = a_working_day(5).isoformat()
-            start = office.availability("id-card", day, day)["slots"][0]["start"]
+            start = free_slots_of(office.availability("id-card", day, day))[0]["start"]
             booked = []
             for number in range(20):
                 held = office.hold(hold_request(start, f"citizen-{number}@example.org"))

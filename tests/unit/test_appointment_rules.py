@@ -8,6 +8,7 @@ import icalendar
 import pytest
 
 from services.appointments import lifecycle, statistics
+from services.appointments.availability import local_days
 from services.appointments.calendar_file import CalendarEntry, render
 from services.appointments.catalogue import Capacity, Location, Offer, OpeningRule
 from services.appointments.errors import (
@@ -43,7 +44,7 @@ def last_sunday(year: int, month: int) -> date:
 def local_starts(location: Location, day: date, **kwargs) -> list[str]:
     now = to_minute(datetime.combine(day - timedelta(days=30), datetime.min.time(), UTC))
     slots = free_slots(location, ID_CARD, Capacity(2, 2), day, day, {}, now, **kwargs)
-    return [to_local(slot.start).strftime("%H:%M%z") for slot in slots]
+    return [to_local(start).strftime("%H:%M%z") for start, _free in slots]
 
 
 SPRING_FORWARD = last_sunday(2027, 3)
@@ -128,7 +129,7 @@ def test_a_desk_with_a_booking_and_its_buffer_is_busy_for_the_next_slots():
     assert len(booked) == 3  # two slots and one buffer slot
     now = local_minute(day, 0) - 60 * 24
     slots = free_slots(location, ID_CARD, Capacity(1, 1), day, day, {0: set(booked)}, now)
-    assert to_local(slots[0].start).strftime("%H:%M") == "08:45"
+    assert to_local(slots[0][0]).strftime("%H:%M") == "08:45"
 
 
 def test_free_counts_the_online_desks_left_and_ignores_desk_only_ones():
@@ -138,7 +139,7 @@ def test_free_counts_the_online_desks_left_and_ignores_desk_only_ones():
     now = start - 24 * 60
     busy = {0: set(minutes_taken(location, ID_CARD, start))}
     slots = free_slots(location, ID_CARD, Capacity(desks=5, online_desks=2), day, day, busy, now)
-    assert slots[0].start == start and slots[0].free == 1
+    assert slots[0] == (start, 1)
 
 
 def test_a_start_in_the_past_is_refused():
@@ -223,3 +224,17 @@ def test_the_calendar_file_shows_the_local_time_with_the_office_zone(day):
     assert (begins.hour, begins.minute, str(begins.tzinfo)) == (9, 0, "Europe/Berlin")
     assert begins.astimezone(UTC) == datetime.fromtimestamp(start * 60, UTC)
     assert "BEGIN:VTIMEZONE" in text
+
+
+def test_free_slots_are_grouped_by_local_day_and_split_where_the_clocks_change():
+    night = office(OpeningRule(EVERY_DAY, 0, 5 * 60))
+    now = local_minute(FALL_BACK, 0) - 24 * 60
+    slots = free_slots(night, ID_CARD, Capacity(2, 2), FALL_BACK, FALL_BACK, {}, now)
+
+    summer, winter = local_days(slots)
+
+    assert (summer["date"], summer["utc_offset"]) == ("2027-10-31", "+02:00")
+    assert (winter["date"], winter["utc_offset"]) == ("2027-10-31", "+01:00")
+    assert summer["times"][0] == "00:00" and summer["times"][-1] == "02:45"
+    assert winter["times"][0] == "02:00" and winter["times"][-1] == "04:30"
+    assert set(summer["free"]) == set(winter["free"]) == {2}
