@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.appointments.catalogue import Capacity, Location, Offer, OpeningRule
 from services.appointments.errors import UnknownLocation, UnknownService
 from services.appointments.models import CapacityRow, DeskTime, LocationRow, OfferRow
+from services.common.database import fetch_plain
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,14 @@ def busy_desk_time(
     session: Session, offer_id: int, location_ids: list[int], first: int, last: int, now: int
 ) -> dict[int, dict[int, set[int]]]:
     """location id -> desk -> minutes taken in [first, last], as of `now` (epoch seconds)."""
-    rows = session.execute(
+    rows = fetch_plain(
+        session,
         select(DeskTime.location_id, DeskTime.desk, DeskTime.minute).where(
             DeskTime.offer_id == offer_id,
             DeskTime.location_id.in_(location_ids),
             DeskTime.minute.between(first, last),
             or_(DeskTime.free_after.is_(None), DeskTime.free_after > now),
-        )
+        ),
     )
     busy: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     for location_id, desk, minute in rows:
