@@ -108,19 +108,23 @@ def pure(url: str, queries: list[Query]) -> Iterator[Callable[[Query], dict[str,
     with domain(url) as ask:
         for query in set(queries):
             places = _recorder(availability.placements)
-            busy = _recorder(availability.busy_desk_time)
+            taken = _recorder(availability.taken_desk_time)
             with (
                 mock.patch.object(availability, "placements", places),
-                mock.patch.object(availability, "busy_desk_time", busy),
+                mock.patch.object(availability, "taken_desk_time", taken),
             ):
                 ask(query)
-            read[query] = (places.answer, busy.answer)
+            read[query] = (next(iter(places.answers.values())), taken.answers)
 
     settings = AppointmentSettings.from_config()
     current: list[Query] = []
     with (
         mock.patch.object(availability, "placements", lambda *_: read[current[0]][0]),
-        mock.patch.object(availability, "busy_desk_time", lambda *_: read[current[0]][1]),
+        mock.patch.object(
+            availability,
+            "taken_desk_time",
+            lambda _session, _offer, location_id, *_: read[current[0]][1][location_id],
+        ),
     ):
 
         def ask_pure(query: Query) -> dict[str, Any]:
@@ -139,10 +143,14 @@ def pure(url: str, queries: list[Query]) -> Iterator[Callable[[Query], dict[str,
 
 
 def _recorder(function: Callable) -> Callable:
-    def record(*args, **kwargs):
-        record.answer = function(*args, **kwargs)
-        return record.answer
+    """`function`, keeping each answer (in `answers`) by its call's third argument."""
 
+    def record(*args, **kwargs):
+        answer = function(*args, **kwargs)
+        record.answers[args[2] if len(args) > 2 else len(record.answers)] = answer
+        return answer
+
+    record.answers = {}
     return record
 
 

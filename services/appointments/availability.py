@@ -16,7 +16,7 @@ from services.appointments.errors import DateInPast, RangeTooLong
 from services.appointments.opening import day_bounds, local_date_of, to_local, to_minute
 from services.appointments.settings import AppointmentSettings
 from services.appointments.slots import Slot, free_slots
-from services.appointments.store import busy_desk_time, placements
+from services.appointments.store import placements, taken_desk_time
 from services.common.database import Transaction
 
 _CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(MINUTES_PER_DAY)]
@@ -44,14 +44,7 @@ def availability(
     first_minute, _ = day_bounds(first)
     # a booking's buffer may reach past midnight into the next day's first minutes
     _, last_minute = day_bounds(last + timedelta(days=1))
-    busy = busy_desk_time(
-        tx.session,
-        places[0].offer_id if places else -1,
-        [place.location_id for place in places],
-        first_minute,
-        last_minute,
-        int(now.timestamp()),
-    )
+    now_seconds = int(now.timestamp())
     return {
         "service": service,
         "date_from": first.isoformat(),
@@ -67,7 +60,14 @@ def availability(
                         place.capacity,
                         first,
                         last,
-                        busy.get(place.location_id, {}),
+                        taken_desk_time(
+                            tx.session,
+                            place.offer_id,
+                            place.location_id,
+                            first_minute,
+                            last_minute,
+                            now_seconds,
+                        ),
                         now_minute,
                     )
                 ),

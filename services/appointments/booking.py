@@ -36,7 +36,7 @@ from services.appointments.models import (
 from services.appointments.opening import to_minute
 from services.appointments.settings import AppointmentSettings
 from services.appointments.slots import appointment_end, check_bookable, minutes_taken
-from services.appointments.store import Placement, busy_desk_time, placement
+from services.appointments.store import Placement, placement, taken_desk_time
 from services.appointments.views import Booked
 from services.common.database import Transaction, insert_ignoring_duplicates
 
@@ -152,12 +152,12 @@ def take_desk(
 ) -> int:
     """Claim the minutes on the first desk that has them all; refuse when none has."""
     now_seconds = int(now.timestamp())
-    busy = busy_desk_time(
-        session, place.offer_id, [place.location_id], minutes[0], minutes[-1], now_seconds
-    ).get(place.location_id, {})
-    wanted = set(minutes)
+    taken = taken_desk_time(
+        session, place.offer_id, place.location_id, minutes[0], minutes[-1], now_seconds
+    )
+    busy_desks = {desk for desk, _minute in taken}
     for desk in range(place.capacity.online_desks):
-        if wanted & busy.get(desk, set()):
+        if desk in busy_desks:
             continue
         if _claim(session, place, desk, minutes, appointment_id, free_after, now_seconds):
             return desk

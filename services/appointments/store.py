@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -114,20 +113,16 @@ def placement(session: Session, service: str, location: str) -> Placement:
     return found[0]
 
 
-def busy_desk_time(
-    session: Session, offer_id: int, location_ids: list[int], first: int, last: int, now: int
-) -> dict[int, dict[int, set[int]]]:
-    """location id -> desk -> minutes taken in [first, last], as of `now` (epoch seconds)."""
-    rows = fetch_plain(
+def taken_desk_time(
+    session: Session, offer_id: int, location_id: int, first: int, last: int, now: int
+) -> list[tuple[int, int]]:
+    """(desk, minute) taken at a location in [first, last], as of `now` (epoch seconds)."""
+    return fetch_plain(
         session,
-        select(DeskTime.location_id, DeskTime.desk, DeskTime.minute).where(
+        select(DeskTime.desk, DeskTime.minute).where(
             DeskTime.offer_id == offer_id,
-            DeskTime.location_id.in_(location_ids),
+            DeskTime.location_id == location_id,
             DeskTime.minute.between(first, last),
             or_(DeskTime.free_after.is_(None), DeskTime.free_after > now),
         ),
     )
-    busy: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for location_id, desk, minute in rows:
-        busy[location_id][desk].add(minute)
-    return busy
