@@ -18,6 +18,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -61,6 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    gc.freeze()  # as the launcher does before it runs the services
     configure_logging("console", "WARNING")
     # nameko warns about each consumer thread it stops at shutdown: not news here
     logging.getLogger("nameko.containers").setLevel(logging.ERROR)

@@ -16,6 +16,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 import signal  # noqa: E402
@@ -83,7 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             load_demo_data(migrated)
     if "gateway" in services:
         print(f"Gateway listening on http://{config.get('WEB_SERVER_ADDRESS')}", flush=True)
-    run([f"services.{name}.service" for name in services] + args.module)
+    modules = [f"services.{name}.service" for name in services] + args.module
+    for module in modules:
+        importlib.import_module(module.partition(":")[0])
+    # what start-up made lives as long as the process: out of the collector's sight, a full
+    # collection no longer walks it, which otherwise adds 100 ms to an unlucky request
+    gc.freeze()
+    run(modules)
     return 0
 
 

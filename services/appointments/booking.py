@@ -155,9 +155,8 @@ def take_desk(
     taken = taken_desk_time(
         session, place.offer_id, place.location_id, minutes[0], minutes[-1], now_seconds
     )
-    busy_desks = {desk for desk, _minute in taken}
     for desk in range(place.capacity.online_desks):
-        if desk in busy_desks:
+        if desk in taken:
             continue
         if _claim(session, place, desk, minutes, appointment_id, free_after, now_seconds):
             return desk

@@ -10,7 +10,7 @@ the re-booking delay).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,7 +22,7 @@ from services.appointments.errors import (
 )
 from services.appointments.opening import days, local_date_of, opening_periods
 
-Taken = Iterable[tuple[int, int]]  # (desk, epoch minute) pairs taken
+Taken = Mapping[int, Iterable[int]]  # desk -> the epoch minutes taken on it
 
 
 Slot = tuple[int, int]  # (start in epoch minutes, places free)
@@ -79,11 +79,10 @@ def free_slots(
     """
     window = BookingWindow.of(location, now_minute)
     offsets = minutes_taken(location, offer, 0)
-    online = capacity.online_desks
-    blocked_desks = {
-        (desk, minute - offset) for desk, minute in taken if desk < online for offset in offsets
-    }
-    blocked = Counter(start for _desk, start in blocked_desks)
+    blocked: Counter[int] = Counter()
+    for desk, minutes in taken.items():
+        if desk < capacity.online_desks:
+            blocked.update({minute - offset for minute in minutes for offset in offsets})
     slots = []
     for day in days(first_day, min(last_day, window.last_day)):
         for start in slot_starts(location, offer, day):

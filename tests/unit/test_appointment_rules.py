@@ -43,7 +43,7 @@ def last_sunday(year: int, month: int) -> date:
 
 def local_starts(location: Location, day: date, **kwargs) -> list[str]:
     now = to_minute(datetime.combine(day - timedelta(days=30), datetime.min.time(), UTC))
-    slots = free_slots(location, ID_CARD, Capacity(2, 2), day, day, [], now, **kwargs)
+    slots = free_slots(location, ID_CARD, Capacity(2, 2), day, day, {}, now, **kwargs)
     return [to_local(start).strftime("%H:%M%z") for start, _free in slots]
 
 
@@ -128,7 +128,7 @@ def test_a_desk_with_a_booking_and_its_buffer_is_busy_for_the_next_slots():
     booked = minutes_taken(location, ID_CARD, local_minute(day, 8 * 60))
     assert len(booked) == 3  # two slots and one buffer slot
     now = local_minute(day, 0) - 60 * 24
-    slots = free_slots(location, ID_CARD, Capacity(1, 1), day, day, [(0, m) for m in booked], now)
+    slots = free_slots(location, ID_CARD, Capacity(1, 1), day, day, {0: booked}, now)
     assert to_local(slots[0][0]).strftime("%H:%M") == "08:45"
 
 
@@ -137,7 +137,7 @@ def test_free_counts_the_online_desks_left_and_ignores_desk_only_ones():
     day = date(2027, 6, 2)
     start = local_minute(day, 8 * 60)
     now = start - 24 * 60
-    busy = [(0, minute) for minute in minutes_taken(location, ID_CARD, start)]
+    busy = {0: minutes_taken(location, ID_CARD, start)}
     slots = free_slots(location, ID_CARD, Capacity(desks=5, online_desks=2), day, day, busy, now)
     assert slots[0] == (start, 1)
 
@@ -229,7 +229,7 @@ def test_the_calendar_file_shows_the_local_time_with_the_office_zone(day):
 def test_free_slots_are_grouped_by_local_day_and_split_where_the_clocks_change():
     night = office(OpeningRule(EVERY_DAY, 0, 5 * 60))
     now = local_minute(FALL_BACK, 0) - 24 * 60
-    slots = free_slots(night, ID_CARD, Capacity(2, 2), FALL_BACK, FALL_BACK, [], now)
+    slots = free_slots(night, ID_CARD, Capacity(2, 2), FALL_BACK, FALL_BACK, {}, now)
 
     summer, winter = local_days(slots)
 
