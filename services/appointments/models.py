@@ -116,7 +116,20 @@ class DeskTime(Base):
     # cancelled booking's re-booking delay); NULL while it is a booking
     free_after: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_desk_time_appointment", "appointment_id"),)
+    __table_args__ = (
+        Index("ix_desk_time_appointment", "appointment_id"),
+        # availability reads a quarter of a year of one location's rows: kept in key order
+        # they are one sequential range (SQLite: the table is its key; PostgreSQL: an
+        # index that holds what the read needs)
+        Index(
+            "ix_desk_time_free",
+            "location_id",
+            "offer_id",
+            "minute",
+            postgresql_include=["desk", "free_after"],
+        ).ddl_if(dialect="postgresql"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class FairnessLock(Base):

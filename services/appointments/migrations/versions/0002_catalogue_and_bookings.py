@@ -24,8 +24,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "location_id", "offer_id", "minute", "desk", name=op.f("pk_desk_time")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_desk_time_appointment", "desk_time", ["appointment_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(
+            "ix_desk_time_free",
+            "desk_time",
+            ["location_id", "offer_id", "minute"],
+            postgresql_include=["desk", "free_after"],
+        )
     op.create_table(
         "fairness_locks",
         sa.Column("key", sa.String(length=400), nullable=False),
