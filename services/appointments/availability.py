@@ -82,6 +82,8 @@ def local_days(slots: list[Slot]) -> list[dict[str, Any]]:
     grouped: list[dict[str, Any]] = []
     same_offset_from = same_offset_until = 0
     offset = 0
+    times: list[str] = []
+    places: list[int] = []
     for start, free in slots:
         if not same_offset_from <= start < same_offset_until:
             local = to_local(start)
@@ -93,9 +95,10 @@ def local_days(slots: list[Slot]) -> list[dict[str, Any]]:
                 same_offset_from, same_offset_until = start, start + 1
             day, zone = local.date().isoformat(), _utc_offset(offset)
             if not grouped or (grouped[-1]["date"], grouped[-1]["utc_offset"]) != (day, zone):
-                grouped.append({"date": day, "utc_offset": zone, "times": [], "free": []})
-        grouped[-1]["times"].append(_CLOCK[(start + offset) % MINUTES_PER_DAY])
-        grouped[-1]["free"].append(free)
+                times, places = [], []
+                grouped.append({"date": day, "utc_offset": zone, "times": times, "free": places})
+        times.append(_CLOCK[(start + offset) % MINUTES_PER_DAY])
+        places.append(free)
     return grouped
 
 
