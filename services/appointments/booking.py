@@ -222,7 +222,8 @@ def confirm(tx: Transaction, token: str, settings: AppointmentSettings, now: dat
 def confirm_held(
     tx: Transaction, row: AppointmentRow, settings: AppointmentSettings, now: datetime
 ) -> Booked:
-    if row.status == lifecycle.HOLD_EXPIRED or row.hold_expires_at <= now:
+    lapsed = row.status == lifecycle.HELD and row.hold_expires_at <= now
+    if lapsed or row.status == lifecycle.HOLD_EXPIRED:
         raise HoldExpired("The hold has expired; please book the appointment again.")
     row.status = lifecycle.next_status(row.status, "confirm")
     kept = tx.session.execute(

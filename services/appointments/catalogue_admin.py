@@ -43,16 +43,25 @@ def list_offers(tx: Transaction) -> list[dict[str, Any]]:
     return [offer_view(row) for row in tx.session.scalars(select(OfferRow).order_by(OfferRow.key))]
 
 
-def list_locations(tx: Transaction) -> list[dict[str, Any]]:
-    capacities: dict[int, list[dict[str, Any]]] = {}
-    for capacity, offer_key in tx.session.execute(
+def _capacities(tx: Transaction, location_id: int | None = None) -> dict[int, list[dict]]:
+    """location id -> its capacities (of one location, or of all)."""
+    query = (
         select(CapacityRow, OfferRow.key)
         .join(OfferRow, OfferRow.id == CapacityRow.offer_id)
         .order_by(OfferRow.key)
-    ):
+    )
+    if location_id is not None:
+        query = query.where(CapacityRow.location_id == location_id)
+    capacities: dict[int, list[dict[str, Any]]] = {}
+    for capacity, offer_key in tx.session.execute(query):
         capacities.setdefault(capacity.location_id, []).append(
             {"service": offer_key, "desks": capacity.desks, "online_desks": capacity.online_desks}
         )
+    return capacities
+
+
+def list_locations(tx: Transaction) -> list[dict[str, Any]]:
+    capacities = _capacities(tx)
     return [
         location_view(row, capacities.get(row.id, []))
         for row in tx.session.scalars(select(LocationRow).order_by(LocationRow.key))
@@ -86,7 +95,7 @@ def put_location(tx: Transaction, key: str, data: dict[str, Any], now: datetime)
     row.opening_hours = [_stored_rule(rule) for rule in data["opening_hours"]]
     row.closed_dates = sorted({day.isoformat() for day in data["closed_dates"]})
     tx.session.flush()
-    return location_view(row, [])
+    return location_view(row, _capacities(tx, row.id).get(row.id, []))
 
 
 def _stored_rule(rule: dict[str, Any]) -> dict[str, Any]:

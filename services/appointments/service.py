@@ -132,8 +132,6 @@ class AppointmentsService(common.ServiceBase):
     def confirm_mine(self, appointment_id: str) -> dict[str, Any]:
         with self.db.transaction() as tx:
             row = self._mine(tx, appointment_id)
-            if row.status != lifecycle.HELD:
-                lifecycle.next_status(row.status, "confirm")
             return views.view(booking.confirm_held(tx, row, settings(), now()), with_calendar=True)
 
     @rpc

@@ -11,6 +11,7 @@ from services.appointments.errors import (
     DateInPast,
     HoldExpired,
     InvalidLink,
+    InvalidTransition,
     NotYourAppointment,
     OutsideBookingWindow,
     SlotNotOffered,
@@ -20,7 +21,13 @@ from services.appointments.errors import (
     UnknownService,
 )
 from services.common.errors import InvalidInput
-from tests.appointments.conftest import a_working_day, free_slots_of, hold_request, token_of
+from tests.appointments.conftest import (
+    TOWN_HALL,
+    a_working_day,
+    free_slots_of,
+    hold_request,
+    token_of,
+)
 from tests.support.clients import cluster_client
 
 
@@ -188,6 +195,8 @@ def test_a_signed_in_citizen_books_lists_and_cancels_their_own(office, anyone):
         erika = client.appointments
         held = erika.hold(hold_request(start))
         assert erika.confirm_mine(held["appointment_id"])["status"] == "confirmed"
+        with pytest.raises(InvalidTransition):
+            erika.confirm_mine(held["appointment_id"])
         assert [a["appointment_id"] for a in erika.my_appointments()] == [held["appointment_id"]]
     with cluster_client({"user_id": "citizen-max", "user_role": "citizen"}) as client:
         assert client.appointments.my_appointments() == []
@@ -217,3 +226,12 @@ def test_two_hundred_attempts_at_five_places_book_exactly_five(office, anyone):
     assert outcomes.count("held") == 5
     assert outcomes.count("slot_taken") == 195
     assert free_at(anyone, start) == 0
+
+
+def test_a_location_saved_again_still_shows_its_desks(office):
+    saved = office.put_location("town-hall", {**TOWN_HALL, "buffer_units": 1})
+    assert saved["buffer_units"] == 1
+    assert {c["service"]: c["online_desks"] for c in saved["capacities"]} == {
+        "id-card": 2,
+        "registration": 1,
+    }
