@@ -80,16 +80,7 @@ def domain(url: str) -> Iterator[Callable[[Query], dict[str, Any]]]:
 
     def ask(query: Query) -> dict[str, Any]:
         with sessions() as session, session.begin():
-            tx = Transaction(session, "appointments", None)
-            return availability.availability(
-                tx,
-                query.service,
-                query.date_from,
-                query.date_to,
-                query.location,
-                settings,
-                datetime.now(UTC),
-            )
+            return _availability(Transaction(session, "appointments", None), query, settings)
 
     try:
         yield ask
@@ -129,17 +120,22 @@ def pure(url: str, queries: list[Query]) -> Iterator[Callable[[Query], dict[str,
 
         def ask_pure(query: Query) -> dict[str, Any]:
             current[:] = [query]
-            return availability.availability(
-                Transaction(None, "appointments", None),  # type: ignore[arg-type]
-                query.service,
-                query.date_from,
-                query.date_to,
-                query.location,
-                settings,
-                datetime.now(UTC),
-            )
+            no_session = Transaction(None, "appointments", None)  # type: ignore[arg-type]
+            return _availability(no_session, query, settings)
 
         yield ask_pure
+
+
+def _availability(tx: Transaction, query: Query, settings: AppointmentSettings) -> dict[str, Any]:
+    return availability.availability(
+        tx,
+        query.service,
+        query.date_from,
+        query.date_to,
+        query.location,
+        settings,
+        datetime.now(UTC),
+    )
 
 
 def _recorder(function: Callable) -> Callable:

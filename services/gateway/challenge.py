@@ -30,6 +30,17 @@ ALGORITHM = "SHA-256"
 _TEXT_FIELDS = ("challenge", "salt", "signature")
 
 
+def as_widget_fetches(challenge: altcha.ChallengeV1) -> dict[str, Any]:
+    """A challenge in the shape the ALTCHA widget fetches."""
+    return {
+        "algorithm": challenge.algorithm,
+        "challenge": challenge.challenge,
+        "maxnumber": challenge.max_number,
+        "salt": challenge.salt,
+        "signature": challenge.signature,
+    }
+
+
 class Challenges:
     def __init__(self, settings: ChallengeSettings) -> None:
         self.settings = settings
@@ -43,13 +54,7 @@ class Challenges:
             max_number=self.settings.max_number,
             expires=expires,
         )
-        return {
-            "algorithm": challenge.algorithm,
-            "challenge": challenge.challenge,
-            "maxnumber": challenge.max_number,
-            "salt": challenge.salt,
-            "signature": challenge.signature,
-        }
+        return as_widget_fetches(challenge)
 
     def verify(self, payload: str | None) -> str:
         """The id of the challenge `payload` solves; refused when missing, wrong or expired."""

@@ -7,13 +7,17 @@ bookings from now on, so tests can book without waiting for a weekday.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
-from nameko import config
 
+from services.appointments.opening import is_public_holiday
 from services.appointments.service import AppointmentsService
 from services.common.migrations import upgrade
 from services.common.settings import database_url
+
+# the gateway's fixtures, for the tests that book over HTTP
+from tests.gateway.conftest import login, start_gateway  # noqa: F401
 from tests.support.clients import cluster_client
 from tests.support.events import EventTap
 
@@ -90,8 +94,6 @@ def office(start_appointments, clerk):
 
 def a_working_day(days_ahead: int = 7) -> date:
     """A date some days ahead that is no public holiday in NRW."""
-    from services.appointments.opening import is_public_holiday
-
     day = date.today() + timedelta(days=days_ahead)
     while is_public_holiday(day):
         day += timedelta(days=1)
@@ -125,13 +127,4 @@ def free_slots_of(availability: dict) -> list[dict]:
 
 
 def token_of(url: str) -> str:
-    from urllib.parse import parse_qs, urlparse
-
     return parse_qs(urlparse(url).query)["token"][0]
-
-
-__all__ = ["config"]
-
-
-# the gateway's fixtures, for the tests that book over HTTP
-from tests.gateway.conftest import login, start_gateway  # noqa: E402, F401

@@ -12,6 +12,7 @@ import altcha
 import pytest
 from nameko.exceptions import ConfigurationError
 
+from services.gateway.challenge import as_widget_fetches
 from tests.gateway.conftest import ALTCHA_HMAC_KEY, CHALLENGE
 
 CHALLENGE_ROUTE = "/api/v1/appointments/challenge"
@@ -43,17 +44,6 @@ def solved(challenge: dict, /, **changes) -> str:
         **changes,
     }
     return base64.b64encode(json.dumps(fields).encode()).decode()
-
-
-def as_fetched(challenge: altcha.ChallengeV1) -> dict:
-    """A challenge made here with the library, in the shape the challenge route answers."""
-    return {
-        "algorithm": challenge.algorithm,
-        "challenge": challenge.challenge,
-        "maxnumber": challenge.max_number,
-        "salt": challenge.salt,
-        "signature": challenge.signature,
-    }
 
 
 def assert_refused(answer, code: str) -> None:
@@ -137,7 +127,7 @@ def test_a_challenge_signed_with_another_key_fails(gateway_under_test, web_sessi
         expires=datetime.now(UTC) + timedelta(minutes=1),
     )
 
-    answer = web_session.post(PROOF, json={"altcha": solved(as_fetched(foreign))})
+    answer = web_session.post(PROOF, json={"altcha": solved(as_widget_fetches(foreign))})
 
     assert_refused(answer, "challenge_failed")
 
@@ -149,7 +139,7 @@ def test_an_expired_challenge_fails(gateway_under_test, web_session):
         expires=datetime.now(UTC) - timedelta(seconds=1),
     )
 
-    answer = web_session.post(PROOF, json={"altcha": solved(as_fetched(expired))})
+    answer = web_session.post(PROOF, json={"altcha": solved(as_widget_fetches(expired))})
 
     assert_refused(answer, "challenge_failed")
 
