@@ -2,6 +2,7 @@
 
     python -m bench [--rpc-calls 2000] [--events 5000] [--no-postgres]
                     [--queries 200] [--wide-queries 10] [--rush 1000]
+                    [--uploads 1000] [--upload-concurrency 8]
 
 Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
 PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
@@ -30,6 +31,7 @@ from nameko import config  # noqa: E402
 from bench import (  # noqa: E402
     appointments,
     databases,
+    documents_upload,
     event_pipeline,
     raw_events,
     raw_rpc,
@@ -55,6 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=200, help="availability, 1 location")
     parser.add_argument("--wide-queries", type=int, default=10, help="availability, all 10")
     parser.add_argument("--rush", type=int, default=1000, help="holds sent at once")
+    parser.add_argument("--uploads", type=int, default=1000, help="small documents")
+    parser.add_argument("--upload-concurrency", type=int, default=8)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     return parser.parse_args(argv)
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             rpc_ok, raw = run_rpc(amqp_uri, args)
             events_ok = run_events(amqp_uri, args, pg_problem)
             appointments_ok = appointments.run(args, pg_problem, raw)
-    met = rpc_ok and events_ok and appointments_ok
+            documents_ok = documents_upload.run(args, raw)
+    met = rpc_ok and events_ok and appointments_ok and documents_ok
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
     print(f"total {time.monotonic() - began:.0f} s")
     return 0

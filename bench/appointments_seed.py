@@ -25,11 +25,12 @@ from services.appointments import catalogue_admin, lifecycle
 from services.appointments.catalogue import Location
 from services.appointments.models import AppointmentRow, DeskTime, LocationRow, OfferRow
 from services.appointments.opening import days, opening_periods, to_minute
-from services.appointments.schemas import CapacityInput, LocationInput, OfferInput, load
+from services.appointments.schemas import CapacityInput, LocationInput, OfferInput
 from services.appointments.slots import minutes_taken, slot_starts
 from services.appointments.store import location_of, offer_of
 from services.common.database import Transaction
 from services.common.engine import create_service_engine
+from services.common.loading import load
 
 SERVICE = "id-card"
 DISTRICTS = (

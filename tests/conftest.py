@@ -6,7 +6,9 @@ there, each test in databases of its own.
 
 from __future__ import annotations
 
+import base64
 import os
+import socket
 import uuid
 from urllib.parse import urljoin
 
@@ -19,7 +21,14 @@ from services.common import migrations
 from services.common.migrations import drop_databases
 from services.common.settings import database_url as service_database_url
 
+TEST_MASTER_KEY = base64.b64encode(b"a-test-master-key-of-32-bytes!!!").decode()
 FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def postgres_base_url() -> str | None:
@@ -40,14 +49,20 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def platform_config(rabbit_config, database_url):
-    """nameko config for one test: its own vhost, its own databases, quick retries."""
+def platform_config(rabbit_config, database_url, tmp_path):
+    """nameko config for one test: its own vhost, its own databases, quick retries, its own
+    document store and data plane port."""
     with config.patch(
         {
             "DATABASE_URL": database_url,
             "EVENTS": FAST_RETRIES,
             "OUTBOX": {"sweep_interval": 0.5},
             "RPC_TIMEOUT": 5,
+            "DOCUMENTS": {
+                "master_key": TEST_MASTER_KEY,
+                "data_address": f"127.0.0.1:{free_port()}",
+                "storage_path": str(tmp_path / "documents"),
+            },
         }
     ):
         yield config

@@ -22,10 +22,10 @@ from services.appointments.schemas import (
     LocationInput,
     OfferInput,
     check_key,
-    load,
 )
 from services.common.database import Transaction
 from services.common.engine import create_service_engine
+from services.common.loading import load
 
 _ID_DOCUMENT = "Personalausweis oder Reisepass"
 _PHOTO = (

@@ -6,8 +6,6 @@ import re
 from typing import Any
 
 from marshmallow import (
-    RAISE,
-    Schema,
     ValidationError,
     fields,
     validate,
@@ -17,14 +15,10 @@ from marshmallow import (
 
 from services.appointments.catalogue import SLOT_LENGTHS
 from services.common.errors import InvalidInput
+from services.common.loading import Strict
 
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def clock_minutes(value: str) -> int:
@@ -136,10 +130,3 @@ def check_key(key: Any, field: str) -> str:
             {field: ["Not a valid key."]},
         )
     return key
-
-
-def load(schema: type[Schema], data: Any, *, partial: bool = False) -> dict[str, Any]:
-    try:
-        return schema().load(data, partial=partial)
-    except ValidationError as error:
-        raise InvalidInput("Some fields are not acceptable.", error.normalized_messages()) from None

@@ -15,12 +15,12 @@ from services.appointments.schemas import (
     OfferInput,
     RangeInput,
     check_key,
-    load,
 )
 from services.appointments.settings import AppointmentSettings
 from services.common import service as common
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
+from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 

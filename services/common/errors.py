@@ -77,6 +77,11 @@ class Gone(ServiceError):
     pass
 
 
+@service_error("length_required", 411)
+class LengthRequired(ServiceError):
+    """A streamed body is sent with its Content-Length."""
+
+
 @service_error("service_unavailable", 503)
 class ServiceUnavailable(ServiceError):
     """A service the request needs did not answer in time or is not running."""

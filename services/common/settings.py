@@ -113,11 +113,12 @@ def from_section(settings_class: type[T], name: str) -> T:
     """A settings dataclass filled from a config section; keys it does not name keep defaults.
 
     Field types must be bool, int, float or str (values from the environment are strings).
+    An empty value (`${NAME:}` with NAME unset reads as null) keeps the default too.
     """
     configured = section(name)
     values = {
         spec.name: _CONVERTERS[str(spec.type)](configured[spec.name])
         for spec in dataclasses.fields(settings_class)  # type: ignore[arg-type]
-        if spec.name in configured
+        if configured.get(spec.name) is not None
     }
     return settings_class(**values)

@@ -1,7 +1,197 @@
-"""The documents service's entrypoints."""
+"""The documents service's entrypoints: RPC for metadata, the data plane for content."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
 
 from services.common import service as common
+from services.common.errors import InvalidInput, LengthRequired
+from services.common.loading import load
+from services.common.rpc_entrypoint import rpc
+from services.common.timers import every
+from services.documents import audit, events, generation, library, receiving, retention, uploads
+from services.documents.data_plane import data_route
+from services.documents.downloads import stream_download
+from services.documents.intake import body_chunks
+from services.documents.schemas import (
+    SHA256_HEX,
+    AuditFilters,
+    CaseFiling,
+    DocumentChanges,
+    LegalHold,
+    LetterRequest,
+    ListFilters,
+    UploadInput,
+)
+from services.documents.settings import DocumentSettings
+from services.documents.vault import VaultProvider
+
+OFFICE = ("clerk", "admin")
+ADMIN = ("admin",)
+SIGNED_IN = ("citizen", "clerk", "admin")
+PART_HASH_HEADER = "X-Content-SHA256"
+
+assert events.SOURCE == "documents"  # the contracts are registered on import
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 class DocumentsService(common.ServiceBase):
     name = "documents"
+
+    vault = VaultProvider()
+
+    # uploads
+
+    @rpc
+    def start_upload(self, upload: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        spec = load(UploadInput, upload)
+        with self.db.transaction() as tx:
+            answer = uploads.start(tx, self.vault, caller, spec, now())
+        if isinstance(answer, uploads.Refusal):
+            facts = {
+                "upload_id": "refused-at-start",
+                "owner": caller.subject if caller.role == "citizen" else spec.get("owner"),
+                "document_id": spec.get("document_id"),
+                "document_type": spec["document_type"],
+            }
+            with self.db.transaction() as tx:
+                uploads.record_refusal(tx, caller, facts, answer, now())
+            raise answer.error
+        return answer
+
+    @rpc
+    def upload_status(self, upload_id: str) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        with self.db.transaction() as tx:
+            return uploads.status(tx, caller, upload_id)
+
+    @rpc
+    def abort_upload(self, upload_id: str) -> None:
+        caller = self.caller.require(*SIGNED_IN)
+        with self.db.transaction() as tx:
+            uploads.abort(tx, self.vault, caller, upload_id, now())
+        retention.remove_staged(self.vault, [upload_id])
+
+    @data_route("PUT", "/uploads/<upload_id>/parts/<int:number>")
+    def receive_part(self, request: Request, upload_id: str, number: int) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        if request.content_length is None:
+            raise LengthRequired("Send the part with its Content-Length.")
+        sha256 = (request.headers.get(PART_HASH_HEADER) or "").lower()
+        if not SHA256_HEX.fullmatch(sha256):
+            raise InvalidInput(
+                f"Send the part's SHA-256 in hex in {PART_HASH_HEADER}.",
+                {PART_HASH_HEADER: ["A SHA-256 in hex."]},
+            )
+        body = body_chunks(request.environ["wsgi.input"], request.content_length)
+        return receiving.receive_part(
+            self.db.transaction,
+            self.vault,
+            caller,
+            upload_id,
+            number,
+            request.content_length,
+            sha256,
+            body,
+            now,
+        )
+
+    @data_route("POST", "/uploads/<upload_id>/complete")
+    def complete_upload(self, request: Request, upload_id: str) -> tuple[int, dict[str, Any]]:
+        caller = self.caller.require(*SIGNED_IN)
+        return 201, receiving.complete(self.db.transaction, self.vault, caller, upload_id, now)
+
+    # reading
+
+    @data_route("GET", "/download/<token>")
+    def download(self, request: Request, token: str) -> Response:
+        with self.db.transaction() as tx:
+            version, blob, title = library.open_download(tx, self.vault, token, now())
+        return stream_download(self.vault, version, blob, title)
+
+    @rpc
+    def get_document(self, document_id: str) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        with self.db.transaction() as tx:
+            return library.view(tx, caller, document_id, now())
+
+    @rpc
+    def list_documents(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        with self.db.transaction() as tx:
+            return library.list_documents(tx, caller, load(ListFilters, filters or {}))
+
+    @rpc
+    def download_link(self, document_id: str, version: int | None = None) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        with self.db.transaction() as tx:
+            return library.download_link(tx, self.vault, caller, document_id, version, now())
+
+    @rpc
+    def document_types(self) -> list[dict[str, Any]]:
+        return [document_type.as_dict() for document_type in self.vault.types.all()]
+
+    # changing
+
+    @rpc
+    def update_document(self, document_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*SIGNED_IN)
+        data = load(DocumentChanges, changes)
+        with self.db.transaction() as tx:
+            return library.update(tx, caller, document_id, data, now())
+
+    @rpc
+    def file_into_case(self, document_ids: list[str], case: dict[str, Any]) -> list[dict]:
+        caller = self.caller.require(*OFFICE)
+        data = load(CaseFiling, case)
+        with self.db.transaction() as tx:
+            return library.file_into_case(tx, caller, list(document_ids), data, now())
+
+    @rpc
+    def set_legal_hold(self, document_id: str, hold: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*ADMIN)
+        data = load(LegalHold, hold)
+        with self.db.transaction() as tx:
+            return library.set_legal_hold(
+                tx, caller, document_id, data["hold"], data["reason"], now()
+            )
+
+    @rpc
+    def generate_letter(self, letter: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        request = load(LetterRequest, letter)
+        pdf, title = generation.render(self.vault, request)
+        content = generation.seal_letter(self.vault, pdf)
+        with self.db.transaction() as tx:
+            return generation.file_letter(tx, self.vault, caller, request, title, content, now())
+
+    @rpc
+    def audit_trail(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.caller.require(*ADMIN)
+        data = load(AuditFilters, filters or {})
+        with self.db.transaction() as tx:
+            return audit.query(tx, data)
+
+    # retention
+
+    @every(interval=lambda: DocumentSettings.from_config().retention_interval)
+    def keep_retention(self) -> None:
+        """Erase what expired, clear abandoned uploads and old quarantine, batch by batch."""
+        while True:
+            with self.db.transaction() as tx:
+                addresses = retention.erase_expired(tx, now())
+                abandoned = retention.abandoned_uploads(tx, now())
+                quarantined = retention.old_quarantine(tx, self.vault, now())
+            retention.remove_blobs(self.vault, addresses)
+            retention.remove_staged(self.vault, abandoned)
+            retention.remove_quarantined(self.vault, quarantined)
+            if not (addresses or abandoned or quarantined) or len(addresses) < retention.BATCH:
+                break
+        self.vault.store.sweep_temporaries(older_than_seconds=3600)

@@ -84,6 +84,7 @@ _KNOWN: tuple[tuple[type[ServiceError], str], ...] = (
     (common.Gone, "the thing existed but is gone"),
     (PayloadTooLarge, "the body is larger than GATEWAY.max_body_bytes"),
     (UnsupportedMediaType, "the body is not application/json"),
+    (common.LengthRequired, "a streamed body came without its Content-Length"),
     (RateLimited, "too many requests from your address; see the Retry-After header"),
     (InternalError, "a bug; quote the X-Correlation-ID when reporting it"),
     (common.ServiceUnavailable, "a service needed did not answer in time"),

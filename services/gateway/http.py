@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from collections.abc import Callable
 from functools import partial
@@ -24,14 +23,14 @@ from eventlet.event import Event
 from marshmallow import Schema
 from nameko.exceptions import ConfigurationError
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
-from werkzeug.routing import Map
+from nameko.web.server import WsgiApp
 from werkzeug.wrappers import Request, Response
 
 from services.common import metrics
 from services.common.context import CORRELATION_ID_KEY, Caller, new_correlation_id
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
+from services.common.web import PromptWebServer
 from services.gateway.auth import TokenVerifier, bearer_token
 from services.gateway.body import load_json_body
 from services.gateway.client_address import client_key
@@ -86,7 +85,7 @@ def correlation_id_of(environ: dict) -> str:
     return environ[_CORRELATION_ENVIRON_KEY]
 
 
-class ApiServer(WebServer):
+class ApiServer(PromptWebServer):
     """The shared web server: JSON errors, correlation ids, the token verifier, rate limits."""
 
     def setup(self) -> None:
@@ -109,12 +108,6 @@ class ApiServer(WebServer):
             self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
             self._gt = self.container.spawn_managed_thread(self.run)
 
-    def process_request(self, sock, address) -> None:
-        # eventlet writes a response's head and body separately; with Nagle's algorithm the
-        # body then waits for the client's delayed ACK: 40 ms added to every small answer
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().process_request(sock, address)
-
     def admit(self, limit: str, request: Request) -> None:
         """Refuse the request when its client has used up the limit named `limit`."""
         client = client_key(
@@ -131,15 +124,6 @@ class ApiServer(WebServer):
 
     def get_wsgi_app(self) -> ApiWsgiApp:
         return ApiWsgiApp(self)
-
-    def make_url_map(self) -> Map:
-        # no redirects (werkzeug would answer them in HTML): a path matches or is not found
-        url_map = Map(strict_slashes=False, merge_slashes=False)
-        for provider in self._providers:
-            rule = provider.get_url_rule()
-            rule.endpoint = provider
-            url_map.add(rule)
-        return url_map
 
     def context_data_from_headers(self, request: Request) -> dict[str, Any]:
         return {CORRELATION_ID_KEY: correlation_id_of(request.environ)}

@@ -17,7 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from services.common.errors import ServiceError
-from services.gateway import appointment_schemas, schemas
+from services.gateway import appointment_schemas, document_schemas, schemas
 from services.gateway.errors import CODES, RateLimited
 from services.gateway.http import CORRELATION_HEADER, SIGN_IN_OPTIONAL, Route
 
@@ -26,7 +26,7 @@ API_VERSION = "1.0.0"
 OPENAPI_VERSION = "3.0.3"
 SECURITY_SCHEME = "bearer"
 # every module whose schemas the document lists under components
-SCHEMA_MODULES: tuple[ModuleType, ...] = (schemas, appointment_schemas)
+SCHEMA_MODULES: tuple[ModuleType, ...] = (schemas, appointment_schemas, document_schemas)
 
 _ERROR_RESPONSES = {
     "BadInput": (400, ("bad_request", "malformed_json", "invalid_input")),
@@ -137,7 +137,14 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
             "required": True,
             "content": {"application/json": {"schema": route.body}},
         }
-    content = {"application/json": {"schema": route.response or {"type": "object"}}}
+    # a streamed route (services/gateway/streaming.py) names its own content and headers
+    if getattr(route, "request_content", None):
+        operation["requestBody"] = {"required": True, "content": route.request_content}
+    if getattr(route, "header_parameters", ()):
+        operation["parameters"] = [*operation.get("parameters", ()), *route.header_parameters]
+    content = getattr(route, "response_content", None) or {
+        "application/json": {"schema": route.response or {"type": "object"}}
+    }
     for status, text in route.responses.items():
         operation["responses"][str(status)] = {"description": text, "content": content}
     for status, response in _error_responses(route).items():

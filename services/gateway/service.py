@@ -17,6 +17,7 @@ from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
 from services.gateway import appointments as appointment_routes
 from services.gateway import auth, openapi, schemas
+from services.gateway import documents as document_routes
 from services.gateway.health import check_health
 from services.gateway.http import api
 from services.gateway.settings import AuthSettings, GatewaySettings
@@ -30,13 +31,12 @@ def dev_login_enabled() -> bool:
 
 # each service's routes are a mixin, reached through its module: `nameko run` would take a
 # class with routes in this module's namespace for a service to run
-class GatewayService(appointment_routes.AppointmentRoutes):
+class GatewayService(appointment_routes.AppointmentRoutes, document_routes.DocumentRoutes):
     name = "gateway"
 
     caller = RequestContext()
     metrics = WorkerMetrics()
     applications = RemoteService("applications")
-    documents = RemoteService("documents")
     notifications = RemoteService("notifications")
     feedback = RemoteService("feedback")
 

@@ -25,6 +25,10 @@ class GatewaySettings:
     health_timeout: float = 2.0
     # the proxies whose X-Forwarded-For names the client; empty: the peer is the client
     trusted_proxies: tuple[Network, ...] = ()
+    # the documents service's data plane, where uploads and downloads stream
+    documents_url: str = "http://127.0.0.1:8001"
+    # how long a stream may wait on the data plane (completing a large upload re-reads it)
+    stream_timeout: float = 600.0
 
     @classmethod
     def from_config(cls) -> GatewaySettings:
@@ -34,6 +38,8 @@ class GatewaySettings:
             max_body_bytes=int(gateway.get("max_body_bytes", defaults.max_body_bytes)),
             health_timeout=float(gateway.get("health_timeout", defaults.health_timeout)),
             trusted_proxies=_networks(gateway.get("trusted_proxies")),
+            documents_url=str(gateway.get("documents_url") or defaults.documents_url).rstrip("/"),
+            stream_timeout=float(gateway.get("stream_timeout", defaults.stream_timeout)),
         )
 
 

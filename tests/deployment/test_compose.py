@@ -6,9 +6,11 @@ by the compose CLI's own validation wherever a compose CLI is installed.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -196,3 +198,54 @@ def test_the_compose_file_is_valid_compose():
             source = volume.split(":")[0]
             if not source.startswith((".", "/")):
                 assert source in document["volumes"], f"{name} uses undeclared volume {source}"
+
+
+def test_the_gateway_streams_to_the_documents_data_plane_by_its_compose_name():
+    services = compose()["services"]
+    url = urlsplit(environment_of(services["gateway"])["DOCUMENTS_URL"])
+    address = environment_of(services["documents"])["DOCUMENTS_DATA_ADDRESS"]
+
+    assert (url.scheme, url.hostname) == ("http", "documents")
+    assert url.hostname in services
+    assert address == f"0.0.0.0:{url.port}"
+
+
+def _port_numbers(port: str | int | dict) -> set[str]:
+    """Both sides of a compose port mapping: "127.0.0.1:8001:8001/tcp" -> {"8001"}."""
+    if isinstance(port, dict):
+        return {str(port.get("target", "")), str(port.get("published", ""))}
+    host_and_container = str(port).split("/")[0].split(":")
+    return set(host_and_container[-2:]) if len(host_and_container) > 1 else set(host_and_container)
+
+
+def test_no_container_publishes_the_documents_data_plane():
+    """It trusts the caller the gateway names: inside the compose network only."""
+    for name, service in compose()["services"].items():
+        for port in service.get("ports", []):
+            assert "8001" not in _port_numbers(port), f"{name} publishes port 8001: {port}"
+
+
+def test_every_documents_instance_stores_into_one_named_volume():
+    document = compose()
+    documents = document["services"]["documents"]
+    storage_path = environment_of(documents)["DOCUMENTS_STORAGE_PATH"]
+    mounts = dict(volume.split(":")[:2] for volume in documents["volumes"])
+
+    (volume,) = [source for source, inside in mounts.items() if inside == storage_path]
+    assert volume in document["volumes"]  # named, so every scaled instance mounts the same
+
+
+def test_the_documents_master_key_is_a_valid_key_unless_the_environment_sets_its_own():
+    raw = load_yaml(COMPOSE_FILE)
+    default = environment_of(compose()["services"]["documents"])["DOCUMENTS_MASTER_KEY"]
+    chosen = base64.b64encode(bytes(range(32))).decode()
+    own = environment_of(
+        compose_interpolate(raw, {"DOCUMENTS_MASTER_KEY": chosen})["services"]["documents"]
+    )["DOCUMENTS_MASTER_KEY"]
+
+    assert len(base64.b64decode(default, validate=True)) == 32
+    assert own == chosen
+    # only the service that stores documents holds the key
+    for name in ALL_SERVICES:
+        if name != "documents":
+            assert "DOCUMENTS_MASTER_KEY" not in environment_of(compose()["services"][name])

@@ -187,3 +187,81 @@ def test_every_manifest_in_the_base_is_listed_in_its_kustomization():
         document["metadata"]["labels"]["app.kubernetes.io/name"] == "rathaus-online"
         for document in k8s_base_documents()
     )
+
+
+def _pod_labels(name: str) -> dict:
+    return k8s_objects("Deployment")[name]["spec"]["template"]["metadata"]["labels"]
+
+
+def _ports(rule: dict) -> list[dict]:
+    return [{"port": port["port"]} for port in rule.get("ports", [])]
+
+
+def test_the_documents_data_plane_is_a_cluster_internal_service_on_port_8001():
+    service = k8s_objects("Service").get("documents")
+    container = _container(k8s_objects("Deployment")["documents"])
+    production = load_nameko_config(PRODUCTION_CONFIG)
+
+    assert service is not None, "no Service for the documents data plane"
+    assert service["spec"].get("type", "ClusterIP") == "ClusterIP"
+    assert service["spec"]["selector"].items() <= _pod_labels("documents").items()
+    (port,) = service["spec"]["ports"]
+    container_ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert port["port"] == 8001
+    assert container_ports[port["targetPort"]] == 8001
+    assert production["DOCUMENTS"]["data_address"] == "0.0.0.0:8001"
+    # the gateway's default reaches it by the Service's name, in the same namespace
+    assert production["GATEWAY"]["documents_url"] == f"http://documents:{port['port']}"
+
+
+def test_no_ingress_leads_to_the_documents_data_plane():
+    for ingress in k8s_objects("Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert path["backend"]["service"]["name"] != "documents"
+
+
+def test_only_the_gateway_pods_may_open_the_documents_data_plane():
+    policy = k8s_objects("NetworkPolicy")["documents"]["spec"]
+
+    assert policy["podSelector"]["matchLabels"].items() <= _pod_labels("documents").items()
+    assert policy["policyTypes"] == ["Ingress"]
+    to_data = [rule for rule in policy["ingress"] if {"port": "data"} in _ports(rule)]
+    (rule,) = to_data
+    (source,) = rule["from"]
+    assert set(source) == {"podSelector"}  # this namespace's pods, no other namespace
+    assert source["podSelector"]["matchLabels"].items() <= _pod_labels("gateway").items()
+    assert not source["podSelector"]["matchLabels"].items() <= _pod_labels("documents").items()
+    # the metrics port stays open for Prometheus, as on every other pod
+    assert any({"port": "metrics"} in _ports(rule) for rule in policy["ingress"])
+
+
+def test_the_documents_master_key_comes_from_a_secret_only_the_documents_pods_read():
+    def secret_refs(name: str) -> dict[str, dict]:
+        environment = _container(k8s_objects("Deployment")[name]).get("env", [])
+        return {
+            variable["name"]: variable["valueFrom"]["secretKeyRef"]
+            for variable in environment
+            if "secretKeyRef" in variable.get("valueFrom", {})
+        }
+
+    master_key = secret_refs("documents")["DOCUMENTS_MASTER_KEY"]
+    assert not master_key.get("optional", False)
+    for name in ALL_SERVICES:
+        if name != "documents":
+            assert master_key["name"] not in {ref["name"] for ref in secret_refs(name).values()}
+    for kustomization in KUSTOMIZATIONS:
+        declared = load_yaml(kustomization / "kustomization.yaml")
+        for generator in declared.get("configMapGenerator", []):
+            literals = generator.get("literals", [])
+            assert not [
+                literal for literal in literals if literal.startswith("DOCUMENTS_MASTER_KEY")
+            ]
+
+
+def test_the_documents_replicas_share_one_bucket_as_their_root_filesystem_is_read_only():
+    (generator,) = load_yaml(K8S_BASE / "kustomization.yaml")["configMapGenerator"]
+    settings = dict(literal.split("=", 1) for literal in generator["literals"])
+
+    assert settings["DOCUMENTS_STORAGE"] == "s3"
+    assert settings["DOCUMENTS_S3_BUCKET"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from nameko import config
 from sqlalchemy.engine import make_url
@@ -118,3 +120,42 @@ def test_every_environment_variable_the_production_config_reads_is_documented():
 
     undocumented = {name for name in environment_names_in(PRODUCTION_CONFIG) if name not in readme}
     assert not undocumented, f"deploy/README.md does not mention {sorted(undocumented)}"
+
+
+DOCUMENTS_SECRETS = ("master_key", "s3_access_key_id", "s3_secret_access_key")
+
+
+def test_production_config_has_no_default_documents_master_key_or_bucket_credentials():
+    documents = load_nameko_config(PRODUCTION_CONFIG)["DOCUMENTS"]
+
+    for key in DOCUMENTS_SECRETS:
+        assert documents[key] == "", f"DOCUMENTS.{key} has a default"
+
+
+def test_production_config_takes_the_documents_secrets_verbatim_from_the_environment():
+    # base64 may end in "=", and a key id may be all digits
+    values = {
+        "DOCUMENTS_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        "DOCUMENTS_S3_ACCESS_KEY_ID": "0123456789",
+        "DOCUMENTS_S3_SECRET_ACCESS_KEY": "pa #ss: word",
+    }
+    documents = load_nameko_config(PRODUCTION_CONFIG, values)["DOCUMENTS"]
+
+    assert documents["master_key"] == values["DOCUMENTS_MASTER_KEY"]
+    assert documents["s3_access_key_id"] == values["DOCUMENTS_S3_ACCESS_KEY_ID"]
+    assert documents["s3_secret_access_key"] == values["DOCUMENTS_S3_SECRET_ACCESS_KEY"]
+
+
+def test_the_documents_data_plane_listens_on_every_interface_where_the_gateway_looks():
+    production = load_nameko_config(PRODUCTION_CONFIG)
+    url = urlsplit(production["GATEWAY"]["documents_url"])
+
+    assert production["DOCUMENTS"]["data_address"] == "0.0.0.0:8001"
+    assert (url.scheme, url.hostname, url.port) == ("http", "documents", 8001)
+
+
+def test_production_config_prints_no_other_office_on_letters_and_keeps_a_phone_as_written():
+    assert set(load_nameko_config(PRODUCTION_CONFIG)["OFFICE"].values()) == {""}
+
+    office = load_nameko_config(PRODUCTION_CONFIG, {"OFFICE_PHONE": "012345"})["OFFICE"]
+    assert office["phone"] == "012345"

@@ -57,7 +57,19 @@ def test_the_document_describes_every_route_with_its_schemas_and_errors():
             elif route.roles is not None:
                 assert operation["security"] == [{"bearer": []}]
                 assert "401" in operation["responses"]
-    assert len(routes(GatewayService)) == 25
+    assert len(routes(GatewayService)) == 40
+
+
+def test_a_streamed_upload_is_described_as_raw_bytes_with_its_part_hash_header():
+    document = build_document(GatewayService)
+
+    operation = document["paths"]["/api/v1/documents/uploads/{upload_id}/parts/{number}"]["put"]
+
+    assert operation["requestBody"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
+    assert "X-Content-SHA256" in [parameter["name"] for parameter in operation["parameters"]]
+    assert "part_hash_mismatch" in description(document, operation["responses"]["400"])
 
 
 def description(document: dict, response: dict) -> str:

@@ -1,0 +1,130 @@
+"""Services as processes of their own for the documents bench: launched, watched, stopped.
+
+Each runs `python -m services.launch --config config/local.yaml --service <name>`, as one
+would scale the platform out, with its output in a log file. Linux ends it should the
+bench die without stopping it. Its peak resident memory is read from /proc.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = "config/local.yaml"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+
+
+class ServiceProcess:
+    def __init__(self, service: str, env: dict[str, str], log_path: Path) -> None:
+        self.service = service
+        self.log_path = log_path
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "services.launch", "--config", CONFIG, "--service", service],
+                cwd=REPO,
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def peak_rss(self) -> int:
+        """VmHWM: the most resident memory the process has had, in bytes."""
+        return _status_kib(self.pid, "VmHWM") * 1024
+
+    def rss(self) -> int:
+        """VmRSS: the resident memory now, in bytes."""
+        return _status_kib(self.pid, "VmRSS") * 1024
+
+    def cpu_seconds(self) -> float:
+        """User and system time the process has used so far."""
+        return cpu_seconds(self.pid)
+
+    def check_running(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(
+                f"the {self.service} process exited ({self.process.returncode}):\n{self.tail()}"
+            )
+
+    def tail(self, lines: int = 20) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT)
+
+
+@contextlib.contextmanager
+def running(
+    services: list[str], env: dict[str, str], log_dir: Path, ready: Callable[[], bool]
+) -> Iterator[dict[str, ServiceProcess]]:
+    """Start the services, wait until `ready()`, and stop them all afterwards."""
+    processes: dict[str, ServiceProcess] = {}
+    try:
+        for service in services:
+            processes[service] = ServiceProcess(service, env, log_dir / f"{service}.log")
+        _wait_until(ready, list(processes.values()))
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+def listening(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_until(ready: Callable[[], bool], processes: list[ServiceProcess]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        for process in processes:
+            process.check_running()
+        if ready():
+            return
+        time.sleep(0.2)
+    tails = "\n".join(f"{process.service}:\n{process.tail()}" for process in processes)
+    raise RuntimeError(f"the services were not ready within {START_TIMEOUT:g} s:\n{tails}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process, from /proc/<pid>/stat (fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(f"{field} is not in /proc/{pid}/status")
+
+
+def _die_with_parent() -> None:
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

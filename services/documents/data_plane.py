@@ -1,0 +1,121 @@
+"""The documents service's own HTTP listener: where content streams in and out.
+
+Bytes never travel over RabbitMQ. The gateway, having checked the caller, streams a part
+or a download through this listener (DOCUMENTS.data_address, reachable from the gateway
+only), passing the caller and the correlation id in headers as RPC passes them in
+context_data. Answers are JSON in the gateway's error shape, so that it can pass them on.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+from eventlet.event import Event
+from nameko import config
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WsgiApp, parse_address
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from services.common.context import CORRELATION_ID_KEY, ROLE_KEY, SUBJECT_KEY, new_correlation_id
+from services.common.errors import ServiceError
+from services.common.logging import get_logger
+from services.common.web import PromptWebServer
+
+log = get_logger(__name__)
+
+SUBJECT_HEADER = "X-Rathaus-Subject"
+ROLE_HEADER = "X-Rathaus-Role"
+CORRELATION_HEADER = "X-Correlation-ID"
+DEFAULT_ADDRESS = "127.0.0.1:8001"
+
+
+def json_answer(payload: Any, status: int = 200) -> Response:
+    response = Response(
+        json.dumps(payload, ensure_ascii=False), status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_answer(error: BaseException) -> Response:
+    if isinstance(error, ServiceError):
+        return json_answer({"error": error.as_dict()}, error.http_status)
+    if isinstance(error, HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.code or 500, "bad_request")
+        body = {"code": code, "message": error.description, "details": None}
+        return json_answer({"error": body}, error.code or 400)
+    log.error("data_plane_failed", error=repr(error), exc_info=error)
+    body = {
+        "code": "internal_error",
+        "message": "Something went wrong on our side.",
+        "details": None,
+    }
+    return json_answer({"error": body}, 500)
+
+
+class DataPlaneServer(PromptWebServer):
+    @property
+    def bind_addr(self):
+        section = config.get("DOCUMENTS") or {}
+        return parse_address(str(section.get("data_address") or DEFAULT_ADDRESS))
+
+    def get_wsgi_app(self) -> WsgiApp:
+        return DataPlaneApp(self)
+
+    def context_data_from_headers(self, request: Request) -> dict[str, Any]:
+        return {
+            CORRELATION_ID_KEY: request.headers.get(CORRELATION_HEADER) or new_correlation_id(),
+            SUBJECT_KEY: request.headers.get(SUBJECT_HEADER) or None,
+            ROLE_KEY: request.headers.get(ROLE_HEADER) or None,
+        }
+
+
+class DataPlaneApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        try:
+            provider, values = self.url_map.bind_to_environ(environ).match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except Exception as error:  # werkzeug's NotFound and MethodNotAllowed among them
+            response = error_answer(error)
+        return response(environ, start_response)
+
+
+class DataRoute(HttpRequestHandler):
+    """A data plane route: its method gets the request (body unread) and returns a Response
+    (a stream) or a JSON payload, or `(status, payload)`."""
+
+    server = DataPlaneServer()
+
+    def __init__(self, method: str, url: str, **kwargs) -> None:
+        kwargs.setdefault("expected_exceptions", (ServiceError,))
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            event = Event()
+            self.container.spawn_worker(
+                self,
+                args,
+                kwargs,
+                context_data=self.server.context_data_from_headers(request),
+                handle_result=partial(self.handle_result, event),
+            )
+            return self.response_from_result(event.wait())
+        except Exception as error:
+            return error_answer(error)
+
+    def response_from_result(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        status, payload = result if isinstance(result, tuple) else (200, result)
+        return json_answer(payload, status)
+
+
+data_route = DataRoute.decorator
