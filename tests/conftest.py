@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import uuid
 from urllib.parse import urljoin
 
@@ -20,15 +19,10 @@ from sqlalchemy.engine import make_url
 from services.common import migrations
 from services.common.migrations import drop_databases
 from services.common.settings import database_url as service_database_url
+from tests.support.processes import free_port
 
 TEST_MASTER_KEY = base64.b64encode(b"a-test-master-key-of-32-bytes!!!").decode()
 FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def postgres_base_url() -> str | None:

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from nameko.web.server import WebServer
 from werkzeug.routing import Map
+from werkzeug.wrappers import Response
 
 READ_PIECE = 1024 * 1024
+CORRELATION_HEADER = "X-Correlation-ID"
+# who the gateway vouches for, when it streams a request on to a service's own listener
+SUBJECT_HEADER = "X-Rathaus-Subject"
+ROLE_HEADER = "X-Rathaus-Role"
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(
+        json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.extend(headers or {})
+    return response
 
 
 class PromptWebServer(WebServer):

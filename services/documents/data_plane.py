@@ -8,12 +8,10 @@ context_data. Answers are JSON in the gateway's error shape, so that it can pass
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
 from eventlet.event import Event
-from nameko import config
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WsgiApp, parse_address
 from werkzeug.exceptions import HTTPException
@@ -22,45 +20,38 @@ from werkzeug.wrappers import Request, Response
 from services.common.context import CORRELATION_ID_KEY, ROLE_KEY, SUBJECT_KEY, new_correlation_id
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
-from services.common.web import PromptWebServer
+from services.common.web import (
+    CORRELATION_HEADER,
+    ROLE_HEADER,
+    SUBJECT_HEADER,
+    PromptWebServer,
+    json_response,
+)
+from services.documents.settings import DocumentSettings
 
 log = get_logger(__name__)
-
-SUBJECT_HEADER = "X-Rathaus-Subject"
-ROLE_HEADER = "X-Rathaus-Role"
-CORRELATION_HEADER = "X-Correlation-ID"
-DEFAULT_ADDRESS = "127.0.0.1:8001"
-
-
-def json_answer(payload: Any, status: int = 200) -> Response:
-    response = Response(
-        json.dumps(payload, ensure_ascii=False), status, mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def error_answer(error: BaseException) -> Response:
     if isinstance(error, ServiceError):
-        return json_answer({"error": error.as_dict()}, error.http_status)
+        return json_response({"error": error.as_dict()}, error.http_status)
     if isinstance(error, HTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.code or 500, "bad_request")
         body = {"code": code, "message": error.description, "details": None}
-        return json_answer({"error": body}, error.code or 400)
+        return json_response({"error": body}, error.code or 400)
     log.error("data_plane_failed", error=repr(error), exc_info=error)
     body = {
         "code": "internal_error",
         "message": "Something went wrong on our side.",
         "details": None,
     }
-    return json_answer({"error": body}, 500)
+    return json_response({"error": body}, 500)
 
 
 class DataPlaneServer(PromptWebServer):
     @property
     def bind_addr(self):
-        section = config.get("DOCUMENTS") or {}
-        return parse_address(str(section.get("data_address") or DEFAULT_ADDRESS))
+        return parse_address(DocumentSettings.from_config().data_address)
 
     def get_wsgi_app(self) -> WsgiApp:
         return DataPlaneApp(self)
@@ -115,7 +106,7 @@ class DataRoute(HttpRequestHandler):
         if isinstance(result, Response):
             return result
         status, payload = result if isinstance(result, tuple) else (200, result)
-        return json_answer(payload, status)
+        return json_response(payload, status)
 
 
 data_route = DataRoute.decorator

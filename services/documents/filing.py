@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from services.common.context import Caller
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.documents.audit import record
@@ -58,12 +56,6 @@ def keep_blob(tx: Transaction, content: Content, now: datetime) -> bool:
     }
     inserted = tx.session.execute(insert_ignoring_duplicates(tx.session, BlobRow.__table__), row)
     return inserted.rowcount == 1
-
-
-def stored_blob(tx: Transaction, sha256: str) -> BlobRow | None:
-    return tx.session.execute(
-        select(BlobRow).where(BlobRow.sha256 == sha256).with_for_update()
-    ).scalar_one_or_none()
 
 
 def new_document(

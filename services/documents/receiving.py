@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from services.common.context import Caller
 from services.common.database import Transaction
@@ -41,7 +41,8 @@ from services.documents.uploads import (
     Refusal,
     check_part_length,
     close,
-    describe,
+    ensure_open,
+    missing_parts,
     open_session,
     own_session,
     part_count,
@@ -106,10 +107,10 @@ def complete(
         upload = own_session(tx, caller, upload_id)
         if upload.status == "completed":  # a retried completion gets the same answer
             return _completed(tx, upload)
-        upload = open_session(tx, caller, upload_id)
+        ensure_open(upload)
         parts = parts_of(tx, upload_id)
         facts = _facts(upload, vault)
-    missing = describe(upload, parts)["missing"]
+    missing = missing_parts(upload, parts)
     if missing:
         raise UploadIncomplete("Some parts have not arrived.", {"missing": missing})
     verdict, sha256, media_type = _examine(vault, upload, parts)
@@ -193,7 +194,9 @@ def _type_refusal(facts: dict[str, Any], refused: ContentRefused) -> Refusal:
     )
 
 
-def _refuse(transaction, vault, caller, upload_id, facts, refusal: Refusal, now: datetime):
+def _refuse(
+    transaction, vault, caller, upload_id, facts, refusal: Refusal, now: datetime
+) -> NoReturn:
     """Close the session, remove what it staged, announce the refusal, and raise it."""
     with transaction() as tx:
         close(tx, own_session(tx, caller, upload_id, lock=True), "refused")
@@ -208,7 +211,7 @@ def _refuse_quietly(transaction, vault, caller, upload_id: str) -> None:
     vault.store.delete_prefix(staging(upload_id))
 
 
-def _quarantine(transaction, vault, caller, upload, facts, verdict, part_sizes, now) -> None:
+def _quarantine(transaction, vault, caller, upload, facts, verdict, part_sizes, now) -> NoReturn:
     vault.store.move_prefix(staging(upload.id), f"quarantine/{upload.id}")
     refusal = Refusal(
         DocumentInfected(

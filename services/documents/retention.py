@@ -23,9 +23,9 @@ SYSTEM = Caller(subject="system:retention", role=None)
 BATCH = 100
 
 
-def erase_expired(tx: Transaction, now: datetime) -> list[str]:
-    """Erase up to BATCH expired documents; the addresses of the blobs to remove are returned
-    for after the commit (a blob removed first and a rollback after would lose a document)."""
+def erase_expired(tx: Transaction, now: datetime) -> tuple[int, list[str]]:
+    """Erase up to BATCH expired documents: how many, and the addresses of the blobs to remove
+    after the commit (a blob removed first and a rollback after would lose a document)."""
     statement = (
         select(DocumentRow)
         .where(
@@ -37,10 +37,11 @@ def erase_expired(tx: Transaction, now: datetime) -> list[str]:
         .limit(BATCH)
         .with_for_update(skip_locked=True)
     )
+    documents = tx.session.execute(statement).scalars().all()
     addresses: list[str] = []
-    for document in tx.session.execute(statement).scalars().all():
+    for document in documents:
         addresses += _erase(tx, document, now)
-    return addresses
+    return len(documents), addresses
 
 
 def _erase(tx: Transaction, document: DocumentRow, now: datetime) -> list[str]:

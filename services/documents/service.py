@@ -12,7 +12,7 @@ from services.common.errors import InvalidInput, LengthRequired
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
-from services.documents import audit, events, generation, library, receiving, retention, uploads
+from services.documents import audit, generation, library, receiving, retention, uploads
 from services.documents.data_plane import data_route
 from services.documents.downloads import stream_download
 from services.documents.intake import body_chunks
@@ -34,8 +34,6 @@ ADMIN = ("admin",)
 SIGNED_IN = ("citizen", "clerk", "admin")
 PART_HASH_HEADER = "X-Content-SHA256"
 
-assert events.SOURCE == "documents"  # the contracts are registered on import
-
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -55,13 +53,8 @@ class DocumentsService(common.ServiceBase):
         with self.db.transaction() as tx:
             answer = uploads.start(tx, self.vault, caller, spec, now())
         if isinstance(answer, uploads.Refusal):
-            facts = {
-                "upload_id": "refused-at-start",
-                "owner": caller.subject if caller.role == "citizen" else spec.get("owner"),
-                "document_id": spec.get("document_id"),
-                "document_type": spec["document_type"],
-            }
             with self.db.transaction() as tx:
+                facts = uploads.refusal_facts(caller, spec)
                 uploads.record_refusal(tx, caller, facts, answer, now())
             raise answer.error
         return answer
@@ -76,7 +69,7 @@ class DocumentsService(common.ServiceBase):
     def abort_upload(self, upload_id: str) -> None:
         caller = self.caller.require(*SIGNED_IN)
         with self.db.transaction() as tx:
-            uploads.abort(tx, self.vault, caller, upload_id, now())
+            uploads.abort(tx, caller, upload_id, now())
         retention.remove_staged(self.vault, [upload_id])
 
     @data_route("PUT", "/uploads/<upload_id>/parts/<int:number>")
@@ -186,12 +179,13 @@ class DocumentsService(common.ServiceBase):
         """Erase what expired, clear abandoned uploads and old quarantine, batch by batch."""
         while True:
             with self.db.transaction() as tx:
-                addresses = retention.erase_expired(tx, now())
+                erased, addresses = retention.erase_expired(tx, now())
                 abandoned = retention.abandoned_uploads(tx, now())
                 quarantined = retention.old_quarantine(tx, self.vault, now())
             retention.remove_blobs(self.vault, addresses)
             retention.remove_staged(self.vault, abandoned)
             retention.remove_quarantined(self.vault, quarantined)
-            if not (addresses or abandoned or quarantined) or len(addresses) < retention.BATCH:
+            # only a full batch may have left more behind (blobs are not documents: count these)
+            if max(erased, len(abandoned), len(quarantined)) < retention.BATCH:
                 break
         self.vault.store.sweep_temporaries(older_than_seconds=3600)

@@ -113,6 +113,16 @@ def start(
     return describe(upload, [])
 
 
+def refusal_facts(caller: Caller, spec: dict[str, Any]) -> dict[str, Any]:
+    """What document_rejected says of an upload refused before it had a session."""
+    return {
+        "upload_id": "refused-at-start",
+        "owner": _owner(caller, spec),
+        "document_id": spec.get("document_id"),
+        "document_type": spec["document_type"],
+    }
+
+
 def _owner(caller: Caller, spec: dict[str, Any]) -> str | None:
     if access.is_office(caller):
         return spec.get("owner")
@@ -158,7 +168,10 @@ def open_session(
     tx: Transaction, caller: Caller, upload_id: str, *, lock: bool = False
 ) -> UploadRow:
     """The caller's session, open for parts; a session of someone else's does not exist."""
-    upload = own_session(tx, caller, upload_id, lock=lock)
+    return ensure_open(own_session(tx, caller, upload_id, lock=lock))
+
+
+def ensure_open(upload: UploadRow) -> UploadRow:
     if upload.status != "open":
         raise UploadClosed(f"This upload is {upload.status}.", {"status": upload.status})
     return upload
@@ -236,8 +249,12 @@ def record_part(
     )
 
 
-def describe(upload: UploadRow, parts: list[UploadPartRow]) -> dict[str, Any]:
+def missing_parts(upload: UploadRow, parts: list[UploadPartRow]) -> list[int]:
     received = {part.number for part in parts}
+    return [number for number in range(1, part_count(upload) + 1) if number not in received]
+
+
+def describe(upload: UploadRow, parts: list[UploadPartRow]) -> dict[str, Any]:
     return {
         "upload_id": upload.id,
         "status": upload.status,
@@ -248,9 +265,7 @@ def describe(upload: UploadRow, parts: list[UploadPartRow]) -> dict[str, Any]:
         "received": [
             {"number": part.number, "size": part.size, "sha256": part.sha256} for part in parts
         ],
-        "missing": [
-            number for number in range(1, part_count(upload) + 1) if number not in received
-        ],
+        "missing": missing_parts(upload, parts),
         "expires_at": upload.expires_at.isoformat(),
         "document_id": upload.result_document_id,
     }
@@ -266,7 +281,7 @@ def close(tx: Transaction, upload: UploadRow, status: str) -> None:
     tx.session.execute(delete(UploadPartRow).where(UploadPartRow.upload_id == upload.id))
 
 
-def abort(tx: Transaction, vault: Vault, caller: Caller, upload_id: str, now: datetime) -> None:
+def abort(tx: Transaction, caller: Caller, upload_id: str, now: datetime) -> None:
     upload = open_session(tx, caller, upload_id, lock=True)
     close(tx, upload, "aborted")
     record(

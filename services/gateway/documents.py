@@ -34,9 +34,8 @@ _PART_HASH = {
 }
 
 
-def data_plane() -> tuple[str, float]:
-    settings = GatewaySettings.from_config()
-    return settings.documents_url, settings.stream_timeout
+def data_plane(settings: GatewaySettings) -> str:
+    return settings.documents_url
 
 
 class DocumentRoutes:

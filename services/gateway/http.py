@@ -11,7 +11,6 @@ in its context_data, which nameko forwards in the headers of every RPC the worke
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from services.common import metrics
 from services.common.context import CORRELATION_ID_KEY, Caller, new_correlation_id
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
-from services.common.web import PromptWebServer
+from services.common.web import CORRELATION_HEADER, PromptWebServer, json_response
 from services.gateway.auth import TokenVerifier, bearer_token
 from services.gateway.body import load_json_body
 from services.gateway.client_address import client_key
@@ -41,7 +40,6 @@ from services.gateway.settings import AuthSettings, GatewaySettings, rate_limits
 
 log = get_logger(__name__)
 
-CORRELATION_HEADER = "X-Correlation-ID"
 LISTEN_BACKLOG = 1024
 _CORRELATION_ENVIRON_KEY = "rathaus.correlation_id"
 # what a portal or proxy may pass as its request id; anything else is replaced
@@ -50,15 +48,6 @@ _SANE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 # `roles=SIGN_IN_OPTIONAL`: anyone may call; a caller who sends a token is verified by it
 SIGN_IN_OPTIONAL: Final = "optional"
 Roles = tuple[str, ...] | Literal["optional"] | None
-
-
-def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(
-        json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.extend(headers or {})
-    return response
 
 
 def error_response(error: BaseException, correlation_id: str | None) -> Response:

@@ -17,9 +17,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from services.common.errors import ServiceError
+from services.common.web import CORRELATION_HEADER
 from services.gateway import appointment_schemas, document_schemas, schemas
 from services.gateway.errors import CODES, RateLimited
-from services.gateway.http import CORRELATION_HEADER, SIGN_IN_OPTIONAL, Route
+from services.gateway.http import SIGN_IN_OPTIONAL, Route
 
 TITLE = "Rathaus Online API"
 API_VERSION = "1.0.0"

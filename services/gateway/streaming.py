@@ -18,13 +18,17 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.context import Caller
 from services.common.errors import LengthRequired, ServiceUnavailable
-from services.common.web import exact_body
+from services.common.web import (
+    CORRELATION_HEADER,
+    ROLE_HEADER,
+    SUBJECT_HEADER,
+    exact_body,
+)
 from services.gateway.errors import BadRequest
-from services.gateway.http import CORRELATION_HEADER, Route, correlation_id_of
+from services.gateway.http import Route, correlation_id_of
+from services.gateway.settings import GatewaySettings
 
 PIECE = 1024 * 1024
-SUBJECT_HEADER = "X-Rathaus-Subject"
-ROLE_HEADER = "X-Rathaus-Role"
 # what a portal's request may carry on to the service, and the service's answer back
 REQUEST_HEADERS = ("Content-Type", "X-Content-SHA256")
 ANSWER_HEADERS = (
@@ -41,15 +45,16 @@ BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "b
 
 
 class StreamRoute(Route):
-    """`@stream(method, url, upstream=..., path=...)`: relayed to `upstream()` + `path`, the
-    path's placeholders filled from the URL's. The decorated method only documents it."""
+    """`@stream(method, url, upstream=..., path=...)`: relayed to `upstream(settings)` + `path`,
+    the path's placeholders filled from the URL's, waiting up to GATEWAY.stream_timeout. The
+    decorated method only documents it."""
 
     def __init__(
         self,
         method: str,
         url: str,
         *,
-        upstream: Callable[[], tuple[str, float]],
+        upstream: Callable[[GatewaySettings], str],
         path: str,
         request_content: dict[str, Any] | None = None,
         response_content: dict[str, Any] | None = None,
@@ -69,13 +74,13 @@ class StreamRoute(Route):
             if self.rate_limit is not None:
                 self.server.admit(self.rate_limit, request)
             caller = self.authenticate(request)
-            base_url, timeout = self.upstream()
+            settings = self.server.settings
             return relay(
-                base_url + self.path.format(**request.path_values),
+                self.upstream(settings) + self.path.format(**request.path_values),
                 request,
                 caller,
                 correlation_id_of(request.environ),
-                timeout,
+                settings.stream_timeout,
             )
         except Exception as error:
             return self.response_from_exception(error, request)

@@ -15,10 +15,11 @@ import requests
 from services.common.migrations import upgrade
 from services.common.settings import database_url
 from services.documents.service import DocumentsService
-from tests.conftest import TEST_MASTER_KEY, free_port
+from tests.conftest import TEST_MASTER_KEY
 from tests.gateway.conftest import login, start_gateway  # noqa: F401
 from tests.support.clamd import fake_clamd  # noqa: F401
 from tests.support.events import EventTap
+from tests.support.processes import free_port
 from tests.support.s3 import s3_bucket, s3_server  # noqa: F401
 
 MIB = 1024 * 1024

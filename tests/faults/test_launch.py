@@ -1,7 +1,6 @@
 """The launcher behind `make run`: clear about a missing broker, complete, and stoppable."""
 
 import signal
-import socket
 import subprocess
 import sys
 
@@ -10,14 +9,8 @@ import requests
 from nameko import config
 
 from tests.support.clients import cluster_client
-from tests.support.processes import REPO
+from tests.support.processes import REPO, free_port
 from tests.support.waiting import wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def launch(env: dict, log_path, *args: str) -> subprocess.Popen:

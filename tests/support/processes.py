@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,14 @@ from tests.support.waiting import wait_for
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to end the service if the test run dies without stopping it."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def die_with_parent() -> None:
+    """Ask Linux to end the process if the test run dies without stopping it."""
     pr_set_pdeathsig = 1
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
@@ -48,7 +55,7 @@ class ServiceProcess:
             env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         wait_for(self._answers, timeout=30, interval=0.2)
         return self

@@ -10,9 +10,6 @@ Use it by importing the fixtures into a test module (or a conftest):
 
 from __future__ import annotations
 
-import ctypes
-import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -23,6 +20,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from tests.support.processes import die_with_parent, free_port
 from tests.support.waiting import wait_for
 
 ACCESS_KEY_ID = "testing"
@@ -80,18 +78,6 @@ class S3Bucket:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to end the server if the test run dies without stopping it."""
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """moto's S3 server in a process of its own, for the whole test run.
@@ -99,14 +85,14 @@ def s3_server(tmp_path_factory):
     A subprocess rather than ThreadedMotoServer: under eventlet's monkey-patching a server
     thread would be a green thread sharing the hub with the test that calls it.
     """
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     server = S3Server(endpoint_url=f"http://127.0.0.1:{port}")
 
