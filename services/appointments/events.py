@@ -67,8 +67,14 @@ class AppointmentCancelled(ToCitizen):
     ics = fields.String(required=True, metadata={"description": "iCalendar cancelling it"})
 
 
-def _define(event_type: str, schema: type[Schema], description: str) -> None:
-    define_event(SOURCE, event_type, schema, description=description)
+# ids and times; the account, address, name and links never leave the platform
+PUBLIC = ("appointment_id", "service", "location", "start", "end")
+
+
+def _define(
+    event_type: str, schema: type[Schema], description: str, public: tuple[str, ...] = PUBLIC
+) -> None:
+    define_event(SOURCE, event_type, schema, description=description, public=public)
 
 
 _define(
@@ -85,11 +91,13 @@ _define(
     "appointment_cancelled",
     AppointmentCancelled,
     "A held or confirmed appointment was cancelled; its slot is free after the re-booking delay.",
+    (*PUBLIC, "cancelled_by"),
 )
 _define(
     "appointment_rescheduled",
     AppointmentRescheduled,
     "A confirmed appointment moved to another time; the .ics replaces the earlier one.",
+    (*PUBLIC, "previous_start", "previous_end"),
 )
 _define(
     "appointment_reminder_due",

@@ -58,13 +58,20 @@ def render(contracts: list[EventContract], consumers: dict[tuple[str, str], list
     if not contracts:
         lines += ["No service publishes events yet.", ""]
     for contract in contracts:
-        listeners = consumers.get((contract.source, contract.type), [])
+        # a handler bound with "#" takes every event of its source
+        listeners = consumers.get((contract.source, contract.type), []) + consumers.get(
+            (contract.source, "#"), []
+        )
         lines += [
             f"### `{contract.type}` (v{contract.version}, from `{contract.source}`)",
             "",
             contract.description,
             "",
             f"Consumed by: {', '.join(f'`{c}`' for c in listeners) or 'nobody yet'}.",
+            "",
+            "Leaves the platform (webhooks, the clerks' live stream): "
+            + (", ".join(f"`{name}`" for name in sorted(contract.public)) or "nothing")
+            + ".",
             "",
             *_field_table(contract.schema()),
             "",

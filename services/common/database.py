@@ -92,19 +92,20 @@ class UnitOfWork:
         gate: TransactionGate,
         relay: OutboxRelay,
         source: str,
-        worker_ctx,
+        context_data: Mapping[str, Any],
+        handler: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._gate = gate
         self._relay = relay
         self._source = source
-        self._worker_ctx = worker_ctx
+        self._context_data = context_data
+        self._handler = handler
 
     @contextlib.contextmanager
     def transaction(self, handling: Event | None = None) -> Iterator[Transaction]:
-        context_data = self._worker_ctx.context_data
         with self._gate.enter(), self._sessions() as session:
-            tx = Transaction(session, self._source, context_data.get(CORRELATION_ID_KEY))
+            tx = Transaction(session, self._source, self._context_data.get(CORRELATION_ID_KEY))
             with session.begin():
                 if handling is not None:
                     self._record_in_inbox(session, handling)
@@ -113,7 +114,7 @@ class UnitOfWork:
             self._relay.kick()
 
     def _record_in_inbox(self, session: Session, event: Event) -> None:
-        handler = f"{self._source}.{self._worker_ctx.entrypoint.method_name}"
+        handler = f"{self._source}.{self._handler}"
         row = {"event_id": str(event.event_id), "handler": handler, "handled_at": datetime.now(UTC)}
         if session.execute(insert_ignoring_duplicates(session, inbox), row).rowcount == 0:
             raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}")
@@ -157,5 +158,16 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> UnitOfWork:
         return UnitOfWork(
-            self.sessions, self.gate, self.relay, self.container.service_name, worker_ctx
+            self.sessions,
+            self.gate,
+            self.relay,
+            self.container.service_name,
+            worker_ctx.context_data,
+            worker_ctx.entrypoint.method_name,
+        )
+
+    def background(self, context_data: Mapping[str, Any] | None = None) -> UnitOfWork:
+        """A unit of work for a service's own loops, outside any worker."""
+        return UnitOfWork(
+            self.sessions, self.gate, self.relay, self.container.service_name, context_data or {}
         )

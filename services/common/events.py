@@ -78,6 +78,13 @@ class EventContract:
     version: int
     schema: type[Schema]
     description: str
+    # the attributes that may leave the platform (webhooks, the clerks' live stream): ids
+    # and non-personal facts; every other attribute stays inside
+    public: frozenset[str] = frozenset()
+
+    def thin(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The payload without anything personal or secret: what a webhook may carry."""
+        return {name: value for name, value in payload.items() if name in self.public}
 
     def validate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -97,9 +104,18 @@ def _loader(schema: type[Schema]) -> Schema:
 
 
 def define_event(
-    source: str, event_type: str, schema: type[Schema], *, version: int = 1, description: str
+    source: str,
+    event_type: str,
+    schema: type[Schema],
+    *,
+    version: int = 1,
+    description: str,
+    public: tuple[str, ...] = (),
 ) -> EventContract:
-    contract = EventContract(source, event_type, version, schema, description)
+    unknown = set(public) - set(schema().fields)
+    if unknown:
+        raise ValueError(f"{source}.{event_type}: public names unknown fields {sorted(unknown)}")
+    contract = EventContract(source, event_type, version, schema, description, frozenset(public))
     _contracts[(source, event_type, version)] = contract
     return contract
 

@@ -11,6 +11,18 @@ from marshmallow import Schema, fields, validate
 from services.common.events import define_event
 
 SOURCE = "documents"
+# what may leave the platform: never the owner's account
+VERSION_PUBLIC = (
+    "document_id",
+    "version",
+    "document_type",
+    "media_type",
+    "size",
+    "sha256",
+    "case_id",
+    "appointment_id",
+    "feedback_id",
+)
 
 
 class Links(Schema):
@@ -60,18 +72,21 @@ define_event(
     "document_stored",
     VersionFacts,
     description="An upload was accepted (type, size and scan passed) and stored as a new document.",
+    public=VERSION_PUBLIC,
 )
 define_event(
     SOURCE,
     "document_version_added",
     VersionFacts,
     description="A new version of an existing document was stored; it is now the current one.",
+    public=VERSION_PUBLIC,
 )
 define_event(
     SOURCE,
     "document_rejected",
     DocumentRejected,
     description="An upload was refused for its type or size, or quarantined by the scanner.",
+    public=("upload_id", "document_type", "reason"),
 )
 define_event(
     SOURCE,
@@ -80,10 +95,12 @@ define_event(
     description=(
         "A document's retention ended: its key and content are destroyed, a tombstone stays."
     ),
+    public=("document_id", "document_type", "case_id", "reason"),
 )
 define_event(
     SOURCE,
     "document_generated",
     DocumentGenerated,
     description="The office generated a letter (receipt, decision) and stored it as a document.",
+    public=(*VERSION_PUBLIC, "kind", "language"),
 )

@@ -18,7 +18,12 @@ from marshmallow import Schema
 
 from services.common.errors import ServiceError
 from services.common.web import CORRELATION_HEADER
-from services.gateway import appointment_schemas, document_schemas, schemas
+from services.gateway import (
+    appointment_schemas,
+    document_schemas,
+    notification_schemas,
+    schemas,
+)
 from services.gateway.errors import CODES, RateLimited
 from services.gateway.http import SIGN_IN_OPTIONAL, Route
 
@@ -27,7 +32,12 @@ API_VERSION = "1.0.0"
 OPENAPI_VERSION = "3.0.3"
 SECURITY_SCHEME = "bearer"
 # every module whose schemas the document lists under components
-SCHEMA_MODULES: tuple[ModuleType, ...] = (schemas, appointment_schemas, document_schemas)
+SCHEMA_MODULES: tuple[ModuleType, ...] = (
+    schemas,
+    appointment_schemas,
+    document_schemas,
+    notification_schemas,
+)
 
 _ERROR_RESPONSES = {
     "BadInput": (400, ("bad_request", "malformed_json", "invalid_input")),

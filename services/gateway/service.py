@@ -18,6 +18,8 @@ from services.common.settings import amqp_uri
 from services.gateway import appointments as appointment_routes
 from services.gateway import auth, openapi, schemas
 from services.gateway import documents as document_routes
+from services.gateway import live
+from services.gateway import notifications as notification_routes
 from services.gateway.health import check_health
 from services.gateway.http import api
 from services.gateway.settings import AuthSettings, GatewaySettings
@@ -31,7 +33,11 @@ def dev_login_enabled() -> bool:
 
 # each service's routes are a mixin, reached through its module: `nameko run` would take a
 # class with routes in this module's namespace for a service to run
-class GatewayService(appointment_routes.AppointmentRoutes, document_routes.DocumentRoutes):
+class GatewayService(
+    appointment_routes.AppointmentRoutes,
+    document_routes.DocumentRoutes,
+    notification_routes.NotificationRoutes,
+):
     name = "gateway"
 
     caller = RequestContext()
@@ -39,6 +45,11 @@ class GatewayService(appointment_routes.AppointmentRoutes, document_routes.Docum
     applications = RemoteService("applications")
     notifications = RemoteService("notifications")
     feedback = RemoteService("feedback")
+
+    @live.queue_items
+    def relay_queue_items(self, body) -> None:
+        """Never called: each queue item goes to this instance's live streams without a
+        worker (services/gateway/live.py)."""
 
     @api(
         "GET",

@@ -29,18 +29,29 @@ class GatewaySettings:
     documents_url: str = "http://127.0.0.1:8001"
     # how long a stream may wait on the data plane (completing a large upload re-reads it)
     stream_timeout: float = 600.0
+    # the clerks' live stream: a comment this often keeps proxies from closing it idle
+    stream_heartbeat: float = 15.0
+    # items waiting for one slow live-stream client; one more and it is disconnected
+    stream_backlog: int = 100
 
     @classmethod
     def from_config(cls) -> GatewaySettings:
         gateway = section("GATEWAY")
         defaults = cls()
-        return cls(
+        settings = cls(
             max_body_bytes=int(gateway.get("max_body_bytes", defaults.max_body_bytes)),
             health_timeout=float(gateway.get("health_timeout", defaults.health_timeout)),
             trusted_proxies=_networks(gateway.get("trusted_proxies")),
             documents_url=str(gateway.get("documents_url") or defaults.documents_url).rstrip("/"),
             stream_timeout=float(gateway.get("stream_timeout", defaults.stream_timeout)),
+            stream_heartbeat=float(gateway.get("stream_heartbeat", defaults.stream_heartbeat)),
+            stream_backlog=int(gateway.get("stream_backlog", defaults.stream_backlog)),
         )
+        if settings.stream_heartbeat <= 0 or settings.stream_backlog < 1:
+            raise ConfigurationError(
+                "GATEWAY.stream_heartbeat must be positive and stream_backlog at least 1."
+            )
+        return settings
 
 
 def _networks(value: Any) -> tuple[Network, ...]:

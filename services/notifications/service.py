@@ -1,7 +1,205 @@
-"""The notifications service's entrypoints."""
+"""The notifications service's entrypoints: events in, messages out, and the RPCs behind the
+inbox, preferences, webhooks, templates and the delivery log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 from services.common import service as common
+from services.common.context import ROLES
+from services.common.events import Event
+from services.common.handlers import event_handler
+from services.common.loading import load
+from services.common.rpc_entrypoint import rpc
+from services.common.timers import every
+from services.notifications import (
+    delivery_log,
+    inbox,
+    intake,
+    preferences,
+    subscriptions,
+    template_store,
+    webhooks,
+)
+from services.notifications.dispatch import Dispatcher
+from services.notifications.schemas import (
+    DeliveryQuery,
+    InboxQuery,
+    Preferences,
+    PreviewInput,
+    SubscriptionInput,
+    TemplateVersionInput,
+)
+from services.notifications.settings import NotificationSettings
+
+OFFICE = ("clerk", "admin")
+ADMIN = ("admin",)
+# every event of these services: the routing picks some, webhooks may want any
+ALL = "#"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 class NotificationsService(common.ServiceBase):
     name = "notifications"
+
+    dispatcher = Dispatcher()
+
+    @event_handler("appointments", ALL)
+    def on_appointments_event(self, event: Event) -> None:
+        self._take("appointments", event)
+
+    @event_handler("applications", ALL)
+    def on_applications_event(self, event: Event) -> None:
+        self._take("applications", event)
+
+    @event_handler("documents", ALL)
+    def on_documents_event(self, event: Event) -> None:
+        self._take("documents", event)
+
+    @event_handler("feedback", ALL)
+    def on_feedback_event(self, event: Event) -> None:
+        self._take("feedback", event)
+
+    def _take(self, source: str, event: Event) -> None:
+        with self.db.transaction(handling=event) as tx:
+            waiting = intake.take(tx, event, source, self.dispatcher.intake, now())
+        if waiting:
+            self.dispatcher.kick()
+
+    @every(interval=lambda: NotificationSettings.from_config().purge_interval)
+    def purge(self) -> None:
+        """Message texts past their retention go; the log keeps who, when, which channel."""
+        settings = self.dispatcher.settings
+        with self.db.transaction() as tx:
+            delivery_log.purge(tx.session, settings, now())
+            inbox.purge(tx.session, settings, now())
+
+    # the inbox
+
+    @rpc
+    def inbox(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            return inbox.page(tx.session, caller, load(InboxQuery, query or {}))
+
+    @rpc
+    def unread_count(self) -> dict[str, int]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            return {"unread": inbox.unread(tx.session, caller)}
+
+    @rpc
+    def mark_read(self, item_id: str) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            return inbox.mark_read(tx.session, caller, str(item_id), now())
+
+    @rpc
+    def mark_all_read(self) -> dict[str, int]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            return {"marked": inbox.mark_all_read(tx.session, caller, now())}
+
+    # preferences
+
+    @rpc
+    def get_preferences(self) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            return preferences.read(tx.session, caller, self.dispatcher.settings)
+
+    @rpc
+    def set_preferences(self, chosen: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        chosen = load(Preferences, chosen)
+        with self.db.transaction() as tx:
+            return preferences.write(tx.session, caller, chosen, now())
+
+    # webhooks
+
+    @rpc
+    def list_subscriptions(self) -> dict[str, Any]:
+        self.caller.require(*ADMIN)
+        with self.db.transaction() as tx:
+            return {"subscriptions": subscriptions.active(tx.session)}
+
+    @rpc
+    def subscribe(self, spec: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*ADMIN)
+        spec = load(SubscriptionInput, spec)
+        settings = self.dispatcher.settings
+        webhooks.check_callback_url(
+            spec["callback_url"], private_allowed=settings.private_callbacks
+        )
+        subscriptions.check_events_and_filters(spec)
+        webhooks.test_call(spec["callback_url"], spec["secret"], settings.webhook_timeout, now())
+        with self.db.transaction() as tx:
+            return subscriptions.add(tx.session, spec, caller, now())
+
+    @rpc
+    def unsubscribe(self, subscription_id: str) -> None:
+        self.caller.require(*ADMIN)
+        with self.db.transaction() as tx:
+            subscriptions.remove(tx.session, str(subscription_id), now())
+
+    # the delivery log
+
+    @rpc
+    def deliveries(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.caller.require(*ADMIN)
+        with self.db.transaction() as tx:
+            return delivery_log.page(tx.session, load(DeliveryQuery, query or {}))
+
+    @rpc
+    def delivery(self, message_id: str) -> dict[str, Any]:
+        self.caller.require(*ADMIN)
+        with self.db.transaction() as tx:
+            return delivery_log.detail(tx.session, delivery_log.find(tx.session, str(message_id)))
+
+    @rpc
+    def resend(self, message_id: str) -> dict[str, Any]:
+        self.caller.require(*ADMIN)
+        with self.db.transaction() as tx:
+            row = delivery_log.resend(tx.session, str(message_id), now())
+            answer = delivery_log.detail(tx.session, row)
+        self.dispatcher.kick()
+        return answer
+
+    # templates
+
+    @rpc
+    def list_templates(self) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        with self.db.transaction() as tx:
+            return {
+                "templates": template_store.listing(tx.session, self.dispatcher.intake.catalogue)
+            }
+
+    @rpc
+    def get_template(self, name: str) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        with self.db.transaction() as tx:
+            return template_store.describe(tx.session, self.dispatcher.intake.catalogue, name)
+
+    @rpc
+    def add_template_version(self, name: str, version: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*ADMIN)
+        spec = load(TemplateVersionInput, version)
+        with self.db.transaction() as tx:
+            return template_store.add_version(
+                tx.session, self.dispatcher.intake.catalogue, name, spec, caller, now()
+            )
+
+    @rpc
+    def preview_template(self, name: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        request = load(PreviewInput, request or {})
+        intake_ = self.dispatcher.intake
+        with self.db.transaction() as tx:
+            return template_store.preview(
+                tx.session, intake_.catalogue, name, request, intake_.office
+            )

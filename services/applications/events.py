@@ -1,0 +1,83 @@
+"""The events of an application's case, and what their payloads hold.
+
+The citizen's account, e-mail address and language are there for the notifications service
+to write to them; they stay inside the platform. Webhooks and the clerks' stream carry the
+case's id, number, type and status only.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.common.events import define_event
+
+SOURCE = "applications"
+PUBLIC = ("case_id", "case_number", "application_type")
+
+
+class CaseFacts(Schema):
+    case_id = fields.UUID(required=True)
+    case_number = fields.String(required=True, metadata={"description": "e.g. 2026-BPA-000123"})
+    application_type = fields.String(required=True, metadata={"description": "the type's key"})
+    type_name = fields.String(
+        required=True, metadata={"description": "the type's name in the citizen's language"}
+    )
+    citizen = fields.String(
+        required=True, allow_none=True, metadata={"description": "personal: the account"}
+    )
+    email = fields.Email(
+        required=True, allow_none=True, metadata={"description": "personal: stays inside"}
+    )
+    language = fields.String(required=True, validate=validate.OneOf(("de", "en")))
+
+
+class Submitted(CaseFacts):
+    processing_days = fields.Integer(
+        required=True, metadata={"description": "the type's target processing time"}
+    )
+
+
+class StatusChanged(CaseFacts):
+    status = fields.String(required=True)
+    status_text = fields.String(
+        required=True, metadata={"description": "the status's citizen-facing text, their language"}
+    )
+    inform_citizen = fields.Boolean(required=True)
+
+
+class InformationRequested(CaseFacts):
+    question = fields.String(required=True, metadata={"description": "the clerk's request"})
+
+
+class Decided(CaseFacts):
+    decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
+
+
+define_event(
+    SOURCE,
+    "application_submitted",
+    Submitted,
+    description="A citizen submitted an application; it has a case number and waits for a clerk.",
+    public=(*PUBLIC, "processing_days"),
+)
+define_event(
+    SOURCE,
+    "application_status_changed",
+    StatusChanged,
+    description="A case moved to another status; inform_citizen says whether the citizen hears.",
+    public=(*PUBLIC, "status", "inform_citizen"),
+)
+define_event(
+    SOURCE,
+    "application_information_requested",
+    InformationRequested,
+    description="A clerk asked the citizen for more information or documents.",
+    public=PUBLIC,
+)
+define_event(
+    SOURCE,
+    "application_decided",
+    Decided,
+    description="A case was decided; the decision letter is available to the citizen.",
+    public=(*PUBLIC, "decision"),
+)

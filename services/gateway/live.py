@@ -1,0 +1,232 @@
+"""The clerks' live stream: queue items pushed to signed-in clerks as Server-Sent Events.
+
+The notifications service broadcasts `clerk_queue_item_added`. Every gateway instance has
+a queue of its own on `notifications.events` (BROADCAST, gone with the instance) and hands
+each item to its `LiveHub`, which passes it to the streams open on that instance: a clerk
+gets the items of their role, an admin every item. Neither the item nor the open stream
+holds a nameko worker: a room of clerks keeping the stream open all day must not leave the
+JSON API without workers.
+
+The stream is a convenience, not a record: an item broadcast while a clerk is away, or
+while their connection is too slow to keep up, is not sent again. Every item is in the
+inbox too, so a client that reconnects reads `GET /api/v1/notifications/inbox`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventlet.queue import Empty, Full, LightQueue
+from nameko.events import BROADCAST
+from nameko.events import EventHandler as NamekoEventHandler
+from nameko.extensions import SharedExtension
+from werkzeug.wrappers import Request, Response
+
+from services.common.amqp import ResilientConsumer
+from services.common.events import Event, InvalidEvent, find_contract
+from services.common.logging import get_logger
+from services.gateway.http import Route
+from services.gateway.settings import GatewaySettings
+
+log = get_logger(__name__)
+
+SOURCE = "notifications"
+EVENT_TYPE = "clerk_queue_item_added"
+VERSION = 1
+# what an EventSource waits before it reconnects, in milliseconds
+RETRY_MS = 3000
+# the role that sees every item
+SEES_ALL = "admin"
+OPENING = (
+    f"retry: {RETRY_MS}\n"
+    ": connected; after a reconnect, GET /api/v1/notifications/inbox has what was missed\n\n"
+).encode()
+HEARTBEAT = b": keep-alive\n\n"
+EVENT_STREAM = {"text/event-stream": {"schema": {"type": "string"}}}
+# the stream's answer: never cached, never buffered by a proxy (nginx honours the second)
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+_CLOSE = object()
+
+
+def queue_item_from(body: Any) -> dict[str, Any]:
+    """The public payload of a broadcast `clerk_queue_item_added` envelope; InvalidEvent
+    when it is anything else or breaks its contract."""
+    event = Event.from_message(body)
+    if (event.type, event.version) != (EVENT_TYPE, VERSION):
+        raise InvalidEvent(f"not a {EVENT_TYPE} v{VERSION}: {event.type} v{event.version}")
+    contract = find_contract(SOURCE, EVENT_TYPE, VERSION)
+    contract.validate(event.payload)
+    # the payload as it came (JSON already), without anything that may not leave
+    return contract.thin(event.payload)
+
+
+def frame(item: Mapping[str, Any]) -> bytes:
+    """One Server-Sent Event; JSON escapes newlines, so the data stays on one line."""
+    data = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {item['item_id']}\nevent: queue_item\ndata: {data}\n\n".encode()
+
+
+@dataclass(eq=False)
+class Listener:
+    """One open stream: its caller and the items waiting to be written to it."""
+
+    subject: str
+    role: str
+    backlog: int
+    queue: LightQueue = field(init=False)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = LightQueue(self.backlog)
+
+    def wants(self, item: Mapping[str, Any]) -> bool:
+        return self.role == SEES_ALL or item.get("role") == self.role
+
+    def close(self) -> None:
+        self.closed = True
+        try:
+            self.queue.put_nowait(_CLOSE)
+        except Full:
+            pass  # it is busy writing; it sees `closed` when it next takes an item
+
+
+class LiveHub(SharedExtension):
+    """The streams open on this gateway instance, shared by the stream route and the feed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listeners: set[Listener] = set()
+
+    def setup(self) -> None:
+        self.settings = GatewaySettings.from_config()
+
+    def stop(self) -> None:
+        for listener in list(self.listeners):
+            listener.close()
+        self.listeners.clear()
+
+    def listen(self, subject: str, role: str) -> Listener:
+        listener = Listener(subject, role, self.settings.stream_backlog)
+        self.listeners.add(listener)
+        log.info("live_stream_opened", subject=subject, role=role, open=len(self.listeners))
+        return listener
+
+    def forget(self, listener: Listener) -> None:
+        if listener in self.listeners:
+            self.listeners.discard(listener)
+            log.info(
+                "live_stream_closed",
+                subject=listener.subject,
+                role=listener.role,
+                open=len(self.listeners),
+            )
+
+    def publish(self, item: Mapping[str, Any]) -> int:
+        """Hand an item to every stream that wants it; never waits. A stream whose backlog
+        is full is closed: its client reconnects and reads its inbox."""
+        handed = 0
+        for listener in list(self.listeners):
+            if not listener.wants(item):
+                continue
+            try:
+                listener.queue.put_nowait(item)
+                handed += 1
+            except Full:
+                log.warning(
+                    "live_stream_dropped_slow_client",
+                    subject=listener.subject,
+                    role=listener.role,
+                    backlog=listener.backlog,
+                )
+                self.forget(listener)
+                listener.closed = True
+        return handed
+
+    def frames(self, subject: str, role: str) -> Iterator[bytes]:
+        """What a stream writes: the opening, then items and heartbeats until it closes.
+
+        The caller listens from the first write on (a generator never started leaves no
+        listener behind). The client going away surfaces as a failed write, which closes
+        the generator; a heartbeat makes sure that happens within GATEWAY.stream_heartbeat
+        seconds.
+        """
+        listener = self.listen(subject, role)
+        try:
+            yield OPENING
+            while not listener.closed:
+                try:
+                    item = listener.queue.get(timeout=self.settings.stream_heartbeat)
+                except Empty:
+                    yield HEARTBEAT
+                    continue
+                if item is _CLOSE or listener.closed:
+                    break
+                yield frame(item)
+        finally:
+            self.forget(listener)
+
+
+class QueueItemFeed(NamekoEventHandler):
+    """`@queue_items`: every `clerk_queue_item_added`, to this instance's hub, without a
+    worker. The decorated method is never called; it names the consumer.
+
+    The queue is this instance's alone and goes away with it (BROADCAST, no reliable
+    delivery): an item for nobody listening is not kept.
+    """
+
+    consumer_cls = ResilientConsumer
+    hub = LiveHub()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            SOURCE, EVENT_TYPE, handler_type=BROADCAST, reliable_delivery=False, **kwargs
+        )
+
+    def handle_message(self, body, message) -> None:
+        try:
+            item = queue_item_from(body)
+        except InvalidEvent as error:
+            log.warning("live_queue_item_dropped", reason=str(error))
+        else:
+            self.hub.publish(item)
+        self.consumer.ack_message(message)
+
+
+queue_items = QueueItemFeed.decorator
+
+
+class LiveStreamRoute(Route):
+    """`@live_stream(url, roles=...)`: a Server-Sent Events stream of the hub's items for
+    the caller, served in the connection's own green thread. The decorated method only
+    documents it."""
+
+    hub = LiveHub()
+
+    def __init__(self, url: str, **kwargs) -> None:
+        kwargs.setdefault("responses", {200: "A text/event-stream of queue items."})
+        super().__init__("GET", url, **kwargs)
+        self.response_content = EVENT_STREAM
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        try:
+            caller = self.authenticate(request)
+        except Exception as error:
+            return self.response_from_exception(error, request)
+        if request.method == "HEAD":  # werkzeug routes HEAD to a GET rule: no body, no stream
+            return Response(status=200, content_type="text/event-stream", headers=STREAM_HEADERS)
+        # eventlet gathers 4 KiB before it writes; an event must leave as soon as it comes
+        request.environ["eventlet.minimum_write_chunk_size"] = 0
+        return Response(
+            self.hub.frames(caller.subject or "", caller.role or ""),
+            status=200,
+            content_type="text/event-stream",
+            headers=STREAM_HEADERS,
+            direct_passthrough=True,
+        )
+
+
+live_stream = LiveStreamRoute.decorator

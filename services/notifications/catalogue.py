@@ -1,0 +1,153 @@
+"""The templates and the routing, read from their YAML files and checked at start.
+
+A routing entry that names an unknown event, template, recipient or attribute stops the
+service at start, not at the first event. Templates ship as version 1; versions admins
+add live in the database and the newest one is used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from nameko.exceptions import ConfigurationError
+
+from services.common.events import EventContract, InvalidEvent, find_contract
+from services.notifications.rendering import TemplateText
+from services.notifications.settings import NotificationSettings
+
+HERE = Path(__file__).parent
+LANGUAGES = ("de", "en")
+CITIZEN_CHANNELS = ("email", "sms", "inbox")
+# every template may use these besides its events' attributes
+COMMON_VALUES = frozenset({"office"})
+ALERT_TEMPLATE = "delivery_failed"
+ALERT_VALUES = frozenset({"message_id", "event_type", "channel", "status", "reason", "attempts"})
+
+
+@dataclass(frozen=True)
+class Route:
+    event: str  # source.type
+    template: str
+    to: str  # citizen | admins | role:<role>
+    essential: bool = True
+    channels: tuple[str, ...] = CITIZEN_CHANNELS
+    attach: str | None = None
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def role(self) -> str | None:
+        return self.to.removeprefix("role:") if self.to.startswith("role:") else None
+
+    def applies_to(self, payload: Mapping[str, Any]) -> bool:
+        return all(payload.get(name) == value for name, value in self.when.items())
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    routes: dict[str, list[Route]]
+    templates: dict[str, dict[str, TemplateText]]  # name -> language -> version 1
+
+    def routes_for(self, event_key: str) -> list[Route]:
+        return self.routes.get(event_key, [])
+
+    def builtin(self, name: str, language: str) -> TemplateText | None:
+        return self.templates.get(name, {}).get(language)
+
+    def events_of(self, template: str) -> list[str]:
+        return sorted(
+            {r.event for rs in self.routes.values() for r in rs if r.template == template}
+        )
+
+    def values_of(self, template: str) -> frozenset[str]:
+        """The placeholders a template may use: what every event routed to it supplies."""
+        if template == ALERT_TEMPLATE:
+            return ALERT_VALUES | COMMON_VALUES
+        names: set[str] = set()
+        for rs in self.routes.values():
+            for route in rs:
+                if route.template == template:
+                    contract = contract_of(route.event)
+                    fields = contract.public if route.role else set(contract.schema().fields)
+                    names |= set(fields)
+        return frozenset(names) | COMMON_VALUES
+
+
+def contract_of(event_key: str) -> EventContract:
+    source, _, event_type = event_key.partition(".")
+    return find_contract(source, event_type, 1)
+
+
+def load(settings: NotificationSettings) -> Catalogue:
+    templates = _templates(_read(settings.templates_file or HERE / "templates.yaml"))
+    routes: dict[str, list[Route]] = defaultdict(list)
+    for entry in _read(settings.routing_file or HERE / "routing.yaml"):
+        route = _route(entry, templates)
+        routes[route.event].append(route)
+    return Catalogue(dict(routes), templates)
+
+
+def _read(path: str | Path) -> Any:
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"Cannot read {path}: {error}") from error
+
+
+def _templates(document: Mapping[str, Any]) -> dict[str, dict[str, TemplateText]]:
+    templates: dict[str, dict[str, TemplateText]] = {}
+    for name, spec in document.items():
+        links = frozenset(spec.get("links", ()))
+        missing = [language for language in LANGUAGES if language not in spec]
+        if missing:
+            raise ConfigurationError(f"Template {name} lacks the languages {missing}.")
+        templates[name] = {
+            language: TemplateText(
+                name=name,
+                language=language,
+                version=1,
+                subject=spec[language]["subject"],
+                body=spec[language]["body"],
+                sms=spec[language].get("sms"),
+                links=links,
+            )
+            for language in LANGUAGES
+        }
+    if ALERT_TEMPLATE not in templates:
+        raise ConfigurationError(f"The template {ALERT_TEMPLATE} (admins' alerts) is needed.")
+    return templates
+
+
+def _route(entry: Mapping[str, Any], templates: Mapping[str, Any]) -> Route:
+    where = f"routing entry {dict(entry)}"
+    try:
+        route = Route(
+            event=entry["event"],
+            template=entry["template"],
+            to=entry["to"],
+            essential=bool(entry.get("essential", True)),
+            channels=tuple(entry.get("channels", CITIZEN_CHANNELS)),
+            attach=entry.get("attach"),
+            when=dict(entry.get("when") or {}),
+        )
+    except KeyError as error:
+        raise ConfigurationError(f"{where}: {error} is missing.") from None
+    try:
+        contract = contract_of(route.event)
+    except InvalidEvent:
+        raise ConfigurationError(f"{where}: no event {route.event} is published.") from None
+    if route.template not in templates:
+        raise ConfigurationError(f"{where}: no template {route.template}.")
+    if route.to not in ("citizen", "admins") and not (route.role and route.role.strip()):
+        raise ConfigurationError(f"{where}: `to` is citizen, admins or role:<role>.")
+    if set(route.channels) - set(CITIZEN_CHANNELS):
+        raise ConfigurationError(f"{where}: channels are among {CITIZEN_CHANNELS}.")
+    known = set(contract.schema().fields)
+    unknown = ({route.attach} if route.attach else set()) | set(route.when)
+    if unknown - known:
+        raise ConfigurationError(f"{where}: {route.event} has no {sorted(unknown - known)}.")
+    return route

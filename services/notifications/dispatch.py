@@ -1,0 +1,166 @@
+"""The dispatcher: each instance's loop that sends what is due, channel by channel.
+
+It wakes when a handler of this instance has written messages (a kick) and otherwise every
+NOTIFICATIONS.dispatch_interval, claims a batch, sends it (one SMTP connection for the
+e-mails; SMS and webhooks side by side) and records every try as it ends. Instances share
+the work through the claims; a message whose try fails waits its back-off in the table,
+not in a queue, so an SMTP server that is down for an hour costs nothing but the tries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+
+from services.common.database import Database
+from services.common.logging import get_logger
+from services.common.settings import section
+from services.notifications import catalogue, delivery_log, subscriptions, webhooks
+from services.notifications.intake import Intake
+from services.notifications.mail import MailChannel
+from services.notifications.outcomes import PERMANENT, TECHNICAL, Outcome, Outgoing
+from services.notifications.settings import NotificationSettings
+from services.notifications.sms import SmsChannel
+
+log = get_logger(__name__)
+
+STOP_GRACE = 10.0
+HTTP_CONCURRENCY = 10
+DEFAULT_OFFICE = "Bürgerbüro"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher(DependencyProvider):
+    """Loads the catalogue at start (bad routing stops the service there) and sends."""
+
+    def setup(self) -> None:
+        self.settings = NotificationSettings.from_config()
+        office = str(section("OFFICE").get("name") or DEFAULT_OFFICE)
+        self.intake = Intake(catalogue.load(self.settings), self.settings, office)
+        self.mail = MailChannel(self.settings)
+        self.sms = SmsChannel(self.settings)
+        self._kicked = GreenEvent()
+        self._running = False
+        self._thread = None
+
+    def start(self) -> None:
+        self.db = next(d for d in self.container.dependencies if isinstance(d, Database))
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(
+            self.run, identifier="notifications.dispatcher"
+        )
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
+        if self._thread is not None:
+            with eventlet.Timeout(STOP_GRACE, False):
+                self._thread.wait()
+
+    def kill(self) -> None:
+        self._running = False
+
+    def get_dependency(self, worker_ctx) -> Dispatcher:
+        return self
+
+    def kick(self) -> None:
+        if not self._kicked.ready():
+            self._kicked.send(True)
+
+    def run(self) -> None:
+        failures = 0
+        while self._running:
+            with eventlet.Timeout(self.settings.dispatch_interval, False):
+                self._kicked.wait()
+            self._kicked = GreenEvent()
+            try:
+                while self._running and self.dispatch_batch() >= self.settings.batch_size:
+                    pass
+                failures = 0
+            except Exception as error:
+                failures += 1
+                log.warning("dispatch_failed", error=repr(error), failures=failures)
+                eventlet.sleep(min(0.5 * 2**failures, 30.0))
+
+    def dispatch_batch(self) -> int:
+        """Claim what is due and send it; how many messages were claimed."""
+        token = str(uuid.uuid4())
+        work = self.db.background()
+        with work.transaction() as tx:
+            claimed = delivery_log.claim(tx.session, self.settings, now(), token)
+        if not claimed:
+            return 0
+        by_channel: dict[str, list[Outgoing]] = defaultdict(list)
+        for message in claimed:
+            by_channel[message.channel].append(message)
+
+        def record(message: Outgoing, outcome: Outcome) -> None:
+            with work.transaction() as tx:
+                waiting = delivery_log.record(tx, message, outcome, token, self.intake, now())
+            if waiting:
+                self.kick()
+
+        pool = GreenPool(HTTP_CONCURRENCY + 1)
+        if by_channel["email"]:
+            pool.spawn_n(self._guarded, self.mail.deliver, by_channel["email"], record)
+        for message in by_channel["sms"]:
+            pool.spawn_n(self._guarded, self._one, self.sms.send, message, record)
+        secrets = self._secrets(work, by_channel["webhook"])
+        for message in by_channel["webhook"]:
+            pool.spawn_n(
+                self._guarded,
+                self._one,
+                self._webhook(secrets.get(message.recipient)),
+                message,
+                record,
+            )
+        pool.waitall()
+        return len(claimed)
+
+    def _secrets(self, work, messages: list[Outgoing]) -> dict[str, str | None]:
+        if not messages:
+            return {}
+        with work.transaction() as tx:
+            return {m.recipient: subscriptions.secret_of(tx.session, m.recipient) for m in messages}
+
+    def _webhook(self, secret: str | None):
+        def send(message: Outgoing) -> Outcome:
+            if secret is None:
+                return Outcome(PERMANENT, "the subscription was removed")
+            body = message.content["body"].encode()
+            return webhooks.deliver(
+                message.content["url"],
+                secret,
+                body,
+                message.id,
+                message.event_type,
+                self.settings.webhook_timeout,
+            )
+
+        return send
+
+    @staticmethod
+    def _one(send, message: Outgoing, record) -> None:
+        try:
+            outcome = send(message)
+        except Exception as error:
+            log.exception("delivery_crashed", message_id=message.id)
+            outcome = Outcome(TECHNICAL, f"{type(error).__name__}: {error}")
+        record(message, outcome)
+
+    @staticmethod
+    def _guarded(function, *args) -> None:
+        """A failure to record leaves the message leased; it is taken up again later."""
+        try:
+            function(*args)
+        except Exception as error:
+            log.warning("dispatch_step_failed", error=repr(error))

@@ -1,0 +1,117 @@
+"""The in-app inbox: a citizen's own items, and for clerks and admins also their role's queue.
+
+Items a role shares are read by each of its members on their own: reads are kept per
+reader, so one clerk marking an item read does not hide it as unread from another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.database import insert_ignoring_duplicates
+from services.notifications.errors import InboxItemNotFound
+from services.notifications.models import InboxItemRow, InboxReadRow
+from services.notifications.settings import NotificationSettings
+
+
+def owners(caller: Caller) -> list[str]:
+    mine = [caller.subject]
+    if caller.role in ("clerk", "admin"):
+        mine.append(f"role:{caller.role}")
+    return mine
+
+
+def _read_by(caller: Caller):
+    return exists().where(
+        InboxReadRow.item_id == InboxItemRow.id, InboxReadRow.reader == caller.subject
+    )
+
+
+def page(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, Any]:
+    visible = InboxItemRow.owner.in_(owners(caller))
+    statement = (
+        select(InboxItemRow, InboxReadRow.read_at)
+        .outerjoin(
+            InboxReadRow,
+            and_(InboxReadRow.item_id == InboxItemRow.id, InboxReadRow.reader == caller.subject),
+        )
+        .where(visible)
+        .order_by(InboxItemRow.created_at.desc(), InboxItemRow.id.desc())
+    )
+    if query["unread_only"]:
+        statement = statement.where(InboxReadRow.read_at.is_(None))
+    if query["before"]:
+        anchor = session.get(InboxItemRow, query["before"])
+        if anchor is None:
+            statement = statement.where(InboxItemRow.id.is_(None))
+        else:
+            statement = statement.where(
+                or_(
+                    InboxItemRow.created_at < anchor.created_at,
+                    and_(InboxItemRow.created_at == anchor.created_at, InboxItemRow.id < anchor.id),
+                )
+            )
+    rows = session.execute(statement.limit(query["limit"] + 1)).all()
+    more = len(rows) > query["limit"]
+    rows = rows[: query["limit"]]
+    return {
+        "items": [view(item, read_at) for item, read_at in rows],
+        "unread": unread(session, caller),
+        "next_cursor": rows[-1][0].id if more and rows else None,
+    }
+
+
+def unread(session: Session, caller: Caller) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(InboxItemRow)
+        .where(InboxItemRow.owner.in_(owners(caller)), ~_read_by(caller))
+    )
+
+
+def mark_read(session: Session, caller: Caller, item_id: str, now: datetime) -> dict[str, Any]:
+    item = session.get(InboxItemRow, item_id)
+    if item is None or item.owner not in owners(caller):
+        raise InboxItemNotFound("There is no such item in your inbox.", {"item_id": item_id})
+    row = {"item_id": item.id, "reader": caller.subject, "read_at": now}
+    session.execute(insert_ignoring_duplicates(session, InboxReadRow.__table__), row)
+    read_at = session.scalar(
+        select(InboxReadRow.read_at).where(
+            InboxReadRow.item_id == item.id, InboxReadRow.reader == caller.subject
+        )
+    )
+    return view(item, read_at)
+
+
+def mark_all_read(session: Session, caller: Caller, now: datetime) -> int:
+    ids = session.scalars(
+        select(InboxItemRow.id).where(InboxItemRow.owner.in_(owners(caller)), ~_read_by(caller))
+    ).all()
+    if ids:
+        rows = [{"item_id": item_id, "reader": caller.subject, "read_at": now} for item_id in ids]
+        session.execute(insert_ignoring_duplicates(session, InboxReadRow.__table__), rows)
+    return len(ids)
+
+
+def view(item: InboxItemRow, read_at: datetime | None) -> dict[str, Any]:
+    return {
+        "item_id": item.id,
+        "title": item.title,
+        "body": item.body,
+        "event_type": item.event_type,
+        "created_at": item.created_at.isoformat(),
+        "read_at": read_at.isoformat() if read_at else None,
+        "audience": "role" if item.owner.startswith("role:") else "personal",
+    }
+
+
+def purge(session: Session, settings: NotificationSettings, now: datetime) -> int:
+    cutoff = now - timedelta(days=settings.inbox_retention_days)
+    old = select(InboxItemRow.id).where(InboxItemRow.created_at < cutoff)
+    session.execute(delete(InboxReadRow).where(InboxReadRow.item_id.in_(old)))
+    return session.execute(delete(InboxItemRow).where(InboxItemRow.created_at < cutoff)).rowcount

@@ -1,0 +1,293 @@
+"""An event made into messages, in the same transaction that records it as handled.
+
+For each routing entry that applies, the recipients are worked out and each gets the
+template rendered in their language on each of their channels; every active webhook
+subscription whose event types and filters match gets the event's public attributes.
+Each message's key (event, channel, recipient) is unique: a redelivered event, or the same
+event at another instance, makes nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.database import Transaction, insert_ignoring_duplicates
+from services.common.events import Event, find_contract
+from services.notifications import template_store
+from services.notifications.catalogue import Catalogue, Route
+from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
+from services.notifications.recipients import Preference, Recipient, for_citizen
+from services.notifications.rendering import Rendered, render
+from services.notifications.settings import NotificationSettings
+from services.notifications.webhooks import encode_body
+
+DISPATCHED = ("email", "sms", "webhook")
+ICS_NAMES = {"de": "termin.ics", "en": "appointment.ics"}
+
+
+@dataclass(frozen=True)
+class Intake:
+    catalogue: Catalogue
+    settings: NotificationSettings
+    office: str
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def take(tx: Transaction, event: Event, source: str, intake: Intake, now: datetime) -> int:
+    """Write the messages an event asks for; how many wait to be sent (not inbox items)."""
+    key = f"{source}.{event.type}"
+    contract = find_contract(source, event.type, event.version)
+    payload = jsonable(event.payload)
+    public = contract.thin(payload)
+    waiting = 0
+    for route in intake.catalogue.routes_for(key):
+        if not route.applies_to(payload):
+            continue
+        if route.role:
+            _queue_item(tx, event, key, route, public, intake, now)
+        elif route.to == "admins":
+            waiting += _to_admins(tx, event, key, route, payload, intake, now)
+        else:
+            waiting += _to_citizen(tx, event, key, route, payload, intake, now)
+    waiting += _to_subscribers(tx.session, event, key, public, now)
+    return waiting
+
+
+def _to_citizen(tx, event, key, route: Route, payload, intake: Intake, now) -> int:
+    account = payload.get("citizen")
+    row = tx.session.get(PreferenceRow, account) if account else None
+    preference = _preference(row) if row else None
+    recipients = for_citizen(route, payload, preference, intake.settings.default_language)
+    waiting = 0
+    for recipient in recipients:
+        template = template_store.current(
+            tx.session, intake.catalogue, route.template, recipient.language
+        )
+        rendered = render(template, {"office": intake.office, **payload}, office=intake.office)
+        message = _base(event, key, recipient.channel, recipient.address, now)
+        message.update(
+            template=template.name,
+            template_version=template.version,
+            language=template.language,
+            essential=route.essential,
+            content=_content(recipient, rendered, route, payload),
+        )
+        if recipient.channel == "inbox":
+            if _add(tx.session, message, delivered=True):
+                _inbox_item(tx.session, recipient.address, event, key, rendered, now)
+                tx.publish("notification_sent", _facts(message, attempts=0))
+        elif _add(tx.session, message):
+            waiting += 1
+    return waiting
+
+
+def _to_admins(tx, event, key, route: Route, payload, intake: Intake, now) -> int:
+    language = intake.settings.default_language
+    template = template_store.current(tx.session, intake.catalogue, route.template, language)
+    rendered = render(template, {"office": intake.office, **payload}, office=intake.office)
+    return alert_admins(tx, event.event_id, key, rendered, template.name, intake, now)
+
+
+def alert_admins(
+    tx: Transaction,
+    event_id: uuid.UUID,
+    key: str,
+    rendered: Rendered,
+    template: str | None,
+    intake: Intake,
+    now: datetime,
+    *,
+    is_alert: bool = False,
+) -> int:
+    """The admins' shared inbox, and their e-mail address when one is configured."""
+    _inbox_item(tx.session, "role:admin", _Trigger(event_id), key, rendered, now)
+    if not intake.settings.admin_email:
+        return 0
+    message = _base(_Trigger(event_id), key, "email", intake.settings.admin_email, now)
+    recipient = Recipient("email", intake.settings.admin_email, None, "de")
+    message.update(
+        template=template,
+        language=intake.settings.default_language,
+        is_alert=is_alert,
+        content=_content(recipient, rendered, None, {}),
+    )
+    return 1 if _add(tx.session, message) else 0
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    event_id: uuid.UUID
+
+
+def _queue_item(tx, event, key, route: Route, public, intake: Intake, now) -> None:
+    """An item in a clerks' role queue, written from public facts only, and broadcast."""
+    template = template_store.current(
+        tx.session, intake.catalogue, route.template, intake.settings.default_language
+    )
+    rendered = render(template, {"office": intake.office, **public}, office=intake.office)
+    owner = f"role:{route.role}"
+    item_id = _inbox_item(tx.session, owner, event, key, rendered, now)
+    if item_id is not None:
+        tx.publish(
+            "clerk_queue_item_added",
+            {
+                "item_id": item_id,
+                "role": route.role,
+                "event_id": str(event.event_id),
+                "event_type": key,
+                "title": rendered.subject,
+                "facts": public,
+                "created_at": now.isoformat(),
+            },
+        )
+
+
+def _to_subscribers(session: Session, event, key, public, now) -> int:
+    waiting = 0
+    subscriptions = session.scalars(
+        select(SubscriptionRow).where(SubscriptionRow.removed_at.is_(None))
+    ).all()
+    for subscription in subscriptions:
+        if not matches(subscription.event_types, subscription.filters, key, public):
+            continue
+        body = {
+            "event_id": str(event.event_id),
+            "event_type": key,
+            "occurred_at": event.occurred_at.isoformat(),
+            "subscription_id": subscription.id,
+            "data": public,
+        }
+        message = _base(event, key, "webhook", subscription.id, now)
+        message["content"] = {
+            "url": subscription.callback_url,
+            "body": encode_body(body).decode(),
+        }
+        waiting += 1 if _add(session, message) else 0
+    return waiting
+
+
+def matches(
+    event_types: list[str], filters: Mapping[str, str], key: str, public: Mapping[str, Any]
+) -> bool:
+    if key not in event_types:
+        return False
+    for name, wanted in filters.items():
+        if name not in public:
+            return False
+        if wanted != "*" and _as_text(public[name]) != wanted:
+            return False
+    return True
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _base(event, key: str, channel: str, recipient: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "dedupe_key": f"{event.event_id}:{channel}:{recipient}",
+        "event_id": str(event.event_id),
+        "event_type": key,
+        "channel": channel,
+        "recipient": recipient,
+        "template": None,
+        "template_version": None,
+        "language": None,
+        "essential": True,
+        "is_alert": False,
+        "status": "created",
+        "final": False,
+        "attempts": 0,
+        "retry_from": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _add(session: Session, message: dict[str, Any], *, delivered: bool = False) -> bool:
+    if delivered:
+        message.update(status="delivered", final=True, delivered_at=message["created_at"])
+    statement = insert_ignoring_duplicates(session, MessageRow.__table__)
+    return session.execute(statement, message).rowcount == 1
+
+
+def _content(
+    recipient: Recipient, rendered: Rendered, route: Route | None, payload: Mapping[str, Any]
+) -> dict[str, Any]:
+    if recipient.channel == "sms":
+        return {"text": rendered.sms}
+    content: dict[str, Any] = {"subject": rendered.subject, "text": rendered.text}
+    if recipient.channel == "email":
+        content["html"] = rendered.html
+        calendar = payload.get(route.attach) if route and route.attach else None
+        if calendar:
+            content["attachments"] = [
+                {
+                    "filename": ICS_NAMES.get(recipient.language, "appointment.ics"),
+                    "media_type": "text/calendar",
+                    "content": calendar,
+                }
+            ]
+    return content
+
+
+def _inbox_item(
+    session: Session, owner: str, event, key: str, rendered: Rendered, now
+) -> str | None:
+    item_id = str(uuid.uuid4())
+    row = {
+        "id": item_id,
+        "owner": owner,
+        "event_id": str(event.event_id),
+        "event_type": key,
+        "title": rendered.subject[:300],
+        "body": rendered.text,
+        "created_at": now,
+    }
+    inserted = session.execute(insert_ignoring_duplicates(session, InboxItemRow.__table__), row)
+    return item_id if inserted.rowcount == 1 else None
+
+
+def _facts(message: Mapping[str, Any], *, attempts: int) -> dict[str, Any]:
+    return {
+        "message_id": message["id"],
+        "event_id": message["event_id"],
+        "event_type": message["event_type"],
+        "channel": message["channel"],
+        "template": message["template"],
+        "attempts": attempts,
+    }
+
+
+def _preference(row: PreferenceRow) -> Preference:
+    return Preference(
+        language=row.language,
+        email_on=row.email_on,
+        sms_on=row.sms_on,
+        inbox_on=row.inbox_on,
+        email=row.email,
+        phone=row.phone,
+        non_essential=row.non_essential,
+    )

@@ -1,0 +1,146 @@
+"""E-mail: over SMTP (STARTTLS and login as configured), or into a folder on this machine.
+
+A message keeps one Message-ID (`<message id@sender's domain>`) however often it is tried:
+should a try be repeated because the sender stopped after the server took the message but
+before it was recorded (the window RFC 1047 describes), mail stores that drop duplicates
+by Message-ID show it once. One SMTP connection carries a whole batch.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+
+from services.notifications.outcomes import (
+    DELIVERED,
+    PERMANENT,
+    TECHNICAL,
+    TEMPORARY,
+    Outcome,
+    Outgoing,
+)
+from services.notifications.settings import NotificationSettings
+
+Record = Callable[[Outgoing, Outcome], None]
+
+
+def compose(message: Outgoing, sender: str) -> EmailMessage:
+    content = message.content
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.recipient
+    mail["Subject"] = content["subject"]
+    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Message-ID"] = f"<{message.id}@{_domain(sender)}>"
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(content["text"])
+    if content.get("html"):
+        mail.add_alternative(content["html"], subtype="html")
+    for attachment in content.get("attachments", ()):
+        maintype, _, subtype = attachment["media_type"].partition("/")
+        mail.add_attachment(
+            attachment["content"].encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
+    return mail
+
+
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+
+class MailChannel:
+    def __init__(self, settings: NotificationSettings) -> None:
+        self.settings = settings
+
+    def deliver(self, messages: list[Outgoing], record: Record) -> None:
+        if self.settings.email_transport == "folder":
+            for message in messages:
+                record(message, self._into_folder(message))
+            return
+        self._over_smtp(messages, record)
+
+    def _into_folder(self, message: Outgoing) -> Outcome:
+        folder = Path(self.settings.mail_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{message.id}.eml"
+        partial = target.with_suffix(".part")
+        partial.write_bytes(compose(message, self.settings.sender).as_bytes(policy=policy.SMTP))
+        partial.rename(target)
+        return Outcome(DELIVERED, f"written to {target}")
+
+    def _over_smtp(self, messages: list[Outgoing], record: Record) -> None:
+        try:
+            connection = self._connect()
+        except (OSError, smtplib.SMTPException) as error:
+            # the server is down or refuses us: every message waits for the next try
+            for message in messages:
+                record(message, Outcome(TEMPORARY, f"SMTP server unavailable: {error!r}"))
+            return
+        remaining = list(messages)
+        try:
+            while remaining:
+                message = remaining[0]
+                record(message, self._send(connection, message))
+                remaining.pop(0)
+        except (OSError, smtplib.SMTPServerDisconnected) as error:
+            for message in remaining:
+                record(message, Outcome(TEMPORARY, f"SMTP connection lost: {error!r}"))
+        finally:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                connection.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        connection = smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout
+        )
+        connection.ehlo_or_helo_if_needed()
+        if settings.smtp_starttls:
+            connection.starttls(context=ssl.create_default_context())
+            connection.ehlo()
+        if settings.smtp_username:
+            connection.login(settings.smtp_username, settings.smtp_password)
+        return connection
+
+    def _send(self, connection: smtplib.SMTP, message: Outgoing) -> Outcome:
+        try:
+            data = compose(message, self.settings.sender).as_bytes(policy=policy.SMTP)
+        except Exception as error:  # a message that cannot be built will not build later
+            return Outcome(TECHNICAL, f"the message could not be composed: {error!r}")
+        try:
+            return self._transfer(connection, message, data)
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except smtplib.SMTPResponseException as error:
+            return _refused("SMTP", error.smtp_code, error.smtp_error)
+
+    def _transfer(self, connection: smtplib.SMTP, message: Outgoing, data: bytes) -> Outcome:
+        envelope_from = parseaddr(self.settings.sender)[1]
+        code, reply = connection.mail(envelope_from)
+        if code != 250:
+            connection.rset()
+            return _refused("MAIL FROM", code, reply)
+        code, reply = connection.rcpt(message.recipient)
+        if code not in (250, 251):
+            connection.rset()
+            return _refused("RCPT TO", code, reply)
+        code, reply = connection.data(data)
+        if code != 250:
+            return _refused("DATA", code, reply)
+        return Outcome(DELIVERED, f"{code} {reply.decode(errors='replace')}"[:1000])
+
+
+def _refused(step: str, code: int, reply: bytes) -> Outcome:
+    status = TEMPORARY if 400 <= code < 500 else PERMANENT
+    return Outcome(status, f"{step}: {code} {reply.decode(errors='replace')}"[:1000])

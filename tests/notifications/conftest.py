@@ -1,0 +1,122 @@
+"""The notifications service on the real broker and database, mail to a real SMTP server on
+loopback, SMS providers and webhook receivers as local HTTP servers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from nameko.standalone.events import get_event_exchange
+
+from services.common.amqp import publish_confirmed
+from services.common.events import Event, find_contract
+from services.common.migrations import upgrade
+from services.common.settings import amqp_uri, database_url
+from services.notifications.service import NotificationsService
+from tests.gateway.conftest import login, start_gateway  # noqa: F401
+from tests.support.clients import cluster_client
+from tests.support.events import EventTap
+from tests.support.http_receiver import HttpReceiver
+from tests.support.processes import free_port
+from tests.support.smtp import MailCatcher
+
+ADMIN_EMAIL = "it@soest.example"
+SENDER = "Bürgerbüro Soest <buergerbuero@soest.example>"
+OFFICE = {"name": "Stadt Soest - Bürgerbüro"}
+REFUSED = "nobody@soest.example"
+
+
+@pytest.fixture
+def mail_catcher(tmp_path):
+    catcher = MailCatcher(free_port(), tmp_path / "received", refuse=(REFUSED,)).start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture
+def sms_provider():
+    provider = HttpReceiver().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver."""
+    server = HttpReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notification_settings(mail_catcher, sms_provider) -> dict[str, Any]:
+    """Change before the service starts to test other settings."""
+    return {
+        "email_transport": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": mail_catcher.port,
+        "smtp_timeout": 2,
+        "sender": SENDER,
+        "sms_url": f"{sms_provider.url}/messages",
+        "sms_auth": "Bearer sms-test-key",
+        "admin_email": ADMIN_EMAIL,
+        "private_callbacks": True,
+        "webhook_timeout": 2,
+        "dispatch_interval": 0.2,
+        "max_attempts": 3,
+        "retry_base_delay": 0.2,
+        "retry_max_delay": 0.5,
+        "lease_seconds": 5,
+    }
+
+
+@pytest.fixture
+def notifications(platform_config, container_factory, notification_settings):
+    upgrade("notifications", database_url("notifications"))
+    container = container_factory(
+        NotificationsService, {"NOTIFICATIONS": notification_settings, "OFFICE": OFFICE}
+    )
+    container.start()
+    return container
+
+
+@pytest.fixture
+def sent(platform_config):
+    tap = EventTap("notifications")
+    yield tap
+    tap.close()
+
+
+def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
+    """Publish an event as `source` would: validated against its contract, confirmed."""
+    find_contract(source, event_type, 1).validate(payload)
+    event = Event(type=event_type, payload=dict(payload))
+    publish_confirmed(
+        amqp_uri(),
+        json.dumps(event.to_message()).encode(),
+        exchange=get_event_exchange(source),
+        routing_key=event_type,
+        headers={},
+        properties={"message_id": str(event.event_id), "type": event_type},
+        declare=[get_event_exchange(source)],
+    )
+    return event
+
+
+def as_caller(role: str, subject: str):
+    return cluster_client({"user_id": subject, "user_role": role})
+
+
+def publish_event(source: str, event: Event) -> None:
+    """Publish an event as it is (a redelivery keeps its id)."""
+    publish_confirmed(
+        amqp_uri(),
+        json.dumps(event.to_message()).encode(),
+        exchange=get_event_exchange(source),
+        routing_key=event.type,
+        headers={},
+        properties={"message_id": str(event.event_id), "type": event.type},
+        declare=[get_event_exchange(source)],
+    )

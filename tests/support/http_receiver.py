@@ -1,0 +1,66 @@
+"""A small HTTP server in the test process that records requests: a webhook's receiver or an
+SMS provider, at the platform's outer edge. It answers the statuses it is told to."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import eventlet
+import eventlet.wsgi
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class HttpReceiver:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.statuses: deque[int] = deque()  # answered in turn; then `status`
+        self.status = 200
+
+    def start(self) -> HttpReceiver:
+        self.socket = eventlet.listen(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.thread = eventlet.spawn(
+            eventlet.wsgi.server, self.socket, self.app, log_output=False, log=_Quiet()
+        )
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def app(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        headers["Content-Type"] = environ.get("CONTENT_TYPE", "")
+        self.received.append(
+            Received(
+                environ["REQUEST_METHOD"],
+                environ["PATH_INFO"],
+                headers,
+                environ["wsgi.input"].read(length),
+            )
+        )
+        status = self.statuses.popleft() if self.statuses else self.status
+        start_response(f"{status} Answer", [("Content-Type", "text/plain")])
+        return [f"answered {status}".encode()]
+
+    def stop(self) -> None:
+        self.thread.kill()
+        self.socket.close()
+
+
+class _Quiet:
+    def write(self, *_args) -> None:
+        pass

@@ -1,0 +1,57 @@
+"""The mail catcher: a real SMTP server process on loopback, and what it received, parsed."""
+
+from __future__ import annotations
+
+import email
+import signal
+import subprocess
+import sys
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+from tests.support.processes import REPO, die_with_parent
+
+
+class MailCatcher:
+    def __init__(self, port: int, folder: Path, refuse: tuple[str, ...] = ()) -> None:
+        self.port = port
+        self.folder = folder
+        self.refuse = refuse
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> MailCatcher:
+        command = [
+            sys.executable,
+            "-m",
+            "tests.support.smtp_server",
+            "--port",
+            str(self.port),
+            "--folder",
+            str(self.folder),
+        ]
+        for address in self.refuse:
+            command += ["--refuse", address]
+        self.process = subprocess.Popen(
+            command, cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=default)
+            for path in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages() if message["To"] == address]
