@@ -20,7 +20,7 @@ from typing import Any
 PLACEHOLDER = re.compile(r"\(\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*(date|time|datetime)\s*)?\)\)")
 _TAG = re.compile(r"<[^>]*>?")
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*")
+_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.|(?:javascript|data|vbscript):)\S*")
 _MARKUP_CHARACTERS = re.compile(r"[*`>|~\[\]]")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
