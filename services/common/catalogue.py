@@ -13,11 +13,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from marshmallow import Schema, fields
+from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services import ALL_SERVICES, BUSINESS_SERVICES
 from services.common.events import EnvelopeSchema, EventContract, all_contracts
-from services.common.handlers import EventHandler
 
 
 def load_services() -> dict[tuple[str, str], list[str]]:

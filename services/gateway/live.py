@@ -14,6 +14,7 @@ inbox too, so a client that reconnects reads `GET /api/v1/notifications/inbox`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -87,10 +88,9 @@ class Listener:
 
     def close(self) -> None:
         self.closed = True
-        try:
+        # a full queue: it is busy writing, and sees `closed` when it next takes an item
+        with contextlib.suppress(Full):
             self.queue.put_nowait(_CLOSE)
-        except Full:
-            pass  # it is busy writing; it sees `closed` when it next takes an item
 
 
 class LiveHub(SharedExtension):

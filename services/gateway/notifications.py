@@ -34,10 +34,12 @@ class NotificationRoutes:
 
     @api("GET", f"{PREFIX}/inbox", roles=ROLES, query=inputs.InboxQuery, response=schemas.Inbox)
     def inbox(self, request, query: dict[str, Any]) -> dict[str, Any]:
-        """The caller's inbox, newest first: messages to them and, for a clerk, their role's.
+        """The caller's inbox, newest first: messages to them and, for clerks and admins,
+        their role's queue too (`audience: role`).
 
         Page with `limit` and `before` (the `next_cursor` of the page before);
-        `unread_only=true` leaves out what was read. `unread` counts the whole inbox.
+        `unread_only=true` leaves out what was read. `unread` counts the whole inbox. An
+        item of a role's queue is read or unread for each member on their own.
         """
         return self.notifications.inbox(query)
 
@@ -103,9 +105,12 @@ class NotificationRoutes:
     def subscribe(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Subscribe a callback URL to event types, optionally filtered by public attributes.
 
-        The callback is called once with a test delivery and must answer 2xx. Every
-        delivery is a POST of the event's public attributes only (never a name or an
-        address), signed with `secret` (HMAC-SHA256); the secret is not shown again.
+        The callback (https, on a public address) is called once with a signed test
+        delivery and must answer 2xx, or nothing is subscribed. Every delivery is a POST
+        of the event's public attributes only (never a name or an address; see
+        docs/events.md), with `X-Rathaus-Timestamp` (Unix seconds) and
+        `X-Rathaus-Signature: v1=<hex>`, the HMAC-SHA256 of `<timestamp>.<body>` under
+        `secret`: recompute it and refuse old timestamps. The secret is not shown again.
         """
         return 201, self.notifications.subscribe(body)
 
@@ -156,7 +161,7 @@ class NotificationRoutes:
     )
     def resend_delivery(self, request, message_id) -> dict[str, Any]:
         """Send a message that failed for good once more, on the same channel, with the same
-        text. Answers the message, its tries starting again."""
+        text, and as many tries as at first. Answers the message."""
         return self.notifications.resend(str(message_id))
 
     @api("GET", f"{PREFIX}/templates", roles=OFFICE, response=schemas.TemplateList)

@@ -16,9 +16,8 @@ from services.common.metrics import WorkerMetrics
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
 from services.gateway import appointments as appointment_routes
-from services.gateway import auth, openapi, schemas
+from services.gateway import auth, live, openapi, schemas
 from services.gateway import documents as document_routes
-from services.gateway import live
 from services.gateway import notifications as notification_routes
 from services.gateway.health import check_health
 from services.gateway.http import api

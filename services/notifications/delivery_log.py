@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -315,8 +314,3 @@ def purge(session: Session, settings: NotificationSettings, now: datetime) -> in
         .values(content=None, purged_at=now)
     )
     return purged.rowcount
-
-
-def attempts_of(session: Session, ids: Iterable[str]) -> dict[str, int]:
-    rows = session.execute(select(MessageRow.id, MessageRow.attempts).where(MessageRow.id.in_(ids)))
-    return dict(rows.all())

@@ -19,11 +19,16 @@ from services.notifications.catalogue import contract_of
 from services.notifications.errors import SubscriptionNotFound, UnknownAttribute, UnknownEventType
 from services.notifications.models import SubscriptionRow
 
+# the services whose events the notifications service takes (its event handlers)
+SOURCES = ("appointments", "applications", "documents", "feedback")
+
 
 def check_events_and_filters(spec: dict[str, Any]) -> None:
     unknown, public = [], set()
     for event_type in spec["event_types"]:
         try:
+            if event_type.partition(".")[0] not in SOURCES:
+                raise InvalidEvent(event_type)
             contract = contract_of(event_type)
         except InvalidEvent:
             unknown.append(event_type)

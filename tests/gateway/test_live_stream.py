@@ -198,6 +198,16 @@ def test_a_citizen_is_refused_and_a_caller_without_a_token_must_sign_in(instance
     assert hub_of(container).listeners == set()
 
 
+def test_a_head_request_answers_the_headers_without_opening_a_stream(instance):
+    base, container = instance
+
+    answer = requests.head(f"{base}{STREAM}", headers=token_for(base, "clerk"), timeout=5)
+
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "text/event-stream"
+    assert hub_of(container).listeners == set()
+
+
 def test_the_hub_forgets_a_client_that_went_away(instance, open_stream):
     base, container = instance
     client = open_stream(base, token_for(base, "clerk"))

@@ -57,7 +57,7 @@ def test_the_document_describes_every_route_with_its_schemas_and_errors():
             elif route.roles is not None:
                 assert operation["security"] == [{"bearer": []}]
                 assert "401" in operation["responses"]
-    assert len(routes(GatewayService)) == 40
+    assert len(routes(GatewayService)) == 57
 
 
 def test_a_streamed_upload_is_described_as_raw_bytes_with_its_part_hash_header():
@@ -70,6 +70,19 @@ def test_a_streamed_upload_is_described_as_raw_bytes_with_its_part_hash_header()
     }
     assert "X-Content-SHA256" in [parameter["name"] for parameter in operation["parameters"]]
     assert "part_hash_mismatch" in description(document, operation["responses"]["400"])
+
+
+def test_the_clerks_live_stream_is_described_as_an_event_stream_for_the_office():
+    document = build_document(GatewayService)
+
+    operation = document["paths"]["/api/v1/notifications/stream"]["get"]
+
+    assert operation["responses"]["200"]["content"] == {
+        "text/event-stream": {"schema": {"type": "string"}}
+    }
+    assert operation["security"] == [{"bearer": []}]
+    assert "clerk or admin" in operation["description"]
+    assert "GET /api/v1/notifications/inbox" in operation["description"]
 
 
 def description(document: dict, response: dict) -> str:

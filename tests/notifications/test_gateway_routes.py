@@ -3,8 +3,10 @@ call them, what they answer, and how bad input is refused."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
+import eventlet
 import pytest
 
 from tests.notifications.conftest import publish
@@ -14,7 +16,7 @@ API = "/api/v1/notifications"
 
 
 @pytest.fixture
-def portal(notifications, start_gateway, web_session):  # noqa: F811
+def portal(notifications, start_gateway, web_session):
     """The notifications service and the gateway; answers the gateway's session."""
     start_gateway()
     return web_session
@@ -194,7 +196,7 @@ def test_an_admin_reads_the_delivery_log_and_a_delivered_message_is_not_resent(p
 
     [delivery] = wait_for(
         lambda: portal.get(
-            f"{API}/deliveries", params={"status": "permanent_failure"}, headers=admin
+            f"{API}/deliveries", params={"status": "delivered"}, headers=admin
         ).json()["deliveries"]
     )
 
@@ -272,3 +274,33 @@ def test_templates_are_for_the_office_and_new_versions_for_admins(portal, login)
     assert as_admin.json()["version"] == 2 and as_admin.json()["created_by"] == "test-admin"
     described = portal.get(f"{API}/templates/appointment_confirmed", headers=login("clerk"))
     assert [v["version"] for v in described.json()["versions"]["de"]] == [1, 2]
+
+
+def test_a_clerk_on_the_live_stream_hears_of_a_check_in_as_it_lands_in_the_queue(portal, login):
+    clerk = login("clerk")
+    checked_in = {
+        key: value
+        for key, value in confirmed_appointment("anna").items()
+        if key in ("appointment_id", "service", "location", "start", "end", "citizen")
+    }
+    stream = portal.get(f"{API}/stream", headers=clerk, stream=True, timeout=5)
+    lines: list[str] = []
+    reader = eventlet.spawn(
+        lambda: lines.extend(stream.iter_lines(chunk_size=None, decode_unicode=True))
+    )
+    try:
+        wait_for(lambda: any(line.startswith("retry:") for line in lines), timeout=5)
+
+        publish("appointments", "appointment_checked_in", checked_in)
+
+        data = wait_for(lambda: [line for line in lines if line.startswith("data: ")], timeout=5)
+    finally:
+        reader.kill()
+        stream.close()
+    item = json.loads(data[0].removeprefix("data: "))
+    assert (item["role"], item["event_type"]) == ("clerk", "appointments.appointment_checked_in")
+    assert item["facts"]["appointment_id"] == checked_in["appointment_id"]
+    assert "citizen" not in item["facts"]  # the account never leaves the platform
+    # what the stream said, the inbox keeps
+    [queued] = portal.get(f"{API}/inbox", headers=clerk).json()["items"]
+    assert (queued["item_id"], queued["audience"]) == (item["item_id"], "role")
