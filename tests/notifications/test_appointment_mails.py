@@ -23,7 +23,10 @@ LINK = re.compile(r"https://portal\.test/\S+")
 
 
 def test_a_booking_is_confirmed_by_the_link_in_the_real_mail(
-    office, anyone, notifications, mail_catcher
+    office,  # noqa: F811
+    anyone,  # noqa: F811
+    notifications,
+    mail_catcher,
 ):
     start = slots_on(anyone, a_working_day())[0]["start"]
     anyone.hold(hold_request(start, email="erika@example.org"))
@@ -39,6 +42,7 @@ def test_a_booking_is_confirmed_by_the_link_in_the_real_mail(
     assert mails
     confirmation = mail_catcher.to("erika@example.org")[1]
     assert confirmation["Subject"].endswith("ist gebucht")
-    assert "Bitte bringen Sie mit: Altes Dokument" in confirmation.get_body(("plain",)).get_content()
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "Bitte bringen Sie mit: Altes Dokument" in text
     [calendar] = list(confirmation.iter_attachments())
     assert "DTSTART;TZID=Europe/Berlin" in calendar.get_content()

@@ -153,7 +153,7 @@ def test_a_refused_address_fails_for_good_and_admins_are_alerted(notifications, 
     assert "550" in failed["payload"]["reason"]
     [alert] = wait_for(lambda: mail_catcher.to(ADMIN_EMAIL), timeout=10)
     assert (
-        alert["Subject"] == f"Zustellung fehlgeschlagen: email, appointments.appointment_confirmed"
+        alert["Subject"] == "Zustellung fehlgeschlagen: email, appointments.appointment_confirmed"
     )
     with as_caller("admin", "root") as cluster:
         items = cluster.notifications.inbox()["items"]
