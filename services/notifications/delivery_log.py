@@ -78,6 +78,13 @@ def claim(
     return [_outgoing(row, row.id in in_doubt) for row in rows]
 
 
+def renew(session: Session, token: str, ids: set[str], until: datetime) -> set[str]:
+    """Extend the lease on what this sender still holds; the ids it still holds."""
+    held = (MessageRow.claim == token) & MessageRow.id.in_(ids)
+    session.execute(update(MessageRow).where(held).values(lease_until=until))
+    return set(session.scalars(select(MessageRow.id).where(held)))
+
+
 def _budget(session: Session, settings: NotificationSettings, channel: str, now: datetime) -> int:
     since = now - timedelta(seconds=settings.rate_window_seconds)
     tried = session.scalar(

@@ -9,9 +9,10 @@ not in a queue, so an SMTP server that is down for an hour costs nothing but the
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 from eventlet.event import Event as GreenEvent
@@ -37,6 +38,26 @@ DEFAULT_OFFICE = "Bürgerbüro"
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+class Lease:
+    """A batch's claim, renewed once half of it has run out, so that a slow batch is not
+    taken over (and sent twice) while its sender is still at work."""
+
+    def __init__(self, work, token: str, ids: set[str], settings: NotificationSettings) -> None:
+        self.work = work
+        self.token = token
+        self.held = ids
+        self.settings = settings
+        self.renewed = time.monotonic()
+
+    def holds(self, message: Outgoing) -> bool:
+        if time.monotonic() - self.renewed > self.settings.lease_seconds / 2:
+            until = now() + timedelta(seconds=self.settings.lease_seconds)
+            with self.work.transaction() as tx:
+                self.held = delivery_log.renew(tx.session, self.token, self.held, until)
+            self.renewed = time.monotonic()
+        return message.id in self.held
 
 
 class Dispatcher(DependencyProvider):
@@ -103,6 +124,8 @@ class Dispatcher(DependencyProvider):
         for message in claimed:
             by_channel[message.channel].append(message)
 
+        lease = Lease(work, token, {message.id for message in claimed}, self.settings)
+
         def record(message: Outgoing, outcome: Outcome) -> None:
             with work.transaction() as tx:
                 waiting = delivery_log.record(tx, message, outcome, token, self.intake, now())
@@ -111,9 +134,9 @@ class Dispatcher(DependencyProvider):
 
         pool = GreenPool(HTTP_CONCURRENCY + 1)
         if by_channel["email"]:
-            pool.spawn_n(self._guarded, self.mail.deliver, by_channel["email"], record)
+            pool.spawn_n(self._guarded, self.mail.deliver, by_channel["email"], record, lease.holds)
         for message in by_channel["sms"]:
-            pool.spawn_n(self._guarded, self._one, self.sms.send, message, record)
+            pool.spawn_n(self._guarded, self._one, self.sms.send, message, record, lease.holds)
         secrets = self._secrets(work, by_channel["webhook"])
         for message in by_channel["webhook"]:
             pool.spawn_n(
@@ -122,6 +145,7 @@ class Dispatcher(DependencyProvider):
                 self._webhook(secrets.get(message.recipient)),
                 message,
                 record,
+                lease.holds,
             )
         pool.waitall()
         return len(claimed)
@@ -149,7 +173,9 @@ class Dispatcher(DependencyProvider):
         return send
 
     @staticmethod
-    def _one(send, message: Outgoing, record) -> None:
+    def _one(send, message: Outgoing, record, holds) -> None:
+        if not holds(message):
+            return
         try:
             outcome = send(message)
         except Exception as error:

@@ -28,6 +28,7 @@ from services.notifications.outcomes import (
 from services.notifications.settings import NotificationSettings
 
 Record = Callable[[Outgoing, Outcome], None]
+Holds = Callable[[Outgoing], bool]
 
 
 def compose(message: Outgoing, sender: str) -> EmailMessage:
@@ -61,12 +62,14 @@ class MailChannel:
     def __init__(self, settings: NotificationSettings) -> None:
         self.settings = settings
 
-    def deliver(self, messages: list[Outgoing], record: Record) -> None:
+    def deliver(self, messages: list[Outgoing], record: Record, holds: Holds) -> None:
+        """Send each message this sender still holds (its claim may have been taken over)."""
         if self.settings.email_transport == "folder":
             for message in messages:
-                record(message, self._into_folder(message))
+                if holds(message):
+                    record(message, self._into_folder(message))
             return
-        self._over_smtp(messages, record)
+        self._over_smtp(messages, record, holds)
 
     def _into_folder(self, message: Outgoing) -> Outcome:
         folder = Path(self.settings.mail_folder)
@@ -77,7 +80,7 @@ class MailChannel:
         partial.rename(target)
         return Outcome(DELIVERED, f"written to {target}")
 
-    def _over_smtp(self, messages: list[Outgoing], record: Record) -> None:
+    def _over_smtp(self, messages: list[Outgoing], record: Record, holds: Holds) -> None:
         try:
             connection = self._connect()
         except (OSError, smtplib.SMTPException) as error:
@@ -89,10 +92,15 @@ class MailChannel:
         try:
             while remaining:
                 message = remaining[0]
-                record(message, self._send(connection, message))
+                if holds(message):
+                    record(message, self._send(connection, message))
                 remaining.pop(0)
         except (OSError, smtplib.SMTPServerDisconnected) as error:
-            for message in remaining:
+            # the server may have stored the one in flight before the line dropped
+            in_flight, *waiting = remaining
+            lost = f"in doubt (the connection was lost mid-send): {error!r}"
+            record(in_flight, Outcome(TEMPORARY, lost))
+            for message in waiting:
                 record(message, Outcome(TEMPORARY, f"SMTP connection lost: {error!r}"))
         finally:
             try:
