@@ -3,6 +3,7 @@
     python -m bench [--rpc-calls 2000] [--events 5000] [--no-postgres]
                     [--queries 200] [--wide-queries 10] [--rush 1000]
                     [--uploads 1000] [--upload-concurrency 8]
+                    [--deliveries 2000] [--no-notifications-sqlite]
 
 Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
 PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
@@ -33,13 +34,13 @@ from bench import (  # noqa: E402
     databases,
     documents_upload,
     event_pipeline,
+    notifications_delivery,
     raw_events,
     raw_rpc,
     service_rpc,
 )
-from bench.broker import throwaway_vhost  # noqa: E402
+from bench.broker import throwaway_vhost, unreachable  # noqa: E402
 from bench.report import Latency, event_table, rpc_table, verdict  # noqa: E402
-from services.common.amqp import broker_reachable  # noqa: E402
 from services.common.logging import configure_logging  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI  # noqa: E402
 
@@ -59,6 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rush", type=int, default=1000, help="holds sent at once")
     parser.add_argument("--uploads", type=int, default=1000, help="small documents")
     parser.add_argument("--upload-concurrency", type=int, default=8)
+    notifications_delivery.add_arguments(parser)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     return parser.parse_args(argv)
@@ -70,9 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("console", "WARNING")
     # nameko warns about each consumer thread it stops at shutdown: not news here
     logging.getLogger("nameko.containers").setLevel(logging.ERROR)
-    problem = broker_reachable(args.amqp_uri)
-    if problem is not None:
-        print(f"RabbitMQ is not reachable at {args.amqp_uri}: {problem}", file=sys.stderr)
+    if unreachable(args.amqp_uri):
         return 1
     pg_problem = (
         "--no-postgres"
@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             events_ok = run_events(amqp_uri, args, pg_problem)
             appointments_ok = appointments.run(args, pg_problem, raw)
             documents_ok = documents_upload.run(args, raw)
-    met = rpc_ok and events_ok and appointments_ok and documents_ok
+            notifications_ok = notifications_delivery.run(args, pg_problem)
+    met = rpc_ok and events_ok and appointments_ok and documents_ok and notifications_ok
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
     print(f"total {time.monotonic() - began:.0f} s")
     return 0

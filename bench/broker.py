@@ -13,6 +13,16 @@ import requests
 from kombu.utils.url import parse_url
 
 
+def unreachable(amqp_uri: str) -> bool:
+    """Say so on stderr when the broker does not answer: every bench needs it."""
+    from services.common.amqp import broker_reachable
+
+    problem = broker_reachable(amqp_uri)
+    if problem is not None:
+        print(f"RabbitMQ is not reachable at {amqp_uri}: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 def management_url(amqp_uri: str) -> str:
     parts = parse_url(amqp_uri)
     return os.environ.get("RABBITMQ_MANAGEMENT_URL", f"http://{parts['hostname']}:15672")

@@ -44,11 +44,10 @@ import requests  # noqa: E402
 from nameko import config  # noqa: E402
 
 from bench import raw_rpc  # noqa: E402
-from bench.broker import throwaway_vhost  # noqa: E402
-from bench.documents_processes import ServiceProcess, cpu_seconds, listening, running  # noqa: E402
+from bench.broker import throwaway_vhost, unreachable  # noqa: E402
+from bench.processes import ServiceProcess, cpu_seconds, listening, running  # noqa: E402
 from bench.report import Latency, Throughput, rpc_table, verdict  # noqa: E402
 from bench.service_rpc import free_port  # noqa: E402
-from services.common.amqp import broker_reachable  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI, amqp_uri  # noqa: E402
 
 MIB = 1024 * 1024
@@ -428,9 +427,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    problem = broker_reachable(args.amqp_uri)
-    if problem is not None:
-        print(f"RabbitMQ is not reachable at {args.amqp_uri}: {problem}", file=sys.stderr)
+    if unreachable(args.amqp_uri):
         return 1
     with throwaway_vhost(args.amqp_uri) as vhost_uri, config.patch({"AMQP_URI": vhost_uri}):
         print(f"broker: {vhost_uri.rsplit('@', 1)[-1]} (throwaway vhost)", flush=True)

@@ -28,7 +28,7 @@ class HttpReceiver:
         self.socket = eventlet.listen(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.thread = eventlet.spawn(
-            eventlet.wsgi.server, self.socket, self.app, log_output=False, log=_Quiet()
+            eventlet.wsgi.server, self.socket, self.app, log_output=False, log=Quiet()
         )
         return self
 
@@ -61,6 +61,8 @@ class HttpReceiver:
         self.socket.close()
 
 
-class _Quiet:
+class Quiet:
+    """A log for eventlet's wsgi server that keeps quiet."""
+
     def write(self, *_args) -> None:
         pass

@@ -1,8 +1,9 @@
-"""Services as processes of their own for the documents bench: launched, watched, stopped.
+"""Services as processes of their own for the benches: launched, watched, stopped.
 
 Each runs `python -m services.launch --config config/local.yaml --service <name>`, as one
-would scale the platform out, with its output in a log file. Linux ends it should the
-bench die without stopping it. Its peak resident memory is read from /proc.
+would scale the platform out (several instances of one service too), with its output in a
+log file. Linux ends it should the bench die without stopping it. Its peak resident memory
+and the CPU time it used, and those of the servers beside it, are read from /proc.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,12 +26,26 @@ STOP_TIMEOUT = 15.0
 
 
 class ServiceProcess:
-    def __init__(self, service: str, env: dict[str, str], log_path: Path) -> None:
+    """`migrate=False` for instances that share a database migrated beforehand; `wrapper`
+    goes between the interpreter and `-m services.launch` (a profiler, say)."""
+
+    def __init__(
+        self,
+        service: str,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        migrate: bool = True,
+        wrapper: Sequence[str] = (),
+    ) -> None:
         self.service = service
         self.log_path = log_path
+        launch = ["-m", "services.launch", "--config", CONFIG, "--service", service]
+        if not migrate:
+            launch.append("--no-migrate")
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.launch", "--config", CONFIG, "--service", service],
+                [sys.executable, *wrapper, *launch],
                 cwd=REPO,
                 env={**os.environ, **env},
                 stdout=log,
@@ -84,7 +99,7 @@ def running(
     try:
         for service in services:
             processes[service] = ServiceProcess(service, env, log_dir / f"{service}.log")
-        _wait_until(ready, list(processes.values()))
+        wait_until(ready, list(processes.values()))
         yield processes
     finally:
         for process in processes.values():
@@ -100,7 +115,8 @@ def listening(address: str) -> bool:
         return False
 
 
-def _wait_until(ready: Callable[[], bool], processes: list[ServiceProcess]) -> None:
+def wait_until(ready: Callable[[], bool], processes: list[ServiceProcess]) -> None:
+    """Until `ready()`; raise should a process exit or the start take too long."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         for process in processes:
@@ -116,6 +132,37 @@ def cpu_seconds(pid: int) -> float:
     """User and system time of a process, from /proc/<pid>/stat (fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_command(*commands: str) -> dict[int, float]:
+    """CPU seconds so far of each process whose command name (/proc/<pid>/comm) is one of
+    `commands`, whoever runs it: the broker's and the database's, say."""
+    used = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() in commands:
+                used[int(entry.name)] = cpu_seconds(int(entry.name))
+        except OSError:
+            continue  # it ended while we looked
+    return used
+
+
+def cpu_since(before: dict[int, float], now: dict[int, float]) -> float:
+    """CPU seconds used between two `cpu_by_command` readings: a process that ended in
+    between is left out, one that started is counted whole."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds the whole machine was busy, and all there were (every core), since boot:
+    from the first line of /proc/stat (idle and iowait are not busy)."""
+    ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(ticks[:8])  # guest time is counted in user already
+    idle = ticks[3] + ticks[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / tick, total / tick
 
 
 def _status_kib(pid: int, field: str) -> int:
