@@ -8,8 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.notifications import errors
 from tests.notifications.conftest import ADMIN_EMAIL, as_caller, publish
@@ -197,7 +198,7 @@ def test_message_texts_are_purged_after_their_retention_and_the_log_stays(
 ):
     event = publish("appointments", "appointment_confirmed", confirmed())
     wait_for(lambda: mail_catcher.to("anna@example.org"), timeout=10)
-    engine = create_engine(database_url("notifications"))
+    engine = create_service_engine(database_url("notifications"))
     with engine.begin() as connection:  # two days pass
         connection.execute(
             text("UPDATE messages SET updated_at = :then"),
