@@ -19,6 +19,7 @@ import argparse  # noqa: E402
 import gc  # noqa: E402
 import importlib  # noqa: E402
 import importlib.util  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -59,8 +60,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Ctrl-C stops the platform cleanly even where a shell started it with SIGINT ignored
-    # (a background job of a script)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # (a background job of a script). It is turned into SIGTERM, whose handler (nameko's)
+    # stops the services from a greenthread of its own: a KeyboardInterrupt would be raised
+    # in whichever greenthread runs at that moment, such as one answering /metrics, and
+    # the platform would not stop.
+    signal.signal(signal.SIGINT, lambda _signal, _frame: os.kill(os.getpid(), signal.SIGTERM))
     with args.config.open("rb") as config_file:
         setup_config(config_file)
     configure_logging(config.get("LOG_FORMAT", "console"), config.get("LOG_LEVEL", "INFO"))
