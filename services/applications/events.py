@@ -31,9 +31,27 @@ class CaseFacts(Schema):
     language = fields.String(required=True, validate=validate.OneOf(("de", "en")))
 
 
+class Attachment(Schema):
+    document_id = fields.UUID(required=True)
+    purpose = fields.String(required=True, metadata={"description": "e.g. vehicle_registration"})
+    title = fields.String(required=True, metadata={"description": "what the receipt lists"})
+
+
 class Submitted(CaseFacts):
     processing_days = fields.Integer(
         required=True, metadata={"description": "the type's target processing time"}
+    )
+    submitted_at = fields.AwareDateTime(required=True)
+    recipient_name = fields.String(
+        required=True, metadata={"description": "personal: the receipt's addressee"}
+    )
+    fee_cents = fields.Integer(
+        required=True, metadata={"description": "the type's fee, euro cents"}
+    )
+    attachments = fields.List(
+        fields.Nested(Attachment),
+        required=True,
+        metadata={"description": "the citizen's documents, to be filed into the case"},
     )
 
 
@@ -51,6 +69,12 @@ class InformationRequested(CaseFacts):
 
 class Decided(CaseFacts):
     decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
+    reason = fields.String(required=True, metadata={"description": "the clerk's reasons"})
+    decided_at = fields.AwareDateTime(required=True)
+    recipient_name = fields.String(
+        required=True, metadata={"description": "personal: the letter's addressee"}
+    )
+    clerk = fields.String(required=True, metadata={"description": "who decided (account)"})
 
 
 define_event(
@@ -78,6 +102,7 @@ define_event(
     SOURCE,
     "application_decided",
     Decided,
-    description="A case was decided; the decision letter is available to the citizen.",
+    description="A case was decided: the documents service issues the decision letter and the "
+    "citizen is told.",
     public=(*PUBLIC, "decision"),
 )

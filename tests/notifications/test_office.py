@@ -28,6 +28,10 @@ def submitted(**changes):
         "email": "anna@example.org",
         "language": "de",
         "processing_days": 10,
+        "submitted_at": "2026-11-25T10:00:00+00:00",
+        "recipient_name": "Anna Schmidt",
+        "fee_cents": 3060,
+        "attachments": [],
         **changes,
     }
 
@@ -61,7 +65,8 @@ def test_a_status_change_is_told_only_when_the_citizen_is_to_be_informed(
     notifications, mail_catcher
 ):
     changed = {**submitted(), "status": "in_review", "status_text": "Wir prüfen Ihren Antrag."}
-    changed.pop("processing_days")
+    for name in ("processing_days", "submitted_at", "recipient_name", "fee_cents", "attachments"):
+        changed.pop(name)
     publish("applications", "application_status_changed", {**changed, "inform_citizen": False})
     publish("applications", "application_status_changed", {**changed, "inform_citizen": True})
 
