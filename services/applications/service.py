@@ -1,7 +1,202 @@
-"""The applications service's entrypoints."""
+"""The applications service's entrypoints: citizens apply and follow; clerks work the cases."""
 
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from services.applications import cases, catalogue, drafts, submission
+from services.applications.errors import UnknownApplicationType
+from services.applications.schemas import (
+    Answer,
+    Assignment,
+    Decision,
+    DraftInput,
+    Submission,
+    Text,
+    Worklist,
+)
 from services.common import service as common
+from services.common.context import ROLES
+from services.common.loading import load
+from services.common.rpc import RemoteService
+from services.common.rpc_entrypoint import rpc
+
+CITIZEN = ("citizen",)
+OFFICE = ("clerk", "admin")
+TYPES = catalogue.load()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def kind_of(key: str) -> catalogue.ApplicationType:
+    try:
+        return TYPES[key]
+    except KeyError:
+        raise UnknownApplicationType(
+            "There is no such application type.", {"application_type": key, "known": list(TYPES)}
+        ) from None
 
 
 class ApplicationsService(common.ServiceBase):
     name = "applications"
+
+    documents = RemoteService("documents")
+
+    @rpc
+    def application_types(self, language: str = "de") -> list[dict[str, Any]]:
+        return [
+            kind.view(language if language in ("de", "en") else "de") for kind in TYPES.values()
+        ]
+
+    # drafts
+
+    @rpc
+    def save_draft(self, draft: dict[str, Any], draft_id: str | None = None) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        data = load(DraftInput, draft)
+        kind_of(data["application_type"])
+        with self.db.transaction() as tx:
+            return drafts.save(tx.session, caller, draft_id, data, now())
+
+    @rpc
+    def get_draft(self, draft_id: str) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        with self.db.transaction() as tx:
+            return drafts.view(drafts.find(tx.session, caller, draft_id))
+
+    @rpc
+    def my_drafts(self) -> list[dict[str, Any]]:
+        caller = self.caller.require(*CITIZEN)
+        with self.db.transaction() as tx:
+            return drafts.mine(tx.session, caller)
+
+    # the citizen's case
+
+    @rpc
+    def submit(self, application: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        spec = load(Submission, application)
+        kind = kind_of(spec["application_type"])
+        with self.db.transaction() as tx:
+            earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
+            if earlier is not None:
+                return cases.view(tx.session, kind, earlier, caller)
+        form = submission.checked_form(kind, spec["form"])
+        attachments = submission.checked_attachments(
+            kind, spec["attachments"], self.documents.get_document, complete=True
+        )
+        try:
+            with self.db.transaction() as tx:
+                row = cases.submit(tx, caller, kind, spec, form, attachments, now())
+                if spec["draft_id"]:
+                    drafts.discard(tx.session, caller, spec["draft_id"])
+                return cases.view(tx.session, kind, row, caller)
+        except IntegrityError:
+            # the same submission raced itself: the first one's case is the answer
+            with self.db.transaction() as tx:
+                earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
+                if earlier is None:
+                    raise
+                return cases.view(tx.session, kind, earlier, caller)
+
+    @rpc
+    def my_cases(self) -> list[dict[str, Any]]:
+        caller = self.caller.require(*CITIZEN)
+        with self.db.transaction() as tx:
+            return [
+                cases.summary(TYPES[row.application_type], row, now())
+                for row in cases.mine(tx.session, caller)
+            ]
+
+    @rpc
+    def get_case(self, case_id: str) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            row = cases.visible(tx.session, caller, case_id)
+            return cases.view(tx.session, TYPES[row.application_type], row, caller)
+
+    @rpc
+    def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        data = load(Answer, answer)
+        with self.db.transaction() as tx:
+            kind = TYPES[cases.visible(tx.session, caller, case_id).application_type]
+        attachments = submission.checked_attachments(
+            kind, data["attachments"], self.documents.get_document, complete=False
+        )
+        return self._move(case_id, "answer", text=data["text"], attachments=attachments)
+
+    @rpc
+    def withdraw(self, case_id: str) -> dict[str, Any]:
+        self.caller.require(*CITIZEN)
+        return self._move(case_id, "withdraw")
+
+    # the clerk's work
+
+    @rpc
+    def worklist(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(Worklist, query or {})
+        with self.db.transaction() as tx:
+            rows, cursor = cases.worklist(tx.session, data, now())
+            return {
+                "cases": [cases.summary(TYPES[row.application_type], row, now()) for row in rows],
+                "next_cursor": cursor,
+            }
+
+    @rpc
+    def assign(self, case_id: str, assignment: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        data = load(Assignment, assignment)
+        with self.db.transaction() as tx:
+            row = cases.visible(tx.session, caller, case_id, lock=True)
+            cases.assign(tx, caller, row, data["assignee"], now())
+            return cases.view(tx.session, TYPES[row.application_type], row, caller)
+
+    @rpc
+    def add_note(self, case_id: str, note: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        data = load(Text, note)
+        with self.db.transaction() as tx:
+            row = cases.visible(tx.session, caller, case_id)
+            return cases.add_note(tx.session, caller, row, data["text"], now())
+
+    @rpc
+    def start_review(self, case_id: str) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        return self._move(case_id, "start_review")
+
+    @rpc
+    def request_information(self, case_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        return self._move(case_id, "request_information", text=load(Text, request)["text"])
+
+    @rpc
+    def decide(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(Decision, decision)
+        action = "approve" if data["decision"] == "approved" else "reject"
+        return self._move(case_id, action, text=data["reason"])
+
+    @rpc
+    def complete(self, case_id: str) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        return self._move(case_id, "complete")
+
+    @rpc
+    def reopen(self, case_id: str, reason: dict[str, Any]) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        return self._move(case_id, "reopen", text=load(Text, reason)["text"])
+
+    def _move(self, case_id: str, action: str, **details: Any) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            row = cases.visible(tx.session, caller, case_id, lock=True)
+            kind = TYPES[row.application_type]
+            cases.move(tx, caller, kind, row, action, now(), **details)
+            return cases.view(tx.session, kind, row, caller)

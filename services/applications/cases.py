@@ -1,0 +1,324 @@
+"""Cases: submitted, moved through their statuses, answered, read; and the clerks' worklist.
+
+Every change writes the case, an entry of its append-only history and its events in one
+transaction (the outbox sends them after the commit).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.applications import submission, workflow
+from services.applications.catalogue import INITIAL, ApplicationType
+from services.applications.errors import CaseNotFound, NoOpenRequest
+from services.applications.models import CaseAttachmentRow, CaseRow, HistoryRow, NoteRow
+from services.common.context import Caller
+from services.common.database import Transaction
+from services.common.errors import InvalidInput
+
+OFFICE = ("clerk", "admin")
+
+
+def existing(session: Session, caller: Caller, key: str | None) -> CaseRow | None:
+    if key is None:
+        return None
+    return session.scalars(
+        select(CaseRow).where(CaseRow.citizen == caller.subject, CaseRow.idempotency_key == key)
+    ).first()
+
+
+def submit(
+    tx: Transaction,
+    caller: Caller,
+    kind: ApplicationType,
+    spec: dict[str, Any],
+    form: dict[str, Any],
+    attachments: list[dict[str, Any]],
+    now: datetime,
+) -> CaseRow:
+    row = CaseRow(
+        id=str(uuid.uuid4()),
+        number=submission.next_number(tx.session, kind, now),
+        application_type=kind.key,
+        citizen=caller.subject,
+        idempotency_key=spec["idempotency_key"],
+        contact=spec["contact"],
+        language=spec["language"],
+        form=form,
+        submission=submission.metadata(kind, form, attachments),
+        status=INITIAL,
+        closed=False,
+        submitted_at=now,
+        due_at=submission.due_at(kind, now),
+        updated_at=now,
+    )
+    tx.session.add(row)
+    for attachment in attachments:
+        tx.session.add(_attachment(row.id, attachment, now))
+    _history(tx.session, row, caller, "submit", None, INITIAL, None, attachments, now)
+    tx.session.flush()
+    tx.publish(
+        "application_submitted",
+        {
+            **facts(kind, row),
+            "processing_days": kind.processing_days,
+            "submitted_at": now.isoformat(),
+            "recipient_name": row.contact["name"],
+            "fee_cents": kind.fee_cents,
+            "attachments": [
+                {"document_id": a["document_id"], "purpose": a["purpose"], "title": a["title"]}
+                for a in attachments
+            ],
+        },
+    )
+    return row
+
+
+def is_duplicate(error: IntegrityError) -> bool:
+    return "idempotency" in str(error.orig).lower() or "unique" in str(error.orig).lower()
+
+
+def move(
+    tx: Transaction,
+    caller: Caller,
+    kind: ApplicationType,
+    row: CaseRow,
+    action: str,
+    now: datetime,
+    *,
+    text: str | None = None,
+    attachments: list[dict[str, Any]] = (),
+) -> CaseRow:
+    if action == "answer" and row.open_request is None:
+        raise NoOpenRequest("The office asked nothing that waits for an answer.", {})
+    target = workflow.target_of(kind, row.status, action)
+    before = row.status
+    row.status = target
+    row.closed = kind.statuses[target].final
+    row.updated_at = now
+    row.open_request = text if action == "request_information" else None
+    for attachment in attachments:
+        tx.session.merge(_attachment(row.id, attachment, now))
+    _history(tx.session, row, caller, action, before, target, text, attachments, now)
+    status = kind.statuses[target]
+    tx.publish(
+        "application_status_changed",
+        {
+            **facts(kind, row),
+            "status": target,
+            "status_text": status.texts[row.language],
+            "inform_citizen": status.inform,
+        },
+    )
+    if action == "request_information":
+        tx.publish("application_information_requested", {**facts(kind, row), "question": text})
+    if action in ("approve", "reject"):
+        tx.publish(
+            "application_decided",
+            {
+                **facts(kind, row),
+                "decision": target,
+                "reason": text,
+                "decided_at": now.isoformat(),
+                "recipient_name": row.contact["name"],
+                "clerk": caller.subject,
+            },
+        )
+    return row
+
+
+def assign(tx: Transaction, caller: Caller, row: CaseRow, assignee: str | None, now) -> CaseRow:
+    row.assignee = assignee
+    row.updated_at = now
+    _history(tx.session, row, caller, "assign", row.status, row.status, None, (), now)
+    return row
+
+
+def add_note(session: Session, caller: Caller, row: CaseRow, text: str, now) -> dict[str, Any]:
+    note = NoteRow(case_id=row.id, at=now, author=caller.subject, text=text)
+    session.add(note)
+    session.flush()
+    return {"note_id": note.id, "at": now.isoformat(), "author": caller.subject, "text": text}
+
+
+def visible(session: Session, caller: Caller, case_id: str, *, lock: bool = False) -> CaseRow:
+    statement = select(CaseRow).where(CaseRow.id == str(case_id))
+    if lock and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    row = session.scalars(statement).first()
+    if row is None or (caller.role not in OFFICE and row.citizen != caller.subject):
+        raise CaseNotFound("There is no such case.", {"case_id": str(case_id)})
+    return row
+
+
+def facts(kind: ApplicationType, row: CaseRow) -> dict[str, Any]:
+    return {
+        "case_id": row.id,
+        "case_number": row.number,
+        "application_type": kind.key,
+        "type_name": kind.name(row.language),
+        "citizen": row.citizen,
+        "email": row.contact.get("email"),
+        "language": row.language,
+    }
+
+
+def view(session: Session, kind: ApplicationType, row: CaseRow, caller: Caller) -> dict[str, Any]:
+    """The case as the caller may see it: internal notes and the assignee for the office only."""
+    language = row.language
+    history = session.scalars(
+        select(HistoryRow).where(HistoryRow.case_id == row.id).order_by(HistoryRow.id)
+    ).all()
+    attachments = session.scalars(
+        select(CaseAttachmentRow).where(CaseAttachmentRow.case_id == row.id)
+    ).all()
+    answer = {
+        "case_id": row.id,
+        "case_number": row.number,
+        "application_type": kind.key,
+        "type_name": kind.name(language),
+        "status": row.status,
+        "status_text": kind.statuses[row.status].texts[language],
+        "closed": row.closed,
+        "open_request": row.open_request,
+        "submitted_at": row.submitted_at.isoformat(),
+        "due_at": row.due_at.isoformat(),
+        "form": row.form,
+        "contact": row.contact,
+        "submission": row.submission,
+        "attachments": [
+            {"document_id": a.document_id, "purpose": a.purpose, "sha256": a.sha256}
+            for a in attachments
+        ],
+        "history": [
+            {
+                "at": entry.at.isoformat(),
+                "action": entry.action,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "text": entry.text,
+                "documents": entry.documents,
+                **({"actor": entry.actor} if caller.role in OFFICE else {}),
+            }
+            for entry in history
+        ],
+        "allowed_actions": workflow.allowed_actions(kind, row.status),
+    }
+    if caller.role in OFFICE:
+        notes = session.scalars(
+            select(NoteRow).where(NoteRow.case_id == row.id).order_by(NoteRow.id)
+        ).all()
+        answer["assignee"] = row.assignee
+        answer["notes"] = [
+            {"note_id": n.id, "at": n.at.isoformat(), "author": n.author, "text": n.text}
+            for n in notes
+        ]
+    return answer
+
+
+def summary(kind: ApplicationType, row: CaseRow, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": row.id,
+        "case_number": row.number,
+        "application_type": row.application_type,
+        "type_name": kind.name(row.language),
+        "status": row.status,
+        "status_text": kind.statuses[row.status].texts[row.language],
+        "assignee": row.assignee,
+        "submitted_at": row.submitted_at.isoformat(),
+        "due_at": row.due_at.isoformat(),
+        "overdue": not row.closed and row.due_at < now,
+    }
+
+
+def mine(session: Session, caller: Caller) -> list[CaseRow]:
+    return list(
+        session.scalars(
+            select(CaseRow)
+            .where(CaseRow.citizen == caller.subject)
+            .order_by(CaseRow.submitted_at.desc())
+            .limit(200)
+        )
+    )
+
+
+def worklist(
+    session: Session, query: dict[str, Any], now: datetime
+) -> tuple[list[CaseRow], str | None]:
+    """A page of cases by the clerk's filters, in a stable order; the cursor of the next page.
+
+    Keyset pagination on (sort column, id): a page costs the same on page 1 and page 2,000.
+    """
+    descending = query["sort"].startswith("-")
+    column = getattr(CaseRow, query["sort"].lstrip("-"))
+    statement = select(CaseRow)
+    if query["application_type"]:
+        statement = statement.where(CaseRow.application_type == query["application_type"])
+    if query["status"]:
+        statement = statement.where(CaseRow.status == query["status"])
+    if query["assignee"]:
+        statement = statement.where(CaseRow.assignee == query["assignee"])
+    if query["overdue"]:
+        statement = statement.where(CaseRow.closed.is_(False), CaseRow.due_at < now)
+    if query["cursor"]:
+        value, case_id = _decode(query["cursor"])
+        if descending:
+            after = or_(column < value, and_(column == value, CaseRow.id < case_id))
+        else:
+            after = or_(column > value, and_(column == value, CaseRow.id > case_id))
+        statement = statement.where(after)
+    order = (column.desc(), CaseRow.id.desc()) if descending else (column.asc(), CaseRow.id.asc())
+    rows = list(session.scalars(statement.order_by(*order).limit(query["limit"] + 1)))
+    more = len(rows) > query["limit"]
+    rows = rows[: query["limit"]]
+    cursor = _encode(getattr(rows[-1], column.key), rows[-1].id) if more and rows else None
+    return rows, cursor
+
+
+def _encode(value: datetime, case_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([value.isoformat(), case_id]).encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[datetime, str]:
+    try:
+        value, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(value), str(case_id)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            "The cursor is not one this list gave.", {"cursor": ["Unknown."]}
+        ) from None
+
+
+def _attachment(case_id: str, attachment: dict[str, Any], now) -> CaseAttachmentRow:
+    return CaseAttachmentRow(
+        case_id=case_id,
+        document_id=attachment["document_id"],
+        purpose=attachment["purpose"],
+        sha256=attachment["sha256"],
+        media_type=attachment["media_type"],
+        added_at=now,
+    )
+
+
+def _history(session, row, caller, action, before, after, text, attachments, now) -> None:
+    session.add(
+        HistoryRow(
+            case_id=row.id,
+            at=now,
+            actor=caller.subject,
+            actor_role=caller.role,
+            action=action,
+            from_status=before,
+            to_status=after,
+            text=text,
+            documents=[a["document_id"] for a in attachments],
+        )
+    )
