@@ -224,19 +224,24 @@ def view(session: Session, kind: ApplicationType, row: CaseRow, caller: Caller) 
     return answer
 
 
-def summary(kind: ApplicationType, row: CaseRow, now: datetime) -> dict[str, Any]:
-    return {
+def summary(
+    kind: ApplicationType, row: CaseRow, now: datetime, *, office: bool = False
+) -> dict[str, Any]:
+    """A line of a list; who works the case is the office's business."""
+    answer = {
         "case_id": row.id,
         "case_number": row.number,
         "application_type": row.application_type,
         "type_name": kind.name(row.language),
         "status": row.status,
         "status_text": kind.statuses[row.status].texts[row.language],
-        "assignee": row.assignee,
         "submitted_at": row.submitted_at.isoformat(),
         "due_at": row.due_at.isoformat(),
         "overdue": not row.closed and row.due_at < now,
     }
+    if office:
+        answer["assignee"] = row.assignee
+    return answer
 
 
 def mine(session: Session, caller: Caller) -> list[CaseRow]:

@@ -145,7 +145,10 @@ class ApplicationsService(common.ServiceBase):
         with self.db.transaction() as tx:
             rows, cursor = cases.worklist(tx.session, data, now())
             return {
-                "cases": [cases.summary(TYPES[row.application_type], row, now()) for row in rows],
+                "cases": [
+                    cases.summary(TYPES[row.application_type], row, now(), office=True)
+                    for row in rows
+                ],
                 "next_cursor": cursor,
             }
 

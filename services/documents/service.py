@@ -9,10 +9,12 @@ from werkzeug.wrappers import Request, Response
 
 from services.common import service as common
 from services.common.errors import InvalidInput, LengthRequired
+from services.common.events import Event
+from services.common.handlers import event_handler
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
-from services.documents import audit, generation, library, receiving, retention, uploads
+from services.documents import audit, casework, generation, library, receiving, retention, uploads
 from services.documents.data_plane import data_route
 from services.documents.downloads import stream_download
 from services.documents.intake import body_chunks
@@ -171,6 +173,18 @@ class DocumentsService(common.ServiceBase):
         data = load(AuditFilters, filters or {})
         with self.db.transaction() as tx:
             return audit.query(tx, data)
+
+    # the applications' cases (at-least-once; each effect once, through the inbox)
+
+    @event_handler("applications", "application_submitted")
+    def on_application_submitted(self, event: Event) -> None:
+        """The applicant's attachments are filed into the case as final; the receipt issued."""
+        casework.receive_application(self.db, self.vault, event, now())
+
+    @event_handler("applications", "application_decided")
+    def on_application_decided(self, event: Event) -> None:
+        """The decision letter is issued to the applicant and filed into the case."""
+        casework.receive_decision(self.db, self.vault, event, now())
 
     # retention
 

@@ -19,6 +19,7 @@ from marshmallow import Schema
 from services.common.errors import ServiceError
 from services.common.web import CORRELATION_HEADER
 from services.gateway import (
+    application_schemas,
     appointment_schemas,
     document_schemas,
     notification_schemas,
@@ -34,6 +35,7 @@ SECURITY_SCHEME = "bearer"
 # every module whose schemas the document lists under components
 SCHEMA_MODULES: tuple[ModuleType, ...] = (
     schemas,
+    application_schemas,
     appointment_schemas,
     document_schemas,
     notification_schemas,

@@ -15,6 +15,7 @@ from services.common.context import ROLES, RequestContext
 from services.common.metrics import WorkerMetrics
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
+from services.gateway import applications as application_routes
 from services.gateway import appointments as appointment_routes
 from services.gateway import auth, live, openapi, schemas
 from services.gateway import documents as document_routes
@@ -33,6 +34,7 @@ def dev_login_enabled() -> bool:
 # each service's routes are a mixin, reached through its module: `nameko run` would take a
 # class with routes in this module's namespace for a service to run
 class GatewayService(
+    application_routes.ApplicationRoutes,
     appointment_routes.AppointmentRoutes,
     document_routes.DocumentRoutes,
     notification_routes.NotificationRoutes,

@@ -1,0 +1,170 @@
+"""An application's case, the documents' side: the attachments filed, the letters issued.
+
+Driven by the applications service's events (at-least-once). Each letter is rendered and
+sealed before the transaction, as the `generate_letter` RPC does; the filing and the letter
+then commit with the event's inbox row, so a redelivered event files nothing again and
+makes no second letter. Only the applicant's own documents are filed: any other attachment
+is left where it is, recorded in the audit trail and missing from the receipt, and the rest
+of the event goes through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.common.context import Caller
+from services.common.database import EventAlreadyHandled, Transaction, UnitOfWork
+from services.common.events import Event
+from services.common.logging import get_logger
+from services.documents import generation, library
+from services.documents.audit import record
+from services.documents.models import DocumentRow
+from services.documents.vault import Vault
+
+log = get_logger(__name__)
+
+# the platform acting on the applications service's word; what the audit trail names
+PLATFORM = Caller(subject="applications", role="service")
+CASE_ROLE = "clerk"
+REFUSALS = {
+    "unknown": "There is no such document.",
+    "not_owned": "The document is not the applicant's.",
+    "erased": "The document was erased.",
+    "other_case": "The document is filed in another case.",
+}
+
+
+class AttachmentsChanged(Exception):
+    """An attachment changed between writing the receipt and filing it; the event is retried
+    and the receipt written anew."""
+
+
+def receive_application(db: UnitOfWork, vault: Vault, event: Event, now: datetime) -> None:
+    """File the applicant's attachments into the case as final; issue the receipt."""
+    facts = event.payload
+    titles = {str(item["document_id"]): item["title"] for item in facts["attachments"]}
+    with db.transaction() as tx:
+        fileable, _ = sort_attachments(tx, facts, list(titles))
+    request = receipt_request(facts, [titles[document_id] for document_id in fileable])
+
+    def file_attachments(tx: Transaction) -> None:
+        filed, refused = sort_attachments(tx, facts, list(titles), lock=True)
+        if filed != fileable:
+            raise AttachmentsChanged(f"fileable were {fileable}, now {filed}")
+        for document_id, refusal in refused.items():
+            refuse(tx, facts, document_id, refusal, now)
+        case = {
+            "case_id": str(facts["case_id"]),
+            "case_role": CASE_ROLE,
+            "owner": facts["citizen"],
+            "reason": f"Application {facts['case_number']} submitted.",
+        }
+        library.file_into_case(tx, PLATFORM, filed, case, now)
+
+    issue(db, vault, event, request, now, before=file_attachments)
+
+
+def receive_decision(db: UnitOfWork, vault: Vault, event: Event, now: datetime) -> None:
+    issue(db, vault, event, decision_request(event.payload), now)
+
+
+def issue(
+    db: UnitOfWork,
+    vault: Vault,
+    event: Event,
+    request: dict[str, Any],
+    now: datetime,
+    before: Callable[[Transaction], None] | None = None,
+) -> None:
+    pdf, title = generation.render(vault, request)
+    content = generation.seal_letter(vault, pdf)
+    try:
+        with db.transaction(handling=event) as tx:
+            if before is not None:
+                before(tx)
+            # last: it moves the sealed letter into place, which a rollback would not undo
+            generation.file_letter(tx, vault, PLATFORM, request, title, content, now)
+    except EventAlreadyHandled:
+        # the first delivery committed (and moved its copy away): this copy is not needed
+        vault.store.delete_prefix(f"staging/letter-{content.address}")
+        raise
+
+
+def sort_attachments(
+    tx: Transaction, facts: dict[str, Any], document_ids: list[str], *, lock: bool = False
+) -> tuple[list[str], dict[str, str]]:
+    """The attachments that may be filed, in order, and why each other one may not."""
+    fileable, refused = [], {}
+    for document_id in document_ids:
+        document = tx.session.get(DocumentRow, document_id, with_for_update=lock)
+        refusal = refusal_of(document, facts["citizen"], str(facts["case_id"]))
+        if refusal is None:
+            fileable.append(document_id)
+        else:
+            refused[document_id] = refusal
+    return fileable, refused
+
+
+def refusal_of(document: DocumentRow | None, citizen: str | None, case_id: str) -> str | None:
+    """Why the document may not be filed into the applicant's case (library.file_into_case
+    refuses the same, but all at once)."""
+    if document is None:
+        return "unknown"
+    if citizen is None or document.owner != citizen:
+        return "not_owned"
+    if document.status == "erased":
+        return "erased"
+    if document.case_id and document.case_id != case_id:
+        return "other_case"
+    return None
+
+
+def refuse(
+    tx: Transaction, facts: dict[str, Any], document_id: str, refusal: str, now: datetime
+) -> None:
+    case_id = str(facts["case_id"])
+    details = {"case_id": case_id, "refusal": refusal, "applicant": facts["citizen"]}
+    record(tx, PLATFORM, "file_refused", document_id, None, REFUSALS[refusal], details, now)
+    log.warning("attachment_not_filed", document_id=document_id, case_id=case_id, refusal=refusal)
+
+
+def receipt_request(facts: dict[str, Any], titles: list[str]) -> dict[str, Any]:
+    fee_cents = facts["fee_cents"]
+    values = {
+        "case_number": facts["case_number"],
+        "application_title": facts["type_name"],
+        "recipient_name": facts["recipient_name"],
+        "submitted_at": facts["submitted_at"],
+        # euros; the letter formats them for its language. No fee, no paragraph about it
+        "fee": f"{Decimal(fee_cents) / 100:.2f}" if fee_cents else None,
+        "attachments": titles,
+        "processing_days": facts["processing_days"],
+    }
+    return _letter("receipt", facts, values)
+
+
+def decision_request(facts: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        "case_number": facts["case_number"],
+        "application_title": facts["type_name"],
+        "recipient_name": facts["recipient_name"],
+        "decision": facts["decision"],
+        "reason": facts["reason"],
+        "decided_at": facts["decided_at"],
+        "clerk_name": facts["clerk"],
+    }
+    return _letter("decision", facts, values)
+
+
+def _letter(kind: str, facts: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "language": facts["language"],
+        "values": values,
+        "owner": facts["citizen"],
+        "case_id": str(facts["case_id"]),
+        "case_role": CASE_ROLE,
+    }
