@@ -4,6 +4,7 @@
                     [--queries 200] [--wide-queries 10] [--rush 1000]
                     [--uploads 1000] [--upload-concurrency 8]
                     [--deliveries 2000] [--no-notifications-sqlite]
+                    [--flow-seconds 15] [--worklist-calls 100] [--no-applications-sqlite]
 
 Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
 PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
@@ -30,6 +31,7 @@ import time  # noqa: E402
 from nameko import config  # noqa: E402
 
 from bench import (  # noqa: E402
+    applications_flow,
     appointments,
     databases,
     documents_upload,
@@ -41,6 +43,7 @@ from bench import (  # noqa: E402
 )
 from bench.broker import throwaway_vhost, unreachable  # noqa: E402
 from bench.report import Latency, event_table, rpc_table, verdict  # noqa: E402
+from bench.standalone import postgres_problem  # noqa: E402
 from services.common.logging import configure_logging  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI  # noqa: E402
 
@@ -61,6 +64,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--uploads", type=int, default=1000, help="small documents")
     parser.add_argument("--upload-concurrency", type=int, default=8)
     notifications_delivery.add_arguments(parser)
+    applications_flow.add_arguments(parser)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     return parser.parse_args(argv)
@@ -74,11 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nameko.containers").setLevel(logging.ERROR)
     if unreachable(args.amqp_uri):
         return 1
-    pg_problem = (
-        "--no-postgres"
-        if args.no_postgres
-        else databases.postgres_problem(databases.postgres_server_url())
-    )
+    pg_problem = postgres_problem(args)
     began = time.monotonic()
     print(f"python {platform.python_version()}, {os.cpu_count()} cores; one process, eventlet")
     with throwaway_vhost(args.amqp_uri) as amqp_uri:
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             appointments_ok = appointments.run(args, pg_problem, raw)
             documents_ok = documents_upload.run(args, raw)
             notifications_ok = notifications_delivery.run(args, pg_problem)
-    met = rpc_ok and events_ok and appointments_ok and documents_ok and notifications_ok
+            applications_ok = applications_flow.run(args, pg_problem, raw)
+    met = all((rpc_ok, events_ok, appointments_ok, documents_ok, notifications_ok, applications_ok))
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
     print(f"total {time.monotonic() - began:.0f} s")
     return 0

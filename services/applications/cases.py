@@ -275,10 +275,12 @@ def worklist(
         statement = statement.where(CaseRow.closed.is_(False), CaseRow.due_at < now)
     if query["cursor"]:
         value, case_id = _decode(query["cursor"])
+        # the bound on the sort column alone lets the index start at the cursor; without
+        # it, a page 50,000 cases in scanned the 50,000 before it
         if descending:
-            after = or_(column < value, and_(column == value, CaseRow.id < case_id))
+            after = and_(column <= value, or_(column < value, CaseRow.id < case_id))
         else:
-            after = or_(column > value, and_(column == value, CaseRow.id > case_id))
+            after = and_(column >= value, or_(column > value, CaseRow.id > case_id))
         statement = statement.where(after)
     order = (column.desc(), CaseRow.id.desc()) if descending else (column.asc(), CaseRow.id.asc())
     rows = list(session.scalars(statement.order_by(*order).limit(query["limit"] + 1)))
