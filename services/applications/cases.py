@@ -304,6 +304,40 @@ def _decode(cursor: str) -> tuple[datetime, str]:
         ) from None
 
 
+CITIZEN_CHANNELS = ("email", "sms", "inbox")
+
+
+def concerns_a_case(facts: dict[str, Any]) -> str | None:
+    """The case a notification was about, when it was a message to the citizen about one."""
+    if not facts["event_type"].startswith("applications."):
+        return None
+    if facts["channel"] not in CITIZEN_CHANNELS:
+        return None
+    return facts["facts"].get("case_id")
+
+
+def note_notification(
+    session: Session, case_id: str, facts: dict[str, Any], action: str, now: datetime
+) -> None:
+    """The case's history shows that (and how) the citizen was told, or that it failed."""
+    row = session.get(CaseRow, str(case_id))
+    if row is None:
+        return
+    session.add(
+        HistoryRow(
+            case_id=row.id,
+            at=now,
+            actor="notifications",
+            actor_role="service",
+            action=action,
+            from_status=row.status,
+            to_status=row.status,
+            text=f"{facts['channel']}: {facts['event_type'].partition('.')[2]}",
+            documents=[],
+        )
+    )
+
+
 def _attachment(case_id: str, attachment: dict[str, Any], now) -> CaseAttachmentRow:
     return CaseAttachmentRow(
         case_id=case_id,

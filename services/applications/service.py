@@ -20,6 +20,8 @@ from services.applications.schemas import (
 )
 from services.common import service as common
 from services.common.context import ROLES
+from services.common.events import Event
+from services.common.handlers import event_handler
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
@@ -52,6 +54,23 @@ class ApplicationsService(common.ServiceBase):
         return [
             kind.view(language if language in ("de", "en") else "de") for kind in TYPES.values()
         ]
+
+    # what the notifications service did about a case: into its history
+
+    @event_handler("notifications", "notification_sent")
+    def on_notification_sent(self, event: Event) -> None:
+        self._note_notification(event, "citizen_notified")
+
+    @event_handler("notifications", "notification_failed")
+    def on_notification_failed(self, event: Event) -> None:
+        self._note_notification(event, "notification_failed")
+
+    def _note_notification(self, event: Event, action: str) -> None:
+        case_id = cases.concerns_a_case(event.payload)
+        if case_id is None:
+            return  # about an appointment, a webhook, an alert: not this service's business
+        with self.db.transaction(handling=event) as tx:
+            cases.note_notification(tx.session, case_id, event.payload, action, now())
 
     # drafts
 

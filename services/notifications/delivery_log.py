@@ -170,6 +170,7 @@ def record(
         "channel": message.channel,
         "template": message.template,
         "attempts": attempts,
+        "facts": message.content.get("facts", {}),
     }
     if outcome.delivered:
         tx.publish("notification_sent", facts)

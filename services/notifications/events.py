@@ -23,6 +23,11 @@ class MessageFacts(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     template = fields.String(required=True, allow_none=True)
     attempts = fields.Integer(required=True)
+    facts = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "the triggering event's public attributes (a case's id, ...)"},
+    )
 
 
 class NotificationFailed(MessageFacts):
@@ -44,7 +49,15 @@ class QueueItem(Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
-MESSAGE_PUBLIC = ("message_id", "event_id", "event_type", "channel", "template", "attempts")
+MESSAGE_PUBLIC = (
+    "message_id",
+    "event_id",
+    "event_type",
+    "channel",
+    "template",
+    "attempts",
+    "facts",
+)
 
 define_event(
     SOURCE,

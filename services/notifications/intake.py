@@ -66,12 +66,12 @@ def take(tx: Transaction, event: Event, source: str, intake: Intake, now: dateti
         elif route.to == "admins":
             waiting += _to_admins(tx, event, key, route, payload, intake, now)
         else:
-            waiting += _to_citizen(tx, event, key, route, payload, intake, now)
+            waiting += _to_citizen(tx, event, key, route, payload, public, intake, now)
     waiting += _to_subscribers(tx.session, event, key, public, now)
     return waiting
 
 
-def _to_citizen(tx, event, key, route: Route, payload, intake: Intake, now) -> int:
+def _to_citizen(tx, event, key, route: Route, payload, public, intake: Intake, now) -> int:
     account = payload.get("citizen")
     row = tx.session.get(PreferenceRow, account) if account else None
     preference = _preference(row) if row else None
@@ -88,7 +88,8 @@ def _to_citizen(tx, event, key, route: Route, payload, intake: Intake, now) -> i
             template_version=template.version,
             language=template.language,
             essential=route.essential,
-            content=_content(recipient, rendered, route, payload),
+            # the public facts travel on to notification_sent: who was told about which case
+            content={**_content(recipient, rendered, route, payload), "facts": public},
         )
         if recipient.channel == "inbox":
             if _add(tx.session, message, delivered=True):
@@ -177,6 +178,7 @@ def _to_subscribers(session: Session, event, key, public, now) -> int:
         }
         message = _base(event, key, "webhook", subscription.id, now)
         message["content"] = {
+            "facts": public,
             "url": subscription.callback_url,
             "body": encode_body(body).decode(),
         }
@@ -278,6 +280,7 @@ def _facts(message: Mapping[str, Any], *, attempts: int) -> dict[str, Any]:
         "channel": message["channel"],
         "template": message["template"],
         "attempts": attempts,
+        "facts": message["content"].get("facts", {}),
     }
 
 

@@ -144,5 +144,14 @@ def test_from_the_sofa_to_the_decision_without_paper(
         f"Ihr Antrag {number}: Wir prüfen Ihren Antrag.",
         decision_mail,
     ]
+
+    # the clerk sees in the case's history how the citizen was told
+    def told() -> list[str]:
+        answer = web_session.get(f"{API}/applications/cases/{case['case_id']}", headers=clerk)
+        history = answer.json()["history"]
+        return [e["text"] for e in history if e["action"] == "citizen_notified"]
+
+    wait_for(lambda: "email: application_decided" in told(), timeout=10)
+    assert "email: application_submitted" in told() and "inbox: application_submitted" in told()
     # the citizen reads their letter too
     assert "Alle Voraussetzungen" in pdf_text(anna, letters[0]["document_id"])
