@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.documents.conftest import pdf
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -93,16 +94,23 @@ def test_every_read_and_change_is_in_the_audit_trail_with_who_and_why(portal_of,
     anna = portal_of("anna")
     admin = portal_of("admin-alex", "admin")
     document_id = annas_document["document_id"]
+
+    def audit():
+        return admin.session.get(
+            "/api/v1/documents/audit", params={"document_id": document_id}, headers=admin.headers
+        )
+
     anna.download(document_id)
+    # the read is recorded once the last byte has gone out, which may be after the client
+    # has it: wait for it, so that the order below is the order things happened in
+    wait_for(lambda: any(e["action"] == "read" for e in audit().json()["entries"]))
     anna.session.patch(
         f"/api/v1/documents/{document_id}",
         json={"title": "Gehaltsnachweis März", "reason": "typo in the title"},
         headers=anna.headers,
     )
 
-    trail = admin.session.get(
-        "/api/v1/documents/audit", params={"document_id": document_id}, headers=admin.headers
-    )
+    trail = audit()
 
     assert trail.status_code == 200, trail.text
     entries = trail.json()["entries"]
