@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.applications import submission, workflow
@@ -80,10 +79,6 @@ def submit(
         },
     )
     return row
-
-
-def is_duplicate(error: IntegrityError) -> bool:
-    return "idempotency" in str(error.orig).lower() or "unique" in str(error.orig).lower()
 
 
 def move(

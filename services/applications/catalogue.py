@@ -51,15 +51,14 @@ class ApplicationType:
         return self.names.get(language) or self.names["de"]
 
     def view(self, language: str) -> dict[str, Any]:
+        form = self.form().fields
         return {
             "key": self.key,
             "name": self.name(language),
             "fee_cents": self.fee_cents,
             "processing_days": self.processing_days,
-            "form": {
-                name: type(field).__name__.lower() for name, field in self.form().fields.items()
-            },
-            "required_fields": [n for n, f in self.form().fields.items() if f.required],
+            "form": {name: type(field).__name__.lower() for name, field in form.items()},
+            "required_fields": [name for name, field in form.items() if field.required],
             "attachments": [
                 {
                     "purpose": spec.purpose,

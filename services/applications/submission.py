@@ -27,14 +27,15 @@ Lookup = Callable[[str], dict[str, Any]]
 
 
 def checked_form(kind: ApplicationType, form: dict[str, Any]) -> dict[str, Any]:
+    schema = kind.form()
     try:
-        loaded = kind.form().load(form)
+        loaded = schema.load(form)
     except ValidationError as error:
         raise InvalidForm(
             "Some fields of the form are not acceptable.", error.normalized_messages()
         ) from None
     # as JSON: dates as ISO text, the way it is stored and hashed
-    return json.loads(kind.form().dumps(loaded))
+    return json.loads(schema.dumps(loaded))
 
 
 def checked_attachments(

@@ -19,11 +19,23 @@ from sqlalchemy import (
 
 plumbing_metadata = MetaData()
 
+# every service's tables name their constraints and indexes alike, so that Alembic's
+# batch operations on SQLite and migrations on PostgreSQL find them by name
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL; INTEGER on SQLite, where only that is the autoincrementing rowid
+AutoId = BigInteger().with_variant(Integer, "sqlite")
+
 outbox = Table(
     "outbox",
     plumbing_metadata,
     # BIGINT on PostgreSQL; plain INTEGER on SQLite so that it is the autoincrementing rowid
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("id", AutoId, primary_key=True),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("source", String(64), nullable=False),
     Column("event_type", String(100), nullable=False),

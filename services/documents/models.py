@@ -13,21 +13,11 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.tables import UtcDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# BIGINT on PostgreSQL; INTEGER on SQLite, where only that is the autoincrementing rowid
-AutoId = BigInteger().with_variant(Integer, "sqlite")
+from services.common.tables import NAMING_CONVENTION, AutoId, UtcDateTime
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class DocumentRow(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from services.gateway.schemas import doc
+from services.notifications.outcomes import STATUSES
 from services.notifications.schemas import Channels
 
 
@@ -82,18 +83,7 @@ class Delivery(Schema):
     recipient = fields.String(
         metadata=doc("masked (a***@example.org, +49***12): enough to tell messages apart")
     )
-    status = fields.String(
-        metadata={
-            "enum": [
-                "created",
-                "sending",
-                "delivered",
-                "temporary_failure",
-                "permanent_failure",
-                "technical_failure",
-            ]
-        }
-    )
+    status = fields.String(metadata={"enum": list(STATUSES)})
     attempts = fields.Integer()
     created_at = fields.String()
     updated_at = fields.String()

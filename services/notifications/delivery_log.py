@@ -23,11 +23,19 @@ from services.notifications import template_store
 from services.notifications.catalogue import ALERT_TEMPLATE
 from services.notifications.errors import BodyPurged, MessageNotFound, NotResendable
 from services.notifications.models import AttemptRow, MessageRow
-from services.notifications.outcomes import DELIVERED, Outcome, Outgoing
+from services.notifications.outcomes import (
+    CREATED,
+    DELIVERED,
+    SENDING,
+    TECHNICAL,
+    TEMPORARY,
+    Outcome,
+    Outgoing,
+)
+from services.notifications.paging import older_than
 from services.notifications.rendering import render
 from services.notifications.settings import NotificationSettings
 
-SENDING = "sending"
 _RATE_LOCK = zlib.crc32(b"notifications.rate_limits")
 _ALERTS = uuid.UUID("6f1f4a52-3c1e-4f7e-9a55-0d6c2b1e7a10")
 
@@ -128,9 +136,10 @@ def record(
     settings = intake.settings
     attempts = message.attempts + 1
     tries_left = settings.max_attempts - (attempts - message.retry_from)
-    final = outcome.delivered or outcome.status != "temporary_failure" or tries_left <= 0
-    if outcome.status == "technical_failure" and tries_left > 0 and not message.is_alert:
-        final = False  # our own failure may pass; it is tried again like a temporary one
+    # our own failure may pass, so it is tried again like a temporary one (but an alert's
+    # is not: it would only alert about itself)
+    retried = outcome.status == TEMPORARY or (outcome.status == TECHNICAL and not message.is_alert)
+    final = outcome.delivered or not retried or tries_left <= 0
     values: dict[str, Any] = {
         "status": outcome.status,
         "attempts": attempts,
@@ -163,15 +172,7 @@ def record(
             response=response[:1000],
         )
     )
-    facts = {
-        "message_id": message.id,
-        "event_id": message.event_id,
-        "event_type": message.event_type,
-        "channel": message.channel,
-        "template": message.template,
-        "attempts": attempts,
-        "facts": message.content.get("facts", {}),
-    }
+    facts = messages.message_facts(vars(message), attempts=attempts)
     if outcome.delivered:
         tx.publish("notification_sent", facts)
         return 0
@@ -214,7 +215,7 @@ def resend(session: Session, message_id: str, now: datetime) -> MessageRow:
         raise BodyPurged(
             "The message's text was purged after its retention.", {"message_id": row.id}
         )
-    row.status = "created"
+    row.status = CREATED
     row.final = False
     row.retry_from = row.attempts
     row.next_attempt_at = now
@@ -238,7 +239,7 @@ def page(session: Session, query: dict[str, Any]) -> dict[str, Any]:
     if query["event_id"]:
         statement = statement.where(MessageRow.event_id == str(query["event_id"]))
     if query["before"]:
-        statement = statement.where(_before(session, query["before"]))
+        statement = statement.where(older_than(session, MessageRow, query["before"]))
     rows = session.scalars(statement.limit(query["limit"] + 1)).all()
     more = len(rows) > query["limit"]
     rows = rows[: query["limit"]]
@@ -246,16 +247,6 @@ def page(session: Session, query: dict[str, Any]) -> dict[str, Any]:
         "deliveries": [summary(row) for row in rows],
         "next_cursor": rows[-1].id if more and rows else None,
     }
-
-
-def _before(session: Session, cursor: str):
-    anchor = session.get(MessageRow, cursor)
-    if anchor is None:
-        return MessageRow.id.is_(None)  # an unknown cursor: an empty page, not everything
-    return or_(
-        MessageRow.created_at < anchor.created_at,
-        (MessageRow.created_at == anchor.created_at) & (MessageRow.id < anchor.id),
-    )
 
 
 def summary(row: MessageRow) -> dict[str, Any]:

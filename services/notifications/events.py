@@ -10,10 +10,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.events import define_event
+from services.notifications.outcomes import CHANNELS, FAILURES
 
 SOURCE = "notifications"
-CHANNELS = ("email", "sms", "inbox", "webhook")
-FINAL_FAILURES = ("permanent_failure", "temporary_failure", "technical_failure")
 
 
 class MessageFacts(Schema):
@@ -31,7 +30,7 @@ class MessageFacts(Schema):
 
 
 class NotificationFailed(MessageFacts):
-    status = fields.String(required=True, validate=validate.OneOf(FINAL_FAILURES))
+    status = fields.String(required=True, validate=validate.OneOf(FAILURES))
     reason = fields.String(required=True, metadata={"description": "the last provider answer"})
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import insert_ignoring_duplicates
 from services.notifications.errors import InboxItemNotFound
 from services.notifications.models import InboxItemRow, InboxReadRow
+from services.notifications.paging import older_than
 from services.notifications.settings import NotificationSettings
 
 
@@ -46,16 +47,7 @@ def page(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, A
     if query["unread_only"]:
         statement = statement.where(InboxReadRow.read_at.is_(None))
     if query["before"]:
-        anchor = session.get(InboxItemRow, query["before"])
-        if anchor is None:
-            statement = statement.where(InboxItemRow.id.is_(None))
-        else:
-            statement = statement.where(
-                or_(
-                    InboxItemRow.created_at < anchor.created_at,
-                    and_(InboxItemRow.created_at == anchor.created_at, InboxItemRow.id < anchor.id),
-                )
-            )
+        statement = statement.where(older_than(session, InboxItemRow, query["before"]))
     rows = session.execute(statement.limit(query["limit"] + 1)).all()
     more = len(rows) > query["limit"]
     rows = rows[: query["limit"]]

@@ -23,6 +23,7 @@ from services.common.events import Event, find_contract
 from services.notifications import template_store
 from services.notifications.catalogue import Catalogue, Route
 from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
+from services.notifications.outcomes import CREATED, DELIVERED
 from services.notifications.recipients import Preference, Recipient, for_citizen
 from services.notifications.rendering import Rendered, render
 from services.notifications.settings import NotificationSettings
@@ -76,12 +77,15 @@ def _to_citizen(tx, event, key, route: Route, payload, public, intake: Intake, n
     row = tx.session.get(PreferenceRow, account) if account else None
     preference = _preference(row) if row else None
     recipients = for_citizen(route, payload, preference, intake.settings.default_language)
+    if not recipients:
+        return 0
+    # one citizen, one language: the template is looked up and rendered once for all channels
+    template = template_store.current(
+        tx.session, intake.catalogue, route.template, recipients[0].language
+    )
+    rendered = render(template, {"office": intake.office, **payload}, office=intake.office)
     waiting = 0
     for recipient in recipients:
-        template = template_store.current(
-            tx.session, intake.catalogue, route.template, recipient.language
-        )
-        rendered = render(template, {"office": intake.office, **payload}, office=intake.office)
         message = _base(event, key, recipient.channel, recipient.address, now)
         message.update(
             template=template.name,
@@ -94,7 +98,7 @@ def _to_citizen(tx, event, key, route: Route, payload, public, intake: Intake, n
         if recipient.channel == "inbox":
             if _add(tx.session, message, delivered=True):
                 _inbox_item(tx.session, recipient.address, event, key, rendered, now)
-                tx.publish("notification_sent", _facts(message, attempts=0))
+                tx.publish("notification_sent", message_facts(message, attempts=0))
         elif _add(tx.session, message):
             waiting += 1
     return waiting
@@ -218,7 +222,7 @@ def _base(event, key: str, channel: str, recipient: str, now: datetime) -> dict[
         "language": None,
         "essential": True,
         "is_alert": False,
-        "status": "created",
+        "status": CREATED,
         "final": False,
         "attempts": 0,
         "retry_from": 0,
@@ -230,7 +234,7 @@ def _base(event, key: str, channel: str, recipient: str, now: datetime) -> dict[
 
 def _add(session: Session, message: dict[str, Any], *, delivered: bool = False) -> bool:
     if delivered:
-        message.update(status="delivered", final=True, delivered_at=message["created_at"])
+        message.update(status=DELIVERED, final=True, delivered_at=message["created_at"])
     statement = insert_ignoring_duplicates(session, MessageRow.__table__)
     return session.execute(statement, message).rowcount == 1
 
@@ -272,7 +276,8 @@ def _inbox_item(
     return item_id if inserted.rowcount == 1 else None
 
 
-def _facts(message: Mapping[str, Any], *, attempts: int) -> dict[str, Any]:
+def message_facts(message: Mapping[str, Any], *, attempts: int) -> dict[str, Any]:
+    """What notification_sent and notification_failed say of a message: no address, no text."""
     return {
         "message_id": message["id"],
         "event_id": message["event_id"],

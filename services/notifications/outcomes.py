@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+CREATED = "created"
+SENDING = "sending"
 DELIVERED = "delivered"
 TEMPORARY = "temporary_failure"  # worth another try: the provider is down or busy
 PERMANENT = "permanent_failure"  # the provider refused for good: a wrong address, a 4xx
 TECHNICAL = "technical_failure"  # our side failed: a bug, a broken message
+FAILURES = (TEMPORARY, PERMANENT, TECHNICAL)
+STATUSES = (CREATED, SENDING, DELIVERED, *FAILURES)
+CHANNELS = ("email", "sms", "inbox", "webhook")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from services.common.loading import Strict
+from services.notifications.outcomes import CHANNELS, STATUSES
 
 LANGUAGES = ("de", "en")
 # E.164: a plus, a country code and the number, 8 to 15 digits in all
@@ -60,22 +61,8 @@ class SubscriptionInput(Strict):
 
 
 class DeliveryQuery(Page):
-    status = fields.String(
-        load_default=None,
-        validate=validate.OneOf(
-            (
-                "created",
-                "sending",
-                "delivered",
-                "temporary_failure",
-                "permanent_failure",
-                "technical_failure",
-            )
-        ),
-    )
-    channel = fields.String(
-        load_default=None, validate=validate.OneOf(("email", "sms", "inbox", "webhook"))
-    )
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
     event_id = fields.UUID(load_default=None)
 
 

@@ -18,7 +18,6 @@ from tests.documents.conftest import (  # noqa: F401
     store_path,
 )
 from tests.gateway.conftest import login, start_gateway  # noqa: F401
-from tests.support.clients import cluster_client
 from tests.support.events import EventTap
 
 
@@ -35,10 +34,6 @@ def case_events(platform_config):
     tap = EventTap("applications")
     yield tap
     tap.close()
-
-
-def as_caller(role: str, subject: str):
-    return cluster_client({"user_id": subject, "user_role": role})
 
 
 def upload(portal_of, subject: str, seed: bytes, document_type: str = "attachment") -> str:  # noqa: F811

@@ -10,8 +10,9 @@ import re
 import pytest
 
 from services.applications import errors
-from tests.applications.conftest import as_caller, parking_application, parking_form, upload
+from tests.applications.conftest import parking_application, parking_form, upload
 from tests.documents.conftest import pdf
+from tests.support.clients import as_caller
 
 
 @pytest.fixture

@@ -14,25 +14,18 @@ from services.documents.casework import refusal_of
 from services.documents.models import DocumentRow
 from tests.documents.conftest import pdf, stored_files
 from tests.notifications.conftest import publish, publish_event
+from tests.notifications.test_office import submitted as application_submitted
 from tests.support.waiting import wait_for
 
 
 def submitted(case_id: str, attachments: list[dict[str, Any]], **changes: Any) -> dict[str, Any]:
-    facts = {
-        "case_id": case_id,
-        "case_number": "2026-BPA-000123",
-        "application_type": "bewohnerparkausweis",
-        "type_name": "Bewohnerparkausweis",
-        "citizen": "anna",
-        "email": "anna@example.org",
-        "language": "de",
-        "processing_days": 10,
-        "submitted_at": "2026-11-25T13:05:00+00:00",
-        "recipient_name": "Anna Müller",
-        "fee_cents": 3060,
-        "attachments": attachments,
-    }
-    return {**facts, **changes}
+    return application_submitted(
+        case_id=case_id,
+        attachments=attachments,
+        submitted_at="2026-11-25T13:05:00+00:00",
+        recipient_name="Anna Müller",
+        **changes,
+    )
 
 
 def decided(case_id: str, **changes: Any) -> dict[str, Any]:

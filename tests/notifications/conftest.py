@@ -16,7 +16,6 @@ from services.common.migrations import upgrade
 from services.common.settings import amqp_uri, database_url
 from services.notifications.service import NotificationsService
 from tests.gateway.conftest import login, start_gateway  # noqa: F401
-from tests.support.clients import cluster_client
 from tests.support.events import EventTap
 from tests.support.http_receiver import HttpReceiver
 from tests.support.processes import free_port
@@ -93,20 +92,8 @@ def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
     """Publish an event as `source` would: validated against its contract, confirmed."""
     find_contract(source, event_type, 1).validate(payload)
     event = Event(type=event_type, payload=dict(payload))
-    publish_confirmed(
-        amqp_uri(),
-        json.dumps(event.to_message()).encode(),
-        exchange=get_event_exchange(source),
-        routing_key=event_type,
-        headers={},
-        properties={"message_id": str(event.event_id), "type": event_type},
-        declare=[get_event_exchange(source)],
-    )
+    publish_event(source, event)
     return event
-
-
-def as_caller(role: str, subject: str):
-    return cluster_client({"user_id": subject, "user_role": role})
 
 
 def publish_event(source: str, event: Event) -> None:

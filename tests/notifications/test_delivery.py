@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.notifications.conftest import ADMIN_EMAIL, as_caller, publish
+from tests.notifications.conftest import ADMIN_EMAIL, publish
+from tests.support.clients import as_caller
 from tests.support.waiting import wait_for
 
 START = "2026-12-01T09:30:00+01:00"

@@ -13,8 +13,9 @@ from sqlalchemy import text
 from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.notifications import errors
-from tests.notifications.conftest import ADMIN_EMAIL, as_caller, publish
+from tests.notifications.conftest import ADMIN_EMAIL, publish
 from tests.notifications.test_delivery import appointment, confirmed
+from tests.support.clients import as_caller
 from tests.support.waiting import wait_for
 
 

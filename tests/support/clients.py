@@ -7,3 +7,8 @@ from nameko.standalone.rpc import ClusterRpcClient
 
 def cluster_client(context_data: dict | None = None, timeout: float = 10.0) -> ClusterRpcClient:
     return ClusterRpcClient(context_data=context_data, timeout=timeout)
+
+
+def as_caller(role: str, subject: str) -> ClusterRpcClient:
+    """A client calling as a signed-in `subject` with `role`, as the gateway would."""
+    return cluster_client({"user_id": subject, "user_role": role})
