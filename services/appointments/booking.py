@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from services.appointments import lifecycle, views
 from services.appointments.errors import (
-    ChallengeSpent,
     HoldExpired,
     InvalidLink,
     InvalidTransition,
@@ -38,6 +37,7 @@ from services.appointments.settings import AppointmentSettings
 from services.appointments.slots import appointment_end, check_bookable, minutes_taken
 from services.appointments.store import Placement, placement, taken_desk_time
 from services.appointments.views import Booked
+from services.common import challenges
 from services.common.database import Transaction, insert_ignoring_duplicates
 
 
@@ -110,11 +110,7 @@ def hold(
 
 def spend_challenge(session: Session, challenge: str | None, now: datetime) -> None:
     """A proof-of-work solution buys one booking; the gateway has checked it is valid."""
-    if challenge is None:
-        return
-    statement = insert_ignoring_duplicates(session, SpentChallenge.__table__)
-    if session.execute(statement, {"challenge": challenge, "spent_at": now}).rowcount == 0:
-        raise ChallengeSpent("This proof of work was used already; solve a new challenge.")
+    challenges.spend(session, SpentChallenge, challenge, now)
 
 
 def enforce_limit(
@@ -392,4 +388,4 @@ def of_citizen(session: Session, citizen: str) -> list[Booked]:
 
 
 def forget_spent_challenges(session: Session, before: datetime) -> None:
-    session.execute(delete(SpentChallenge).where(SpentChallenge.spent_at < before))
+    challenges.forget_spent(session, SpentChallenge, before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.common.challenges import ChallengeSpent  # noqa: F401 (a booking's error too)
 from services.common.errors import ServiceError, service_error
 
 
@@ -53,11 +54,6 @@ class HoldExpired(ServiceError):
 @service_error("invalid_link", 404)
 class InvalidLink(ServiceError):
     """A token that is wrong or used up; deliberately says nothing more."""
-
-
-@service_error("challenge_spent", 400)
-class ChallengeSpent(ServiceError):
-    """A proof-of-work solution already used for another booking."""
 
 
 @service_error("invalid_transition", 409)

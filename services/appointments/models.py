@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.challenges import SpentChallengeColumns
 from services.common.tables import NAMING_CONVENTION, UtcDateTime
 
 
@@ -133,10 +134,5 @@ class FairnessLock(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
 
 
-class SpentChallenge(Base):
+class SpentChallenge(SpentChallengeColumns, Base):
     """Proof-of-work solutions already used: each buys one booking."""
-
-    __tablename__ = "spent_challenges"
-
-    challenge: Mapped[str] = mapped_column(String(128), primary_key=True)
-    spent_at: Mapped[datetime] = mapped_column(UtcDateTime)

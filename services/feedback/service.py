@@ -1,7 +1,475 @@
-"""The feedback service's entrypoints."""
+"""The feedback service's entrypoints: citizens rate, report, propose, support, comment and
+follow; the office answers, moves items through their statuses and moderates; the public
+reads the map and Open311."""
 
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import select
+
+from services.common import challenges
 from services.common import service as common
+from services.common.context import ROLES, Caller
+from services.common.events import Event
+from services.common.handlers import event_handler
+from services.common.loading import load
+from services.common.rpc import RemoteService
+from services.common.rpc_entrypoint import rpc
+from services.common.timers import every
+from services.feedback import (
+    catalogue,
+    figures,
+    items,
+    moderation,
+    open311,
+    participation,
+    public_map,
+    ratings,
+    workflow,
+)
+from services.feedback.catalogue import Town
+from services.feedback.errors import ItemNotFound, UnknownCategory
+from services.feedback.models import ItemRow, SpentChallenge
+from services.feedback.schemas import (
+    Ban,
+    CommentInput,
+    FiguresQuery,
+    Flag,
+    FollowInput,
+    IdeaInput,
+    MapQuery,
+    Moderation,
+    NearbyQuery,
+    Open311Query,
+    RatingInput,
+    ReportInput,
+    StatusChange,
+    Text,
+    WorklistQuery,
+)
+from services.feedback.settings import FeedbackSettings
+
+CITIZEN = ("citizen",)
+# Open311 answers what the public sees, whoever asks
+PUBLIC = Caller(subject=None, role=None)
+OFFICE = items.OFFICE
+# applications in these statuses are over: the citizen is invited to rate the case
+CASE_CLOSED = ("completed",)
+# spent proof-of-work solutions are kept a while after any challenge could have expired
+SPENT_CHALLENGES_KEPT_SECONDS = 86_400
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def language_of(language: str | None) -> str:
+    return language if language in catalogue.LANGUAGES else "de"
+
+
+class TownConfig(DependencyProvider):
+    """The settings and the town (boundary, departments, categories), read and checked once
+    at start: a mistake in town.yaml stops the service."""
+
+    def setup(self) -> None:
+        self.settings = FeedbackSettings.from_config()
+        self.town = catalogue.load(self.settings.town_file)
+
+    def get_dependency(self, worker_ctx) -> TownConfig:
+        return self
 
 
 class FeedbackService(common.ServiceBase):
     name = "feedback"
+
+    config = TownConfig()
+    documents = RemoteService("documents")
+
+    @property
+    def settings(self) -> FeedbackSettings:
+        return self.config.settings
+
+    @property
+    def town(self) -> Town:
+        return self.config.town
+
+    # invitations to rate: when a visit or a case is over
+
+    @event_handler("appointments", "appointment_completed")
+    def on_appointment_completed(self, event: Event) -> None:
+        visit = event.payload
+        with self.db.transaction(handling=event) as tx:
+            ratings.invite(
+                tx,
+                {
+                    "subject_kind": "visit",
+                    "subject_id": str(visit["appointment_id"]),
+                    "service": visit["service"],
+                    "service_name": visit["service_name"],
+                    "location": visit["location"],
+                    "citizen": visit["citizen"],
+                    "email": visit["email"],
+                    "language": visit["language"],
+                },
+                self.settings,
+                now(),
+            )
+
+    @event_handler("applications", "application_status_changed")
+    def on_application_status_changed(self, event: Event) -> None:
+        case = event.payload
+        if case["status"] not in CASE_CLOSED:
+            return
+        with self.db.transaction(handling=event) as tx:
+            ratings.invite(
+                tx,
+                {
+                    "subject_kind": "case",
+                    "subject_id": str(case["case_id"]),
+                    "service": case["application_type"],
+                    "service_name": case["type_name"],
+                    "location": None,
+                    "citizen": case["citizen"],
+                    "email": case["email"],
+                    "language": case["language"],
+                },
+                self.settings,
+                now(),
+            )
+
+    # ratings
+
+    @rpc
+    def rating_invitation(self, token: str) -> dict[str, Any]:
+        """What the invitation's link asks to rate (for the rating page)."""
+        with self.db.transaction() as tx:
+            invitation = ratings.find_invitation(tx.session, self.caller, {"token": token}, now())
+            return ratings.invitation_view(tx.session, invitation)
+
+    @rpc
+    def rate(self, rating: dict[str, Any]) -> dict[str, Any]:
+        data = load(RatingInput, rating)
+        score = ratings.checked_score(data["score"])
+        with self.db.transaction() as tx:
+            invitation = ratings.find_invitation(tx.session, self.caller, data, now())
+            return ratings.rate(tx, invitation, score, data["comment"], now())
+
+    # the town's categories
+
+    @rpc
+    def categories(self, language: str = "de") -> list[dict[str, Any]]:
+        language = language_of(language)
+        departments = self.town.departments
+        return [category.view(language, departments) for category in self.town.categories.values()]
+
+    # reports and ideas
+
+    @rpc
+    def nearby_reports(self, query: dict[str, Any], language: str = "de") -> list[dict[str, Any]]:
+        """Open reports of the category close to a place: say "me too" instead of reporting
+        the same thing again."""
+        data = load(NearbyQuery, query)
+        items.category_of(self.town, "report", data["category"])
+        with self.db.transaction() as tx:
+            rows = public_map.nearby(
+                tx.session,
+                data["category"],
+                data["latitude"],
+                data["longitude"],
+                self.settings.nearby_meters,
+            )
+            return [public_map.marker(row, language_of(language)) for row in rows]
+
+    @rpc
+    def submit_report(self, report: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        data = load(ReportInput, report)
+        category = items.category_of(self.town, "report", data["category"])
+        answers = category.checked_answers(data["answers"])
+        items.checked_location(self.town, data["latitude"], data["longitude"])
+        photos = items.checked_photos(data["photos"], self.documents.get_document, self.settings)
+        return self._submit(caller, "report", category, data, answers, photos)
+
+    @rpc
+    def submit_idea(self, idea: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        data = load(IdeaInput, idea)
+        category = items.category_of(self.town, "idea", data["category"])
+        answers = category.checked_answers(data["answers"])
+        return self._submit(caller, "idea", category, data, answers, [])
+
+    def _submit(self, caller, kind, category, data, answers, photos) -> dict[str, Any]:
+        moment = now()
+        with self.db.transaction() as tx:
+            items.check_may_take_part(tx.session, caller, self.settings, moment)
+            challenges.spend(tx.session, SpentChallenge, data["challenge"], moment)
+            row = items.submit(
+                tx, caller, kind, category, data, answers, photos, self.settings, moment
+            )
+            return items.view(tx.session, caller, row, self.town, data["language"])
+
+    @rpc
+    def get_item(self, item_id: str, language: str = "de") -> dict[str, Any]:
+        """A report or idea as the caller may see it (anyone may: the public view)."""
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, self.caller, item_id)
+            return items.view(tx.session, self.caller, row, self.town, language_of(language))
+
+    @rpc
+    def public_map(
+        self, query: dict[str, Any] | None = None, language: str = "de"
+    ) -> dict[str, Any]:
+        """Visible reports (or ideas) in a bounding box, the newest first, a page at a time."""
+        data = load(MapQuery, query or {})
+        with self.db.transaction() as tx:
+            rows, cursor = public_map.reports_in_box(
+                tx.session, data, self.settings.max_map_results
+            )
+            return {
+                "items": [public_map.marker(row, language_of(language)) for row in rows],
+                "next_cursor": cursor,
+            }
+
+    @rpc
+    def my_items(self, language: str = "de") -> list[dict[str, Any]]:
+        caller = self.caller.require(*CITIZEN)
+        with self.db.transaction() as tx:
+            rows = tx.session.scalars(
+                select(ItemRow)
+                .where(ItemRow.author == caller.subject)
+                .order_by(ItemRow.submitted_at.desc())
+            )
+            return [public_map.marker(row, language_of(language)) for row in rows]
+
+    @rpc
+    def me_too(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        data = load(FollowInput, follow or {})
+        moment = now()
+        with self.db.transaction() as tx:
+            items.check_may_take_part(tx.session, caller, self.settings, moment, counted=False)
+            row = items.find(tx.session, caller, item_id, lock=True)
+            participation.me_too(tx.session, caller, row, data["email"], data["language"], moment)
+            return items.view(tx.session, caller, row, self.town, data["language"])
+
+    @rpc
+    def support(self, item_id: str, language: str = "de") -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        moment = now()
+        with self.db.transaction() as tx:
+            items.check_may_take_part(tx.session, caller, self.settings, moment, counted=False)
+            row = items.find(tx.session, caller, item_id, lock=True)
+            participation.support(tx, caller, row, self.settings, moment)
+            return items.view(tx.session, caller, row, self.town, language_of(language))
+
+    @rpc
+    def follow(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        data = load(FollowInput, follow or {})
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, caller, item_id)
+            participation.follow(tx.session, caller, row, data["email"], data["language"], now())
+            return items.view(tx.session, caller, row, self.town, data["language"])
+
+    @rpc
+    def unfollow(self, item_id: str, language: str = "de") -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, caller, item_id)
+            participation.unfollow(tx.session, caller, row)
+            return items.view(tx.session, caller, row, self.town, language_of(language))
+
+    @rpc
+    def comment(self, item_id: str, comment: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        data = load(CommentInput, comment)
+        moment = now()
+        with self.db.transaction() as tx:
+            items.check_may_take_part(tx.session, caller, self.settings, moment)
+            row = items.find(tx.session, caller, item_id)
+            added = participation.add_comment(tx.session, caller, row, data["body"], moment)
+            return participation.comment_view(added, caller)
+
+    @rpc
+    def comments(self, item_id: str, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, self.caller, item_id)
+            return participation.comments(
+                tx.session, self.caller, row, cursor, max(1, min(limit, 200))
+            )
+
+    @rpc
+    def reopen(self, item_id: str, reason: dict[str, Any], language: str = "de") -> dict[str, Any]:
+        caller = self.caller.require(*CITIZEN)
+        text = load(Text, reason)["text"]
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, caller, item_id, lock=True)
+            workflow.reopen(tx, caller, row, text, self.settings, now())
+            return items.view(tx.session, caller, row, self.town, language_of(language))
+
+    @rpc
+    def flag(self, target_kind: str, target_id: str, flag: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*ROLES)
+        reason = load(Flag, flag)["reason"]
+        moment = now()
+        with self.db.transaction() as tx:
+            items.check_may_take_part(tx.session, caller, self.settings, moment, counted=False)
+            target = moderation.find_target(tx.session, caller, target_kind, target_id)
+            moderation.flag(tx, caller, target, reason, self.settings.flags_to_hide, moment)
+            return {"target_kind": target_kind, "target_id": target.id, "flagged": True}
+
+    # the office
+
+    @rpc
+    def worklist(self, query: dict[str, Any] | None = None, language: str = "de") -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(WorklistQuery, query or {})
+        statement = select(ItemRow)
+        for name in ("kind", "category", "department", "status"):
+            if data[name]:
+                statement = statement.where(getattr(ItemRow, name) == data[name])
+        if data["open_only"]:
+            statement = statement.where(ItemRow.status.in_(public_map.OPEN))
+        with self.db.transaction() as tx:
+            rows, cursor = public_map.newest_first(
+                tx.session, statement, data["cursor"], data["limit"]
+            )
+            return {
+                "items": [
+                    public_map.marker(row, language_of(language))
+                    | {"department": row.department, "flags": row.flags, "hidden": row.hidden}
+                    for row in rows
+                ],
+                "next_cursor": cursor,
+            }
+
+    @rpc
+    def change_status(
+        self, item_id: str, change: dict[str, Any], language: str = "de"
+    ) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        data = load(StatusChange, change)
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, caller, item_id, lock=True)
+            workflow.change_status(
+                tx, caller, row, data["status"], data["answer"], data["duplicate_of"], now()
+            )
+            return items.view(tx.session, caller, row, self.town, language_of(language))
+
+    @rpc
+    def publish_answer(
+        self, item_id: str, answer: dict[str, Any], language: str = "de"
+    ) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        text = load(Text, answer)["text"]
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, caller, item_id, lock=True)
+            workflow.answer(tx, caller, row, text, now())
+            return items.view(tx.session, caller, row, self.town, language_of(language))
+
+    @rpc
+    def moderation_queue(self) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        with self.db.transaction() as tx:
+            return moderation.queue(tx.session)
+
+    @rpc
+    def moderate(
+        self, target_kind: str, target_id: str, decision: dict[str, Any]
+    ) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        data = load(Moderation, decision)
+        with self.db.transaction() as tx:
+            target = moderation.find_target(tx.session, caller, target_kind, target_id)
+            moderation.moderate(tx, caller, target, data, now())
+            return moderation.target_view(tx.session, caller, target, self.town, "de")
+
+    @rpc
+    def ban(self, account: str, ban: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller.require(*OFFICE)
+        reason = load(Ban, ban)["reason"]
+        with self.db.transaction() as tx:
+            return moderation.ban(tx.session, caller, account, reason, now())
+
+    @rpc
+    def unban(self, account: str) -> None:
+        self.caller.require(*OFFICE)
+        with self.db.transaction() as tx:
+            moderation.unban(tx.session, account)
+
+    @rpc
+    def bans(self) -> list[dict[str, Any]]:
+        self.caller.require(*OFFICE)
+        with self.db.transaction() as tx:
+            return moderation.bans(tx.session)
+
+    @rpc
+    def figures(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.caller.require(*OFFICE)
+        data = load(FiguresQuery, query or {})
+        moment = now()
+        start, end = figures.window(
+            data["since"], data["until"], moment.astimezone(figures.LOCAL).date()
+        )
+        with self.db.transaction() as tx:
+            return {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "period": data["period"],
+                "ratings": figures.ratings(tx.session, start, end, data["period"]),
+                "items": figures.by_category_and_status(tx.session, start, end),
+                "time_to_answer": figures.time_to_answer(tx.session, start, end),
+            }
+
+    # Open311 GeoReport v2 (read)
+
+    @rpc
+    def open311_services(self, language: str = "de") -> list[dict[str, Any]]:
+        language = language_of(language)
+        return [
+            open311.service(category, self.town, language)
+            for category in self.town.categories.values()
+            if category.kind == "report"
+        ]
+
+    @rpc
+    def open311_service(self, service_code: str, language: str = "de") -> dict[str, Any]:
+        try:
+            category = items.category_of(self.town, "report", service_code)
+        except UnknownCategory:
+            raise UnknownCategory(
+                "There is no such service.", {"service_code": service_code}
+            ) from None
+        return open311.definition(category, language_of(language))
+
+    @rpc
+    def open311_requests(
+        self, query: dict[str, Any] | None = None, language: str = "de"
+    ) -> list[dict[str, Any]]:
+        data = load(Open311Query, query or {})
+        with self.db.transaction() as tx:
+            rows = public_map.requests(tx.session, data, self.town)
+            return [open311.request(row, self.town, language_of(language)) for row in rows]
+
+    @rpc
+    def open311_request(self, request_id: str, language: str = "de") -> list[dict[str, Any]]:
+        with self.db.transaction() as tx:
+            row = items.find(tx.session, PUBLIC, request_id)
+            if row.kind != "report":
+                raise ItemNotFound("There is no such request.", {"service_request_id": request_id})
+            return [open311.request(row, self.town, language_of(language))]
+
+    # housekeeping
+
+    @every(interval=lambda: 3600.0)
+    def forget_spent_challenges(self) -> None:
+        moment = now()
+        with self.db.transaction() as tx:
+            challenges.forget_spent(
+                tx.session,
+                SpentChallenge,
+                moment - timedelta(seconds=SPENT_CHALLENGES_KEPT_SECONDS),
+            )

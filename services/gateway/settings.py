@@ -145,6 +145,8 @@ class RateLimit:
 DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "availability": RateLimit(per_minute=120, burst=30),
     "booking": RateLimit(per_minute=10, burst=5),
+    # reports, ideas, comments, ratings, supports and flags
+    "participation": RateLimit(per_minute=20, burst=10),
 }
 
 

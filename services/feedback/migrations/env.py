@@ -1,3 +1,4 @@
 from services.common.migrations import run_env
+from services.feedback.models import Base
 
-run_env()
+run_env([Base.metadata])

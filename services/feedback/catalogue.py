@@ -1,0 +1,193 @@
+"""The town as configured: its boundary, departments and categories (town.yaml), checked at
+start, and the statuses every report and idea moves through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from nameko.exceptions import ConfigurationError
+
+from services.feedback.errors import InvalidAnswers
+
+HERE = Path(__file__).parent
+LANGUAGES = ("de", "en")
+KINDS = ("report", "idea")
+QUESTION_TYPES = ("text", "choice", "boolean", "number")
+
+INITIAL = "submitted"
+CLOSED = ("done", "rejected", "duplicate")
+# where the office may move an item from each status
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "submitted": ("in_review", "accepted", "done", "rejected", "duplicate"),
+    "in_review": ("accepted", "done", "rejected", "duplicate"),
+    "accepted": ("done", "rejected"),
+    "done": ("in_review",),
+    "rejected": ("in_review",),
+    "duplicate": ("in_review",),
+}
+# where an author's reopening takes a closed report
+REOPENED = "in_review"
+_STATUS_NAMES: dict[str, dict[str, str]] = {
+    "submitted": {"de": "Eingegangen", "en": "Submitted"},
+    "in_review": {"de": "In Prüfung", "en": "In review"},
+    "accepted": {"de": "Angenommen", "en": "Accepted"},
+    "done": {"de": "Erledigt", "en": "Done"},
+    "rejected": {"de": "Abgelehnt", "en": "Rejected"},
+    "duplicate": {"de": "Bereits gemeldet", "en": "Duplicate"},
+}
+# a report accepted is being worked on: the citizen reads "in progress"
+_REPORT_STATUS_NAMES = {**_STATUS_NAMES, "accepted": {"de": "In Bearbeitung", "en": "In progress"}}
+STATUSES = tuple(_STATUS_NAMES)
+
+
+def status_names(kind: str, status: str) -> dict[str, str]:
+    return (_REPORT_STATUS_NAMES if kind == "report" else _STATUS_NAMES)[status]
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    label: dict[str, str]
+    type: str
+    required: bool
+    choices: tuple[str, ...]
+
+    def problem_with(self, value: Any) -> str | None:
+        """What is wrong with an answer, or None."""
+        if self.type == "text":
+            ok = isinstance(value, str) and 0 < len(value) <= 500
+            return None if ok else "Not a text of 1 to 500 characters."
+        if self.type == "choice":
+            return None if value in self.choices else f"One of {list(self.choices)}."
+        if self.type == "boolean":
+            return None if isinstance(value, bool) else "Not true or false."
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if number else "Not a number."
+
+    def view(self, language: str) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label[language],
+            "type": self.type,
+            "required": self.required,
+            "choices": list(self.choices),
+        }
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    kind: str
+    names: dict[str, str]
+    department: str
+    questions: tuple[Question, ...]
+
+    def checked_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers to this category's questions; every problem named, per question."""
+        known = {question.key: question for question in self.questions}
+        problems = {
+            key: ["Not a question of this category."] for key in answers if key not in known
+        }
+        for question in self.questions:
+            if question.key not in answers or answers[question.key] is None:
+                if question.required:
+                    problems[question.key] = ["Missing answer to a required question."]
+                continue
+            problem = question.problem_with(answers[question.key])
+            if problem:
+                problems[question.key] = [problem]
+        if problems:
+            raise InvalidAnswers(
+                "Some answers to the category's questions are not acceptable.", problems
+            )
+        return {key: value for key, value in answers.items() if value is not None}
+
+    def view(self, language: str, departments: Mapping[str, dict[str, str]]) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "name": self.names[language],
+            "department": self.department,
+            "department_name": departments[self.department][language],
+            "questions": [question.view(language) for question in self.questions],
+        }
+
+
+@dataclass(frozen=True)
+class Town:
+    name: str
+    boundary: tuple[tuple[float, float], ...]
+    departments: dict[str, dict[str, str]]
+    categories: dict[str, Category]
+
+
+def load(path: str = "") -> Town:
+    """The town from `path` (town.yaml beside this module when empty); mistakes stop the start."""
+    source = Path(path) if path else HERE / "town.yaml"
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"{source}: {error}") from None
+    where = str(source)
+    try:
+        return _town(raw, where)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigurationError(f"{where}: malformed ({error!r})") from None
+
+
+def _town(raw: dict[str, Any], where: str) -> Town:
+    boundary = tuple((float(lat), float(lon)) for lat, lon in raw["boundary"])
+    if len(boundary) < 3:
+        raise ConfigurationError(f"{where}: the boundary needs at least three points.")
+    departments = {
+        key: _names(names, f"{where}: department {key}")
+        for key, names in raw["departments"].items()
+    }
+    categories = {
+        key: _category(key, spec, departments, f"{where}: category {key}")
+        for key, spec in raw["categories"].items()
+    }
+    return Town(str(raw["name"]), boundary, departments, categories)
+
+
+def _category(
+    key: str, spec: dict[str, Any], departments: Mapping[str, Any], where: str
+) -> Category:
+    if spec["kind"] not in KINDS:
+        raise ConfigurationError(f"{where}: kind is one of {KINDS}.")
+    if spec["department"] not in departments:
+        raise ConfigurationError(f"{where}: unknown department {spec['department']!r}.")
+    questions = []
+    for entry in spec.get("questions") or ():
+        if entry["type"] not in QUESTION_TYPES:
+            raise ConfigurationError(f"{where}: question type is one of {QUESTION_TYPES}.")
+        choices = tuple(str(choice) for choice in entry.get("choices") or ())
+        if (entry["type"] == "choice") != bool(choices):
+            raise ConfigurationError(f"{where}: choices belong to choice questions, and only.")
+        questions.append(
+            Question(
+                key=str(entry["key"]),
+                label=_names(entry["label"], f"{where}: question {entry['key']}"),
+                type=entry["type"],
+                required=bool(entry.get("required", False)),
+                choices=choices,
+            )
+        )
+    return Category(
+        key=key,
+        kind=spec["kind"],
+        names=_names(spec["name"], where),
+        department=spec["department"],
+        questions=tuple(questions),
+    )
+
+
+def _names(names: Mapping[str, str], where: str) -> dict[str, str]:
+    missing = [language for language in LANGUAGES if not names.get(language)]
+    if missing:
+        raise ConfigurationError(f"{where}: names missing in {missing}.")
+    return {language: str(names[language]) for language in LANGUAGES}

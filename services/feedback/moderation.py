@@ -1,0 +1,226 @@
+"""Moderation: citizens flag abusive content; after FEEDBACK.flags_to_hide flags it is hidden
+until a moderator (a clerk or an admin) decides to restore it, hide it, or edit it. An edit
+keeps the text it replaced in the moderation log. Moderators ban accounts that abuse."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.database import Transaction, insert_ignoring_duplicates
+from services.feedback import items, participation
+from services.feedback.errors import AlreadyFlagged, CommentNotFound
+from services.feedback.models import BanRow, CommentRow, FlagRow, ItemRow, ModerationRow
+
+Target = ItemRow | CommentRow
+# what an edit may change, per kind of target
+EDITABLE = {"item": ("title", "description"), "comment": ("body",)}
+
+
+def find_target(session: Session, caller: Caller, target_kind: str, target_id: str) -> Target:
+    if target_kind == "item":
+        return items.find(session, caller, target_id)
+    comment = session.get(CommentRow, str(target_id))
+    if comment is None or (
+        comment.hidden and not (items.is_office(caller) or comment.author == caller.subject)
+    ):
+        raise CommentNotFound("There is no such comment.", {"comment_id": target_id})
+    items.find(session, caller, comment.item_id)
+    return comment
+
+
+def item_of(target: Target) -> str:
+    return target.id if isinstance(target, ItemRow) else target.item_id
+
+
+def kind_of(target: Target) -> str:
+    return "item" if isinstance(target, ItemRow) else "comment"
+
+
+def flag(
+    tx: Transaction, caller: Caller, target: Target, reason: str, flags_to_hide: int, now: datetime
+) -> None:
+    session = tx.session
+    values = {
+        "target_id": target.id,
+        "flagger": caller.subject,
+        "target_kind": kind_of(target),
+        "reason": reason,
+        "at": now,
+    }
+    if (
+        session.execute(insert_ignoring_duplicates(session, FlagRow.__table__), values).rowcount
+        == 0
+    ):
+        raise AlreadyFlagged("You flagged this already; a moderator will look at it.")
+    model = type(target)
+    session.execute(update(model).where(model.id == target.id).values(flags=model.flags + 1))
+    session.refresh(target)
+    if target.flags >= flags_to_hide and not target.hidden:
+        target.hidden = True
+        _log(session, target, "auto_hidden", None, f"{target.flags} flags", None, None, now)
+        _published_hidden(tx, target, "flags", now)
+
+
+def moderate(
+    tx: Transaction, caller: Caller, target: Target, decision: dict[str, Any], now: datetime
+) -> None:
+    session = tx.session
+    action, reason = decision["decision"], decision["reason"]
+    if action == "hide":
+        was_hidden, target.hidden = target.hidden, True
+        _log(session, target, "hidden", caller.subject, reason, None, None, now)
+        if not was_hidden:
+            _published_hidden(tx, target, "moderator", now)
+        return
+    if action == "edit":
+        fields = EDITABLE[kind_of(target)]
+        before = {name: getattr(target, name) for name in fields}
+        after = {name: decision[name] for name in fields if decision.get(name) is not None}
+        for name, value in after.items():
+            setattr(target, name, value)
+        _log(session, target, "edited", caller.subject, reason, before, after, now)
+    else:
+        _log(session, target, "restored", caller.subject, reason, None, None, now)
+    # a moderator decided: visible, and flags count afresh (the same flaggers can't again)
+    target.hidden = False
+    target.flags = 0
+    if isinstance(target, ItemRow):
+        target.updated_at = now
+
+
+def queue(session: Session, limit: int = 100) -> dict[str, Any]:
+    """What waits for a moderator: hidden or flagged content, the most flagged first."""
+    waiting = lambda model: or_(model.hidden.is_(True), model.flags > 0)  # noqa: E731
+    flagged_items = session.scalars(
+        select(ItemRow).where(waiting(ItemRow)).order_by(ItemRow.flags.desc()).limit(limit)
+    )
+    flagged_comments = session.scalars(
+        select(CommentRow).where(waiting(CommentRow)).order_by(CommentRow.flags.desc()).limit(limit)
+    )
+    entries = [
+        {
+            "target_kind": "item",
+            "target_id": row.id,
+            "item_id": row.id,
+            "text": f"{row.title}\n\n{row.description}",
+            "author": row.author,
+            "flags": row.flags,
+            "hidden": row.hidden,
+        }
+        for row in flagged_items
+    ] + [
+        {
+            "target_kind": "comment",
+            "target_id": row.id,
+            "item_id": row.item_id,
+            "text": row.body,
+            "author": row.author,
+            "flags": row.flags,
+            "hidden": row.hidden,
+        }
+        for row in flagged_comments
+    ]
+    entries.sort(key=lambda entry: (-entry["flags"], entry["target_id"]))
+    return {"entries": entries[:limit]}
+
+
+def log_of(session: Session, target_id: str) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ModerationRow).where(ModerationRow.target_id == target_id).order_by(ModerationRow.id)
+    )
+    return [
+        {
+            "action": row.action,
+            "moderator": row.moderator,
+            "reason": row.reason,
+            "before": row.before,
+            "after": row.after,
+            "at": row.at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def ban(
+    session: Session, caller: Caller, account: str, reason: str, now: datetime
+) -> dict[str, Any]:
+    row = session.get(BanRow, account)
+    if row is None:
+        row = BanRow(account=account, reason=reason, banned_by=caller.subject, banned_at=now)
+        session.add(row)
+        session.flush()
+    return ban_view(row)
+
+
+def unban(session: Session, account: str) -> None:
+    session.execute(delete(BanRow).where(BanRow.account == account))
+
+
+def bans(session: Session) -> list[dict[str, Any]]:
+    return [
+        ban_view(row) for row in session.scalars(select(BanRow).order_by(BanRow.banned_at.desc()))
+    ]
+
+
+def ban_view(row: BanRow) -> dict[str, Any]:
+    return {
+        "account": row.account,
+        "reason": row.reason,
+        "banned_by": row.banned_by,
+        "banned_at": row.banned_at.isoformat(),
+    }
+
+
+def target_view(
+    session: Session, caller: Caller, target: Target, town, language: str
+) -> dict[str, Any]:
+    if isinstance(target, ItemRow):
+        shown = items.view(session, caller, target, town, language)
+    else:
+        shown = participation.comment_view(target, caller)
+    shown["moderation"] = log_of(session, target.id)
+    return shown
+
+
+def _log(
+    session: Session,
+    target: Target,
+    action: str,
+    moderator: str | None,
+    reason: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    session.add(
+        ModerationRow(
+            target_kind=kind_of(target),
+            target_id=target.id,
+            item_id=item_of(target),
+            action=action,
+            moderator=moderator,
+            reason=reason,
+            before=before,
+            after=after,
+            at=now,
+        )
+    )
+
+
+def _published_hidden(tx: Transaction, target: Target, hidden_by: str, now: datetime) -> None:
+    tx.publish(
+        "content_hidden",
+        {
+            "target_kind": kind_of(target),
+            "target_id": target.id,
+            "item_id": item_of(target),
+            "flags": target.flags,
+            "hidden_by": hidden_by,
+            "hidden_at": now.isoformat(),
+        },
+    )

@@ -1,0 +1,135 @@
+"""The public's map: visible reports in a bounding box, open reports near a place (offered
+before a citizen reports the same thing again), and the queries Open311 answers from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from services.feedback import geo
+from services.feedback.catalogue import CLOSED, Town, status_names
+from services.feedback.errors import InvalidBox
+from services.feedback.models import ItemRow
+
+OPEN = ("submitted", "in_review", "accepted")
+
+
+def parse_box(text: str) -> geo.Box:
+    """`south,west,north,east` in degrees."""
+    try:
+        south, west, north, east = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidBox(
+            "A bounding box is south,west,north,east in degrees.", {"bbox": text}
+        ) from None
+    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+        raise InvalidBox(
+            "A bounding box needs south < north and west < east, within the globe.",
+            {"bbox": text},
+        )
+    return geo.Box(south, west, north, east)
+
+
+def visible(kind: str = "report") -> Select:
+    return select(ItemRow).where(ItemRow.kind == kind, ItemRow.hidden.is_(False))
+
+
+def in_box(statement: Select, box: geo.Box) -> Select:
+    return statement.where(
+        ItemRow.public_latitude.between(box.south, box.north),
+        ItemRow.public_longitude.between(box.west, box.east),
+    )
+
+
+def newest_first(
+    session: Session, statement: Select, cursor: str | None, limit: int
+) -> tuple[list[ItemRow], str | None]:
+    """A page of items, the newest first; the cursor is the last item's id."""
+    if cursor:
+        anchor = session.get(ItemRow, cursor)
+        if anchor is not None:
+            statement = statement.where(
+                or_(
+                    ItemRow.submitted_at < anchor.submitted_at,
+                    and_(ItemRow.submitted_at == anchor.submitted_at, ItemRow.id < anchor.id),
+                )
+            )
+    statement = statement.order_by(ItemRow.submitted_at.desc(), ItemRow.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(statement))
+    page = rows[:limit]
+    return page, (page[-1].id if len(rows) > limit else None)
+
+
+def reports_in_box(
+    session: Session, query: dict[str, Any], max_results: int
+) -> tuple[list[ItemRow], str | None]:
+    statement = visible(query["kind"])
+    if query["bbox"]:
+        statement = in_box(statement, parse_box(query["bbox"]))
+    if query["category"]:
+        statement = statement.where(ItemRow.category == query["category"])
+    if query["status"]:
+        statement = statement.where(ItemRow.status == query["status"])
+    return newest_first(session, statement, query["cursor"], min(query["limit"], max_results))
+
+
+def marker(row: ItemRow, language: str) -> dict[str, Any]:
+    """What a map shows of a report: no account, no name, no exact place."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "category": row.category,
+        "title": row.title,
+        "status": row.status,
+        "status_name": status_names(row.kind, row.status)[language],
+        "latitude": row.public_latitude,
+        "longitude": row.public_longitude,
+        "me_too": row.me_too,
+        "supports": row.supports,
+        "submitted_at": row.submitted_at.isoformat(),
+    }
+
+
+def nearby(
+    session: Session, category: str, latitude: float, longitude: float, meters: int
+) -> list[ItemRow]:
+    """Open, visible reports of the category within `meters`, the closest first."""
+    box = geo.around(latitude, longitude, meters)
+    candidates = session.scalars(
+        visible("report").where(
+            ItemRow.category == category,
+            ItemRow.status.in_(OPEN),
+            ItemRow.latitude.between(box.south, box.north),
+            ItemRow.longitude.between(box.west, box.east),
+        )
+    )
+    near = [
+        (geo.distance_m(latitude, longitude, row.latitude, row.longitude), row)
+        for row in candidates
+    ]
+    return [row for distance, row in sorted(near, key=lambda pair: pair[0]) if distance <= meters]
+
+
+def is_open(status: str) -> bool:
+    return status not in CLOSED
+
+
+def requests(session: Session, query: dict[str, Any], town: Town) -> list[ItemRow]:
+    """Public reports for Open311's request list."""
+    statement = visible("report")
+    if query["service_code"]:
+        statement = statement.where(ItemRow.category.in_(query["service_code"].split(",")))
+    if query["status"] == "open":
+        statement = statement.where(ItemRow.status.in_(OPEN))
+    elif query["status"] == "closed":
+        statement = statement.where(ItemRow.status.in_(CLOSED))
+    if query["start_date"]:
+        statement = statement.where(ItemRow.submitted_at >= query["start_date"])
+    if query["end_date"]:
+        statement = statement.where(ItemRow.submitted_at <= query["end_date"])
+    if query["bbox"]:
+        statement = in_box(statement, parse_box(query["bbox"]))
+    rows, _cursor = newest_first(session, statement, None, query["limit"])
+    return rows

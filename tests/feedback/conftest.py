@@ -1,0 +1,76 @@
+"""The feedback service with the documents service and the gateway, on the real broker and
+database; photos are real uploads."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.migrations import upgrade
+from services.common.settings import database_url
+from services.feedback.service import FeedbackService
+from tests.documents.conftest import (  # noqa: F401
+    document_settings,
+    platform,
+    portal_of,
+    store_path,
+)
+from tests.gateway.conftest import login, start_gateway  # noqa: F401
+from tests.support.events import EventTap
+
+# a place in the old town of Soest, and one in Dortmund (outside)
+MARKET = (51.5711, 8.1060)
+DORTMUND = (51.5136, 7.4653)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+
+
+@pytest.fixture
+def feedback_settings() -> dict:
+    """Change before the service starts to test other settings."""
+    return {"location_blur_meters": 50, "submissions_per_hour": 50}
+
+
+@pytest.fixture
+def feedback(platform, container_factory, feedback_settings):  # noqa: F811
+    upgrade("feedback", database_url("feedback"))
+    container = container_factory(FeedbackService, {"FEEDBACK": feedback_settings})
+    container.start()
+    return container
+
+
+@pytest.fixture
+def feedback_events(platform_config):
+    tap = EventTap("feedback")
+    yield tap
+    tap.close()
+
+
+def photo(portal_of, subject: str, seed: bytes = b"") -> str:  # noqa: F811
+    """A JPEG uploaded by `subject` as a report photo; its document id."""
+    content = JPEG + seed + bytes(2000) + b"\xff\xd9"
+    answer = portal_of(subject).upload(
+        content, document_type="report_photo", media_type="image/jpeg", title="Foto"
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()["document_id"]
+
+
+def report(category: str = "streetlight", place=MARKET, **changes) -> dict:
+    answers = {"streetlight": {"fault": "dark"}, "pothole": {"surface": "road"}}
+    return {
+        "category": category,
+        "title": "Laterne aus",
+        "description": "Die Laterne vor Hausnummer 8 ist seit drei Tagen dunkel.",
+        "latitude": place[0],
+        "longitude": place[1],
+        "answers": answers.get(category, {}),
+        **changes,
+    }
+
+
+def idea(category: str = "mobility", **changes) -> dict:
+    return {
+        "category": category,
+        "title": "Fahrradstraße am Wall",
+        "description": "Der Wall als Fahrradstraße: sicherer für alle.",
+        **changes,
+    }

@@ -1,0 +1,102 @@
+"""The office moves reports and ideas through their statuses and answers them; authors and
+followers hear of it through events; an author reopens a closed report within the window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, update
+
+from services.common.settings import database_url
+from services.feedback.errors import (
+    DuplicateOfRequired,
+    IllegalTransition,
+    ReopenWindowPassed,
+)
+from services.feedback.models import ItemRow
+from tests.feedback.conftest import report
+from tests.support.clients import as_caller
+
+
+def test_an_answer_reaches_the_author_and_the_followers(feedback, feedback_events):
+    with as_caller("citizen", "anna") as anna:
+        problem = anna.feedback.submit_report(report(email="anna@example.org"))
+    with as_caller("citizen", "ben") as ben:
+        ben.feedback.follow(problem["id"], {"email": "ben@example.org", "language": "en"})
+    with as_caller("clerk", "clara") as clara:
+        clara.feedback.change_status(problem["id"], {"status": "in_review"})
+        answered = clara.feedback.change_status(
+            problem["id"], {"status": "accepted", "answer": "Der Bauhof tauscht die Lampe."}
+        )
+
+    assert answered["status"] == "accepted" and answered["status_name"] == "In Bearbeitung"
+    assert answered["official_answer"] == "Der Bauhof tauscht die Lampe."
+    changes = feedback_events.wait_for("report_status_changed", count=2)
+    assert [(c["payload"]["status"], c["payload"]["answered"]) for c in changes] == [
+        ("in_review", False),
+        ("accepted", True),
+    ]
+    answer = feedback_events.wait_for_one("official_answer_published", item_id=problem["id"])
+    assert answer["payload"]["recipients"] == [
+        {"citizen": "anna", "email": "anna@example.org", "language": "de"},
+        {"citizen": "ben", "email": "ben@example.org", "language": "en"},
+    ]
+    assert [h["status"] for h in answered["history"]] == ["submitted", "in_review", "accepted"]
+
+
+def test_illegal_moves_name_the_allowed_ones(feedback):
+    with as_caller("citizen", "anna") as anna:
+        problem = anna.feedback.submit_report(report())
+    with as_caller("clerk", "clara") as clara:
+        clara.feedback.change_status(problem["id"], {"status": "done"})
+        with pytest.raises(IllegalTransition) as refused:
+            clara.feedback.change_status(problem["id"], {"status": "accepted"})
+    assert refused.value.details["allowed"] == ["in_review"]
+
+
+def test_a_duplicate_names_its_original(feedback):
+    with as_caller("citizen", "anna") as anna:
+        first = anna.feedback.submit_report(report())
+    with as_caller("citizen", "ben") as ben:
+        second = ben.feedback.submit_report(report())
+    with as_caller("clerk", "clara") as clara:
+        with pytest.raises(DuplicateOfRequired):
+            clara.feedback.change_status(second["id"], {"status": "duplicate"})
+        marked = clara.feedback.change_status(
+            second["id"], {"status": "duplicate", "duplicate_of": first["id"]}
+        )
+    assert marked["duplicate_of"] == first["id"] and marked["closed_at"]
+
+
+def test_the_author_reopens_a_closed_report_within_the_window_only(feedback, feedback_events):
+    with as_caller("citizen", "anna") as anna:
+        fixed = anna.feedback.submit_report(report())
+        old = anna.feedback.submit_report(report(title="Alte Laterne"))
+    with as_caller("clerk", "clara") as clara:
+        for item in (fixed, old):
+            clara.feedback.change_status(item["id"], {"status": "done", "answer": "Repariert."})
+    # the second was closed 29 days ago: past the 28 days
+    engine = create_engine(database_url("feedback"))
+    with engine.begin() as connection:
+        connection.execute(
+            update(ItemRow)
+            .where(ItemRow.id == old["id"])
+            .values(closed_at=datetime.now(UTC) - timedelta(days=29))
+        )
+    engine.dispose()
+
+    with as_caller("citizen", "anna") as anna:
+        reopened = anna.feedback.reopen(fixed["id"], {"text": "Die Lampe ist wieder aus."})
+        with pytest.raises(ReopenWindowPassed):
+            anna.feedback.reopen(old["id"], {"text": "Immer noch dunkel."})
+    with as_caller("citizen", "ben") as ben, pytest.raises(Exception) as stranger:
+        ben.feedback.reopen(fixed["id"], {"text": "Auch bei mir."})
+
+    assert reopened["status"] == "in_review" and reopened["closed_at"] is None
+    assert getattr(stranger.value, "code", None) == "item_not_found"
+    change = feedback_events.wait_for_one(
+        "report_status_changed", item_id=fixed["id"], status="in_review"
+    )
+    assert change["payload"]["previous_status"] == "done"
+    assert change["payload"]["answered"] is False

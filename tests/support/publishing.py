@@ -1,0 +1,34 @@
+"""Publishing events as a service would, for tests of the services that consume them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from nameko.standalone.events import get_event_exchange
+
+from services.common.amqp import publish_confirmed
+from services.common.events import Event, find_contract
+from services.common.settings import amqp_uri
+
+
+def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
+    """Publish an event as `source` would: validated against its contract, confirmed."""
+    find_contract(source, event_type, 1).validate(payload)
+    event = Event(type=event_type, payload=dict(payload))
+    publish_event(source, event)
+    return event
+
+
+def publish_event(source: str, event: Event) -> None:
+    """Publish an event as it is (a redelivery keeps its id)."""
+    publish_confirmed(
+        amqp_uri(),
+        json.dumps(event.to_message()).encode(),
+        exchange=get_event_exchange(source),
+        routing_key=event.type,
+        headers={},
+        properties={"message_id": str(event.event_id), "type": event.type},
+        declare=[get_event_exchange(source)],
+    )
