@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +20,7 @@ from services.applications.errors import (
     InvalidForm,
 )
 from services.applications.models import CounterRow
-
-# a document as the documents service describes it to its owner; raises when not theirs
-Lookup = Callable[[str], dict[str, Any]]
+from services.common.documents import Lookup, owned_document
 
 
 def checked_form(kind: ApplicationType, form: dict[str, Any]) -> dict[str, Any]:
@@ -59,14 +56,9 @@ def checked_attachments(
     facts = []
     for attachment in attachments:
         document_id = str(attachment["document_id"])
-        try:
-            document = lookup(document_id)
-        except Exception as error:
-            if getattr(error, "code", None) in ("document_not_found", "not_found", "forbidden"):
-                raise DocumentNotYours(
-                    "A document named is not one of yours.", {"document_id": document_id}
-                ) from None
-            raise
+        document = owned_document(
+            lookup, document_id, DocumentNotYours, "A document named is not one of yours."
+        )
         spec = kind.attachments[attachment["purpose"]]
         if document["document_type"] not in spec.document_types:
             raise AttachmentNotAllowed(

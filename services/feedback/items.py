@@ -8,7 +8,6 @@ with the history and the moderation log).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import Transaction
+from services.common.documents import Lookup, owned_document
 from services.feedback import geo
 from services.feedback.catalogue import CLOSED, INITIAL, Category, Town, status_names
 from services.feedback.errors import (
@@ -33,8 +33,6 @@ from services.feedback.settings import FeedbackSettings
 
 OFFICE = ("clerk", "admin")
 PHOTO_TYPE = "report_photo"
-# a document as the documents service describes it to its owner; raises when not theirs
-Lookup = Callable[[str], dict[str, Any]]
 
 
 def is_office(caller: Caller) -> bool:
@@ -94,14 +92,9 @@ def checked_photos(photos: list[Any], lookup: Lookup, settings: FeedbackSettings
         )
     checked = []
     for photo in dict.fromkeys(str(p) for p in photos):
-        try:
-            document = lookup(photo)
-        except Exception as error:
-            if getattr(error, "code", None) in ("document_not_found", "not_found", "forbidden"):
-                raise PhotoNotAllowed(
-                    "A photo named is not one of yours.", {"document_id": photo}
-                ) from None
-            raise
+        document = owned_document(
+            lookup, photo, PhotoNotAllowed, "A photo named is not one of yours."
+        )
         if document["document_type"] != PHOTO_TYPE:
             raise PhotoNotAllowed(
                 f"A photo is uploaded as document type {PHOTO_TYPE}.",

@@ -102,31 +102,22 @@ def queue(session: Session, limit: int = 100) -> dict[str, Any]:
     flagged_comments = session.scalars(
         select(CommentRow).where(waiting(CommentRow)).order_by(CommentRow.flags.desc()).limit(limit)
     )
-    entries = [
-        {
-            "target_kind": "item",
-            "target_id": row.id,
-            "item_id": row.id,
-            "text": f"{row.title}\n\n{row.description}",
-            "author": row.author,
-            "flags": row.flags,
-            "hidden": row.hidden,
-        }
-        for row in flagged_items
-    ] + [
-        {
-            "target_kind": "comment",
-            "target_id": row.id,
-            "item_id": row.item_id,
-            "text": row.body,
-            "author": row.author,
-            "flags": row.flags,
-            "hidden": row.hidden,
-        }
-        for row in flagged_comments
-    ]
+    entries = [_waiting(row, f"{row.title}\n\n{row.description}") for row in flagged_items]
+    entries += [_waiting(row, row.body) for row in flagged_comments]
     entries.sort(key=lambda entry: (-entry["flags"], entry["target_id"]))
     return {"entries": entries[:limit]}
+
+
+def _waiting(target: Target, text: str) -> dict[str, Any]:
+    return {
+        "target_kind": kind_of(target),
+        "target_id": target.id,
+        "item_id": item_of(target),
+        "text": text,
+        "author": target.author,
+        "flags": target.flags,
+        "hidden": target.hidden,
+    }
 
 
 def log_of(session: Session, target_id: str) -> list[dict[str, Any]]:

@@ -100,3 +100,23 @@ def test_the_author_reopens_a_closed_report_within_the_window_only(feedback, fee
     )
     assert change["payload"]["previous_status"] == "done"
     assert change["payload"]["answered"] is False
+
+
+def test_figures_count_items_by_category_and_status_and_time_to_answer(feedback):
+    with as_caller("citizen", "anna") as anna:
+        answered = anna.feedback.submit_report(report())
+        anna.feedback.submit_report(report(category="pothole"))
+        anna.feedback.submit_report(report(category="pothole"))
+    with as_caller("clerk", "clara") as clara:
+        clara.feedback.publish_answer(answered["id"], {"text": "Wir schauen es uns an."})
+        clara.feedback.change_status(answered["id"], {"status": "done"})
+        shown = clara.feedback.figures()
+
+    counts = {(i["category"], i["status"]): i["count"] for i in shown["items"]}
+    assert counts == {("streetlight", "done"): 1, ("pothole", "submitted"): 2}
+    waited = shown["time_to_answer"]
+    assert (waited["answered"], waited["unanswered"]) == (1, 2)
+    assert 0 <= waited["median_hours"] < 0.1
+    per_category = {c["category"]: c for c in waited["per_category"]}
+    assert per_category["pothole"]["median_hours"] is None
+    assert per_category["pothole"]["unanswered"] == 2
