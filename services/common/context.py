@@ -20,6 +20,8 @@ from services.common.errors import Forbidden, Unauthenticated
 CORRELATION_ID_KEY = "correlation_id"
 SUBJECT_KEY = "user_id"
 ROLE_KEY = "user_role"
+# the clerk's departments (a list; absent when there are none)
+DEPARTMENTS_KEY = "user_departments"
 
 ROLES = ("citizen", "clerk", "admin")
 
@@ -28,6 +30,8 @@ ROLES = ("citizen", "clerk", "admin")
 class Caller:
     subject: str | None
     role: str | None
+    # the departments whose queues a clerk works (roads, environment, ...)
+    departments: tuple[str, ...] = ()
 
     @property
     def is_authenticated(self) -> bool:
@@ -43,10 +47,20 @@ class Caller:
 
     @classmethod
     def from_context(cls, context_data: Mapping[str, Any]) -> Caller:
-        return cls(subject=context_data.get(SUBJECT_KEY), role=context_data.get(ROLE_KEY))
+        departments = context_data.get(DEPARTMENTS_KEY)
+        if not isinstance(departments, list | tuple):
+            departments = ()
+        return cls(
+            subject=context_data.get(SUBJECT_KEY),
+            role=context_data.get(ROLE_KEY),
+            departments=tuple(name for name in departments if isinstance(name, str) and name),
+        )
 
     def to_context(self) -> dict[str, Any]:
-        return {SUBJECT_KEY: self.subject, ROLE_KEY: self.role}
+        context: dict[str, Any] = {SUBJECT_KEY: self.subject, ROLE_KEY: self.role}
+        if self.departments:  # absent rather than empty: most callers have none
+            context[DEPARTMENTS_KEY] = list(self.departments)
+        return context
 
 
 def new_correlation_id() -> str:

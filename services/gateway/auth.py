@@ -5,12 +5,16 @@ JWKS (fetched once, cached for five minutes) with the configured issuer and audi
 Locally, `POST /api/v1/auth/dev-login` issues HS256 tokens signed with `AUTH.dev_secret`;
 they are accepted only while `AUTH.dev_login` is true. The signing algorithm chooses the
 path, and each path accepts only its own algorithms, so one kind can't pose as the other.
+
+A clerk's departments (whose queues they work) come from the `departments` claim, a list of
+short names; a token without it names none, and a token whose claim is anything else is
+refused rather than read as "no departments".
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt
@@ -23,6 +27,9 @@ from services.gateway.settings import AuthSettings
 DEV_ALGORITHM = "HS256"
 # a list claim with this name also counts, when the configured role claim is missing
 ROLES_CLAIM = "roles"
+DEPARTMENTS_CLAIM = "departments"
+MAX_DEPARTMENTS = 50
+MAX_DEPARTMENT_LENGTH = 64
 
 _REASONS = (
     (jwt.ExpiredSignatureError, "The token has expired."),
@@ -59,7 +66,9 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("The token names no subject.")
-        return Caller(subject=subject, role=self.role_of(claims))
+        return Caller(
+            subject=subject, role=self.role_of(claims), departments=departments_of(claims)
+        )
 
     def claims(self, token: str) -> dict[str, Any]:
         try:
@@ -103,6 +112,20 @@ class TokenVerifier:
         return max(known, key=ROLES.index)
 
 
+def departments_of(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """The departments the token names, in its order, each once; none when it names none."""
+    if DEPARTMENTS_CLAIM not in claims:
+        return ()
+    value = claims[DEPARTMENTS_CLAIM]
+    if not (
+        isinstance(value, list)
+        and len(value) <= MAX_DEPARTMENTS
+        and all(isinstance(name, str) and 0 < len(name) <= MAX_DEPARTMENT_LENGTH for name in value)
+    ):
+        raise InvalidToken("The token's departments are not a list of department names.")
+    return tuple(dict.fromkeys(value))
+
+
 def _claim(claims: Mapping[str, Any], path: str) -> Any:
     value: Any = claims
     for part in path.split("."):
@@ -112,7 +135,9 @@ def _claim(claims: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def issue_dev_token(settings: AuthSettings, subject: str, role: str) -> dict[str, Any]:
+def issue_dev_token(
+    settings: AuthSettings, subject: str, role: str, departments: Sequence[str] = ()
+) -> dict[str, Any]:
     now = int(time.time())
     claims = {
         "iss": settings.issuer,
@@ -120,6 +145,7 @@ def issue_dev_token(settings: AuthSettings, subject: str, role: str) -> dict[str
         "sub": subject,
         "role": role,
         ROLES_CLAIM: [role],  # found even where AUTH.role_claim names another claim
+        DEPARTMENTS_CLAIM: list(departments),
         "iat": now,
         "exp": now + settings.token_lifetime,
     }

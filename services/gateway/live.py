@@ -3,9 +3,9 @@
 The notifications service broadcasts `clerk_queue_item_added`. Every gateway instance has
 a queue of its own on `notifications.events` (BROADCAST, gone with the instance) and hands
 each item to its `LiveHub`, which passes it to the streams open on that instance: a clerk
-gets the items of their role, an admin every item. Neither the item nor the open stream
-holds a nameko worker: a room of clerks keeping the stream open all day must not leave the
-JSON API without workers.
+gets the items of their role (an item for a department only if it is one of theirs), an
+admin every item. Neither the item nor the open stream holds a nameko worker: a room of
+clerks keeping the stream open all day must not leave the JSON API without workers.
 
 The stream is a convenience, not a record: an item broadcast while a clerk is away, or
 while their connection is too slow to keep up, is not sent again. Every item is in the
@@ -76,6 +76,7 @@ class Listener:
 
     subject: str
     role: str
+    departments: tuple[str, ...]
     backlog: int
     queue: LightQueue = field(init=False)
     closed: bool = False
@@ -84,7 +85,12 @@ class Listener:
         self.queue = LightQueue(self.backlog)
 
     def wants(self, item: Mapping[str, Any]) -> bool:
-        return self.role == SEES_ALL or item.get("role") == self.role
+        if self.role == SEES_ALL:
+            return True
+        department = item.get("department")
+        return item.get("role") == self.role and (
+            department is None or department in self.departments
+        )
 
     def close(self) -> None:
         self.closed = True
@@ -108,10 +114,16 @@ class LiveHub(SharedExtension):
             listener.close()
         self.listeners.clear()
 
-    def listen(self, subject: str, role: str) -> Listener:
-        listener = Listener(subject, role, self.settings.stream_backlog)
+    def listen(self, subject: str, role: str, departments: tuple[str, ...] = ()) -> Listener:
+        listener = Listener(subject, role, departments, self.settings.stream_backlog)
         self.listeners.add(listener)
-        log.info("live_stream_opened", subject=subject, role=role, open=len(self.listeners))
+        log.info(
+            "live_stream_opened",
+            subject=subject,
+            role=role,
+            departments=list(departments),
+            open=len(self.listeners),
+        )
         return listener
 
     def forget(self, listener: Listener) -> None:
@@ -145,7 +157,7 @@ class LiveHub(SharedExtension):
                 listener.closed = True
         return handed
 
-    def frames(self, subject: str, role: str) -> Iterator[bytes]:
+    def frames(self, subject: str, role: str, departments: tuple[str, ...] = ()) -> Iterator[bytes]:
         """What a stream writes: the opening, then items and heartbeats until it closes.
 
         The caller listens from the first write on (a generator never started leaves no
@@ -153,7 +165,7 @@ class LiveHub(SharedExtension):
         the generator; a heartbeat makes sure that happens within GATEWAY.stream_heartbeat
         seconds.
         """
-        listener = self.listen(subject, role)
+        listener = self.listen(subject, role, departments)
         try:
             yield OPENING
             while not listener.closed:
@@ -221,7 +233,7 @@ class LiveStreamRoute(Route):
         # eventlet gathers 4 KiB before it writes; an event must leave as soon as it comes
         request.environ["eventlet.minimum_write_chunk_size"] = 0
         return Response(
-            self.hub.frames(caller.subject or "", caller.role or ""),
+            self.hub.frames(caller.subject or "", caller.role or "", caller.departments),
             status=200,
             content_type="text/event-stream",
             headers=STREAM_HEADERS,

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services import BUSINESS_SERVICES
 from services.common.context import ROLES
+from services.gateway.auth import MAX_DEPARTMENT_LENGTH, MAX_DEPARTMENTS
 
 
 def doc(text: str) -> dict[str, str]:
@@ -62,6 +63,11 @@ class Me(Schema):
 class DevLoginRequest(Schema):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    departments = fields.List(
+        fields.String(validate=validate.Length(min=1, max=MAX_DEPARTMENT_LENGTH)),
+        validate=validate.Length(max=MAX_DEPARTMENTS),
+        metadata=doc("The departments whose queues a clerk works (e.g. roads); none if left out."),
+    )
 
 
 class TokenResponse(Schema):

@@ -1,7 +1,8 @@
 """The templates and the routing, read from their YAML files and checked at start.
 
 A routing entry that names an unknown event, template, recipient or attribute stops the
-service at start, not at the first event. Templates ship as version 1; versions admins
+service at start, not at the first event; so does one that routes to a department or to
+recipients an event does not carry. Templates ship as version 1; versions admins
 add live in the database and the newest one is used.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from marshmallow import fields as schema_fields
 from nameko.exceptions import ConfigurationError
 
 from services.common.events import EventContract, InvalidEvent, find_contract
@@ -27,13 +29,21 @@ CITIZEN_CHANNELS = ("email", "sms", "inbox")
 COMMON_VALUES = frozenset({"office"})
 ALERT_TEMPLATE = "delivery_failed"
 ALERT_VALUES = frozenset({"message_id", "event_type", "channel", "status", "reason", "attempts"})
+# what `to` may name besides role:<role>; `recipients` and `department` are also the names
+# of the event attributes they read
+CITIZEN, RECIPIENTS, ADMINS, DEPARTMENT = "citizen", "recipients", "admins", "department"
+TARGETS = (CITIZEN, RECIPIENTS, ADMINS, DEPARTMENT)
+# what each entry of an event's recipients holds: the values of a citizen recipient
+PERSON_VALUES = frozenset({"citizen", "email", "language"})
+# the clerks a department's items are for (admins see every item anyway)
+DEPARTMENT_ROLE = "clerk"
 
 
 @dataclass(frozen=True)
 class Route:
     event: str  # source.type
     template: str
-    to: str  # citizen | admins | role:<role>
+    to: str  # citizen | recipients | admins | department | role:<role>
     essential: bool = True
     channels: tuple[str, ...] = CITIZEN_CHANNELS
     attach: str | None = None
@@ -42,6 +52,18 @@ class Route:
     @property
     def role(self) -> str | None:
         return self.to.removeprefix("role:") if self.to.startswith("role:") else None
+
+    @property
+    def shared(self) -> bool:
+        """A queue the office shares (a role's, a department's): public facts only."""
+        return self.role is not None or self.to == DEPARTMENT
+
+    def queue_of(self, public: Mapping[str, Any]) -> tuple[str, str, str | None]:
+        """The queue's owner, the role its items are for and their department (if any)."""
+        if self.to == DEPARTMENT:
+            department = str(public[DEPARTMENT])
+            return f"department:{department}", DEPARTMENT_ROLE, department
+        return f"role:{self.role}", str(self.role), None
 
     def applies_to(self, payload: Mapping[str, Any]) -> bool:
         return all(payload.get(name) == value for name, value in self.when.items())
@@ -71,15 +93,34 @@ class Catalogue:
         for rs in self.routes.values():
             for route in rs:
                 if route.template == template:
-                    contract = contract_of(route.event)
-                    fields = contract.public if route.role else set(contract.schema().fields)
-                    names |= set(fields)
+                    names |= values_of_event(route, contract_of(route.event))
         return frozenset(names) | COMMON_VALUES
 
 
 def contract_of(event_key: str) -> EventContract:
     source, _, event_type = event_key.partition(".")
     return find_contract(source, event_type, 1)
+
+
+def values_of_event(route: Route, contract: EventContract) -> set[str]:
+    """What a message of this route is rendered from: a shared queue's item from the public
+    attributes; each recipient's message from the event's and their own (not the list)."""
+    if route.shared:
+        return set(contract.public)
+    names = set(contract.schema().fields)
+    if route.to == RECIPIENTS:
+        return (names - {RECIPIENTS}) | PERSON_VALUES
+    return names
+
+
+def has_recipients(contract: EventContract) -> bool:
+    """Whether the event carries a `recipients` list whose entries name citizen, email and
+    language, as a citizen recipient is named."""
+    listed = contract.schema().fields.get(RECIPIENTS)
+    if not isinstance(listed, schema_fields.List):
+        return False
+    entry = listed.inner
+    return isinstance(entry, schema_fields.Nested) and set(entry.schema.fields) >= PERSON_VALUES
 
 
 def load(settings: NotificationSettings) -> Catalogue:
@@ -142,8 +183,16 @@ def _route(entry: Mapping[str, Any], templates: Mapping[str, Any]) -> Route:
         raise ConfigurationError(f"{where}: no event {route.event} is published.") from None
     if route.template not in templates:
         raise ConfigurationError(f"{where}: no template {route.template}.")
-    if route.to not in ("citizen", "admins") and not (route.role and route.role.strip()):
-        raise ConfigurationError(f"{where}: `to` is citizen, admins or role:<role>.")
+    if route.to not in TARGETS and not (route.role and route.role.strip()):
+        raise ConfigurationError(
+            f"{where}: `to` is citizen, recipients, admins, department or role:<role>."
+        )
+    if route.to == DEPARTMENT and DEPARTMENT not in contract.public:
+        raise ConfigurationError(f"{where}: {route.event} names no public department.")
+    if route.to == RECIPIENTS and not has_recipients(contract):
+        raise ConfigurationError(
+            f"{where}: {route.event} has no recipients list (citizen, email, language)."
+        )
     if set(route.channels) - set(CITIZEN_CHANNELS):
         raise ConfigurationError(f"{where}: channels are among {CITIZEN_CHANNELS}.")
     known = set(contract.schema().fields)

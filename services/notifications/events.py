@@ -2,7 +2,8 @@
 
 `notification_sent` and `notification_failed` say what happened to one message, without
 its recipient's address or its text. `clerk_queue_item_added` is broadcast: every gateway
-instance receives it and pushes it to the clerks of its role on the live stream.
+instance receives it and pushes it to the clerks of its role on the live stream (of its
+department, when it names one).
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class NotificationFailed(MessageFacts):
 class QueueItem(Schema):
     item_id = fields.UUID(required=True)
     role = fields.String(required=True, metadata={"description": "the clerks' role it is for"})
+    department = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the department whose clerks it is for; absent for a role's items"
+        },
+    )
     event_id = fields.UUID(required=True)
     event_type = fields.String(required=True, metadata={"description": "source.type"})
     title = fields.String(required=True, metadata={"description": "from public facts only"})
@@ -79,6 +86,16 @@ define_event(
     "clerk_queue_item_added",
     QueueItem,
     description="Something entered a clerks' queue. Broadcast: every gateway instance takes it "
-    "and pushes it to the signed-in clerks of the role on the live stream.",
-    public=("item_id", "role", "event_id", "event_type", "title", "facts", "created_at"),
+    "and pushes it to the signed-in clerks of the role (and of the department, when it names "
+    "one) on the live stream.",
+    public=(
+        "item_id",
+        "role",
+        "department",
+        "event_id",
+        "event_type",
+        "title",
+        "facts",
+        "created_at",
+    ),
 )

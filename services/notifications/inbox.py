@@ -1,7 +1,8 @@
-"""The in-app inbox: a citizen's own items, and for clerks and admins also their role's queue.
+"""The in-app inbox: a citizen's own items, and for clerks and admins also their role's queue
+and the queues of their departments.
 
-Items a role shares are read by each of its members on their own: reads are kept per
-reader, so one clerk marking an item read does not hide it as unread from another.
+Items a role or a department shares are read by each of its members on their own: reads are
+kept per reader, so one clerk marking an item read does not hide it as unread from another.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from services.notifications.models import InboxItemRow, InboxReadRow
 from services.notifications.paging import older_than
 from services.notifications.settings import NotificationSettings
 
+# the owners of the queues clerks share: role:<role>, department:<name>
+SHARED = ("role:", "department:")
+
 
 def owners(caller: Caller) -> list[str]:
     mine = [caller.subject]
     if caller.role in ("clerk", "admin"):
         mine.append(f"role:{caller.role}")
+        mine.extend(f"department:{name}" for name in caller.departments)
     return mine
 
 
@@ -98,7 +103,8 @@ def view(item: InboxItemRow, read_at: datetime | None) -> dict[str, Any]:
         "event_type": item.event_type,
         "created_at": item.created_at.isoformat(),
         "read_at": read_at.isoformat() if read_at else None,
-        "audience": "role" if item.owner.startswith("role:") else "personal",
+        # a department's queue is shared like a role's
+        "audience": "role" if item.owner.startswith(SHARED) else "personal",
     }
 
 

@@ -3,8 +3,10 @@
 For each routing entry that applies, the recipients are worked out and each gets the
 template rendered in their language on each of their channels; every active webhook
 subscription whose event types and filters match gets the event's public attributes.
+An event about a report or an idea lists its `recipients` (author, followers): each of them
+is written to as the one citizen of an appointment's event is, with their own preferences.
 Each message's key (event, channel, recipient) is unique: a redelivered event, or the same
-event at another instance, makes nothing twice.
+event at another instance, makes nothing twice; two followers are two recipients.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from sqlalchemy.orm import Session
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.events import Event, find_contract
 from services.notifications import template_store
-from services.notifications.catalogue import Catalogue, Route
+from services.notifications.catalogue import ADMINS, RECIPIENTS, Catalogue, Route
 from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
 from services.notifications.outcomes import CREATED, DELIVERED
 from services.notifications.recipients import Preference, Recipient, for_citizen
-from services.notifications.rendering import Rendered, render
+from services.notifications.rendering import Rendered, TemplateText, render
 from services.notifications.settings import NotificationSettings
 from services.notifications.webhooks import encode_body
 
@@ -62,46 +64,68 @@ def take(tx: Transaction, event: Event, source: str, intake: Intake, now: dateti
     for route in intake.catalogue.routes_for(key):
         if not route.applies_to(payload):
             continue
-        if route.role:
+        if route.shared:
             _queue_item(tx, event, key, route, public, intake, now)
-        elif route.to == "admins":
+        elif route.to == ADMINS:
             waiting += _to_admins(tx, event, key, route, payload, intake, now)
         else:
-            waiting += _to_citizen(tx, event, key, route, payload, public, intake, now)
+            persons = people(route, payload)
+            waiting += _to_people(tx, event, key, route, persons, public, intake, now)
     waiting += _to_subscribers(tx.session, event, key, public, now)
     return waiting
 
 
-def _to_citizen(tx, event, key, route: Route, payload, public, intake: Intake, now) -> int:
-    account = payload.get("citizen")
-    row = tx.session.get(PreferenceRow, account) if account else None
-    preference = _preference(row) if row else None
-    recipients = for_citizen(route, payload, preference, intake.settings.default_language)
-    if not recipients:
-        return 0
-    # one citizen, one language: the template is looked up and rendered once for all channels
-    template = template_store.current(
-        tx.session, intake.catalogue, route.template, recipients[0].language
-    )
-    rendered = render(template, {"office": intake.office, **payload}, office=intake.office)
+def people(route: Route, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The values each person's message is rendered from: the event's citizen; or for each
+    of its recipients the event's attributes (without the list) and their own."""
+    if route.to != RECIPIENTS:
+        return [dict(payload)]
+    common = {name: value for name, value in payload.items() if name != RECIPIENTS}
+    return [{**common, **person} for person in payload.get(RECIPIENTS) or ()]
+
+
+def _to_people(tx, event, key, route: Route, persons, public, intake: Intake, now) -> int:
+    session = tx.session
+    preferences = _preferences(session, {person.get("citizen") for person in persons} - {None})
+    templates: dict[str, TemplateText] = {}  # by language: looked up once per event
     waiting = 0
-    for recipient in recipients:
-        message = _base(event, key, recipient.channel, recipient.address, now)
-        message.update(
-            template=template.name,
-            template_version=template.version,
-            language=template.language,
-            essential=route.essential,
-            # the public facts travel on to notification_sent: who was told about which case
-            content={**_content(recipient, rendered, route, payload), "facts": public},
-        )
-        if recipient.channel == "inbox":
-            if _add(tx.session, message, delivered=True):
-                _inbox_item(tx.session, recipient.address, event, key, rendered, now)
-                tx.publish("notification_sent", message_facts(message, attempts=0))
-        elif _add(tx.session, message):
-            waiting += 1
+    for person in persons:
+        preference = preferences.get(person.get("citizen"))
+        recipients = for_citizen(route, person, preference, intake.settings.default_language)
+        if not recipients:
+            continue
+        # one person, one language: rendered once for all their channels
+        language = recipients[0].language
+        if language not in templates:
+            templates[language] = template_store.current(
+                session, intake.catalogue, route.template, language
+            )
+        template = templates[language]
+        rendered = render(template, {"office": intake.office, **person}, office=intake.office)
+        for recipient in recipients:
+            message = _base(event, key, recipient.channel, recipient.address, now)
+            message.update(
+                template=template.name,
+                template_version=template.version,
+                language=template.language,
+                essential=route.essential,
+                # the public facts travel on to notification_sent: who was told about which case
+                content={**_content(recipient, rendered, route, person), "facts": public},
+            )
+            if recipient.channel == "inbox":
+                if _add(session, message, delivered=True):
+                    _inbox_item(session, recipient.address, event, key, rendered, now)
+                    tx.publish("notification_sent", message_facts(message, attempts=0))
+            elif _add(session, message):
+                waiting += 1
     return waiting
+
+
+def _preferences(session: Session, accounts: set[str]) -> dict[str, Preference]:
+    if not accounts:
+        return {}
+    rows = session.scalars(select(PreferenceRow).where(PreferenceRow.subject.in_(accounts)))
+    return {row.subject: _preference(row) for row in rows}
 
 
 def _to_admins(tx, event, key, route: Route, payload, intake: Intake, now) -> int:
@@ -143,26 +167,27 @@ class _Trigger:
 
 
 def _queue_item(tx, event, key, route: Route, public, intake: Intake, now) -> None:
-    """An item in a clerks' role queue, written from public facts only, and broadcast."""
+    """An item in a clerks' queue (a role's or a department's), written from public facts
+    only, and broadcast."""
     template = template_store.current(
         tx.session, intake.catalogue, route.template, intake.settings.default_language
     )
     rendered = render(template, {"office": intake.office, **public}, office=intake.office)
-    owner = f"role:{route.role}"
+    owner, role, department = route.queue_of(public)
     item_id = _inbox_item(tx.session, owner, event, key, rendered, now)
     if item_id is not None:
-        tx.publish(
-            "clerk_queue_item_added",
-            {
-                "item_id": item_id,
-                "role": route.role,
-                "event_id": str(event.event_id),
-                "event_type": key,
-                "title": rendered.subject,
-                "facts": public,
-                "created_at": now.isoformat(),
-            },
-        )
+        item = {
+            "item_id": item_id,
+            "role": role,
+            "event_id": str(event.event_id),
+            "event_type": key,
+            "title": rendered.subject,
+            "facts": public,
+            "created_at": now.isoformat(),
+        }
+        if department is not None:  # absent for a role's items, as before departments
+            item["department"] = department
+        tx.publish("clerk_queue_item_added", item)
 
 
 def _to_subscribers(session: Session, event, key, public, now) -> int:

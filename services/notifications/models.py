@@ -75,7 +75,8 @@ class InboxItemRow(Base):
     __tablename__ = "inbox_items"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    # an account, or role:<role> for the items every clerk of a role shares (their queue)
+    # an account, or role:<role> / department:<name> for the items every clerk of a role or
+    # of a department shares (their queue)
     owner: Mapped[str] = mapped_column(String(220))
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(120))

@@ -1,10 +1,10 @@
 """Who hears of an event, on which channels and in which language: rules, no I/O.
 
 The event names the citizen: their account (when signed in), the e-mail address they gave
-and their language. Their preferences, when they set any, choose the channels and the
-language and may switch non-essential messages off. An essential message always reaches
-them: if every channel they chose is off or unknown, it goes to their inbox, or else to
-the address in the event.
+and their language (an event about a report or an idea names each of its recipients so).
+Their preferences, when they set any, choose the channels and the language and may switch
+non-essential messages off. An essential message always reaches them: if every channel
+they chose is off or unknown, it goes to their inbox, or else to the address in the event.
 """
 
 from __future__ import annotations

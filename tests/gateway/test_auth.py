@@ -12,7 +12,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from services.gateway.auth import TokenVerifier
+from services.gateway.settings import AuthSettings
 from tests.gateway.conftest import DEV_AUTH, DEV_SECRET
+from tests.gateway.doubles import Echo, GatewayUnderTest
 from tests.gateway.identity_provider import AUDIENCE, ISSUER, new_key
 
 DEAD_LETTERS = "/api/v1/admin/dead-letters"
@@ -123,6 +126,74 @@ def test_dev_tokens_are_refused_when_dev_login_is_switched_off(start_gateway, we
     answer = web_session.get("/api/v1/me", headers=bearer(dev_token()))
 
     assert_refused(answer, 401, "invalid_token")
+
+
+def test_a_token_with_departments_gives_a_caller_with_them():
+    verifier = TokenVerifier(AuthSettings(**DEV_AUTH))
+
+    clerk = verifier.verify(dev_token(role="clerk", departments=["roads", "environment"]))
+    without = verifier.verify(dev_token(role="clerk"))
+
+    assert (clerk.subject, clerk.role, clerk.departments) == (
+        "anna",
+        "clerk",
+        ("roads", "environment"),
+    )
+    assert without.departments == ()
+
+
+@pytest.fixture
+def gateway_and_echo(start_gateway, container_factory):
+    echo = container_factory(Echo)
+    echo.start()
+    return start_gateway(GatewayUnderTest)
+
+
+def test_dev_login_with_departments_signs_in_a_clerk_whose_departments_reach_the_services(
+    gateway_and_echo, web_session
+):
+    answer = web_session.post(
+        "/api/v1/auth/dev-login",
+        json={"subject": "clara", "role": "clerk", "departments": ["roads", "environment"]},
+    )
+    assert answer.status_code == 200, answer.text
+
+    echoed = web_session.get("/test/echo", headers=bearer(answer.json()["access_token"]))
+
+    assert echoed.status_code == 200, echoed.text
+    assert echoed.json()["user_departments"] == ["roads", "environment"]
+
+
+@pytest.mark.parametrize(
+    "departments",
+    ["roads", [""], ["x" * 65], [42], {"roads": True}, None],
+    ids=["a-string", "empty-name", "long-name", "a-number", "an-object", "null"],
+)
+def test_dev_login_refuses_departments_that_are_not_a_list_of_names(
+    gateway, web_session, departments
+):
+    answer = web_session.post(
+        "/api/v1/auth/dev-login",
+        json={"subject": "clara", "role": "clerk", "departments": departments},
+    )
+
+    assert_refused(answer, 400, "invalid_input")
+
+
+@pytest.mark.parametrize(
+    "departments",
+    ["roads", [""], ["x" * 65], ["roads", 7], {"roads": True}, None, ["d"] * 51],
+    ids=["a-string", "empty-name", "long-name", "a-number", "an-object", "null", "too-many"],
+)
+def test_a_token_whose_departments_claim_is_not_a_list_of_names_is_refused(
+    gateway, web_session, departments
+):
+    token = dev_token(role="clerk", departments=departments)
+
+    error = assert_refused(
+        web_session.get("/api/v1/me", headers=bearer(token)), 401, "invalid_token"
+    )
+    assert error["message"] == "The token's departments are not a list of department names."
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The clerks' live stream: queue items broadcast on the real broker reach every gateway
-instance and, there, the signed-in clerks of their role, as Server-Sent Events."""
+instance and, there, the signed-in clerks of their role (and of their department, when the
+item names one), as Server-Sent Events."""
 
 from __future__ import annotations
 
@@ -53,12 +54,13 @@ def instance(start_instance):
     return start_instance()
 
 
-def token_for(base: str, role: str, subject: str | None = None) -> dict[str, str]:
-    answer = requests.post(
-        f"{base}/api/v1/auth/dev-login",
-        json={"subject": subject or f"live-{role}", "role": role},
-        timeout=5,
-    )
+def token_for(
+    base: str, role: str, subject: str | None = None, departments: list[str] | None = None
+) -> dict[str, str]:
+    signing_in = {"subject": subject or f"live-{role}", "role": role}
+    if departments is not None:
+        signing_in["departments"] = departments
+    answer = requests.post(f"{base}/api/v1/auth/dev-login", json=signing_in, timeout=5)
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -185,6 +187,28 @@ def test_an_item_for_another_role_reaches_admins_but_not_clerks(instance, open_s
     assert wait_for(clerk.items, timeout=5) == [for_clerks]
 
 
+def test_a_department_item_reaches_its_departments_clerks_and_admins_only(instance, open_stream):
+    base, _ = instance
+    roads = open_stream(base, token_for(base, "clerk", "rita", ["environment", "roads"]))
+    parks = open_stream(base, token_for(base, "clerk", "paul", ["environment"]))
+    admin = open_stream(base, token_for(base, "admin"))
+    for_roads = queue_item(department="roads", event_type="feedback.report_submitted")
+    for_everyone = queue_item()
+
+    broadcast(for_roads, for_everyone)
+
+    assert wait_for(lambda: len(roads.items()) == 2 and roads.items(), timeout=5) == [
+        for_roads,
+        for_everyone,
+    ]
+    assert wait_for(lambda: len(admin.items()) == 2 and admin.items(), timeout=5) == [
+        for_roads,
+        for_everyone,
+    ]
+    # one queue, in order: once the role's item is there, the department's would have been
+    assert wait_for(parks.items, timeout=5) == [for_everyone]
+
+
 def test_a_citizen_is_refused_and_a_caller_without_a_token_must_sign_in(instance):
     base, container = instance
 
@@ -272,3 +296,15 @@ def test_a_stream_writes_each_item_as_one_event_named_by_its_id():
     assert head == f"id: {item['item_id']}\nevent: queue_item\n"
     assert data.endswith(end) and "\n" not in data.removesuffix(end)
     assert json.loads(data) == item
+
+
+def test_a_clerk_without_departments_gets_no_department_items():
+    hub = LiveHub()
+    hub.settings = GatewaySettings(stream_backlog=5)
+    clara = hub.listen("clara", "clerk")
+    rita = hub.listen("rita", "clerk", ("roads",))
+
+    handed = hub.publish(queue_item(department="roads"))
+
+    assert handed == 1
+    assert clara.queue.qsize() == 0 and rita.queue.qsize() == 1

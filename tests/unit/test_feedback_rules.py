@@ -51,7 +51,13 @@ def test_blurring_puts_everyone_in_a_cell_at_its_centre():
 
 def test_a_bounding_box_is_south_west_north_east():
     assert parse_box("51.5,8.0,51.6,8.2") == geo.Box(51.5, 8.0, 51.6, 8.2)
-    for wrong in ("51.6,8.0,51.5,8.2", "51.5,8.2,51.6,8.0", "a,b,c,d", "51.5,8.0,51.6", "91,0,92,1"):
+    for wrong in (
+        "51.6,8.0,51.5,8.2",
+        "51.5,8.2,51.6,8.0",
+        "a,b,c,d",
+        "51.5,8.0,51.6",
+        "91,0,92,1",
+    ):
         with pytest.raises(InvalidBox):
             parse_box(wrong)
 

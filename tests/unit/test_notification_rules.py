@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from marshmallow import Schema, fields
 from nameko.exceptions import ConfigurationError
 
+from services.common.context import Caller
+from services.common.events import define_event
 from services.notifications import catalogue
 from services.notifications.catalogue import Route
-from services.notifications.intake import matches
+from services.notifications.inbox import owners
+from services.notifications.intake import matches, people
 from services.notifications.recipients import Preference, for_citizen
 from services.notifications.rendering import TemplateText, clean_text, render
 from services.notifications.settings import NotificationSettings
@@ -19,6 +23,17 @@ TEMPLATE = TemplateText(
 )
 ROUTE = Route("appointments.appointment_confirmed", "appointment_confirmed", "citizen")
 PAYLOAD = {"citizen": "anna", "email": "anna@example.org", "language": "de"}
+
+
+class NoteTaken(Schema):
+    """An event whose department stays inside and whose recipients are not people."""
+
+    note_id = fields.String(required=True)
+    department = fields.String(required=True)
+    recipients = fields.List(fields.String(), required=True)
+
+
+define_event("unit_notes", "note_taken", NoteTaken, description="A test's.", public=("note_id",))
 
 
 def preference(**changes) -> Preference:
@@ -127,6 +142,32 @@ def test_the_shipped_routing_and_templates_load():
             " attach: passport}",
             "has no",
         ),
+        (
+            "- {event: feedback.rating_invited, template: feedback_rating_invited, to: department}",
+            "names no public department",
+        ),
+        (
+            "- {event: unit_notes.note_taken, template: feedback_report_queued, to: department}",
+            "names no public department",
+        ),
+        (
+            "- {event: feedback.rating_invited, template: feedback_rating_invited, to: recipients}",
+            "has no recipients list",
+        ),
+        (
+            "- {event: unit_notes.note_taken, template: feedback_answered, to: recipients}",
+            "has no recipients list",
+        ),
+    ],
+    ids=[
+        "unknown-event",
+        "unknown-template",
+        "unknown-recipient",
+        "unknown-attachment",
+        "department-missing",
+        "department-not-public",
+        "recipients-missing",
+        "recipients-not-people",
     ],
 )
 def test_a_wrong_routing_entry_stops_the_service_at_start(tmp_path, entry, complaint):
@@ -139,3 +180,56 @@ def test_a_wrong_routing_entry_stops_the_service_at_start(tmp_path, entry, compl
 def test_retries_back_off_exponentially_and_are_capped():
     settings = NotificationSettings(retry_base_delay=60, retry_max_delay=600)
     assert [settings.retry_delay(n) for n in range(1, 6)] == [60, 120, 240, 480, 600]
+
+
+def test_every_shipped_template_uses_only_values_its_events_supply():
+    loaded = catalogue.load(NotificationSettings())
+    for name, languages in loaded.templates.items():
+        for text in languages.values():
+            assert text.placeholders() <= loaded.values_of(name), (name, text.language)
+
+
+def test_a_queue_item_is_written_from_public_attributes_only():
+    loaded = catalogue.load(NotificationSettings())
+    # the department's clerks read the category, never the citizen's title or address
+    assert {"category", "department"} <= loaded.values_of("feedback_report_queued")
+    assert not {"title", "recipients", "email"} & loaded.values_of("feedback_report_queued")
+    # each recipient's message has their own values and the item's, not the list of all
+    answered = loaded.values_of("feedback_answered")
+    assert {"title", "answer", "status_de", "citizen", "email", "language"} <= answered
+    assert "recipients" not in answered
+
+
+def test_each_recipient_is_written_to_with_the_events_values_and_their_own():
+    route = Route("feedback.official_answer_published", "feedback_answered", "recipients")
+    payload = {
+        "title": "Schlagloch",
+        "recipients": [
+            {"citizen": "anna", "email": "anna@example.org", "language": "de"},
+            {"citizen": None, "email": "ben@example.org", "language": "en"},
+        ],
+    }
+    assert people(route, payload) == [
+        {"title": "Schlagloch", "citizen": "anna", "email": "anna@example.org", "language": "de"},
+        {"title": "Schlagloch", "citizen": None, "email": "ben@example.org", "language": "en"},
+    ]
+    assert people(ROUTE, PAYLOAD) == [PAYLOAD]
+
+
+def test_a_department_route_writes_to_the_events_department_for_its_clerks():
+    route = Route("feedback.report_submitted", "feedback_report_queued", "department")
+    assert route.shared
+    assert route.queue_of({"department": "roads"}) == ("department:roads", "clerk", "roads")
+    by_role = Route("feedback.content_hidden", "feedback_item_hidden", "role:clerk")
+    assert by_role.queue_of({}) == ("role:clerk", "clerk", None)
+
+
+def test_clerks_and_admins_read_their_departments_queues_and_citizens_none():
+    assert owners(Caller("clara", "clerk", ("roads", "environment"))) == [
+        "clara",
+        "role:clerk",
+        "department:roads",
+        "department:environment",
+    ]
+    assert owners(Caller("root", "admin", ("roads",))) == ["root", "role:admin", "department:roads"]
+    assert owners(Caller("anna", "citizen", ("roads",))) == ["anna"]

@@ -101,6 +101,18 @@ def test_a_caller_without_the_role_is_refused():
         Caller(subject=None, role=None).require()
 
 
+def test_a_callers_departments_travel_in_the_context_and_are_left_out_when_none():
+    clerk = Caller(subject="clara", role="clerk", departments=("roads", "environment"))
+    context = clerk.to_context()
+    assert context["user_departments"] == ["roads", "environment"]
+    assert Caller.from_context(context) == clerk
+    assert Caller(subject="anna", role="citizen").to_context() == {
+        "user_id": "anna",
+        "user_role": "citizen",
+    }
+    assert Caller.from_context({"user_id": "anna", "user_departments": "roads"}).departments == ()
+
+
 def test_typed_errors_carry_code_and_details():
     error = NotFound("There is no case 2026-BPA-000123.", {"case": "2026-BPA-000123"})
     assert error.as_dict() == {
