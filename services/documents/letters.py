@@ -16,17 +16,16 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from fpdf import FPDF
 
+from services.common.local_time import OFFICE_TIMEZONE
 from services.documents.kinds import LANGUAGES, LETTER_KINDS
 
 DECISIONS = ("approved", "rejected")
 
 _TEMPLATE_FILE = Path(__file__).parent / "letter_templates.yaml"
-_LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 _REQUIRED = {
     "receipt": ("case_number", "application_title", "submitted_at", "recipient_name"),
     "decision": ("case_number", "application_title", "decision", "decided_at", "recipient_name"),
@@ -233,7 +232,7 @@ def _instant(key: str, value: str | datetime) -> datetime:
 
 
 def _format_instant(moment: datetime, language: str, *, with_time: bool = True) -> str:
-    local = moment.astimezone(_LOCAL_ZONE)
+    local = moment.astimezone(OFFICE_TIMEZONE)
     if language == "de":
         day = f"{local:%d.%m.%Y}"
         return f"{day}, {local:%H:%M} Uhr" if with_time else day

@@ -8,14 +8,14 @@ import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from services.common.local_time import OFFICE_TIMEZONE
 from services.feedback.models import ItemRow, RatingRow
 
-LOCAL = ZoneInfo("Europe/Berlin")
+LOCAL = OFFICE_TIMEZONE
 
 
 def period_of(moment: datetime, period: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import Transaction, insert_ignoring_duplicates
+from services.common.local_time import OFFICE_TIMEZONE
 from services.feedback.errors import (
     AlreadyRated,
     InvitationExpired,
@@ -76,7 +77,8 @@ def invite(
             "email": subject["email"],
             "language": subject["language"],
             "rate_url": link,
-            "expires_at": invitation["expires_at"].isoformat(),
+            # local: the mail names the day the link stops working
+            "expires_at": invitation["expires_at"].astimezone(OFFICE_TIMEZONE).isoformat(),
         },
     )
 
