@@ -25,6 +25,11 @@ class InvalidBox(ServiceError):
     """A bounding box is not south,west,north,east with south < north and west < east."""
 
 
+@service_error("invalid_cursor", 400)
+class InvalidCursor(ServiceError):
+    """A page's cursor names no item (it came from elsewhere, or the item is gone)."""
+
+
 @service_error("too_many_photos", 400)
 class TooManyPhotos(ServiceError):
     """More photos than FEEDBACK.max_photos."""
@@ -123,8 +128,3 @@ class AccountBanned(ServiceError):
 @service_error("too_many_submissions", 429)
 class TooManySubmissions(ServiceError):
     """More reports, ideas and comments within an hour than FEEDBACK.submissions_per_hour."""
-
-
-@service_error("challenge_spent", 400)
-class ChallengeSpent(ServiceError):
-    """The proof-of-work solution was used already; solve a new challenge."""

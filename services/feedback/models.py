@@ -58,9 +58,19 @@ class ItemRow(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        # the public map: visible reports in a box
+        # the public map: visible reports in a box, for a box with few of them
         Index("ix_items_map", "kind", "hidden", "public_latitude", "public_longitude"),
-        Index("ix_items_recent", "kind", "hidden", "submitted_at", "id"),
+        # ... and the newest first, for a box with many: the position comes last so that
+        # the box is checked in the index, and reports outside it cost no table read
+        Index(
+            "ix_items_recent",
+            "kind",
+            "hidden",
+            "submitted_at",
+            "id",
+            "public_latitude",
+            "public_longitude",
+        ),
         Index("ix_items_nearby", "category", "status", "latitude"),
         Index("ix_items_author", "author", "submitted_at"),
         Index("ix_items_department", "department", "submitted_at", "id"),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.feedback import geo
 from services.feedback.catalogue import CLOSED, Town, status_names
-from services.feedback.errors import InvalidBox
+from services.feedback.errors import InvalidBox, InvalidCursor
 from services.feedback.models import ItemRow
 
 OPEN = ("submitted", "in_review", "accepted")
@@ -49,13 +49,16 @@ def newest_first(
     """A page of items, the newest first; the cursor is the last item's id."""
     if cursor:
         anchor = session.get(ItemRow, cursor)
-        if anchor is not None:
-            statement = statement.where(
-                or_(
-                    ItemRow.submitted_at < anchor.submitted_at,
-                    and_(ItemRow.submitted_at == anchor.submitted_at, ItemRow.id < anchor.id),
-                )
+        if anchor is None:
+            raise InvalidCursor(
+                "The cursor names no item; start again without it.", {"cursor": cursor}
             )
+        statement = statement.where(
+            or_(
+                ItemRow.submitted_at < anchor.submitted_at,
+                and_(ItemRow.submitted_at == anchor.submitted_at, ItemRow.id < anchor.id),
+            )
+        )
     statement = statement.order_by(ItemRow.submitted_at.desc(), ItemRow.id.desc()).limit(limit + 1)
     rows = list(session.scalars(statement))
     page = rows[:limit]
@@ -76,7 +79,7 @@ def reports_in_box(
 
 
 def marker(row: ItemRow, language: str) -> dict[str, Any]:
-    """What a map shows of a report: no account, no name, no exact place."""
+    """What a map shows of a report: no account, no name, no exact place, nothing hidden."""
     return {
         "id": row.id,
         "kind": row.kind,
@@ -95,18 +98,17 @@ def marker(row: ItemRow, language: str) -> dict[str, Any]:
 def nearby(
     session: Session, category: str, latitude: float, longitude: float, meters: int
 ) -> list[ItemRow]:
-    """Open, visible reports of the category within `meters`, the closest first."""
+    """Open, visible reports of the category within `meters`, the closest first.
+
+    Measured to their public (blurred) places: asking about many points around a report
+    must not tell where exactly it is.
+    """
     box = geo.around(latitude, longitude, meters)
     candidates = session.scalars(
-        visible("report").where(
-            ItemRow.category == category,
-            ItemRow.status.in_(OPEN),
-            ItemRow.latitude.between(box.south, box.north),
-            ItemRow.longitude.between(box.west, box.east),
-        )
+        in_box(visible("report").where(ItemRow.category == category, ItemRow.status.in_(OPEN)), box)
     )
     near = [
-        (geo.distance_m(latitude, longitude, row.latitude, row.longitude), row)
+        (geo.distance_m(latitude, longitude, row.public_latitude, row.public_longitude), row)
         for row in candidates
     ]
     return [row for distance, row in sorted(near, key=lambda pair: pair[0]) if distance <= meters]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.common.loading import Strict
 from services.feedback.catalogue import KINDS, STATUSES
@@ -141,6 +141,11 @@ class FiguresQuery(Strict):
     since = fields.Date(load_default=None, data_key="from")
     until = fields.Date(load_default=None, data_key="to")
     period = fields.String(load_default="month", validate=validate.OneOf(("week", "month")))
+
+    @validates_schema
+    def _in_order(self, data: dict, **kwargs) -> None:
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("`from` comes before `to`.", "to")
 
 
 class Open311Query(Strict):

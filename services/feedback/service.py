@@ -242,7 +242,11 @@ class FeedbackService(common.ServiceBase):
                 .where(ItemRow.author == caller.subject)
                 .order_by(ItemRow.submitted_at.desc())
             )
-            return [public_map.marker(row, language_of(language)) for row in rows]
+            # the author's own list: their hidden ones too, marked
+            return [
+                public_map.marker(row, language_of(language)) | {"hidden": row.hidden}
+                for row in rows
+            ]
 
     @rpc
     def me_too(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -378,14 +382,16 @@ class FeedbackService(common.ServiceBase):
 
     @rpc
     def moderate(
-        self, target_kind: str, target_id: str, decision: dict[str, Any]
+        self, target_kind: str, target_id: str, decision: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
         caller = self.caller.require(*OFFICE)
         data = load(Moderation, decision)
         with self.db.transaction() as tx:
             target = moderation.find_target(tx.session, caller, target_kind, target_id)
             moderation.moderate(tx, caller, target, data, now())
-            return moderation.target_view(tx.session, caller, target, self.town, "de")
+            return moderation.target_view(
+                tx.session, caller, target, self.town, language_of(language)
+            )
 
     @rpc
     def ban(self, account: str, ban: dict[str, Any]) -> dict[str, Any]:

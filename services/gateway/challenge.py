@@ -60,7 +60,8 @@ class Challenges:
         """The id of the challenge `payload` solves; refused when missing, wrong or expired."""
         if not payload:
             raise ChallengeRequired(
-                "Solve a challenge (GET /api/v1/appointments/challenge) and send it as altcha."
+                "Solve a proof-of-work challenge (GET /api/v1/appointments/challenge or "
+                "/api/v1/feedback/challenge) and send it as altcha."
             )
         solution = _solution(payload)
         ok, reason = (

@@ -22,6 +22,7 @@ from services.gateway import (
     application_schemas,
     appointment_schemas,
     document_schemas,
+    feedback_schemas,
     notification_schemas,
     schemas,
 )
@@ -39,6 +40,7 @@ SCHEMA_MODULES: tuple[ModuleType, ...] = (
     appointment_schemas,
     document_schemas,
     notification_schemas,
+    feedback_schemas,
 )
 
 _ERROR_RESPONSES = {

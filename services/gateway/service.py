@@ -19,6 +19,7 @@ from services.gateway import applications as application_routes
 from services.gateway import appointments as appointment_routes
 from services.gateway import auth, live, openapi, schemas
 from services.gateway import documents as document_routes
+from services.gateway import feedback as feedback_routes
 from services.gateway import notifications as notification_routes
 from services.gateway.health import check_health
 from services.gateway.http import api
@@ -38,6 +39,7 @@ class GatewayService(
     appointment_routes.AppointmentRoutes,
     document_routes.DocumentRoutes,
     notification_routes.NotificationRoutes,
+    feedback_routes.FeedbackRoutes,
 ):
     name = "gateway"
 
@@ -90,7 +92,7 @@ class GatewayService(
         The route exists only where AUTH.dev_login is true (the local default); elsewhere
         it is 404 and its tokens are refused.
         """
-        return auth.issue_dev_token(AuthSettings.from_config(), body["subject"], body["role"])
+        return auth.issue_dev_token(AuthSettings.from_config(), **body)
 
     @api("GET", "/api/v1/me", roles=ROLES, response=schemas.Me)
     def me(self, request) -> dict[str, Any]:

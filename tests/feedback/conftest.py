@@ -3,10 +3,17 @@ database; photos are real uploads."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import uuid
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from nameko.standalone.events import get_event_exchange
+
+from services.common.amqp import publish_confirmed
+from services.common.events import Event, find_contract
 from services.common.migrations import upgrade
-from services.common.settings import database_url
+from services.common.settings import amqp_uri, database_url
 from services.feedback.service import FeedbackService
 from tests.documents.conftest import (  # noqa: F401
     document_settings,
@@ -74,3 +81,47 @@ def idea(category: str = "mobility", **changes) -> dict:
         "description": "Der Wall als Fahrradstraße: sicherer für alle.",
         **changes,
     }
+
+
+def visit_completed(
+    citizen: str | None = None,
+    service: str = "id-card",
+    location: str = "town-hall",
+    email: str = "erika@example.org",
+) -> str:
+    """Publish `appointments.appointment_completed` as the appointments service would, for a
+    visit booked with or without an account; the appointment's id."""
+    appointment_id = str(uuid.uuid4())
+    payload = {
+        "appointment_id": appointment_id,
+        "service": service,
+        "location": location,
+        "start": "2026-03-02T09:00:00+01:00",
+        "end": "2026-03-02T09:15:00+01:00",
+        "citizen": citizen,
+        "email": email,
+        "name": "Erika Mustermann",
+        "language": "de",
+        "service_name": "Personalausweis beantragen",
+        "location_name": "Rathaus",
+        "location_address": "Am Vreithof 8, 59494 Soest",
+    }
+    find_contract("appointments", "appointment_completed", 1).validate(payload)
+    event = Event(type="appointment_completed", payload=payload)
+    exchange = get_event_exchange("appointments")
+    publish_confirmed(
+        amqp_uri(),
+        json.dumps(event.to_message()).encode(),
+        exchange=exchange,
+        routing_key=event.type,
+        headers={},
+        properties={"message_id": str(event.event_id), "type": event.type},
+        declare=[exchange],
+    )
+    return appointment_id
+
+
+def rating_token(feedback_events, subject_id: str) -> str:
+    """The token in the link of the invitation to rate `subject_id`."""
+    invited = feedback_events.wait_for_one("rating_invited", subject_id=subject_id)
+    return parse_qs(urlsplit(invited["payload"]["rate_url"]).query)["token"][0]

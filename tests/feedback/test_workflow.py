@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, update
+from sqlalchemy import update
 
+from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.feedback.errors import (
     DuplicateOfRequired,
@@ -77,7 +78,7 @@ def test_the_author_reopens_a_closed_report_within_the_window_only(feedback, fee
         for item in (fixed, old):
             clara.feedback.change_status(item["id"], {"status": "done", "answer": "Repariert."})
     # the second was closed 29 days ago: past the 28 days
-    engine = create_engine(database_url("feedback"))
+    engine = create_service_engine(database_url("feedback"))
     with engine.begin() as connection:
         connection.execute(
             update(ItemRow)

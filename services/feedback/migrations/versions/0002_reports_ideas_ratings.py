@@ -116,7 +116,9 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_items_nearby", ["category", "status", "latitude"], unique=False)
         batch_op.create_index(
-            "ix_items_recent", ["kind", "hidden", "submitted_at", "id"], unique=False
+            "ix_items_recent",
+            ["kind", "hidden", "submitted_at", "id", "public_latitude", "public_longitude"],
+            unique=False,
         )
         batch_op.create_index("ix_items_submitted", ["submitted_at", "id"], unique=False)
 
