@@ -5,6 +5,8 @@
                     [--uploads 1000] [--upload-concurrency 8]
                     [--deliveries 2000] [--no-notifications-sqlite]
                     [--flow-seconds 15] [--worklist-calls 100] [--no-applications-sqlite]
+                    [--map-queries 300] [--ratings 2000] [--rating-concurrency 8]
+                    [--no-feedback]
 
 Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
 PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
@@ -36,6 +38,7 @@ from bench import (  # noqa: E402
     databases,
     documents_upload,
     event_pipeline,
+    feedback_map,
     notifications_delivery,
     raw_events,
     raw_rpc,
@@ -65,6 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--upload-concurrency", type=int, default=8)
     notifications_delivery.add_arguments(parser)
     applications_flow.add_arguments(parser)
+    feedback_map.add_arguments(parser)
+    parser.add_argument("--no-feedback", action="store_true", help="leave out the feedback bench")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     return parser.parse_args(argv)
@@ -97,7 +102,18 @@ def main(argv: list[str] | None = None) -> int:
             documents_ok = documents_upload.run(args, raw)
             notifications_ok = notifications_delivery.run(args, pg_problem)
             applications_ok = applications_flow.run(args, pg_problem, raw)
-    met = all((rpc_ok, events_ok, appointments_ok, documents_ok, notifications_ok, applications_ok))
+            feedback_ok = args.no_feedback or feedback_map.run(args, pg_problem, raw)
+    met = all(
+        (
+            rpc_ok,
+            events_ok,
+            appointments_ok,
+            documents_ok,
+            notifications_ok,
+            applications_ok,
+            feedback_ok,
+        )
+    )
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
     print(f"total {time.monotonic() - began:.0f} s")
     return 0

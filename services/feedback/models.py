@@ -71,7 +71,6 @@ class ItemRow(Base):
             "public_latitude",
             "public_longitude",
         ),
-        Index("ix_items_nearby", "category", "status", "latitude"),
         Index("ix_items_author", "author", "submitted_at"),
         Index("ix_items_department", "department", "submitted_at", "id"),
         Index("ix_items_submitted", "submitted_at", "id"),

@@ -3,17 +3,13 @@ database; photos are real uploads."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from nameko.standalone.events import get_event_exchange
 
-from services.common.amqp import publish_confirmed
-from services.common.events import Event, find_contract
 from services.common.migrations import upgrade
-from services.common.settings import amqp_uri, database_url
+from services.common.settings import database_url
 from services.feedback.service import FeedbackService
 from tests.documents.conftest import (  # noqa: F401
     document_settings,
@@ -23,6 +19,7 @@ from tests.documents.conftest import (  # noqa: F401
 )
 from tests.gateway.conftest import login, start_gateway  # noqa: F401
 from tests.support.events import EventTap
+from tests.support.publishing import publish
 
 # a place in the old town of Soest, and one in Dortmund (outside)
 MARKET = (51.5711, 8.1060)
@@ -83,17 +80,16 @@ def idea(category: str = "mobility", **changes) -> dict:
     }
 
 
-def visit_completed(
+def completed_visit(
     citizen: str | None = None,
     service: str = "id-card",
     location: str = "town-hall",
     email: str = "erika@example.org",
-) -> str:
-    """Publish `appointments.appointment_completed` as the appointments service would, for a
-    visit booked with or without an account; the appointment's id."""
-    appointment_id = str(uuid.uuid4())
-    payload = {
-        "appointment_id": appointment_id,
+) -> dict:
+    """An `appointments.appointment_completed` payload, for a visit booked with or without
+    an account."""
+    return {
+        "appointment_id": str(uuid.uuid4()),
         "service": service,
         "location": location,
         "start": "2026-03-02T09:00:00+01:00",
@@ -106,19 +102,13 @@ def visit_completed(
         "location_name": "Rathaus",
         "location_address": "Am Vreithof 8, 59494 Soest",
     }
-    find_contract("appointments", "appointment_completed", 1).validate(payload)
-    event = Event(type="appointment_completed", payload=payload)
-    exchange = get_event_exchange("appointments")
-    publish_confirmed(
-        amqp_uri(),
-        json.dumps(event.to_message()).encode(),
-        exchange=exchange,
-        routing_key=event.type,
-        headers={},
-        properties={"message_id": str(event.event_id), "type": event.type},
-        declare=[exchange],
-    )
-    return appointment_id
+
+
+def visit_completed(**visit) -> str:
+    """Publish a completed visit as the appointments service would; the appointment's id."""
+    payload = completed_visit(**visit)
+    publish("appointments", "appointment_completed", payload)
+    return payload["appointment_id"]
 
 
 def rating_token(feedback_events, subject_id: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -13,37 +12,16 @@ from services.feedback.errors import (
     InvitationNotFound,
     RatingOutOfRange,
 )
+from tests.feedback.conftest import completed_visit, rating_token, visit_completed
 from tests.support.clients import as_caller, cluster_client
 from tests.support.publishing import publish
-
-
-def completed_visit(citizen: str | None = "anna", location: str = "rathaus") -> dict:
-    return {
-        "appointment_id": str(uuid.uuid4()),
-        "service": "personalausweis",
-        "location": location,
-        "start": "2026-11-20T09:00:00+01:00",
-        "end": "2026-11-20T09:15:00+01:00",
-        "citizen": citizen,
-        "email": "anna@example.org",
-        "name": "Anna Schmidt",
-        "language": "de",
-        "service_name": "Personalausweis beantragen",
-        "location_name": "Bürgerbüro im Rathaus",
-        "location_address": "Am Vreithof 8, 59494 Soest",
-    }
-
-
-def token_of(invitation: dict) -> str:
-    return parse_qs(urlparse(invitation["payload"]["rate_url"]).query)["token"][0]
 
 
 def test_a_completed_visit_invites_once_and_takes_one_rating(feedback, feedback_events):
     visit = completed_visit(citizen=None)  # booked without an account
     publish("appointments", "appointment_completed", visit)
     publish("appointments", "appointment_completed", visit)  # at least once: again
-    invited = feedback_events.wait_for_one("rating_invited", subject_id=visit["appointment_id"])
-    token = token_of(invited)
+    token = rating_token(feedback_events, visit["appointment_id"])
 
     with cluster_client() as anyone:
         asked = anyone.feedback.rating_invitation(token)
@@ -58,7 +36,7 @@ def test_a_completed_visit_invites_once_and_takes_one_rating(feedback, feedback_
             anyone.feedback.rate({"token": token, "score": 1})
         assert anyone.feedback.rating_invitation(token)["rated"] is True
 
-    assert rated["score"] == 4 and rated["location"] == "rathaus"
+    assert rated["score"] == 4 and rated["location"] == "town-hall"
     received = feedback_events.wait_for_one("feedback_rating_received", rating_id=rated["id"])
     assert received["payload"]["score"] == 4
     assert len(feedback_events.of_type("rating_invited")) == 1
@@ -90,19 +68,15 @@ def test_a_completed_case_invites_the_signed_in_citizen(feedback, feedback_event
 
 
 def test_figures_average_ratings_per_service_and_location(feedback, feedback_events):
-    scores = {"rathaus": [5, 3], "ostenhellweg": [2]}
+    scores = {"town-hall": [5, 3], "ostenhellweg": [2]}
     for location, given in scores.items():
         for score in given:
-            visit = completed_visit(location=location)
-            publish("appointments", "appointment_completed", visit)
-            invited = feedback_events.wait_for_one(
-                "rating_invited", subject_id=visit["appointment_id"]
-            )
+            token = rating_token(feedback_events, visit_completed(location=location))
             with cluster_client() as anyone:
-                anyone.feedback.rate({"token": token_of(invited), "score": score})
+                anyone.feedback.rate({"token": token, "score": score})
     with as_caller("clerk", "clara") as clara:
         figures = clara.feedback.figures({"from": date.today().isoformat()})
 
     averages = {r["location"]: (r["ratings"], r["average"]) for r in figures["ratings"]}
-    assert averages == {"rathaus": (2, 4.0), "ostenhellweg": (1, 2.0)}
-    assert all(r["service"] == "personalausweis" for r in figures["ratings"])
+    assert averages == {"town-hall": (2, 4.0), "ostenhellweg": (1, 2.0)}
+    assert all(r["service"] == "id-card" for r in figures["ratings"])

@@ -3,22 +3,18 @@ loopback, SMS providers and webhook receivers as local HTTP servers."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from nameko.standalone.events import get_event_exchange
 
-from services.common.amqp import publish_confirmed
-from services.common.events import Event, find_contract
 from services.common.migrations import upgrade
-from services.common.settings import amqp_uri, database_url
+from services.common.settings import database_url
 from services.notifications.service import NotificationsService
 from tests.gateway.conftest import login, start_gateway  # noqa: F401
 from tests.support.events import EventTap
 from tests.support.http_receiver import HttpReceiver
 from tests.support.processes import free_port
+from tests.support.publishing import publish, publish_event  # noqa: F401 (for the tests here)
 from tests.support.smtp import MailCatcher
 
 ADMIN_EMAIL = "it@soest.example"
@@ -86,24 +82,3 @@ def sent(platform_config):
     tap = EventTap("notifications")
     yield tap
     tap.close()
-
-
-def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
-    """Publish an event as `source` would: validated against its contract, confirmed."""
-    find_contract(source, event_type, 1).validate(payload)
-    event = Event(type=event_type, payload=dict(payload))
-    publish_event(source, event)
-    return event
-
-
-def publish_event(source: str, event: Event) -> None:
-    """Publish an event as it is (a redelivery keeps its id)."""
-    publish_confirmed(
-        amqp_uri(),
-        json.dumps(event.to_message()).encode(),
-        exchange=get_event_exchange(source),
-        routing_key=event.type,
-        headers={},
-        properties={"message_id": str(event.event_id), "type": event.type},
-        declare=[get_event_exchange(source)],
-    )

@@ -114,7 +114,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_items_map", ["kind", "hidden", "public_latitude", "public_longitude"], unique=False
         )
-        batch_op.create_index("ix_items_nearby", ["category", "status", "latitude"], unique=False)
         batch_op.create_index(
             "ix_items_recent",
             ["kind", "hidden", "submitted_at", "id", "public_latitude", "public_longitude"],
@@ -229,7 +228,6 @@ def downgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_submitted")
         batch_op.drop_index("ix_items_recent")
-        batch_op.drop_index("ix_items_nearby")
         batch_op.drop_index("ix_items_map")
         batch_op.drop_index("ix_items_department")
         batch_op.drop_index("ix_items_author")
