@@ -69,7 +69,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench import applications_seed as seed  # noqa: E402
 from bench import applications_worklist as worklist  # noqa: E402
-from bench import databases, raw_rpc  # noqa: E402
+from bench import databases  # noqa: E402
 from bench.documents_upload import (  # noqa: E402
     _announcement,
     _environment,
@@ -86,7 +86,7 @@ from bench.notifications_delivery import (  # noqa: E402
 from bench.processes import ServiceProcess, running  # noqa: E402
 from bench.report import Latency, verdict  # noqa: E402
 from bench.service_rpc import free_port  # noqa: E402
-from bench.standalone import add_common_arguments, main_alone  # noqa: E402
+from bench.standalone import main_against_raw_rpc  # noqa: E402
 from services.applications.models import CaseRow  # noqa: E402
 from services.common.engine import create_service_engine  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
@@ -574,20 +574,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.applications_flow", description=__doc__.splitlines()[0]
-    )
-    add_arguments(parser)
-    parser.add_argument("--rpc-calls", type=int, default=2000, help="for the raw baseline")
-    add_common_arguments(parser)
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    return main_alone(
-        args, lambda uri, pg_problem: run(args, pg_problem, raw_rpc.measure(uri, args.rpc_calls))
+    return main_against_raw_rpc(
+        argv, "python -m bench.applications_flow", __doc__, add_arguments, run
     )
 
 

@@ -60,14 +60,14 @@ from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from sqlalchemy import Connection, Engine, event  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench import databases, raw_rpc  # noqa: E402
+from bench import databases  # noqa: E402
 from bench import feedback_ratings as ratings  # noqa: E402
 from bench import feedback_seed as seed  # noqa: E402
 from bench.notifications_delivery import _consumers, _Mark  # noqa: E402
 from bench.processes import ServiceProcess, listening, running  # noqa: E402
 from bench.report import Latency, verdict  # noqa: E402
 from bench.service_rpc import free_port  # noqa: E402
-from bench.standalone import add_common_arguments, main_alone  # noqa: E402
+from bench.standalone import main_against_raw_rpc  # noqa: E402
 from services.common.engine import create_service_engine  # noqa: E402
 from services.common.loading import load  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
@@ -422,21 +422,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rating-concurrency", type=int, default=8, help="ratings at once")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.feedback_map", description=__doc__.splitlines()[0]
-    )
-    add_arguments(parser)
-    parser.add_argument("--rpc-calls", type=int, default=2000, help="for the raw baseline")
-    add_common_arguments(parser)
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    return main_alone(
-        args, lambda uri, pg_problem: run(args, pg_problem, raw_rpc.measure(uri, args.rpc_calls))
-    )
+    return main_against_raw_rpc(argv, "python -m bench.feedback_map", __doc__, add_arguments, run)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from nameko import config
 
-from bench import databases
+from bench import databases, raw_rpc
 from bench.broker import throwaway_vhost, unreachable
 from services.common.settings import DEFAULT_AMQP_URI
 
@@ -37,3 +37,22 @@ def main_alone(args: argparse.Namespace, run: Callable[[str, str | None], bool])
         met = run(vhost_uri, pg_problem)
     print(f"\nall targets met: {'yes' if met else 'no'}")
     return 0
+
+
+def main_against_raw_rpc(
+    argv: list[str] | None,
+    prog: str,
+    doc: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace, str | None, object], bool],
+) -> int:
+    """`python -m <bench>` for a bench whose base is the raw AMQP round trip, measured first
+    in the same run: its own options, the raw calls' count, and the common ones."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    add_arguments(parser)
+    parser.add_argument("--rpc-calls", type=int, default=2000, help="for the raw baseline")
+    add_common_arguments(parser)
+    args = parser.parse_args(argv)
+    return main_alone(
+        args, lambda uri, pg_problem: run(args, pg_problem, raw_rpc.measure(uri, args.rpc_calls))
+    )

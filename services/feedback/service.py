@@ -101,44 +101,29 @@ class FeedbackService(common.ServiceBase):
     @event_handler("appointments", "appointment_completed")
     def on_appointment_completed(self, event: Event) -> None:
         visit = event.payload
-        with self.db.transaction(handling=event) as tx:
-            ratings.invite(
-                tx,
-                {
-                    "subject_kind": "visit",
-                    "subject_id": str(visit["appointment_id"]),
-                    "service": visit["service"],
-                    "service_name": visit["service_name"],
-                    "location": visit["location"],
-                    "citizen": visit["citizen"],
-                    "email": visit["email"],
-                    "language": visit["language"],
-                },
-                self.settings,
-                now(),
-            )
+        self._invite(event, "visit", visit["appointment_id"], visit["service"], visit["location"])
 
     @event_handler("applications", "application_status_changed")
     def on_application_status_changed(self, event: Event) -> None:
         case = event.payload
-        if case["status"] not in CASE_CLOSED:
-            return
+        if case["status"] in CASE_CLOSED:
+            self._invite(event, "case", case["case_id"], case["application_type"], None)
+
+    def _invite(self, event, subject_kind, subject_id, service, location) -> None:
+        """Invite the citizen the event names to rate what it is about, once."""
+        named = {key: event.payload[key] for key in ("citizen", "email", "language")}
+        # both events name the service in the citizen's language, under their own keys
+        service_name = event.payload.get("service_name") or event.payload["type_name"]
+        subject = {
+            "subject_kind": subject_kind,
+            "subject_id": str(subject_id),
+            "service": service,
+            "service_name": service_name,
+            "location": location,
+            **named,
+        }
         with self.db.transaction(handling=event) as tx:
-            ratings.invite(
-                tx,
-                {
-                    "subject_kind": "case",
-                    "subject_id": str(case["case_id"]),
-                    "service": case["application_type"],
-                    "service_name": case["type_name"],
-                    "location": None,
-                    "citizen": case["citizen"],
-                    "email": case["email"],
-                    "language": case["language"],
-                },
-                self.settings,
-                now(),
-            )
+            ratings.invite(tx, subject, self.settings, now())
 
     # ratings
 
