@@ -1,11 +1,12 @@
-"""An application's case, the documents' side: the attachments filed, the letters issued.
+"""An application's case, the documents' side: the attachments filed, the letters issued;
+and a report's photos, filed under the report for the office to see.
 
-Driven by the applications service's events (at-least-once). Each letter is rendered and
-sealed before the transaction, as the `generate_letter` RPC does; the filing and the letter
-then commit with the event's inbox row, so a redelivered event files nothing again and
-makes no second letter. Only the applicant's own documents are filed: any other attachment
-is left where it is, recorded in the audit trail and missing from the receipt, and the rest
-of the event goes through.
+Driven by the applications and feedback services' events (at-least-once). Each letter is
+rendered and sealed before the transaction, as the `generate_letter` RPC does; the filing
+and the letter then commit with the event's inbox row, so a redelivered event files
+nothing again and makes no second letter. Only the applicant's (or author's) own documents
+are filed: any other is left where it is, recorded in the audit trail and missing from the
+receipt, and the rest of the event goes through.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from services.documents.vault import Vault
 
 log = get_logger(__name__)
 
-# the platform acting on the applications service's word; what the audit trail names
+# the platform acting on the applications or feedback service's word; what the audit
+# trail names
 PLATFORM = Caller(subject="applications", role="service")
+FEEDBACK = Caller(subject="feedback", role="service")
 CASE_ROLE = "clerk"
 REFUSALS = {
     "unknown": "There is no such document.",
-    "not_owned": "The document is not the applicant's.",
+    "not_owned": "The document is not the applicant's (or the report's author's).",
     "erased": "The document was erased.",
     "other_case": "The document is filed in another case.",
 }
@@ -65,6 +68,25 @@ def receive_application(db: UnitOfWork, vault: Vault, event: Event, now: datetim
         library.file_into_case(tx, PLATFORM, filed, case, now)
 
     issue(db, vault, event, request, now, before=file_attachments)
+
+
+def receive_report(db: UnitOfWork, event: Event, now: datetime) -> None:
+    """File a report's photos under the report (its id as the case) for its clerks to see.
+
+    Only the author's own photos are filed; others are refused into the audit trail."""
+    facts = {"citizen": event.payload["author"], "case_id": str(event.payload["item_id"])}
+    photos = [str(photo) for photo in event.payload["photos"]]
+    with db.transaction(handling=event) as tx:
+        filed, refused = sort_attachments(tx, facts, photos, lock=True)
+        for document_id, refusal in refused.items():
+            refuse(tx, facts, document_id, refusal, now, caller=FEEDBACK)
+        case = {
+            "case_id": facts["case_id"],
+            "case_role": CASE_ROLE,
+            "owner": facts["citizen"],
+            "reason": f"Photo of report {facts['case_id']}.",
+        }
+        library.file_into_case(tx, FEEDBACK, filed, case, now)
 
 
 def receive_decision(db: UnitOfWork, vault: Vault, event: Event, now: datetime) -> None:
@@ -123,11 +145,16 @@ def refusal_of(document: DocumentRow | None, citizen: str | None, case_id: str) 
 
 
 def refuse(
-    tx: Transaction, facts: dict[str, Any], document_id: str, refusal: str, now: datetime
+    tx: Transaction,
+    facts: dict[str, Any],
+    document_id: str,
+    refusal: str,
+    now: datetime,
+    caller: Caller = PLATFORM,
 ) -> None:
     case_id = str(facts["case_id"])
     details = {"case_id": case_id, "refusal": refusal, "applicant": facts["citizen"]}
-    record(tx, PLATFORM, "file_refused", document_id, None, REFUSALS[refusal], details, now)
+    record(tx, caller, "file_refused", document_id, None, REFUSALS[refusal], details, now)
     log.warning("attachment_not_filed", document_id=document_id, case_id=case_id, refusal=refusal)
 
 

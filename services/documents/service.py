@@ -186,6 +186,11 @@ class DocumentsService(common.ServiceBase):
         """The decision letter is issued to the applicant and filed into the case."""
         casework.receive_decision(self.db, self.vault, event, now())
 
+    @event_handler("feedback", "report_submitted")
+    def on_report_submitted(self, event: Event) -> None:
+        """A report's photos are filed under it, for the department's clerks to see."""
+        casework.receive_report(self.db, event, now())
+
     # retention
 
     @every(interval=lambda: DocumentSettings.from_config().retention_interval)

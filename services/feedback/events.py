@@ -50,6 +50,12 @@ class Submitted(ItemFacts):
     recipients = fields.List(
         fields.Nested(Recipient), required=True, metadata={"description": "personal: the author"}
     )
+    author = fields.String(required=True, metadata={"description": "personal: the account"})
+    photos = fields.List(
+        fields.UUID(),
+        required=True,
+        metadata={"description": "the author's photo documents, filed for the office to see"},
+    )
 
 
 class StatusChanged(ItemFacts):

@@ -168,6 +168,8 @@ def submit(
             "public_latitude": row.public_latitude,
             "public_longitude": row.public_longitude,
             "recipients": [{"citizen": row.author, "email": row.email, "language": row.language}],
+            "author": row.author,
+            "photos": row.photos,
         },
     )
     return row

@@ -14,6 +14,7 @@ from services.feedback.errors import (
 )
 from tests.feedback.conftest import DORTMUND, MARKET, photo, report
 from tests.support.clients import as_caller, cluster_client
+from tests.support.waiting import wait_for
 
 
 def test_a_report_is_public_without_who_made_it_and_with_a_blurred_place(
@@ -96,3 +97,20 @@ def test_nearby_open_reports_are_offered_and_me_too_counts_once(feedback):
         assert counted["me_too"] == 1 and counted["following"] is True
         with pytest.raises(AlreadyCounted):
             ben.feedback.me_too(first["id"])
+
+
+def test_the_photos_are_filed_under_the_report_for_the_office_only(feedback, portal_of):
+    photos = [photo(portal_of, "anna", b"a"), photo(portal_of, "anna", b"b")]
+    with as_caller("citizen", "anna") as anna:
+        submitted = anna.feedback.submit_report(report(photos=photos))
+
+    def filed() -> list[dict]:
+        with as_caller("clerk", "rolf") as rolf:
+            found = [rolf.documents.get_document(p) for p in photos]
+        return found if all(d["case_id"] == submitted["id"] for d in found) else []
+
+    seen = wait_for(filed, timeout=10)
+    assert [d["document_type"] for d in seen] == ["report_photo", "report_photo"]
+    with as_caller("citizen", "ben") as ben, pytest.raises(Exception) as refused:
+        ben.documents.get_document(photos[0])
+    assert getattr(refused.value, "code", None) == "document_not_found"

@@ -76,6 +76,8 @@ def submitted(*recipients: dict, kind: str = "report", **changes) -> dict:
         public_latitude=51.571 if located else None,
         public_longitude=8.106 if located else None,
         recipients=list(recipients),
+        author=recipients[0]["citizen"] if recipients else "anna",
+        photos=[],
         **changes,
     )
 
