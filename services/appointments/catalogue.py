@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from services.common.local_time import OFFICE_TIMEZONE  # noqa: F401 (the office's zone)
-
 MINUTES_PER_DAY = 24 * 60
 # lengths that divide an hour: the grid then sits on the same local minutes in summer and
 # winter, since Berlin's offsets differ by whole hours

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.appointments import catalogue_admin
-from services.appointments.catalogue import OFFICE_TIMEZONE
 from services.appointments.schemas import (
     CapacityInput,
     LocationInput,
@@ -26,6 +25,7 @@ from services.appointments.schemas import (
 from services.common.database import Transaction
 from services.common.engine import create_service_engine
 from services.common.loading import load
+from services.common.local_time import OFFICE_TIMEZONE
 
 _ID_DOCUMENT = "Personalausweis oder Reisepass"
 _PHOTO = (

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 
-from services.appointments.catalogue import MINUTES_PER_DAY, OFFICE_TIMEZONE, Location
+from services.appointments.catalogue import MINUTES_PER_DAY, Location
+from services.common.local_time import OFFICE_TIMEZONE
 
 Period = tuple[int, int]  # [start, end) in epoch minutes
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from services.appointments import availability, booking, catalogue_admin, desk, lifecycle, views
@@ -17,6 +17,7 @@ from services.appointments.schemas import (
     check_key,
 )
 from services.appointments.settings import AppointmentSettings
+from services.common import challenges
 from services.common import service as common
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
@@ -25,8 +26,6 @@ from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 
 OFFICE = ("clerk", "admin")
-# spent proof-of-work solutions are kept a while after any challenge could have expired
-SPENT_CHALLENGES_KEPT = timedelta(days=2)
 
 
 def now() -> datetime:
@@ -194,7 +193,7 @@ class AppointmentsService(common.ServiceBase):
         with self.db.transaction() as tx:
             booking.send_reminders(tx, settings(), moment)
         with self.db.transaction() as tx:
-            booking.forget_spent_challenges(tx.session, moment - SPENT_CHALLENGES_KEPT)
+            booking.forget_spent_challenges(tx.session, moment - challenges.SPENT_KEPT)
 
 
 def _text(value: Any) -> str:

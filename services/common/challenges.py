@@ -7,7 +7,7 @@ transaction, so a solution used twice is refused however many gateways there are
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -15,6 +15,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from services.common.database import insert_ignoring_duplicates
 from services.common.errors import ServiceError, service_error
 from services.common.tables import UtcDateTime
+
+# how long a spent solution is remembered: far longer than any challenge can be solved in
+# (CHALLENGE.expires_seconds), so a solution can't come back once it is forgotten
+SPENT_KEPT = timedelta(days=2)
 
 
 @service_error("challenge_spent", 400)

@@ -42,6 +42,7 @@ _STATUS_NAMES: dict[str, dict[str, str]] = {
 # a report accepted is being worked on: the citizen reads "in progress"
 _REPORT_STATUS_NAMES = {**_STATUS_NAMES, "accepted": {"de": "In Bearbeitung", "en": "In progress"}}
 STATUSES = tuple(_STATUS_NAMES)
+OPEN = tuple(status for status in STATUSES if status not in CLOSED)
 
 
 def status_names(kind: str, status: str) -> dict[str, str]:

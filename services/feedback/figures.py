@@ -15,12 +15,10 @@ from sqlalchemy.orm import Session
 from services.common.local_time import OFFICE_TIMEZONE
 from services.feedback.models import ItemRow, RatingRow
 
-LOCAL = OFFICE_TIMEZONE
-
 
 def period_of(moment: datetime, period: str) -> str:
     """2026-11 for a month, 2026-W47 for an ISO week, in local time."""
-    local = moment.astimezone(LOCAL)
+    local = moment.astimezone(OFFICE_TIMEZONE)
     if period == "month":
         return f"{local.year}-{local.month:02d}"
     year, week, _day = local.isocalendar()
@@ -31,8 +29,8 @@ def window(since: date | None, until: date | None, today: date) -> tuple[datetim
     """From local midnight of `since` (default a year back) to the end of `until` (today)."""
     first = since or today - timedelta(days=365)
     last = until or today
-    start = datetime.combine(first, time.min, LOCAL).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, LOCAL).astimezone(UTC)
+    start = datetime.combine(first, time.min, OFFICE_TIMEZONE).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, OFFICE_TIMEZONE).astimezone(UTC)
     return start, end
 
 

@@ -18,7 +18,7 @@ from services.common.context import Caller
 from services.common.database import Transaction
 from services.common.documents import Lookup, owned_document
 from services.feedback import geo
-from services.feedback.catalogue import CLOSED, INITIAL, Category, Town, status_names
+from services.feedback.catalogue import INITIAL, Category, Town, status_names
 from services.feedback.errors import (
     AccountBanned,
     ItemNotFound,
@@ -148,15 +148,6 @@ def submit(
         updated_at=now,
     )
     tx.session.add(row)
-    tx.session.add(
-        FollowRow(
-            item_id=row.id,
-            citizen=caller.subject,
-            email=data["email"],
-            language=data["language"],
-            followed_at=now,
-        )
-    )
     record(tx.session, row, INITIAL, None, "author", caller.subject, None, now)
     tx.session.flush()
     tx.publish(
@@ -228,10 +219,6 @@ def find(session: Session, caller: Caller, item_id: str, *, lock: bool = False) 
     if row is None or (row.hidden and not (is_office(caller) or row.author == caller.subject)):
         raise ItemNotFound("There is no such report or idea.", {"item_id": item_id})
     return row
-
-
-def is_closed(row: ItemRow) -> bool:
-    return row.status in CLOSED
 
 
 def public_view(row: ItemRow, town: Town, language: str) -> dict[str, Any]:

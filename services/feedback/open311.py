@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.feedback.catalogue import Category, Town
+from services.feedback.catalogue import OPEN, Category, Town
 from services.feedback.models import ItemRow
-from services.feedback.public_map import is_open
 
 # Open311's attribute datatypes for our question types
 _DATATYPES = {
@@ -64,7 +63,7 @@ def request(row: ItemRow, town: Town, language: str) -> dict[str, Any]:
     department = town.departments.get(row.department)
     return {
         "service_request_id": row.id,
-        "status": "open" if is_open(row.status) else "closed",
+        "status": "open" if row.status in OPEN else "closed",
         "status_notes": row.official_answer or "",
         "service_name": category.names[language] if category else row.category,
         "service_code": row.category,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.feedback import items
+from services.feedback.catalogue import CLOSED
 from services.feedback.errors import (
     AlreadyCounted,
     AlreadySupported,
@@ -58,7 +59,7 @@ def me_too(
     """The caller has the same problem: counted once on the report, and they follow it."""
     if row.kind != "report":
         raise NotAReport('Only reports take "me too"; support an idea instead.')
-    if items.is_closed(row):
+    if row.status in CLOSED:
         raise ItemClosed("This report is closed; report the problem anew if it is back.")
     if row.author == caller.subject:
         raise AlreadyCounted("This is your own report.")
@@ -81,7 +82,7 @@ def support(
     """One support per citizen and idea, and FEEDBACK.supports_per_period per citizen."""
     if row.kind != "idea":
         raise NotAnIdea('Only ideas take supports; say "me too" on a report instead.')
-    if items.is_closed(row):
+    if row.status in CLOSED:
         raise ItemClosed("This idea is closed; it takes no more supports.")
     session = tx.session
     if session.get(SupportRow, (row.id, caller.subject)) is not None:

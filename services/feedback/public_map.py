@@ -9,11 +9,9 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.feedback import geo
-from services.feedback.catalogue import CLOSED, Town, status_names
+from services.feedback.catalogue import CLOSED, OPEN, status_names
 from services.feedback.errors import InvalidBox, InvalidCursor
 from services.feedback.models import ItemRow
-
-OPEN = ("submitted", "in_review", "accepted")
 
 
 def parse_box(text: str) -> geo.Box:
@@ -114,11 +112,18 @@ def nearby(
     return [row for distance, row in sorted(near, key=lambda pair: pair[0]) if distance <= meters]
 
 
-def is_open(status: str) -> bool:
-    return status not in CLOSED
+def worklist(session: Session, query: dict[str, Any]) -> tuple[list[ItemRow], str | None]:
+    """The office's list: every item, hidden ones too, filtered, the newest first."""
+    statement = select(ItemRow)
+    for name in ("kind", "category", "department", "status"):
+        if query[name]:
+            statement = statement.where(getattr(ItemRow, name) == query[name])
+    if query["open_only"]:
+        statement = statement.where(ItemRow.status.in_(OPEN))
+    return newest_first(session, statement, query["cursor"], query["limit"])
 
 
-def requests(session: Session, query: dict[str, Any], town: Town) -> list[ItemRow]:
+def requests(session: Session, query: dict[str, Any]) -> list[ItemRow]:
     """Public reports for Open311's request list."""
     statement = visible("report")
     if query["service_code"]:

@@ -4,7 +4,7 @@ reads the map and Open311."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -16,6 +16,7 @@ from services.common.context import ROLES, Caller
 from services.common.events import Event
 from services.common.handlers import event_handler
 from services.common.loading import load
+from services.common.local_time import OFFICE_TIMEZONE
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
@@ -58,8 +59,6 @@ PUBLIC = Caller(subject=None, role=None)
 OFFICE = items.OFFICE
 # applications in these statuses are over: the citizen is invited to rate the case
 CASE_CLOSED = ("completed",)
-# spent proof-of-work solutions are kept a while after any challenge could have expired
-SPENT_CHALLENGES_KEPT_SECONDS = 86_400
 
 
 def now() -> datetime:
@@ -194,6 +193,8 @@ class FeedbackService(common.ServiceBase):
             row = items.submit(
                 tx, caller, kind, category, data, answers, photos, self.settings, moment
             )
+            # the author follows from the start: they hear of every status and answer
+            participation.follow(tx.session, caller, row, data["email"], data["language"], moment)
             return items.view(tx.session, caller, row, self.town, data["language"])
 
     @rpc
@@ -316,16 +317,8 @@ class FeedbackService(common.ServiceBase):
     def worklist(self, query: dict[str, Any] | None = None, language: str = "de") -> dict[str, Any]:
         self.caller.require(*OFFICE)
         data = load(WorklistQuery, query or {})
-        statement = select(ItemRow)
-        for name in ("kind", "category", "department", "status"):
-            if data[name]:
-                statement = statement.where(getattr(ItemRow, name) == data[name])
-        if data["open_only"]:
-            statement = statement.where(ItemRow.status.in_(public_map.OPEN))
         with self.db.transaction() as tx:
-            rows, cursor = public_map.newest_first(
-                tx.session, statement, data["cursor"], data["limit"]
-            )
+            rows, cursor = public_map.worklist(tx.session, data)
             return {
                 "items": [
                     public_map.marker(row, language_of(language))
@@ -403,7 +396,7 @@ class FeedbackService(common.ServiceBase):
         data = load(FiguresQuery, query or {})
         moment = now()
         start, end = figures.window(
-            data["since"], data["until"], moment.astimezone(figures.LOCAL).date()
+            data["since"], data["until"], moment.astimezone(OFFICE_TIMEZONE).date()
         )
         with self.db.transaction() as tx:
             return {
@@ -442,7 +435,7 @@ class FeedbackService(common.ServiceBase):
     ) -> list[dict[str, Any]]:
         data = load(Open311Query, query or {})
         with self.db.transaction() as tx:
-            rows = public_map.requests(tx.session, data, self.town)
+            rows = public_map.requests(tx.session, data)
             return [open311.request(row, self.town, language_of(language)) for row in rows]
 
     @rpc
@@ -462,5 +455,5 @@ class FeedbackService(common.ServiceBase):
             challenges.forget_spent(
                 tx.session,
                 SpentChallenge,
-                moment - timedelta(seconds=SPENT_CHALLENGES_KEPT_SECONDS),
+                moment - challenges.SPENT_KEPT,
             )

@@ -37,6 +37,16 @@ TARGETS = (CITIZEN, RECIPIENTS, ADMINS, DEPARTMENT)
 PERSON_VALUES = frozenset({"citizen", "email", "language"})
 # the clerks a department's items are for (admins see every item anyway)
 DEPARTMENT_ROLE = "clerk"
+# the owners of the inbox queues clerks share, by their prefixes
+ROLE_QUEUE, DEPARTMENT_QUEUE = "role:", "department:"
+
+
+def role_queue(role: str) -> str:
+    return f"{ROLE_QUEUE}{role}"
+
+
+def department_queue(department: str) -> str:
+    return f"{DEPARTMENT_QUEUE}{department}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ class Route:
 
     @property
     def role(self) -> str | None:
-        return self.to.removeprefix("role:") if self.to.startswith("role:") else None
+        return self.to.removeprefix(ROLE_QUEUE) if self.to.startswith(ROLE_QUEUE) else None
 
     @property
     def shared(self) -> bool:
@@ -62,8 +72,8 @@ class Route:
         """The queue's owner, the role its items are for and their department (if any)."""
         if self.to == DEPARTMENT:
             department = str(public[DEPARTMENT])
-            return f"department:{department}", DEPARTMENT_ROLE, department
-        return f"role:{self.role}", str(self.role), None
+            return department_queue(department), DEPARTMENT_ROLE, department
+        return role_queue(str(self.role)), str(self.role), None
 
     def applies_to(self, payload: Mapping[str, Any]) -> bool:
         return all(payload.get(name) == value for name, value in self.when.items())

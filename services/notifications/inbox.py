@@ -15,20 +15,25 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import insert_ignoring_duplicates
+from services.notifications.catalogue import (
+    DEPARTMENT_QUEUE,
+    ROLE_QUEUE,
+    department_queue,
+    role_queue,
+)
 from services.notifications.errors import InboxItemNotFound
 from services.notifications.models import InboxItemRow, InboxReadRow
 from services.notifications.paging import older_than
 from services.notifications.settings import NotificationSettings
 
-# the owners of the queues clerks share: role:<role>, department:<name>
-SHARED = ("role:", "department:")
+SHARED = (ROLE_QUEUE, DEPARTMENT_QUEUE)
 
 
 def owners(caller: Caller) -> list[str]:
     mine = [caller.subject]
     if caller.role in ("clerk", "admin"):
-        mine.append(f"role:{caller.role}")
-        mine.extend(f"department:{name}" for name in caller.departments)
+        mine.append(role_queue(caller.role))
+        mine.extend(department_queue(name) for name in caller.departments)
     return mine
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.events import Event, find_contract
 from services.notifications import template_store
-from services.notifications.catalogue import ADMINS, RECIPIENTS, Catalogue, Route
+from services.notifications.catalogue import ADMINS, RECIPIENTS, Catalogue, Route, role_queue
 from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
 from services.notifications.outcomes import CREATED, DELIVERED
 from services.notifications.recipients import Preference, Recipient, for_citizen
@@ -147,7 +147,7 @@ def alert_admins(
     is_alert: bool = False,
 ) -> int:
     """The admins' shared inbox, and their e-mail address when one is configured."""
-    _inbox_item(tx.session, "role:admin", _Trigger(event_id), key, rendered, now)
+    _inbox_item(tx.session, role_queue("admin"), _Trigger(event_id), key, rendered, now)
     if not intake.settings.admin_email:
         return 0
     message = _base(_Trigger(event_id), key, "email", intake.settings.admin_email, now)

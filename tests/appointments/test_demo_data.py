@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from services.appointments import availability, catalogue_admin
-from services.appointments.catalogue import OFFICE_TIMEZONE
 from services.appointments.demo import load_demo_data
 from services.appointments.settings import AppointmentSettings
 from services.common.database import Transaction
 from services.common.engine import create_service_engine
+from services.common.local_time import OFFICE_TIMEZONE
 from services.common.migrations import upgrade
 from services.common.settings import derive_database_url
 from tests.appointments.conftest import free_slots_of
