@@ -22,6 +22,8 @@ SUBJECT_KEY = "user_id"
 ROLE_KEY = "user_role"
 # the clerk's departments (a list; absent when there are none)
 DEPARTMENTS_KEY = "user_departments"
+# the person's display name, for what the office signs (absent when the token names none)
+NAME_KEY = "user_name"
 
 ROLES = ("citizen", "clerk", "admin")
 
@@ -32,6 +34,8 @@ class Caller:
     role: str | None
     # the departments whose queues a clerk works (roads, environment, ...)
     departments: tuple[str, ...] = ()
+    # the person's name as the identity provider states it ("Erika Mustermann"), if it does
+    name: str | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -54,12 +58,15 @@ class Caller:
             subject=context_data.get(SUBJECT_KEY),
             role=context_data.get(ROLE_KEY),
             departments=tuple(name for name in departments if isinstance(name, str) and name),
+            name=name if isinstance(name := context_data.get(NAME_KEY), str) and name else None,
         )
 
     def to_context(self) -> dict[str, Any]:
         context: dict[str, Any] = {SUBJECT_KEY: self.subject, ROLE_KEY: self.role}
         if self.departments:  # absent rather than empty: most callers have none
             context[DEPARTMENTS_KEY] = list(self.departments)
+        if self.name:
+            context[NAME_KEY] = self.name
         return context
 
 

@@ -30,6 +30,7 @@ ROLES_CLAIM = "roles"
 DEPARTMENTS_CLAIM = "departments"
 MAX_DEPARTMENTS = 50
 MAX_DEPARTMENT_LENGTH = 64
+MAX_NAME_LENGTH = 200
 
 _REASONS = (
     (jwt.ExpiredSignatureError, "The token has expired."),
@@ -67,7 +68,10 @@ class TokenVerifier:
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("The token names no subject.")
         return Caller(
-            subject=subject, role=self.role_of(claims), departments=departments_of(claims)
+            subject=subject,
+            role=self.role_of(claims),
+            departments=departments_of(claims),
+            name=name_of(claims),
         )
 
     def claims(self, token: str) -> dict[str, Any]:
@@ -126,6 +130,16 @@ def departments_of(claims: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+def name_of(claims: Mapping[str, Any]) -> str | None:
+    """The person's name from the OpenID Connect `name` claim (or given and family name)."""
+    name = claims.get("name")
+    if not isinstance(name, str) or not name.strip():
+        parts = [claims.get("given_name"), claims.get("family_name")]
+        name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+    name = " ".join(name.split()) if isinstance(name, str) else ""
+    return name[:MAX_NAME_LENGTH] or None
+
+
 def _claim(claims: Mapping[str, Any], path: str) -> Any:
     value: Any = claims
     for part in path.split("."):
@@ -136,7 +150,11 @@ def _claim(claims: Mapping[str, Any], path: str) -> Any:
 
 
 def issue_dev_token(
-    settings: AuthSettings, subject: str, role: str, departments: Sequence[str] = ()
+    settings: AuthSettings,
+    subject: str,
+    role: str,
+    departments: Sequence[str] = (),
+    name: str | None = None,
 ) -> dict[str, Any]:
     now = int(time.time())
     claims = {
@@ -149,6 +167,8 @@ def issue_dev_token(
         "iat": now,
         "exp": now + settings.token_lifetime,
     }
+    if name:
+        claims["name"] = name
     return {
         "access_token": jwt.encode(claims, settings.dev_secret, algorithm=DEV_ALGORITHM),
         "token_type": "Bearer",

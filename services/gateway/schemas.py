@@ -58,6 +58,8 @@ class HealthReport(Schema):
 class Me(Schema):
     subject = fields.String(required=True)
     role = fields.String(required=True, metadata={"enum": list(ROLES)})
+    departments = fields.List(fields.String(), required=True)
+    name = fields.String(allow_none=True, metadata=doc("As the identity provider states it."))
 
 
 class DevLoginRequest(Schema):
@@ -67,6 +69,10 @@ class DevLoginRequest(Schema):
         fields.String(validate=validate.Length(min=1, max=MAX_DEPARTMENT_LENGTH)),
         validate=validate.Length(max=MAX_DEPARTMENTS),
         metadata=doc("The departments whose queues a clerk works (e.g. roads); none if left out."),
+    )
+    name = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata=doc("The person's name, as an identity provider's `name` claim gives it."),
     )
 
 

@@ -97,7 +97,13 @@ class GatewayService(
     @api("GET", "/api/v1/me", roles=ROLES, response=schemas.Me)
     def me(self, request) -> dict[str, Any]:
         """Who the bearer token says the caller is."""
-        return {"subject": self.caller.subject, "role": self.caller.role}
+        caller = self.caller
+        return {
+            "subject": caller.subject,
+            "role": caller.role,
+            "departments": list(caller.departments),
+            "name": caller.name,
+        }
 
     @api("GET", "/api/v1/admin/dead-letters", roles=ADMIN, response=schemas.DeadLetterList)
     def list_dead_letters(self, request) -> dict[str, Any]:

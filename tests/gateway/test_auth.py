@@ -45,7 +45,16 @@ def test_dev_login_issues_a_bearer_token_that_says_who_signed_in(gateway, web_se
     assert token["expires_in"] == DEV_AUTH["token_lifetime"]
     me = web_session.get("/api/v1/me", headers=bearer(token["access_token"]))
     assert me.status_code == 200
-    assert me.json() == {"subject": "clerk.meier", "role": "clerk"}
+    assert me.json() == {"subject": "clerk.meier", "role": "clerk", "departments": [], "name": None}
+
+
+def test_me_names_the_clerks_departments_and_name(gateway, web_session):
+    login = {"subject": "clerk.koch", "role": "clerk", "departments": ["roads"]}
+    token = web_session.post("/api/v1/auth/dev-login", json={**login, "name": "Jana Koch"})
+
+    me = web_session.get("/api/v1/me", headers=bearer(token.json()["access_token"]))
+
+    assert me.json() == {**login, "name": "Jana Koch"}
 
 
 def test_a_route_that_needs_a_signed_in_caller_answers_401_without_a_token(gateway, web_session):
@@ -222,7 +231,12 @@ def test_a_token_from_the_identity_provider_is_verified_against_its_jwks(
     answer = web_session.get("/api/v1/me", headers=bearer(identity_provider.token()))
 
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"subject": "b7f3c2-anna-schmidt", "role": "citizen"}
+    assert answer.json() == {
+        "subject": "b7f3c2-anna-schmidt",
+        "role": "citizen",
+        "departments": [],
+        "name": None,
+    }
 
 
 def test_the_jwks_is_fetched_once_and_then_served_from_the_cache(
@@ -255,7 +269,12 @@ def test_the_role_claim_is_configurable_and_may_be_nested(
 
     answer = web_session.get("/api/v1/me", headers=bearer(token))
 
-    assert answer.json() == {"subject": "b7f3c2-anna-schmidt", "role": "clerk"}
+    assert answer.json() == {
+        "subject": "b7f3c2-anna-schmidt",
+        "role": "clerk",
+        "departments": [],
+        "name": None,
+    }
 
 
 @pytest.mark.parametrize(
