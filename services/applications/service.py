@@ -19,15 +19,13 @@ from services.applications.schemas import (
     Worklist,
 )
 from services.common import service as common
-from services.common.context import ROLES
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
 
-CITIZEN = ("citizen",)
-OFFICE = ("clerk", "admin")
 TYPES = catalogue.load()
 
 
@@ -74,31 +72,31 @@ class ApplicationsService(common.ServiceBase):
 
     # drafts
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def save_draft(self, draft: dict[str, Any], draft_id: str | None = None) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         data = load(DraftInput, draft)
         kind_of(data["application_type"])
         with self.db.transaction() as tx:
             return drafts.save(tx.session, caller, draft_id, data, now())
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def get_draft(self, draft_id: str) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return drafts.view(drafts.find(tx.session, caller, draft_id))
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def my_drafts(self) -> list[dict[str, Any]]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return drafts.mine(tx.session, caller)
 
     # the citizen's case
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def submit(self, application: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         spec = load(Submission, application)
         kind = kind_of(spec["application_type"])
         with self.db.transaction() as tx:
@@ -123,25 +121,25 @@ class ApplicationsService(common.ServiceBase):
                     raise
                 return cases.view(tx.session, kind, earlier, caller)
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def my_cases(self) -> list[dict[str, Any]]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return [
                 cases.summary(TYPES[row.application_type], row, now())
                 for row in cases.mine(tx.session, caller)
             ]
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def get_case(self, case_id: str) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id)
             return cases.view(tx.session, TYPES[row.application_type], row, caller)
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         data = load(Answer, answer)
         with self.db.transaction() as tx:
             kind = TYPES[cases.visible(tx.session, caller, case_id).application_type]
@@ -150,16 +148,14 @@ class ApplicationsService(common.ServiceBase):
         )
         return self._move(case_id, "answer", text=data["text"], attachments=attachments)
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def withdraw(self, case_id: str) -> dict[str, Any]:
-        self.caller.require(*CITIZEN)
         return self._move(case_id, "withdraw")
 
     # the clerk's work
 
-    @rpc
+    @rpc(roles=OFFICE)
     def worklist(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(Worklist, query or {})
         with self.db.transaction() as tx:
             rows, cursor = cases.worklist(tx.session, data, now())
@@ -171,52 +167,47 @@ class ApplicationsService(common.ServiceBase):
                 "next_cursor": cursor,
             }
 
-    @rpc
+    @rpc(roles=OFFICE)
     def assign(self, case_id: str, assignment: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         data = load(Assignment, assignment)
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id, lock=True)
             cases.assign(tx, caller, row, data["assignee"], now())
             return cases.view(tx.session, TYPES[row.application_type], row, caller)
 
-    @rpc
+    @rpc(roles=OFFICE)
     def add_note(self, case_id: str, note: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         data = load(Text, note)
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id)
             return cases.add_note(tx.session, caller, row, data["text"], now())
 
-    @rpc
+    @rpc(roles=OFFICE)
     def start_review(self, case_id: str) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         return self._move(case_id, "start_review")
 
-    @rpc
+    @rpc(roles=OFFICE)
     def request_information(self, case_id: str, request: dict[str, Any]) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         return self._move(case_id, "request_information", text=load(Text, request)["text"])
 
-    @rpc
+    @rpc(roles=OFFICE)
     def decide(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(Decision, decision)
         action = "approve" if data["decision"] == "approved" else "reject"
         return self._move(case_id, action, text=data["reason"])
 
-    @rpc
+    @rpc(roles=OFFICE)
     def complete(self, case_id: str) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         return self._move(case_id, "complete")
 
-    @rpc
+    @rpc(roles=OFFICE)
     def reopen(self, case_id: str, reason: dict[str, Any]) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         return self._move(case_id, "reopen", text=load(Text, reason)["text"])
 
     def _move(self, case_id: str, action: str, **details: Any) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller.require(*SIGNED_IN)
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id, lock=True)
             kind = TYPES[row.application_type]

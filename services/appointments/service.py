@@ -21,11 +21,10 @@ from services.common import challenges
 from services.common import service as common
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
+from services.common.identity import CITIZEN, OFFICE
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
-
-OFFICE = ("clerk", "admin")
 
 
 def now() -> datetime:
@@ -51,23 +50,20 @@ class AppointmentsService(common.ServiceBase):
         with self.db.transaction() as tx:
             return catalogue_admin.list_locations(tx)
 
-    @rpc
+    @rpc(roles=OFFICE)
     def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(OfferInput, service)
         with self.db.transaction() as tx:
             return catalogue_admin.put_offer(tx, check_key(key, "key"), data)
 
-    @rpc
+    @rpc(roles=OFFICE)
     def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(LocationInput, location)
         with self.db.transaction() as tx:
             return catalogue_admin.put_location(tx, check_key(key, "key"), data, now())
 
-    @rpc
+    @rpc(roles=OFFICE)
     def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(CapacityInput, capacity)
         with self.db.transaction() as tx:
             return catalogue_admin.put_capacity(tx, location, service, data)
@@ -121,19 +117,19 @@ class AppointmentsService(common.ServiceBase):
             moved = booking.reschedule(tx, row, start_at, challenge, settings(), now())
             return views.view(moved, with_calendar=True)
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def my_appointments(self) -> list[dict[str, Any]]:
-        citizen = self.caller.require("citizen").subject
+        citizen = self.caller.subject
         with self.db.transaction() as tx:
             return [views.view(booked) for booked in booking.of_citizen(tx.session, citizen)]
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def confirm_mine(self, appointment_id: str) -> dict[str, Any]:
         with self.db.transaction() as tx:
             row = self._mine(tx, appointment_id)
             return views.view(booking.confirm_held(tx, row, settings(), now()), with_calendar=True)
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def cancel_mine(self, appointment_id: str) -> dict[str, Any]:
         with self.db.transaction() as tx:
             row = self._mine(tx, appointment_id)
@@ -148,9 +144,8 @@ class AppointmentsService(common.ServiceBase):
 
     # the desk
 
-    @rpc
+    @rpc(roles=OFFICE)
     def day_list(self, location: str, date: str) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
         with self.db.transaction() as tx:
             listed = desk.day_list(tx, location, day)
@@ -160,15 +155,14 @@ class AppointmentsService(common.ServiceBase):
                 "appointments": [views.view(booked) for booked in listed],
             }
 
-    @rpc
+    @rpc(roles=OFFICE)
     def desk_action(self, appointment_id: str, action: str) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         if action not in lifecycle.DESK_ACTIONS:
             raise InvalidInput("No such desk action.", {"action": list(lifecycle.DESK_ACTIONS)})
         with self.db.transaction() as tx:
             return views.view(desk.act(tx, _text(appointment_id), action, now()))
 
-    @rpc
+    @rpc(roles=OFFICE)
     def statistics(
         self,
         date_from: str,
@@ -176,7 +170,6 @@ class AppointmentsService(common.ServiceBase):
         location: str | None = None,
         service: str | None = None,
     ) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
         with self.db.transaction() as tx:
             rows = desk.figures(tx, days["date_from"], days["date_to"], location, service)

@@ -15,9 +15,13 @@ one consumer of the service's queue, whichever of the two the container binds fi
 
 from __future__ import annotations
 
+from typing import Final
+
 import eventlet
 from nameko import rpc as nameko_rpc
+from nameko.messaging import decode_from_headers
 
+from services.common.context import IdentityCheck
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
 from services.common.rpc_transport import ConsumerPublisher, encode_reply
@@ -83,13 +87,43 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         return result, exc_info
 
 
-class Rpc(nameko_rpc.Rpc):
-    rpc_consumer = RpcConsumer()
+# `@rpc(roles=ANYONE)` (the default): an anonymous caller too; otherwise a verified caller
+# with one of the roles (services.common.identity names the sets)
+ANYONE: Final = None
+Roles = tuple[str, ...] | None
 
-    def __init__(self, **kwargs) -> None:
+
+class Rpc(nameko_rpc.Rpc):
+    """`@rpc(roles=..., errors=(...))`: who may call (checked against the verified caller
+    before a worker starts) and the typed errors it may answer, for docs/rpc.md."""
+
+    rpc_consumer = RpcConsumer()
+    identity = IdentityCheck()
+
+    def __init__(
+        self, *, roles: Roles = ANYONE, errors: tuple[type[ServiceError], ...] = (), **kwargs
+    ) -> None:
         # a refusal the caller can act on is no error of the service: a warning, no traceback
         kwargs.setdefault("expected_exceptions", (ServiceError,))
         super().__init__(**kwargs)
+        self.roles = roles
+        self.errors = errors
+
+    def handle_message(self, body, message) -> None:
+        if self.roles is not ANYONE:
+            caller = self.identity.caller_of(decode_from_headers(message.headers or {}))
+            try:
+                caller.require(*self.roles)
+            except ServiceError as refusal:
+                log.info(
+                    "rpc_refused",
+                    service=self.container.service_name,
+                    entrypoint=self.method_name,
+                    code=refusal.code,
+                    caller=caller.subject,
+                )
+                raise
+        super().handle_message(body, message)
 
 
 rpc = Rpc.decorator

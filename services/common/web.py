@@ -13,9 +13,6 @@ from werkzeug.wrappers import Response
 
 READ_PIECE = 1024 * 1024
 CORRELATION_HEADER = "X-Correlation-ID"
-# who the gateway vouches for, when it streams a request on to a service's own listener
-SUBJECT_HEADER = "X-Rathaus-Subject"
-ROLE_HEADER = "X-Rathaus-Role"
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:

@@ -2,7 +2,7 @@
 
 Bytes never travel over RabbitMQ. The gateway, having checked the caller, streams a part
 or a download through this listener (DOCUMENTS.data_address, reachable from the gateway
-only), passing the caller and the correlation id in headers as RPC passes them in
+only), passing the signed caller and the correlation id in headers as RPC passes them in
 context_data. Answers are JSON in the gateway's error shape, so that it can pass them on.
 """
 
@@ -17,13 +17,12 @@ from nameko.web.server import WsgiApp, parse_address
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common.context import CORRELATION_ID_KEY, ROLE_KEY, SUBJECT_KEY, new_correlation_id
+from services.common.context import CORRELATION_ID_KEY, new_correlation_id
 from services.common.errors import ServiceError
+from services.common.identity import IDENTITY_HEADER, IDENTITY_KEY
 from services.common.logging import get_logger
 from services.common.web import (
     CORRELATION_HEADER,
-    ROLE_HEADER,
-    SUBJECT_HEADER,
     PromptWebServer,
     json_response,
 )
@@ -59,8 +58,8 @@ class DataPlaneServer(PromptWebServer):
     def context_data_from_headers(self, request: Request) -> dict[str, Any]:
         return {
             CORRELATION_ID_KEY: request.headers.get(CORRELATION_HEADER) or new_correlation_id(),
-            SUBJECT_KEY: request.headers.get(SUBJECT_HEADER) or None,
-            ROLE_KEY: request.headers.get(ROLE_HEADER) or None,
+            # verified by the worker's RequestContext, as an RPC's assertion is
+            IDENTITY_KEY: request.headers.get(IDENTITY_HEADER),
         }
 
 

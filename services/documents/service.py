@@ -11,6 +11,7 @@ from services.common import service as common
 from services.common.errors import InvalidInput, LengthRequired
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
@@ -31,9 +32,6 @@ from services.documents.schemas import (
 from services.documents.settings import DocumentSettings
 from services.documents.vault import VaultProvider
 
-OFFICE = ("clerk", "admin")
-ADMIN = ("admin",)
-SIGNED_IN = ("citizen", "clerk", "admin")
 PART_HASH_HEADER = "X-Content-SHA256"
 
 
@@ -48,9 +46,9 @@ class DocumentsService(common.ServiceBase):
 
     # uploads
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def start_upload(self, upload: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         spec = load(UploadInput, upload)
         with self.db.transaction() as tx:
             answer = uploads.start(tx, self.vault, caller, spec, now())
@@ -61,15 +59,15 @@ class DocumentsService(common.ServiceBase):
             raise answer.error
         return answer
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def upload_status(self, upload_id: str) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return uploads.status(tx, caller, upload_id)
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def abort_upload(self, upload_id: str) -> None:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         with self.db.transaction() as tx:
             uploads.abort(tx, caller, upload_id, now())
         retention.remove_staged(self.vault, [upload_id])
@@ -111,21 +109,21 @@ class DocumentsService(common.ServiceBase):
             version, blob, title = library.open_download(tx, self.vault, token, now())
         return stream_download(self.vault, version, blob, title)
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def get_document(self, document_id: str) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return library.view(tx, caller, document_id, now())
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def list_documents(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return library.list_documents(tx, caller, load(ListFilters, filters or {}))
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def download_link(self, document_id: str, version: int | None = None) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         with self.db.transaction() as tx:
             return library.download_link(tx, self.vault, caller, document_id, version, now())
 
@@ -135,41 +133,40 @@ class DocumentsService(common.ServiceBase):
 
     # changing
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def update_document(self, document_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
+        caller = self.caller
         data = load(DocumentChanges, changes)
         with self.db.transaction() as tx:
             return library.update(tx, caller, document_id, data, now())
 
-    @rpc
+    @rpc(roles=OFFICE)
     def file_into_case(self, document_ids: list[str], case: dict[str, Any]) -> list[dict]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         data = load(CaseFiling, case)
         with self.db.transaction() as tx:
             return library.file_into_case(tx, caller, list(document_ids), data, now())
 
-    @rpc
+    @rpc(roles=ADMIN)
     def set_legal_hold(self, document_id: str, hold: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*ADMIN)
+        caller = self.caller
         data = load(LegalHold, hold)
         with self.db.transaction() as tx:
             return library.set_legal_hold(
                 tx, caller, document_id, data["hold"], data["reason"], now()
             )
 
-    @rpc
+    @rpc(roles=OFFICE)
     def generate_letter(self, letter: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         request = load(LetterRequest, letter)
         pdf, title = generation.render(self.vault, request)
         content = generation.seal_letter(self.vault, pdf)
         with self.db.transaction() as tx:
             return generation.file_letter(tx, self.vault, caller, request, title, content, now())
 
-    @rpc
+    @rpc(roles=ADMIN)
     def audit_trail(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.caller.require(*ADMIN)
         data = load(AuditFilters, filters or {})
         with self.db.transaction() as tx:
             return audit.query(tx, data)

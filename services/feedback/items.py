@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.database import Transaction
 from services.common.documents import Lookup, owned_document
+from services.common.identity import OFFICE
 from services.feedback import geo
 from services.feedback.catalogue import INITIAL, Category, Town, status_names
 from services.feedback.errors import (
@@ -31,7 +32,6 @@ from services.feedback.errors import (
 from services.feedback.models import BanRow, CommentRow, FollowRow, HistoryRow, ItemRow
 from services.feedback.settings import FeedbackSettings
 
-OFFICE = ("clerk", "admin")
 PHOTO_TYPE = "report_photo"
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from services.common import challenges
 from services.common import service as common
-from services.common.context import ROLES, Caller
+from services.common.context import Caller
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.local_time import OFFICE_TIMEZONE
 from services.common.rpc import RemoteService
@@ -53,10 +54,8 @@ from services.feedback.schemas import (
 )
 from services.feedback.settings import FeedbackSettings
 
-CITIZEN = ("citizen",)
 # Open311 answers what the public sees, whoever asks
 PUBLIC = Caller(subject=None, role=None)
-OFFICE = items.OFFICE
 # applications in these statuses are over: the citizen is invited to rate the case
 CASE_CLOSED = ("completed",)
 
@@ -167,9 +166,9 @@ class FeedbackService(common.ServiceBase):
             )
             return [public_map.marker(row, language_of(language)) for row in rows]
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def submit_report(self, report: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         data = load(ReportInput, report)
         category = items.category_of(self.town, "report", data["category"])
         answers = category.checked_answers(data["answers"])
@@ -177,9 +176,9 @@ class FeedbackService(common.ServiceBase):
         photos = items.checked_photos(data["photos"], self.documents.get_document, self.settings)
         return self._submit(caller, "report", category, data, answers, photos)
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def submit_idea(self, idea: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         data = load(IdeaInput, idea)
         category = items.category_of(self.town, "idea", data["category"])
         answers = category.checked_answers(data["answers"])
@@ -219,9 +218,9 @@ class FeedbackService(common.ServiceBase):
                 "next_cursor": cursor,
             }
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def my_items(self, language: str = "de") -> list[dict[str, Any]]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         with self.db.transaction() as tx:
             rows = tx.session.scalars(
                 select(ItemRow)
@@ -234,9 +233,9 @@ class FeedbackService(common.ServiceBase):
                 for row in rows
             ]
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def me_too(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         data = load(FollowInput, follow or {})
         moment = now()
         with self.db.transaction() as tx:
@@ -245,9 +244,9 @@ class FeedbackService(common.ServiceBase):
             participation.me_too(tx.session, caller, row, data["email"], data["language"], moment)
             return items.view(tx.session, caller, row, self.town, data["language"])
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def support(self, item_id: str, language: str = "de") -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         moment = now()
         with self.db.transaction() as tx:
             items.check_may_take_part(tx.session, caller, self.settings, moment, counted=False)
@@ -255,26 +254,26 @@ class FeedbackService(common.ServiceBase):
             participation.support(tx, caller, row, self.settings, moment)
             return items.view(tx.session, caller, row, self.town, language_of(language))
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def follow(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         data = load(FollowInput, follow or {})
         with self.db.transaction() as tx:
             row = items.find(tx.session, caller, item_id)
             participation.follow(tx.session, caller, row, data["email"], data["language"], now())
             return items.view(tx.session, caller, row, self.town, data["language"])
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def unfollow(self, item_id: str, language: str = "de") -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             row = items.find(tx.session, caller, item_id)
             participation.unfollow(tx.session, caller, row)
             return items.view(tx.session, caller, row, self.town, language_of(language))
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def comment(self, item_id: str, comment: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         data = load(CommentInput, comment)
         moment = now()
         with self.db.transaction() as tx:
@@ -291,18 +290,18 @@ class FeedbackService(common.ServiceBase):
                 tx.session, self.caller, row, cursor, max(1, min(limit, 200))
             )
 
-    @rpc
+    @rpc(roles=CITIZEN)
     def reopen(self, item_id: str, reason: dict[str, Any], language: str = "de") -> dict[str, Any]:
-        caller = self.caller.require(*CITIZEN)
+        caller = self.caller
         text = load(Text, reason)["text"]
         with self.db.transaction() as tx:
             row = items.find(tx.session, caller, item_id, lock=True)
             workflow.reopen(tx, caller, row, text, self.settings, now())
             return items.view(tx.session, caller, row, self.town, language_of(language))
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def flag(self, target_kind: str, target_id: str, flag: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         reason = load(Flag, flag)["reason"]
         moment = now()
         with self.db.transaction() as tx:
@@ -313,9 +312,8 @@ class FeedbackService(common.ServiceBase):
 
     # the office
 
-    @rpc
+    @rpc(roles=OFFICE)
     def worklist(self, query: dict[str, Any] | None = None, language: str = "de") -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(WorklistQuery, query or {})
         with self.db.transaction() as tx:
             rows, cursor = public_map.worklist(tx.session, data)
@@ -328,11 +326,11 @@ class FeedbackService(common.ServiceBase):
                 "next_cursor": cursor,
             }
 
-    @rpc
+    @rpc(roles=OFFICE)
     def change_status(
         self, item_id: str, change: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         data = load(StatusChange, change)
         with self.db.transaction() as tx:
             row = items.find(tx.session, caller, item_id, lock=True)
@@ -341,28 +339,27 @@ class FeedbackService(common.ServiceBase):
             )
             return items.view(tx.session, caller, row, self.town, language_of(language))
 
-    @rpc
+    @rpc(roles=OFFICE)
     def publish_answer(
         self, item_id: str, answer: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         text = load(Text, answer)["text"]
         with self.db.transaction() as tx:
             row = items.find(tx.session, caller, item_id, lock=True)
             workflow.answer(tx, caller, row, text, now())
             return items.view(tx.session, caller, row, self.town, language_of(language))
 
-    @rpc
+    @rpc(roles=OFFICE)
     def moderation_queue(self) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         with self.db.transaction() as tx:
             return moderation.queue(tx.session)
 
-    @rpc
+    @rpc(roles=OFFICE)
     def moderate(
         self, target_kind: str, target_id: str, decision: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         data = load(Moderation, decision)
         with self.db.transaction() as tx:
             target = moderation.find_target(tx.session, caller, target_kind, target_id)
@@ -371,28 +368,25 @@ class FeedbackService(common.ServiceBase):
                 tx.session, caller, target, self.town, language_of(language)
             )
 
-    @rpc
+    @rpc(roles=OFFICE)
     def ban(self, account: str, ban: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*OFFICE)
+        caller = self.caller
         reason = load(Ban, ban)["reason"]
         with self.db.transaction() as tx:
             return moderation.ban(tx.session, caller, account, reason, now())
 
-    @rpc
+    @rpc(roles=OFFICE)
     def unban(self, account: str) -> None:
-        self.caller.require(*OFFICE)
         with self.db.transaction() as tx:
             moderation.unban(tx.session, account)
 
-    @rpc
+    @rpc(roles=OFFICE)
     def bans(self) -> list[dict[str, Any]]:
-        self.caller.require(*OFFICE)
         with self.db.transaction() as tx:
             return moderation.bans(tx.session)
 
-    @rpc
+    @rpc(roles=OFFICE)
     def figures(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         data = load(FiguresQuery, query or {})
         moment = now()
         start, end = figures.window(

@@ -5,8 +5,10 @@ answer, including 404 and 405 from routing and 500 from a bug, is JSON from the 
 and carries the request's correlation id in `X-Correlation-ID`.
 
 A route checks its rate limit, verifies the caller's bearer token and loads its query and
-body *before* a worker starts, and starts the worker with the caller and the correlation id
-in its context_data, which nameko forwards in the headers of every RPC the worker makes.
+body *before* a worker starts, and starts the worker with the caller (signed with the
+gateway's identity key) and the correlation id in its context_data, which nameko forwards
+in the headers of every RPC the worker makes; each service verifies the signature before
+it believes the caller.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from services.common import metrics
 from services.common.context import CORRELATION_ID_KEY, Caller, new_correlation_id
 from services.common.errors import ServiceError
+from services.common.identity import IdentitySigner
 from services.common.logging import get_logger
 from services.common.web import CORRELATION_HEADER, PromptWebServer, json_response
 from services.gateway.auth import TokenVerifier, bearer_token
@@ -84,6 +87,8 @@ class ApiServer(PromptWebServer):
         if not (auth.dev_login or auth.jwks_url):
             log.warning("nobody_can_sign_in", hint="set AUTH.jwks_url (or AUTH.dev_login)")
         self.verifier = TokenVerifier(auth)
+        # the gateway vouches for the callers it verified, to every service it calls
+        self.signer = IdentitySigner.from_config()
         self.rate_limiter = RateLimiter(rate_limits_from_config())
 
     def start(self) -> None:
@@ -215,7 +220,7 @@ class Route(HttpRequestHandler):
                 self.server.admit(self.rate_limit, request)
             context_data = {
                 **self.server.context_data_from_headers(request),
-                **self.authenticate(request).to_context(),
+                **self.server.signer.context_for(self.authenticate(request)),
             }
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)

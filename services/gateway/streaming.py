@@ -16,12 +16,10 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from services.common.context import Caller
 from services.common.errors import LengthRequired, ServiceUnavailable
+from services.common.identity import IDENTITY_HEADER, IDENTITY_KEY
 from services.common.web import (
     CORRELATION_HEADER,
-    ROLE_HEADER,
-    SUBJECT_HEADER,
     exact_body,
 )
 from services.gateway.errors import BadRequest
@@ -73,12 +71,12 @@ class StreamRoute(Route):
         try:
             if self.rate_limit is not None:
                 self.server.admit(self.rate_limit, request)
-            caller = self.authenticate(request)
+            identity = self.server.signer.context_for(self.authenticate(request))
             settings = self.server.settings
             return relay(
                 self.upstream(settings) + self.path.format(**request.path_values),
                 request,
-                caller,
+                identity.get(IDENTITY_KEY),
                 correlation_id_of(request.environ),
                 settings.stream_timeout,
             )
@@ -89,12 +87,12 @@ class StreamRoute(Route):
 stream = StreamRoute.decorator
 
 
-def relay(url: str, request: Request, caller: Caller, correlation_id: str, timeout: float):
+def relay(url: str, request: Request, identity: str | None, correlation_id: str, timeout: float):
     target = urlsplit(url)
     headers = {name: request.headers[name] for name in REQUEST_HEADERS if name in request.headers}
     headers[CORRELATION_HEADER] = correlation_id
-    headers[SUBJECT_HEADER] = caller.subject or ""
-    headers[ROLE_HEADER] = caller.role or ""
+    if identity:  # the signed caller, verified by the listener as RPC verifies it
+        headers[IDENTITY_HEADER] = identity
     if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", ""):
         raise LengthRequired("Send the body with its Content-Length, not chunked.")
     length = request.content_length or 0

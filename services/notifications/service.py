@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.common import service as common
-from services.common.context import ROLES
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
@@ -33,8 +33,6 @@ from services.notifications.schemas import (
 )
 from services.notifications.settings import NotificationSettings
 
-OFFICE = ("clerk", "admin")
-ADMIN = ("admin",)
 # every event of these services: the routing picks some, webhooks may want any
 ALL = "#"
 
@@ -80,56 +78,55 @@ class NotificationsService(common.ServiceBase):
 
     # the inbox
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def inbox(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             return inbox.page(tx.session, caller, load(InboxQuery, query or {}))
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def unread_count(self) -> dict[str, int]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             return {"unread": inbox.unread(tx.session, caller)}
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def mark_read(self, item_id: str) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             return inbox.mark_read(tx.session, caller, str(item_id), now())
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def mark_all_read(self) -> dict[str, int]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             return {"marked": inbox.mark_all_read(tx.session, caller, now())}
 
     # preferences
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def get_preferences(self) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         with self.db.transaction() as tx:
             return preferences.read(tx.session, caller, self.dispatcher.settings)
 
-    @rpc
+    @rpc(roles=SIGNED_IN)
     def set_preferences(self, chosen: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*ROLES)
+        caller = self.caller
         chosen = load(Preferences, chosen)
         with self.db.transaction() as tx:
             return preferences.write(tx.session, caller, chosen, now())
 
     # webhooks
 
-    @rpc
+    @rpc(roles=ADMIN)
     def list_subscriptions(self) -> dict[str, Any]:
-        self.caller.require(*ADMIN)
         with self.db.transaction() as tx:
             return {"subscriptions": subscriptions.active(tx.session)}
 
-    @rpc
+    @rpc(roles=ADMIN)
     def subscribe(self, spec: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*ADMIN)
+        caller = self.caller
         spec = load(SubscriptionInput, spec)
         settings = self.dispatcher.settings
         webhooks.check_callback_url(
@@ -140,29 +137,25 @@ class NotificationsService(common.ServiceBase):
         with self.db.transaction() as tx:
             return subscriptions.add(tx.session, spec, caller, now())
 
-    @rpc
+    @rpc(roles=ADMIN)
     def unsubscribe(self, subscription_id: str) -> None:
-        self.caller.require(*ADMIN)
         with self.db.transaction() as tx:
             subscriptions.remove(tx.session, str(subscription_id), now())
 
     # the delivery log
 
-    @rpc
+    @rpc(roles=ADMIN)
     def deliveries(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.caller.require(*ADMIN)
         with self.db.transaction() as tx:
             return delivery_log.page(tx.session, load(DeliveryQuery, query or {}))
 
-    @rpc
+    @rpc(roles=ADMIN)
     def delivery(self, message_id: str) -> dict[str, Any]:
-        self.caller.require(*ADMIN)
         with self.db.transaction() as tx:
             return delivery_log.detail(tx.session, delivery_log.find(tx.session, str(message_id)))
 
-    @rpc
+    @rpc(roles=ADMIN)
     def resend(self, message_id: str) -> dict[str, Any]:
-        self.caller.require(*ADMIN)
         with self.db.transaction() as tx:
             row = delivery_log.resend(tx.session, str(message_id), now())
             answer = delivery_log.detail(tx.session, row)
@@ -171,32 +164,29 @@ class NotificationsService(common.ServiceBase):
 
     # templates
 
-    @rpc
+    @rpc(roles=OFFICE)
     def list_templates(self) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         with self.db.transaction() as tx:
             return {
                 "templates": template_store.listing(tx.session, self.dispatcher.intake.catalogue)
             }
 
-    @rpc
+    @rpc(roles=OFFICE)
     def get_template(self, name: str) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         with self.db.transaction() as tx:
             return template_store.describe(tx.session, self.dispatcher.intake.catalogue, name)
 
-    @rpc
+    @rpc(roles=ADMIN)
     def add_template_version(self, name: str, version: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller.require(*ADMIN)
+        caller = self.caller
         spec = load(TemplateVersionInput, version)
         with self.db.transaction() as tx:
             return template_store.add_version(
                 tx.session, self.dispatcher.intake.catalogue, name, spec, caller, now()
             )
 
-    @rpc
+    @rpc(roles=OFFICE)
     def preview_template(self, name: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.caller.require(*OFFICE)
         request = load(PreviewInput, request or {})
         intake_ = self.dispatcher.intake
         with self.db.transaction() as tx:

@@ -10,7 +10,7 @@ import eventlet
 from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 
-from services.common.context import ROLES
+from services.common.context import ROLES, RequestContext
 from services.common.errors import Conflict
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
@@ -27,10 +27,17 @@ class ContextData(DependencyProvider):
 class Echo:
     name = "echo"
     context_data = ContextData()
+    caller = RequestContext()
 
     @rpc
     def context(self) -> dict:
-        return {key: value for key, value in self.context_data.items() if key != "call_id_stack"}
+        """The correlation id that reached it, and the caller as its signature proves."""
+        context = {"correlation_id": self.context_data.get("correlation_id")}
+        if self.caller.is_authenticated:
+            context.update(user_id=self.caller.subject, user_role=self.caller.role)
+        if self.caller.departments:
+            context["user_departments"] = list(self.caller.departments)
+        return context
 
     @rpc
     def book_taken_slot(self) -> None:

@@ -10,7 +10,6 @@ import uuid
 import pytest
 from nameko.exceptions import ConfigurationError
 
-from services.common.context import Caller
 from services.common.events import Event
 from services.common.migrations import upgrade
 from services.common.settings import database_url
@@ -21,7 +20,7 @@ from tests.gateway.test_live_stream import (  # noqa: F401
     token_for,
 )
 from tests.notifications.conftest import OFFICE, publish, publish_event
-from tests.support.clients import as_caller, cluster_client
+from tests.support.clients import as_caller
 from tests.support.waiting import wait_for
 
 TITLE = "Schlagloch in der Bahnhofstraße"
@@ -88,7 +87,7 @@ def text_of(mail) -> str:
 
 def as_clerk(subject: str, *departments: str):
     """A client calling as a clerk of these departments, as the gateway would."""
-    return cluster_client(Caller(subject, "clerk", departments).to_context())
+    return as_caller("clerk", subject, departments)
 
 
 def test_the_author_and_two_followers_each_get_the_answer_once_in_their_own_language(

@@ -9,7 +9,11 @@ from marshmallow import Schema, fields
 from services.common.context import Caller
 from services.common.errors import Forbidden, NotFound, Unauthenticated
 from services.common.events import Event, InvalidEvent, define_event, find_contract
+from services.common.identity import IdentityVerifier
 from services.common.settings import RetryPolicy, derive_database_url
+from tests.support.clients import SIGNER
+
+VERIFIER = IdentityVerifier.from_config()
 
 
 @pytest.mark.parametrize(
@@ -101,16 +105,12 @@ def test_a_caller_without_the_role_is_refused():
         Caller(subject=None, role=None).require()
 
 
-def test_a_callers_departments_travel_in_the_context_and_are_left_out_when_none():
-    clerk = Caller(subject="clara", role="clerk", departments=("roads", "environment"))
-    context = clerk.to_context()
-    assert context["user_departments"] == ["roads", "environment"]
-    assert Caller.from_context(context) == clerk
-    assert Caller(subject="anna", role="citizen").to_context() == {
-        "user_id": "anna",
-        "user_role": "citizen",
-    }
-    assert Caller.from_context({"user_id": "anna", "user_departments": "roads"}).departments == ()
+def test_a_callers_departments_and_name_travel_in_the_signed_assertion():
+    clerk = Caller("clara", "clerk", departments=("roads", "environment"), name="Clara Koch")
+    context = SIGNER.context_for(clerk)
+    assert list(context) == ["identity"]
+    assert VERIFIER.caller_of(context) == clerk
+    assert SIGNER.context_for(Caller(subject=None, role=None)) == {}
 
 
 def test_typed_errors_carry_code_and_details():
