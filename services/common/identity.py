@@ -18,7 +18,9 @@ keep what they did for as long as the assertion lives, so a call pays a dictiona
 Configuration (`IDENTITY`): `key_id` and `signing_key` (base64 of the 32-byte Ed25519 private
 key) for a process that signs; `trusted_keys` (`key_id=base64 public key`, comma-separated)
 for every process; `lifetime` in seconds. `python -m services.common.identity` prints a new
-key pair. The built-in development pair is for laptops and tests only.
+key pair. Where none is configured and `development_key` is on (the local default), the
+built-in development pair signs and is trusted; production turns it off, and a process
+without the keys it needs does not start.
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from nameko.exceptions import ConfigurationError
 
 from services.common.errors import Forbidden, Unauthenticated
-from services.common.settings import section
+from services.common.settings import flag, section
 
 # the context_data key (and so the AMQP header) the assertion travels in
 IDENTITY_KEY = "identity"
@@ -152,23 +155,42 @@ def parse_trusted_keys(value: Any) -> dict[str, Ed25519PublicKey]:
 @dataclass(frozen=True)
 class IdentitySettings:
     key_id: str = DEVELOPMENT_KEY_ID
-    signing_key: str = DEVELOPMENT_SIGNING_KEY
-    # None: trust the development key alone
+    # None: this process signs nothing (every service but the front doors)
+    signing_key: str | None = None
+    # None: trust the development key alone, where `development_key` allows it
     trusted_keys: Any = None
     lifetime: int = 300
+    # sign and trust the development key when no other is configured: laptops and tests only
+    development_key: bool = True
 
     @classmethod
     def from_config(cls) -> IdentitySettings:
-        configured = {name: value for name, value in section("IDENTITY").items() if value}
-        known = {name: configured[name] for name in cls.__dataclass_fields__ if name in configured}
+        configured = {name: value for name, value in section("IDENTITY").items()}
+        known = {
+            name: configured[name]
+            for name in cls.__dataclass_fields__
+            if configured.get(name) not in (None, "")
+        }
         if "lifetime" in known:
             known["lifetime"] = int(known["lifetime"])
+        if "development_key" in known:
+            known["development_key"] = flag(known["development_key"])
         return cls(**known)
 
     def trusted(self) -> dict[str, Ed25519PublicKey]:
-        if self.trusted_keys is None:
-            return {DEVELOPMENT_KEY_ID: public_key(public_key_of(DEVELOPMENT_SIGNING_KEY))}
-        return parse_trusted_keys(self.trusted_keys)
+        if self.trusted_keys is not None:
+            return parse_trusted_keys(self.trusted_keys)
+        if not self.development_key:
+            raise ConfigurationError("IDENTITY.trusted_keys: name the keys whose callers to trust")
+        return {DEVELOPMENT_KEY_ID: public_key(public_key_of(DEVELOPMENT_SIGNING_KEY))}
+
+    def signing(self) -> tuple[str, str]:
+        """The key id and private key this process signs with."""
+        if self.signing_key is not None:
+            return self.key_id, self.signing_key
+        if not self.development_key:
+            raise ConfigurationError("IDENTITY.signing_key: this process signs callers")
+        return DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY
 
 
 class IdentitySigner:
@@ -183,7 +205,7 @@ class IdentitySigner:
     @classmethod
     def from_config(cls) -> IdentitySigner:
         settings = IdentitySettings.from_config()
-        return cls(settings.key_id, settings.signing_key, settings.lifetime)
+        return cls(*settings.signing(), settings.lifetime)
 
     def sign(self, caller: Caller) -> str:
         now = time.time()

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services import ALL_SERVICES
+from services.common.identity import public_key_of
 from services.common.settings import derive_database_url
 
 from .files import (
@@ -249,3 +250,14 @@ def test_the_documents_master_key_is_a_valid_key_unless_the_environment_sets_its
     for name in ALL_SERVICES:
         if name != "documents":
             assert "DOCUMENTS_MASTER_KEY" not in environment_of(compose()["services"][name])
+
+
+def test_only_the_gateway_signs_callers_and_every_service_trusts_its_key():
+    services = compose()["services"]
+    signing_key = environment_of(services["gateway"])["IDENTITY_SIGNING_KEY"]
+
+    for name in ALL_SERVICES:
+        environment = environment_of(services[name])
+        assert environment["IDENTITY_TRUSTED_KEYS"] == f"gateway={public_key_of(signing_key)}"
+        if name != "gateway":
+            assert "IDENTITY_SIGNING_KEY" not in environment

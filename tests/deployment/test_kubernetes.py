@@ -236,27 +236,47 @@ def test_only_the_gateway_pods_may_open_the_documents_data_plane():
     assert any({"port": "metrics"} in _ports(rule) for rule in policy["ingress"])
 
 
-def test_the_documents_master_key_comes_from_a_secret_only_the_documents_pods_read():
-    def secret_refs(name: str) -> dict[str, dict]:
-        environment = _container(k8s_objects("Deployment")[name]).get("env", [])
-        return {
-            variable["name"]: variable["valueFrom"]["secretKeyRef"]
-            for variable in environment
-            if "secretKeyRef" in variable.get("valueFrom", {})
-        }
+def _secret_refs(name: str) -> dict[str, dict]:
+    environment = _container(k8s_objects("Deployment")[name]).get("env", [])
+    return {
+        variable["name"]: variable["valueFrom"]["secretKeyRef"]
+        for variable in environment
+        if "secretKeyRef" in variable.get("valueFrom", {})
+    }
 
+
+def _configured_literals() -> list[str]:
+    return [
+        literal
+        for kustomization in KUSTOMIZATIONS
+        for generator in load_yaml(kustomization / "kustomization.yaml").get(
+            "configMapGenerator", []
+        )
+        for literal in generator.get("literals", [])
+    ]
+
+
+def test_the_identity_signing_key_comes_from_a_secret_only_the_gateways_pods_read():
+    signing_key = _secret_refs("gateway")["IDENTITY_SIGNING_KEY"]
+
+    assert signing_key["name"] == "rathaus-identity"
+    assert not signing_key.get("optional", False)
+    for name in ALL_SERVICES:
+        if name != "gateway":
+            assert signing_key["name"] not in {ref["name"] for ref in _secret_refs(name).values()}
+    assert not [literal for literal in _configured_literals() if "IDENTITY_SIGNING" in literal]
+
+
+def test_the_documents_master_key_comes_from_a_secret_only_the_documents_pods_read():
+    secret_refs = _secret_refs
     master_key = secret_refs("documents")["DOCUMENTS_MASTER_KEY"]
     assert not master_key.get("optional", False)
     for name in ALL_SERVICES:
         if name != "documents":
             assert master_key["name"] not in {ref["name"] for ref in secret_refs(name).values()}
-    for kustomization in KUSTOMIZATIONS:
-        declared = load_yaml(kustomization / "kustomization.yaml")
-        for generator in declared.get("configMapGenerator", []):
-            literals = generator.get("literals", [])
-            assert not [
-                literal for literal in literals if literal.startswith("DOCUMENTS_MASTER_KEY")
-            ]
+    assert not [
+        literal for literal in _configured_literals() if literal.startswith("DOCUMENTS_MASTER_KEY")
+    ]
 
 
 def test_the_documents_replicas_share_one_bucket_as_their_root_filesystem_is_read_only():

@@ -6,9 +6,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from nameko import config
+from nameko.exceptions import ConfigurationError
 from sqlalchemy.engine import make_url
 
 from services import BUSINESS_SERVICES
+from services.common.identity import (
+    Caller,
+    IdentitySigner,
+    IdentityVerifier,
+    new_key_pair,
+)
 from services.common.settings import database_url
 
 from .files import (
@@ -159,3 +166,26 @@ def test_production_config_prints_no_other_office_on_letters_and_keeps_a_phone_a
 
     office = load_nameko_config(PRODUCTION_CONFIG, {"OFFICE_PHONE": "012345"})["OFFICE"]
     assert office["phone"] == "012345"
+
+
+def test_production_config_trusts_no_identity_key_unless_the_environment_names_one():
+    identity = load_nameko_config(PRODUCTION_CONFIG)["IDENTITY"]
+
+    assert identity["development_key"] is False
+    assert not identity["signing_key"]
+    assert not identity["trusted_keys"]
+    with config.patch({"IDENTITY": identity}), pytest.raises(ConfigurationError):
+        IdentityVerifier.from_config()
+    with config.patch({"IDENTITY": identity}), pytest.raises(ConfigurationError):
+        IdentitySigner.from_config()
+
+
+def test_production_config_takes_the_identity_keys_verbatim_from_the_environment():
+    signing_key, public_key = new_key_pair()
+    values = {"IDENTITY_SIGNING_KEY": signing_key, "IDENTITY_TRUSTED_KEYS": f"gateway={public_key}"}
+    identity = load_nameko_config(PRODUCTION_CONFIG, values)["IDENTITY"]
+
+    with config.patch({"IDENTITY": identity}):
+        signer, verifier = IdentitySigner.from_config(), IdentityVerifier.from_config()
+    caller = Caller("erika", "citizen")
+    assert verifier.caller_of(signer.context_for(caller)) == caller
