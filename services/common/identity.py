@@ -64,7 +64,7 @@ SIGNED_IN = ROLES
 # use (e-mail addresses, UUIDs, base64); never a colon, so that no subject looks like the
 # name of a shared queue ("role:clerk"), and never white space or a control character
 SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~@+/=|-]{0,254}")
-DEPARTMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+DEPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_DEPARTMENTS = 50
 MAX_NAME_LENGTH = 200
 

@@ -19,8 +19,15 @@ from typing import Any
 
 import jwt
 
-from services.common.context import ROLES, Caller
 from services.common.errors import ServiceUnavailable, Unauthenticated
+from services.common.identity import (
+    MAX_DEPARTMENTS,
+    ROLES,
+    Caller,
+    clean_name,
+    is_department,
+    is_plain_subject,
+)
 from services.gateway.errors import InvalidToken
 from services.gateway.settings import AuthSettings
 
@@ -28,9 +35,6 @@ DEV_ALGORITHM = "HS256"
 # a list claim with this name also counts, when the configured role claim is missing
 ROLES_CLAIM = "roles"
 DEPARTMENTS_CLAIM = "departments"
-MAX_DEPARTMENTS = 50
-MAX_DEPARTMENT_LENGTH = 64
-MAX_NAME_LENGTH = 200
 
 _REASONS = (
     (jwt.ExpiredSignatureError, "The token has expired."),
@@ -65,8 +69,10 @@ class TokenVerifier:
     def verify(self, token: str) -> Caller:
         claims = self.claims(token)
         subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
-            raise InvalidToken("The token names no subject.")
+        if not is_plain_subject(subject):
+            # a subject is echoed, logged and used as an owner: control characters, white
+            # space or a colon ("role:clerk") would let it pass for something else
+            raise InvalidToken("The token's subject is not a plain identifier.")
         return Caller(
             subject=subject,
             role=self.role_of(claims),
@@ -124,7 +130,7 @@ def departments_of(claims: Mapping[str, Any]) -> tuple[str, ...]:
     if not (
         isinstance(value, list)
         and len(value) <= MAX_DEPARTMENTS
-        and all(isinstance(name, str) and 0 < len(name) <= MAX_DEPARTMENT_LENGTH for name in value)
+        and all(is_department(name) for name in value)
     ):
         raise InvalidToken("The token's departments are not a list of department names.")
     return tuple(dict.fromkeys(value))
@@ -132,12 +138,10 @@ def departments_of(claims: Mapping[str, Any]) -> tuple[str, ...]:
 
 def name_of(claims: Mapping[str, Any]) -> str | None:
     """The person's name from the OpenID Connect `name` claim (or given and family name)."""
-    name = claims.get("name")
-    if not isinstance(name, str) or not name.strip():
-        parts = [claims.get("given_name"), claims.get("family_name")]
-        name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
-    name = " ".join(name.split()) if isinstance(name, str) else ""
-    return name[:MAX_NAME_LENGTH] or None
+    given = [claims.get(part) for part in ("given_name", "family_name")]
+    return clean_name(claims.get("name")) or clean_name(
+        " ".join(part for part in given if isinstance(part, str))
+    )
 
 
 def _claim(claims: Mapping[str, Any], path: str) -> Any:

@@ -5,11 +5,13 @@ Request schemas refuse unknown fields (marshmallow's default RAISE) and wrong ty
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services import BUSINESS_SERVICES
 from services.common.context import ROLES
-from services.gateway.auth import MAX_DEPARTMENT_LENGTH, MAX_DEPARTMENTS
+from services.common.identity import DEPARTMENT, MAX_DEPARTMENTS, SUBJECT
 
 
 def doc(text: str) -> dict[str, str]:
@@ -62,11 +64,28 @@ class Me(Schema):
     name = fields.String(allow_none=True, metadata=doc("As the identity provider states it."))
 
 
+def whole_match(pattern: re.Pattern, message: str):
+    """A validator: the whole value matches (marshmallow's Regexp matches a prefix)."""
+
+    def check(value: str) -> None:
+        if pattern.fullmatch(value) is None:
+            raise ValidationError(message)
+
+    return check
+
+
 class DevLoginRequest(Schema):
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    subject = fields.String(
+        required=True,
+        validate=whole_match(SUBJECT, "A plain identifier: letters, digits and . _ ~ @ + / = | -"),
+        metadata={"pattern": f"^{SUBJECT.pattern}$"},
+    )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     departments = fields.List(
-        fields.String(validate=validate.Length(min=1, max=MAX_DEPARTMENT_LENGTH)),
+        fields.String(
+            validate=whole_match(DEPARTMENT, "A short name: letters, digits, . _ -"),
+            metadata={"pattern": f"^{DEPARTMENT.pattern}$"},
+        ),
         validate=validate.Length(max=MAX_DEPARTMENTS),
         metadata=doc("The departments whose queues a clerk works (e.g. roads); none if left out."),
     )

@@ -205,6 +205,45 @@ def test_a_token_whose_departments_claim_is_not_a_list_of_names_is_refused(
     assert error["message"] == "The token's departments are not a list of department names."
 
 
+NOT_PLAIN_SUBJECTS = [
+    "role:clerk",
+    "department:roads",
+    "anna\nadmin",
+    "nul\x00",
+    "tab\t",
+    " anna",
+    "",
+]
+
+
+@pytest.mark.parametrize("subject", NOT_PLAIN_SUBJECTS, ids=repr)
+def test_a_token_whose_subject_is_not_a_plain_identifier_is_refused(gateway, web_session, subject):
+    token = dev_token(sub=subject)
+
+    error = assert_refused(
+        web_session.get("/api/v1/me", headers=bearer(token)), 401, "invalid_token"
+    )
+    assert error["message"] == "The token's subject is not a plain identifier."
+
+
+@pytest.mark.parametrize("subject", NOT_PLAIN_SUBJECTS, ids=repr)
+def test_dev_login_refuses_a_subject_that_is_not_a_plain_identifier(gateway, web_session, subject):
+    answer = web_session.post(
+        "/api/v1/auth/dev-login", json={"subject": subject, "role": "citizen"}
+    )
+
+    assert_refused(answer, 400, "invalid_input")
+
+
+@pytest.mark.parametrize(
+    "subject", ["b7f3c2a0-1d2e-4f5a-9b8c-0123456789ab", "anna.schmidt@example.org", "auth0|42"]
+)
+def test_subjects_identity_providers_use_are_plain_identifiers(gateway, web_session, subject):
+    me = web_session.get("/api/v1/me", headers=bearer(dev_token(sub=subject)))
+
+    assert me.json()["subject"] == subject
+
+
 @pytest.fixture
 def oidc_gateway(start_gateway, identity_provider):
     """The gateway as in production: no dev-login, tokens from the identity provider."""
