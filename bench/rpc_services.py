@@ -1,6 +1,7 @@
 """The services the RPC bench calls: an echo, a caller that times its calls, the gateway.
 
-`Echo` and `Caller` are platform services (ServiceBase, RemoteService); `StockEcho` and
+`Echo` and `Caller` are platform services (ServiceBase, RemoteService); the echo needs a
+signed-in caller, so every call carries and checks a signed assertion. `StockEcho` and
 `StockCaller` are plain nameko 3.0.0rc11 (`rpc`, `ServiceRpc`) for reference.
 """
 
@@ -13,6 +14,7 @@ from nameko.rpc import rpc as stock_rpc
 
 from services.common import service as common
 from services.common.context import ROLES
+from services.common.identity import SIGNED_IN
 from services.common.rpc import RemoteService
 from services.gateway.http import api
 from services.gateway.service import GatewayService
@@ -33,7 +35,8 @@ def _timed_calls(call, calls: int) -> list[float]:
 class Echo(common.ServiceBase):
     name = "bench_echo"
 
-    @rpc
+    # as the platform's services are called: a signed caller, verified before it runs
+    @rpc(roles=SIGNED_IN)
     def echo(self, value):
         return value
 

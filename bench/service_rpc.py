@@ -15,9 +15,20 @@ from nameko.standalone.rpc import ClusterRpcClient
 
 from bench.report import Latency
 from bench.rpc_services import BenchGateway, Caller, Echo, StockCaller, StockEcho
+from services.client import PlatformClient
+from services.common.identity import (
+    DEVELOPMENT_KEY_ID,
+    DEVELOPMENT_SIGNING_KEY,
+    IdentitySigner,
+)
+from services.common.identity import Caller as IdentityCaller
 from services.common.migrations import create_tables
 from services.common.settings import database_url
 
+BENCH_CALLER = IdentityCaller("bench", "citizen")
+SIGNED_CALLER = IdentitySigner(DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY).context_for(
+    BENCH_CALLER
+)
 # the local default's dev login, so that each HTTP call carries and checks a bearer token
 BENCH_AUTH = {"dev_login": True, "dev_secret": "bench-secret-of-at-least-32-characters!"}
 
@@ -39,7 +50,7 @@ def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latenc
             runner.add_service(service)
         runner.start()
         try:
-            with ClusterRpcClient(timeout=120) as cluster:
+            with ClusterRpcClient(context_data=SIGNED_CALLER, timeout=120) as cluster:
                 cluster.bench_caller.measure(warmup)
                 results["service"] = Latency.of(cluster.bench_caller.measure(calls))
                 cluster.bench_stock_caller.measure(warmup)
@@ -47,8 +58,16 @@ def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latenc
                     cluster.bench_stock_caller.measure(stock_calls)
                 )
                 results["standalone"] = Latency.of(
-                    _timed(cluster.bench_echo.echo, stock_calls, warmup)
+                    _timed(cluster.bench_stock_echo.echo, stock_calls, warmup)
                 )
+            with PlatformClient(
+                config["AMQP_URI"],
+                key_id=DEVELOPMENT_KEY_ID,
+                signing_key=DEVELOPMENT_SIGNING_KEY,
+                timeout=10,
+            ) as platform:
+                echo = platform.acting_for(BENCH_CALLER).bench_echo.echo
+                results["client"] = Latency.of(_timed(echo, calls, warmup))
             with requests.Session() as session:
                 base = f"http://127.0.0.1:{port}"
                 login = {"subject": "bench", "role": "citizen"}
