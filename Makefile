@@ -39,10 +39,11 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix services tests bench
 	$(BIN)/ruff format services tests bench
 
-## docs: regenerate the committed OpenAPI document and event catalogue (tests fail when stale)
+## docs: regenerate the committed OpenAPI document, event and RPC catalogues (tests fail when stale)
 docs: $(INSTALLED)
 	$(BIN)/python -m services.gateway.openapi_export --write
 	$(BIN)/python -m services.common.catalogue --write docs/events.md
+	$(BIN)/python -m services.common.rpc_catalogue --write docs/rpc.md
 
 ## services: start RabbitMQ (with its management plugin) and PostgreSQL if they are down
 services:
