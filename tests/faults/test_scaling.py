@@ -23,7 +23,8 @@ def test_two_instances_of_a_service_handle_each_event_once_between_them(service_
     service_processes("tally")
     service_processes("tally")
     service_processes("ledger")
-    assert wait_for(lambda: consumers_of(QUEUE) == 2, timeout=15)
+    # each instance is a process of its own: on a busy machine starting one takes a while
+    assert wait_for(lambda: consumers_of(QUEUE) == 2, timeout=60)
 
     with cluster_client() as cluster:
         cluster.ledger.record_many("shared", 200)
