@@ -7,6 +7,7 @@ and bounded (service, entrypoint, route template, outcome), never ids or raw pat
 
 from __future__ import annotations
 
+import functools
 import time
 from weakref import WeakKeyDictionary
 
@@ -105,13 +106,20 @@ class WorkerMetrics(DependencyProvider):
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         started = self._started.pop(worker_ctx, None)
-        service = self.container.service_name
         entrypoint = worker_ctx.entrypoint
         if started is not None:
-            WORKER_SECONDS.labels(
-                service, entrypoint.method_name, entrypoint_kind(entrypoint)
-            ).observe(time.perf_counter() - started)
-        WORKER_TOTAL.labels(service, entrypoint.method_name, worker_outcome(exc_info)).inc()
+            self._seconds(entrypoint).observe(time.perf_counter() - started)
+        self._total(entrypoint.method_name, worker_outcome(exc_info)).inc()
+
+    # a worker's series, looked up once: prometheus_client rebuilds the label key per call
+    @functools.cache  # noqa: B019 (one provider per service, for the process's life)
+    def _seconds(self, entrypoint):
+        service = self.container.service_name
+        return WORKER_SECONDS.labels(service, entrypoint.method_name, entrypoint_kind(entrypoint))
+
+    @functools.cache  # noqa: B019
+    def _total(self, method_name: str, outcome: str):
+        return WORKER_TOTAL.labels(self.container.service_name, method_name, outcome)
 
 
 def start_metrics_server(address: str | None) -> None:

@@ -15,10 +15,12 @@ one consumer of the service's queue, whichever of the two the container binds fi
 
 from __future__ import annotations
 
+import inspect
 from typing import Final
 
 import eventlet
 from nameko import rpc as nameko_rpc
+from nameko.exceptions import IncorrectSignature
 from nameko.messaging import decode_from_headers
 
 from services.common.context import IdentityCheck
@@ -108,6 +110,17 @@ class Rpc(nameko_rpc.Rpc):
         super().__init__(**kwargs)
         self.roles = roles
         self.errors = errors
+
+    def setup(self) -> None:
+        super().setup()
+        # nameko inspects the method anew on every call; its signature does not change
+        self._signature = inspect.signature(getattr(self.container.service_cls, self.method_name))
+
+    def check_signature(self, args, kwargs) -> None:
+        try:
+            self._signature.bind(None, *args, **kwargs)
+        except TypeError as error:
+            raise IncorrectSignature(str(error)) from None
 
     def handle_message(self, body, message) -> None:
         if self.roles is not ANYONE:

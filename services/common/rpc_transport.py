@@ -23,9 +23,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import amqp
 import eventlet
 import kombu.serialization
-from kombu import Producer
 from nameko.exceptions import UnserializableValueError, serialize
 
 from services.common.amqp import ResilientConsumer
@@ -49,7 +49,7 @@ class ConsumerPublisher(ResilientConsumer):
     def __init__(self, *args, on_return: Callable | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._on_return = on_return
-        self._producer: Producer | None = None
+        self._channel: Any = None
         self._connected = threading.Event()
         self._thread = None
 
@@ -67,24 +67,45 @@ class ConsumerPublisher(ResilientConsumer):
 
     @contextlib.contextmanager
     def extra_context(self, connection, channel) -> Iterator[None]:
-        self._producer = Producer(
-            connection.channel(), auto_declare=False, on_return=self._on_return
-        )
+        publishing = connection.channel()
+        if self._on_return is not None:
+            publishing.events["basic_return"].add(self._on_return)
+        self._channel = publishing
         self._connected.set()
         try:
             yield
         finally:
             self._connected.clear()
-            self._producer = None
+            self._channel = None
 
-    def publish(self, body: bytes, *, wait: float = 0.0, **kwargs: Any) -> None:
-        """Publish an encoded message; wait up to `wait` s for a connection if there is none."""
-        producer = self._producer
-        if producer is None and self._connected.wait(wait):
-            producer = self._producer
-        if producer is None:
+    def publish(
+        self,
+        body: bytes,
+        *,
+        exchange: str,
+        routing_key: str,
+        wait: float = 0.0,
+        mandatory: bool = False,
+        headers: dict | None = None,
+        expiration: float | None = None,
+        **properties: Any,
+    ) -> None:
+        """Publish an encoded message; wait up to `wait` s for a connection if there is none.
+
+        Straight onto the channel: kombu's producer would rebuild the same frame through
+        several layers on every call, a third of a call's CPU between two services.
+        """
+        channel = self._channel
+        if channel is None and self._connected.wait(wait):
+            channel = self._channel
+        if channel is None:
             raise NotConnected("not connected to the broker")
-        producer.publish(body, retry=False, **kwargs)
+        if expiration is not None:  # seconds, as kombu takes it; milliseconds on the wire
+            properties["expiration"] = str(max(int(expiration * 1000), 1))
+        message = amqp.Message(body, application_headers=headers or {}, **properties)
+        channel.basic_publish(
+            message, exchange=exchange, routing_key=routing_key, mandatory=mandatory
+        )
 
 
 def encode(payload: Any, serializer: str) -> tuple[bytes, str, str]:
