@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import inspect, text
 
 from services.common.engine import create_service_engine
 from services.common.migrations import drop_databases, upgrade
+from services.common.settings import derive_database_url
 from tests.support.processes import REPO
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -47,3 +49,34 @@ def test_every_service_migrates_on_sqlite_from_nothing(tmp_path):
         engine = create_service_engine(url)
         assert {"outbox", "inbox", "alembic_version"} <= set(inspect(engine).get_table_names())
         engine.dispose()
+
+
+def test_inbox_items_written_before_owner_kinds_stay_in_their_queues(database_url):
+    url = derive_database_url(database_url, "notifications")
+    upgrade("notifications", url, "notifications_0002")
+    engine = create_service_engine(url)
+    now = datetime.now(UTC)
+    # one event in the clerks' queue and in the inbox of a citizen called clerk
+    owners = {"1": "role:clerk", "2": "department:roads", "3": "anna", "4": "clerk"}
+    with engine.begin() as connection:
+        for item_id, owner in owners.items():
+            connection.execute(
+                text(
+                    "INSERT INTO inbox_items (id, owner, event_id, event_type, title, body,"
+                    " created_at) VALUES (:id, :owner, 'e-1', 'x.y', 't', 'b', :now)"
+                ),
+                {"id": item_id, "owner": owner, "now": now},
+            )
+    upgrade("notifications", url)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, owner_kind, owner FROM inbox_items ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("1", "role", "clerk"),
+        ("2", "department", "roads"),
+        ("3", "account", "anna"),
+        ("4", "account", "clerk"),
+    ]
