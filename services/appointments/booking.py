@@ -30,6 +30,7 @@ from services.appointments.models import (
     AppointmentRow,
     DeskTime,
     FairnessLock,
+    ManageLinkRow,
     SpentChallenge,
 )
 from services.appointments.opening import to_minute
@@ -229,23 +230,32 @@ def confirm_held(
     ).rowcount
     if kept != row.desk_units:  # the hold ran out while this request was on its way
         raise HoldExpired("The hold has expired; please book the appointment again.")
-    manage_token = new_token()
-    row.manage_token_hash = digest(manage_token)
     row.confirmation_token_hash = None
     row.confirmed_at = now
+    manage_url = new_manage_link(tx.session, row, settings, now)
     booked = Booked.load(tx.session, row)
-    tx.publish(
-        "appointment_confirmed",
-        views.with_calendar(booked, views.link(settings.portal_url, "manage", manage_token)),
-    )
+    tx.publish("appointment_confirmed", views.with_calendar(booked, manage_url))
     return booked
 
 
 _INVALID_LINK = "This link is not valid (any more)."
 
 
+def new_manage_link(
+    session: Session, row: AppointmentRow, settings: AppointmentSettings, now: datetime
+) -> str:
+    """A further manage link for the appointment's next mail; the earlier ones keep working."""
+    token = new_token()
+    session.add(ManageLinkRow(token_hash=digest(token), appointment_id=row.id, issued_at=now))
+    return views.link(settings.portal_url, "manage", token)
+
+
 def by_manage_token(session: Session, token: str) -> AppointmentRow:
-    row = by_token(session, AppointmentRow.manage_token_hash, token)
+    """The appointment a manage link was mailed for, as it is now, whichever mail it came in."""
+    link = session.get(ManageLinkRow, digest(token))
+    row = None
+    if link is not None:
+        row = session.get(AppointmentRow, link.appointment_id, with_for_update=True)
     if row is None:
         raise InvalidLink(_INVALID_LINK)
     return row
@@ -266,7 +276,8 @@ def cancel(
         )
     row.status = lifecycle.next_status(row.status, "cancel")
     row.cancelled_at = now
-    row.manage_token_hash = row.confirmation_token_hash = None
+    # a held appointment's confirmation link dies with it; manage links go on showing it
+    row.confirmation_token_hash = None
     row.sequence += 1
     release(tx.session, row.id, int(now.timestamp()) + settings.rebook_delay_seconds)
     booked = Booked.load(tx.session, row)
@@ -322,16 +333,9 @@ def reschedule(
     row.desk_units = len(minutes)
     row.sequence += 1
     row.reminder_sent_at = None
+    manage_url = new_manage_link(session, row, settings, now)
     booked = Booked.load(session, row)
-    manage_token = new_token()  # the old link keeps no power over the new time
-    row.manage_token_hash = digest(manage_token)
-    tx.publish(
-        "appointment_rescheduled",
-        {
-            **views.with_calendar(booked, views.link(settings.portal_url, "manage", manage_token)),
-            **previous,
-        },
-    )
+    tx.publish("appointment_rescheduled", {**views.with_calendar(booked, manage_url), **previous})
     return booked
 
 

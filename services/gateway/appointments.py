@@ -132,7 +132,12 @@ class AppointmentRoutes:
         errors=(booking.InvalidLink,),
     )
     def manage(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """The appointment a manage link's token is for, with its calendar file."""
+        """The appointment a manage link's token is for, as it is now, with its calendar file.
+
+        Every manage link mailed for it works: the confirmation's and each rescheduling's.
+        A cancelled appointment is still shown (its calendar file cancels the entry); its
+        links act no more.
+        """
         return self.appointments.view_by_token(body["token"])
 
     @api(

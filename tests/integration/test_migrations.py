@@ -36,7 +36,7 @@ def test_three_instances_migrating_one_new_database_at_once_all_succeed():
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
             tables = set(inspect(connection).get_table_names())
         engine.dispose()
-        assert versions == [("appointments_0002",)]
+        assert versions == [("appointments_0003",)]
         assert {"outbox", "inbox"} <= tables
     finally:
         drop_databases(POSTGRES_SERVER, name)
