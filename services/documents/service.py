@@ -108,8 +108,8 @@ class DocumentsService(common.ServiceBase):
     @data_route("GET", "/download/<token>")
     def download(self, request: Request, token: str) -> Response:
         with self.db.transaction() as tx:
-            version, blob, title = library.open_download(tx, self.vault, token, now())
-        return stream_download(self.vault, version, blob, title)
+            document, version, blob = library.open_download(tx, self.vault, token, now())
+        return stream_download(self.vault, document, version, blob)
 
     @rpc
     def get_document(self, document_id: str) -> dict[str, Any]:
