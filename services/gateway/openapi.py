@@ -26,6 +26,7 @@ from services.gateway import (
     notification_schemas,
     schemas,
 )
+from services.gateway.body import body_is_optional
 from services.gateway.errors import CODES, RateLimited
 from services.gateway.http import SIGN_IN_OPTIONAL, Route
 
@@ -149,7 +150,7 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
         operation["parameters"] = [{"in": "query", "schema": route.query}]
     if route.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": not body_is_optional(route.body()),
             "content": {"application/json": {"schema": route.body}},
         }
     # a streamed route (services/gateway/streaming.py) names its own content and headers

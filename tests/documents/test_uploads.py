@@ -78,6 +78,18 @@ def test_a_download_whose_names_leave_nothing_is_named_by_its_type_and_id(portal
     )
 
 
+def test_a_download_link_to_the_current_version_needs_no_body(portal_of):
+    anna = portal_of("anna")
+    content = pdf(2_000, b"no body")
+    document_id = anna.upload(content).json()["document_id"]
+
+    link = anna.session.post(f"/api/v1/documents/{document_id}/download-link", headers=anna.headers)
+
+    assert link.request.headers.get("Content-Type") is None
+    assert link.status_code == 200, link.text
+    assert anna.session.get(link.json()["url"]).content == content
+
+
 def test_what_is_stored_on_disk_is_encrypted(portal_of, store_path):
     content = b"%PDF-1.7\n" + b"Steuer-ID 12 345 678 901 " * 2000
 
