@@ -85,6 +85,16 @@ class HistoryEntry(Schema):
     text = fields.String(allow_none=True, metadata=doc("a question, an answer or a reason"))
     documents = fields.List(fields.String(), metadata=doc("documents attached by this step"))
     actor = fields.String(metadata=doc("who did it; shown to the office only"))
+    notified_by = fields.List(
+        fields.String(),
+        metadata=doc(
+            "the citizen's view: the channels (email, sms, inbox) that told them of this step; "
+            "the office sees each message as an entry of its own instead"
+        ),
+    )
+    notice_failed = fields.Boolean(
+        metadata=doc("the citizen's view: a message about this step could not be delivered")
+    )
 
 
 class NoteView(Schema):
@@ -114,9 +124,20 @@ class CaseView(Schema):
         metadata=doc("FIT-Connect-shaped metadata: the service, the schema, SHA-256 of each part"),
     )
     attachments = fields.List(fields.Nested(CaseAttachment))
-    history = fields.List(fields.Nested(HistoryEntry), metadata=doc("oldest first"))
+    history = fields.List(
+        fields.Nested(HistoryEntry),
+        metadata=doc(
+            "oldest first; the office sees every entry, the citizen one per step of the case "
+            "(the messages that told them folded into it, assignments left out)"
+        ),
+    )
     allowed_actions = fields.List(
-        fields.String(), metadata=doc("what may be done with the case in its status")
+        fields.String(),
+        metadata=doc(
+            "what the caller may do with the case now: the office its moves (start_review, "
+            "request_information, approve, reject, complete, reopen), the citizen their own "
+            "(answer while information is requested, withdraw)"
+        ),
     )
     assignee = fields.String(allow_none=True, metadata=doc("office only"))
     notes = fields.List(fields.Nested(NoteView), metadata=doc("internal; office only"))
