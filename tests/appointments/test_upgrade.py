@@ -8,17 +8,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.appointments import booking
-from services.common.engine import create_service_engine
 from services.common.migrations import upgrade
 from services.common.settings import derive_database_url
+from tests.support.databases import database_transaction
 
 CONFIRMED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def an_appointment_from_before(url: str, appointment_id: str, manage_token: str) -> None:
     """A confirmed appointment as the database held it when it kept one link per appointment."""
-    engine = create_service_engine(url)
-    with engine.begin() as connection:
+    with database_transaction(url) as connection:
         connection.execute(
             text(
                 "INSERT INTO offers (id, key, name, duration_units, documents)"
@@ -42,7 +41,6 @@ def an_appointment_from_before(url: str, appointment_id: str, manage_token: str)
             ),
             {"id": appointment_id, "hash": booking.digest(manage_token), "at": CONFIRMED_AT},
         )
-    engine.dispose()
 
 
 def test_a_manage_link_mailed_before_the_upgrade_still_reaches_its_appointment(database_url):
@@ -52,8 +50,6 @@ def test_a_manage_link_mailed_before_the_upgrade_still_reaches_its_appointment(d
 
     upgrade("appointments", url)
 
-    engine = create_service_engine(url)
-    with Session(engine) as session:
-        row = booking.by_manage_token(session, "mailed-in-november")
-        assert (row.id, row.status) == ("3f1c9a2e-0000-4000-8000-000000000001", "confirmed")
-    engine.dispose()
+    with database_transaction(url) as connection:
+        row = booking.by_manage_token(Session(connection), "mailed-in-november")
+    assert (row.id, row.status) == ("3f1c9a2e-0000-4000-8000-000000000001", "confirmed")
