@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from nameko.extensions import DependencyProvider
 from sqlalchemy.exc import IntegrityError
 
 from services.applications import cases, catalogue, drafts, submission
@@ -18,6 +19,7 @@ from services.applications.schemas import (
     Text,
     Worklist,
 )
+from services.applications.settings import ApplicationsSettings
 from services.common import service as common
 from services.common.context import ROLES
 from services.common.events import Event
@@ -28,32 +30,56 @@ from services.common.rpc_entrypoint import rpc
 
 CITIZEN = ("citizen",)
 OFFICE = ("clerk", "admin")
-TYPES = catalogue.load()
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def kind_of(key: str) -> catalogue.ApplicationType:
-    try:
-        return TYPES[key]
-    except KeyError:
-        raise UnknownApplicationType(
-            "There is no such application type.", {"application_type": key, "known": list(TYPES)}
-        ) from None
+def _language(language: str) -> str:
+    return language if language in catalogue.LANGUAGES else "de"
+
+
+class Catalogue(DependencyProvider):
+    """The application types, read and checked once at start (a mistake in types.yaml or a
+    form stops the service), their form schemas named under APPLICATIONS.api_url."""
+
+    def setup(self) -> None:
+        self.by_key = catalogue.load(api_url=ApplicationsSettings.from_config().api_url)
+
+    def get_dependency(self, worker_ctx) -> Catalogue:
+        return self
+
+    def __getitem__(self, key: str) -> catalogue.ApplicationType:
+        return self.by_key[key]
+
+    def values(self) -> list[catalogue.ApplicationType]:
+        return list(self.by_key.values())
+
+    def kind_of(self, key: str) -> catalogue.ApplicationType:
+        try:
+            return self.by_key[key]
+        except KeyError:
+            raise UnknownApplicationType(
+                "There is no such application type.",
+                {"application_type": key, "known": list(self.by_key)},
+            ) from None
 
 
 class ApplicationsService(common.ServiceBase):
     name = "applications"
 
+    types = Catalogue()
     documents = RemoteService("documents")
 
     @rpc
     def application_types(self, language: str = "de") -> list[dict[str, Any]]:
-        return [
-            kind.view(language if language in ("de", "en") else "de") for kind in TYPES.values()
-        ]
+        return [kind.view(_language(language)) for kind in self.types.values()]
+
+    @rpc
+    def form_schema(self, application_type: str, language: str = "de") -> dict[str, Any]:
+        """The type's form as JSON Schema (draft 2020-12), its texts in the language asked."""
+        return self.types.kind_of(application_type).form_schema(_language(language))
 
     # what the notifications service did about a case: into its history
 
@@ -78,7 +104,7 @@ class ApplicationsService(common.ServiceBase):
     def save_draft(self, draft: dict[str, Any], draft_id: str | None = None) -> dict[str, Any]:
         caller = self.caller.require(*CITIZEN)
         data = load(DraftInput, draft)
-        kind_of(data["application_type"])
+        self.types.kind_of(data["application_type"])
         with self.db.transaction() as tx:
             return drafts.save(tx.session, caller, draft_id, data, now())
 
@@ -100,7 +126,7 @@ class ApplicationsService(common.ServiceBase):
     def submit(self, application: dict[str, Any]) -> dict[str, Any]:
         caller = self.caller.require(*CITIZEN)
         spec = load(Submission, application)
-        kind = kind_of(spec["application_type"])
+        kind = self.types.kind_of(spec["application_type"])
         with self.db.transaction() as tx:
             earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
             if earlier is not None:
@@ -128,7 +154,7 @@ class ApplicationsService(common.ServiceBase):
         caller = self.caller.require(*CITIZEN)
         with self.db.transaction() as tx:
             return [
-                cases.summary(TYPES[row.application_type], row, now())
+                cases.summary(self.types[row.application_type], row, now())
                 for row in cases.mine(tx.session, caller)
             ]
 
@@ -137,14 +163,14 @@ class ApplicationsService(common.ServiceBase):
         caller = self.caller.require(*ROLES)
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id)
-            return cases.view(tx.session, TYPES[row.application_type], row, caller)
+            return cases.view(tx.session, self.types[row.application_type], row, caller)
 
     @rpc
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
         caller = self.caller.require(*CITIZEN)
         data = load(Answer, answer)
         with self.db.transaction() as tx:
-            kind = TYPES[cases.visible(tx.session, caller, case_id).application_type]
+            kind = self.types[cases.visible(tx.session, caller, case_id).application_type]
         attachments = submission.checked_attachments(
             kind, data["attachments"], self.documents.get_document, complete=False
         )
@@ -165,7 +191,7 @@ class ApplicationsService(common.ServiceBase):
             rows, cursor = cases.worklist(tx.session, data, now())
             return {
                 "cases": [
-                    cases.summary(TYPES[row.application_type], row, now(), office=True)
+                    cases.summary(self.types[row.application_type], row, now(), office=True)
                     for row in rows
                 ],
                 "next_cursor": cursor,
@@ -178,7 +204,7 @@ class ApplicationsService(common.ServiceBase):
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id, lock=True)
             cases.assign(tx, caller, row, data["assignee"], now())
-            return cases.view(tx.session, TYPES[row.application_type], row, caller)
+            return cases.view(tx.session, self.types[row.application_type], row, caller)
 
     @rpc
     def add_note(self, case_id: str, note: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +245,6 @@ class ApplicationsService(common.ServiceBase):
         caller = self.caller.require(*ROLES)
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id, lock=True)
-            kind = TYPES[row.application_type]
+            kind = self.types[row.application_type]
             cases.move(tx, caller, kind, row, action, now(), **details)
             return cases.view(tx.session, kind, row, caller)

@@ -2,13 +2,17 @@
 
 Request bodies and the worklist's query are the applications service's own input schemas
 (it owns every rule); the answers are described here. Times are ISO 8601 strings with
-their offset.
+their offset. Each type's form is a component of its own (`ApplicationForm.<key>`), written
+from the JSON Schema the applications service generates from the form.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from services.applications import catalogue
 from services.applications.schemas import AttachmentRef
 from services.gateway.schemas import doc
 
@@ -48,6 +52,14 @@ class ApplicationTypeView(Schema):
         metadata=doc("the form's fields -> their kind (string, date, nested, list ...)"),
     )
     required_fields = fields.List(fields.String())
+    form_schema = fields.Dict(
+        keys=fields.String(),
+        metadata=doc(
+            "the form as JSON Schema (draft 2020-12), titles and descriptions in the language "
+            "asked and the other under `x-translations`; its `$id` is where it is served "
+            "(GET .../types/{key}/schema.json) and what a case's metadata names"
+        ),
+    )
     attachments = fields.List(fields.Nested(AttachmentSpecView))
     statuses = fields.List(fields.Nested(StatusView), metadata=doc("in their order"))
 
@@ -167,3 +179,39 @@ class WorklistPage(Schema):
     next_cursor = fields.String(
         allow_none=True, metadata=doc("pass as `cursor` for the next page; null on the last")
     )
+
+
+FORM_COMPONENT = "ApplicationForm.{key}"
+# JSON Schema keywords that OpenAPI 3.0's schema objects lack: a component is not a document
+_DOCUMENT_KEYWORDS = ("$schema", "$id")
+
+
+def form_components() -> dict[str, dict[str, Any]]:
+    """Each application type's form, as OpenAPI 3.0 writes its JSON Schema (German texts)."""
+    return {
+        FORM_COMPONENT.format(key=key): openapi_schema(kind.form_schema("de"))
+        for key, kind in catalogue.load().items()
+    }
+
+
+def openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) as an OpenAPI 3.0 schema object: null as `nullable`,
+    numeric exclusive bounds as boolean ones, no `$schema` or `$id`."""
+    converted: dict[str, Any] = {}
+    for keyword, value in schema.items():
+        if keyword in _DOCUMENT_KEYWORDS:
+            continue
+        if keyword == "type" and isinstance(value, list):
+            kinds = [kind for kind in value if kind != "null"]
+            converted["type"] = kinds[0]
+            converted["nullable"] = "null" in value
+        elif keyword in ("exclusiveMinimum", "exclusiveMaximum"):
+            converted[keyword.replace("exclusiveM", "m")] = value
+            converted[keyword] = True
+        elif keyword == "properties":
+            converted[keyword] = {name: openapi_schema(item) for name, item in value.items()}
+        elif keyword in ("items", "additionalProperties") and isinstance(value, dict):
+            converted[keyword] = openapi_schema(value)
+        else:
+            converted[keyword] = value
+    return converted

@@ -7,12 +7,14 @@ caller's role again; the roles here describe the routes and refuse early.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from services.applications import errors as failures
 from services.applications import schemas as inputs
+from services.applications.form_schema import MEDIA_TYPE, SCHEMA_PATH
 from services.common.context import ROLES
 from services.common.rpc import RemoteService
 from services.gateway import application_schemas as schemas
@@ -47,6 +49,28 @@ class HeaderRoute(Route):
 api_with_headers = HeaderRoute.decorator
 
 
+class SchemaRoute(Route):
+    """An `api` route answering a JSON Schema document as `application/schema+json`."""
+
+    @property
+    def response_content(self) -> dict[str, Any]:
+        described = {
+            "type": "object",
+            "description": "A JSON Schema (draft 2020-12) document; see the components "
+            "ApplicationForm.<key> for each type's.",
+        }
+        return {MEDIA_TYPE: {"schema": described}}
+
+    def response_from_result(self, result: Any) -> Response:
+        response = Response(json.dumps(result, ensure_ascii=False), mimetype=MEDIA_TYPE)
+        # a type's form changes with a release only: validators and portals may keep it
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+api_schema = SchemaRoute.decorator
+
+
 class ApplicationRoutes:
     applications = RemoteService("applications")
 
@@ -59,11 +83,32 @@ class ApplicationRoutes:
     def application_types(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The application types the office takes online.
 
-        Each with its form's fields (and which are required), the attachments it takes, its
-        fee, its processing time and its statuses, named in the language asked.
+        Each with its form's fields (and which are required), its form as JSON Schema
+        (`form_schema`, also served at `.../types/{key}/schema.json`), the attachments it
+        takes, its fee, its processing time and its statuses, named in the language asked.
         """
         types = self.applications.application_types(query["language"])
         return {"application_types": types}
+
+    @api_schema(
+        "GET",
+        SCHEMA_PATH.format(key="<key>"),
+        query=schemas.TypesQuery,
+        responses={200: "The form's JSON Schema; its `$id` is this URL, without the query."},
+        errors=(failures.UnknownApplicationType,),
+    )
+    def application_form_schema(self, request, key: str, query: dict[str, Any]) -> dict[str, Any]:
+        """One application type's form as JSON Schema (draft 2020-12).
+
+        Generated from the form the service checks submissions with: types, required
+        fields, unknown fields refused, lengths, patterns, choices, ranges, formats. Titles
+        and descriptions are in the language asked (German unless `language=en`), the
+        other language under `x-translations`. The `$id` is this URL, the schema URI a
+        case's FIT-Connect-shaped metadata names (`submissionSchema.schemaUri`). A rule
+        that JSON Schema cannot state (a date not in the past) is in its field's
+        description; the service still refuses it (`invalid_form`).
+        """
+        return self.applications.form_schema(key, query["language"])
 
     @api(
         "POST",

@@ -93,6 +93,8 @@ def build_document(service_cls: type, *, enabled_only: bool = False) -> dict[str
         # a schema nested in one registered before is registered already, by the same name
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
+    for name, component in application_schemas.form_components().items():
+        spec.components.schema(name, component=component)
     for name, (_status, codes) in _ERROR_RESPONSES.items():
         spec.components.response(name, _error_response((code, CODES[code][1]) for code in codes))
     for method_name, route in routes(service_cls):

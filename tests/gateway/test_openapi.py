@@ -57,7 +57,7 @@ def test_the_document_describes_every_route_with_its_schemas_and_errors():
             elif route.roles is not None:
                 assert operation["security"] == [{"bearer": []}]
                 assert "401" in operation["responses"]
-    assert len(routes(GatewayService)) == 107
+    assert len(routes(GatewayService)) == 108
 
 
 def test_a_streamed_upload_is_described_as_raw_bytes_with_its_part_hash_header():
