@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.common import challenges
 from services.common import service as common
-from services.common.context import ROLES, Caller
+from services.common.context import ROLES
 from services.common.events import Event
 from services.common.handlers import event_handler
 from services.common.loading import load
@@ -54,8 +54,6 @@ from services.feedback.schemas import (
 from services.feedback.settings import FeedbackSettings
 
 CITIZEN = ("citizen",)
-# Open311 answers what the public sees, whoever asks
-PUBLIC = Caller(subject=None, role=None)
 OFFICE = items.OFFICE
 # applications in these statuses are over: the citizen is invited to rate the case
 CASE_CLOSED = ("completed",)
@@ -411,40 +409,50 @@ class FeedbackService(common.ServiceBase):
     # Open311 GeoReport v2 (read)
 
     @rpc
-    def open311_services(self, language: str = "de") -> list[dict[str, Any]]:
-        language = language_of(language)
-        return [
-            open311.service(category, self.town, language)
-            for category in self.town.categories.values()
-            if category.kind == "report"
-        ]
+    def open311_services(
+        self, language: str = "de", jurisdiction_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        open311.check_jurisdiction(self.town, jurisdiction_id)
+        return open311.services(self.town, open311.language(language))
 
     @rpc
-    def open311_service(self, service_code: str, language: str = "de") -> dict[str, Any]:
-        try:
-            category = items.category_of(self.town, "report", service_code)
-        except UnknownCategory:
-            raise UnknownCategory(
-                "There is no such service.", {"service_code": service_code}
-            ) from None
-        return open311.definition(category, language_of(language))
+    def open311_service(
+        self, service_code: str, language: str = "de", jurisdiction_id: str | None = None
+    ) -> dict[str, Any]:
+        open311.check_jurisdiction(self.town, jurisdiction_id)
+        category = open311.service_category(self.town, service_code)
+        if category is None:
+            raise UnknownCategory("There is no such service.", {"service_code": service_code})
+        return open311.definition(category, open311.language(language))
 
     @rpc
     def open311_requests(
         self, query: dict[str, Any] | None = None, language: str = "de"
     ) -> list[dict[str, Any]]:
         data = load(Open311Query, query or {})
+        open311.check_jurisdiction(self.town, data["jurisdiction_id"])
+        language = open311.language(language)
         with self.db.transaction() as tx:
-            rows = public_map.requests(tx.session, data)
-            return [open311.request(row, self.town, language_of(language)) for row in rows]
+            if data["service_request_id"]:  # the spec's: ids override every other filter
+                rows = public_map.requests_by_id(tx.session, data["service_request_id"])
+            else:
+                rows = public_map.requests(tx.session, open311.search(self.town, data, now()))
+            return [open311.request(row, self.town, language) for row in rows]
 
     @rpc
-    def open311_request(self, request_id: str, language: str = "de") -> list[dict[str, Any]]:
+    def open311_request(
+        self, request_id: str, language: str = "de", jurisdiction_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        open311.check_jurisdiction(self.town, jurisdiction_id)
         with self.db.transaction() as tx:
-            row = items.find(tx.session, PUBLIC, request_id)
-            if row.kind != "report":
+            rows = public_map.requests_by_id(tx.session, [request_id])
+            if not rows:
                 raise ItemNotFound("There is no such request.", {"service_request_id": request_id})
-            return [open311.request(row, self.town, language_of(language))]
+            return [open311.request(rows[0], self.town, open311.language(language))]
+
+    @rpc
+    def open311_discovery(self, endpoint_url: str) -> dict[str, Any]:
+        return open311.discovery(self.town, endpoint_url)
 
     # housekeeping
 

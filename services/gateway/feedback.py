@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema
-
 from services.common.challenges import ChallengeSpent
 from services.common.context import ROLES
 from services.common.rpc import RemoteService
@@ -22,7 +20,8 @@ from services.gateway import feedback_schemas as schemas
 from services.gateway.appointment_schemas import ChallengeView
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
-from services.gateway.http import SIGN_IN_OPTIONAL, Route, api
+from services.gateway.http import SIGN_IN_OPTIONAL, api
+from services.gateway.open311 import FORMAT, endpoint_base, open311
 
 PREFIX = "/api/v1/feedback"
 CITIZEN = ("citizen",)
@@ -43,23 +42,8 @@ _SUBMISSION_ERRORS = (
     failures.TooManySubmissions,
 )
 _INVITATION_ERRORS = (failures.InvitationNotFound, failures.InvitationExpired)
+_OPEN311_ERRORS = (failures.UnknownJurisdiction,)
 _THE_ITEM = {200: "The report or idea, as the caller may see it now."}
-
-
-class ArrayRoute(Route):
-    """An `api` route answering a JSON array of `items` as the service gives it (Open311)."""
-
-    def __init__(self, method: str, url: str, *, items: type[Schema], **kwargs) -> None:
-        super().__init__(method, url, dump_response=False, **kwargs)
-        self.items = items
-
-    @property
-    def response_content(self) -> dict[str, Any]:
-        # a new one each time: apispec resolves the schema inside it in place
-        return {"application/json": {"schema": {"type": "array", "items": self.items}}}
-
-
-api_array = ArrayRoute.decorator
 
 
 class FeedbackRoutes:
@@ -521,60 +505,86 @@ class FeedbackRoutes:
         """
         return self.feedback.figures(query)
 
-    # Open311 GeoReport v2, read only: the shapes its clients read
+    # Open311 GeoReport v2, read only: the shapes its clients read, as JSON or XML
 
-    @api_array(
-        "GET",
-        f"{OPEN311}/services.json",
+    @open311(
+        f"{OPEN311}/discovery.{FORMAT}",
+        root="discovery",
+        response=schemas.Open311Discovery,
+    )
+    def open311_discovery(self, request, format: str) -> dict[str, Any]:
+        """Open311 service discovery: where the GeoReport v2 endpoint is, in which formats,
+        and when its services last changed (`changeset`).
+
+        The endpoint's address is GATEWAY.public_url, or the one the request came to.
+        """
+        return self.feedback.open311_discovery(endpoint_base(request) + OPEN311)
+
+    @open311(
+        f"{OPEN311}/services.{FORMAT}",
+        root="services",
         query=schemas.Open311Query,
         items=schemas.Open311Service,
         responses={200: "The services, as GeoReport v2 lists them."},
+        errors=_OPEN311_ERRORS,
     )
-    def open311_services(self, request, query: dict[str, Any]) -> list[dict[str, Any]]:
+    def open311_services(self, request, format: str, query: dict[str, Any]) -> list[dict]:
         """Open311: the report categories, as services.
 
         `metadata` is true where a service has attributes (its extra questions).
         """
-        return self.feedback.open311_services(query["language"])
+        return self.feedback.open311_services(query["language"], query["jurisdiction_id"])
 
-    @api(
-        "GET",
-        f"{OPEN311}/services/<service_code>.json",
+    @open311(
+        f"{OPEN311}/services/<service_code>.{FORMAT}",
+        root="service_definition",
         query=schemas.Open311Query,
         response=schemas.Open311Definition,
-        dump_response=False,
-        errors=(failures.UnknownCategory,),
+        errors=(*_OPEN311_ERRORS, failures.UnknownCategory),
     )
-    def open311_service(self, request, service_code: str, query: dict[str, Any]) -> dict:
-        """Open311: a service's definition, its extra questions as attributes."""
-        return self.feedback.open311_service(service_code, query["language"])
+    def open311_service(
+        self, request, service_code: str, format: str, query: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Open311: a service's definition, its extra questions as attributes.
 
-    @api_array(
-        "GET",
-        f"{OPEN311}/requests.json",
+        A choice's values carry their names in the language asked for.
+        """
+        return self.feedback.open311_service(
+            service_code, query["language"], query["jurisdiction_id"]
+        )
+
+    @open311(
+        f"{OPEN311}/requests.{FORMAT}",
+        root="service_requests",
         query=schemas.Open311RequestsQuery,
         items=schemas.Open311Request,
         responses={200: "The requests, as GeoReport v2 lists them; [] when none match."},
-        errors=(failures.InvalidBox,),
+        errors=(*_OPEN311_ERRORS, failures.InvalidBox),
     )
-    def open311_requests(self, request, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Open311: public reports as service requests, the newest first.
+    def open311_requests(self, request, format: str, query: dict[str, Any]) -> list[dict]:
+        """Open311: public reports as service requests, the newest first, at most 1000.
 
-        Filter by `service_code` (comma-separated), `status` (open or closed), the time of
-        submission (`start_date`, `end_date`) and `bbox` (south,west,north,east). No name,
-        no account, the place blurred.
+        `service_request_id` (comma-separated) names requests and overrides every other
+        filter. Otherwise filter by `service_code` and `status` (open, closed; each
+        comma-separated) and the time of submission: `start_date` and `end_date` span at
+        most 90 days, the last 90 unless either is given. `bbox` (south,west,north,east)
+        is ours. No name, no account, the place blurred, nothing hidden.
         """
         language = query.pop("language")
         return self.feedback.open311_requests(query, language)
 
-    @api_array(
-        "GET",
-        f"{OPEN311}/requests/<request_id>.json",
+    @open311(
+        f"{OPEN311}/requests/<request_id>.{FORMAT}",
+        root="service_requests",
         query=schemas.Open311Query,
         items=schemas.Open311Request,
-        responses={200: "An array of the one request, as GeoReport v2 has it."},
-        errors=(failures.ItemNotFound,),
+        responses={200: "A list of the one request, as GeoReport v2 has it."},
+        errors=(*_OPEN311_ERRORS, failures.ItemNotFound),
     )
-    def open311_request(self, request, request_id: str, query: dict[str, Any]) -> list[dict]:
-        """Open311: one public report as a service request, in an array of one."""
-        return self.feedback.open311_request(request_id, query["language"])
+    def open311_request(
+        self, request, request_id: str, format: str, query: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Open311: one public report as a service request, in a list of one."""
+        return self.feedback.open311_request(
+            request_id, query["language"], query["jurisdiction_id"]
+        )

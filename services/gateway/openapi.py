@@ -165,7 +165,11 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
     }
     for status, text in route.responses.items():
         operation["responses"][str(status)] = {"description": text, "content": content}
+    # a route that refuses in a shape of its own (Open311) says so
+    error_content = getattr(route, "error_content", None)
     for status, response in _error_responses(route).items():
+        if error_content:
+            response = {**_expanded(response), "content": error_content}
         operation["responses"].setdefault(str(status), response)
     return operation
 
@@ -201,6 +205,13 @@ def _error_responses(route: Route) -> dict[int, str | dict[str, Any]]:
             ]
         )
     return answers
+
+
+def _expanded(response: str | dict[str, Any]) -> dict[str, Any]:
+    """A shared response (named) written out, to be changed."""
+    if isinstance(response, dict):
+        return response
+    return _error_response((code, CODES[code][1]) for code in _ERROR_RESPONSES[response][1])
 
 
 def _shared_error_responses_for(route: Route) -> list[str]:
