@@ -35,7 +35,12 @@ from services.appointments.models import (
 )
 from services.appointments.opening import to_minute
 from services.appointments.settings import AppointmentSettings
-from services.appointments.slots import appointment_end, check_bookable, minutes_taken
+from services.appointments.slots import (
+    appointment_end,
+    check_bookable,
+    has_begun,
+    minutes_taken,
+)
 from services.appointments.store import Placement, placement, taken_desk_time
 from services.appointments.views import Booked
 from services.common import challenges
@@ -68,7 +73,7 @@ def hold(
     session = tx.session
     place = placement(session, request.service, request.location)
     start = to_minute(request.start)
-    check_bookable(place.location, place.offer, start, to_minute(now))
+    check_bookable(place.location, place.offer, start, now)
     spend_challenge(session, request.challenge, now)
     email_key = request.email.strip().lower()
     enforce_limit(session, email_key, request.citizen, settings.max_active_per_citizen, now)
@@ -269,7 +274,7 @@ def cancel(
     *,
     by: str = "citizen",
 ) -> Booked:
-    if row.start_minute <= to_minute(now):
+    if has_begun(row.start_minute, now):
         raise InvalidTransition(
             "The appointment has begun; it can no longer be cancelled.",
             {"status": row.status, "action": "cancel", "allowed": []},
@@ -313,7 +318,7 @@ def reschedule(
     before = Booked.load(session, row)
     place = placement(session, before.offer.key, before.location.key)
     start = to_minute(start_at)
-    check_bookable(place.location, place.offer, start, to_minute(now))
+    check_bookable(place.location, place.offer, start, now)
     spend_challenge(session, challenge, now)
     now_seconds = int(now.timestamp())
     # the old place may be part of the new one; what stays unused waits out the delay

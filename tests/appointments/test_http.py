@@ -6,7 +6,13 @@ import eventlet
 import pytest
 import requests
 
-from tests.appointments.conftest import a_working_day, free_slots_of, hold_request, token_of
+from tests.appointments.conftest import (
+    a_working_day,
+    free_slots_of,
+    hold_request,
+    office_time,
+    token_of,
+)
 from tests.gateway.test_challenge import fetch_challenge, solved
 
 API = "/api/v1/appointments"
@@ -196,13 +202,9 @@ def test_a_booking_with_bad_input_gets_a_clear_error(portal, change, status, cod
 
 
 def test_a_time_off_the_hours_or_out_of_the_window_gets_a_clear_error(portal):
-    day = a_working_day().isoformat()
-    assert_error(
-        portal.post(f"{API}/holds", json=booking(portal, f"{day}T07:00:00+01:00")),
-        400,
-        "slot_not_offered",
-    )
-    far = f"{a_working_day(500).isoformat()}T09:00:00+01:00"
+    early = office_time(a_working_day(), "07:00")
+    assert_error(portal.post(f"{API}/holds", json=booking(portal, early)), 400, "slot_not_offered")
+    far = office_time(a_working_day(500), "09:00")
     assert_error(
         portal.post(f"{API}/holds", json=booking(portal, far)), 400, "outside_booking_window"
     )
