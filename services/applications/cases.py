@@ -27,14 +27,6 @@ from services.common.errors import InvalidInput
 OFFICE = ("clerk", "admin")
 
 
-def existing(session: Session, caller: Caller, key: str | None) -> CaseRow | None:
-    if key is None:
-        return None
-    return session.scalars(
-        select(CaseRow).where(CaseRow.citizen == caller.subject, CaseRow.idempotency_key == key)
-    ).first()
-
-
 def submit(
     tx: Transaction,
     caller: Caller,
@@ -49,7 +41,6 @@ def submit(
         number=submission.next_number(tx.session, kind, now),
         application_type=kind.key,
         citizen=caller.subject,
-        idempotency_key=spec["idempotency_key"],
         contact=spec["contact"],
         language=spec["language"],
         form=form,
@@ -144,11 +135,22 @@ def assign(tx: Transaction, caller: Caller, row: CaseRow, assignee: str | None, 
     return row
 
 
-def add_note(session: Session, caller: Caller, row: CaseRow, text: str, now) -> dict[str, Any]:
+def add_note(session: Session, caller: Caller, row: CaseRow, text: str, now) -> NoteRow:
     note = NoteRow(case_id=row.id, at=now, author=caller.subject, text=text)
     session.add(note)
     session.flush()
-    return {"note_id": note.id, "at": now.isoformat(), "author": caller.subject, "text": text}
+    return note
+
+
+def find_note(session: Session, caller: Caller, note_id: str) -> NoteRow:
+    """A note by its id, on a case the caller may see."""
+    note = session.get(NoteRow, int(note_id))
+    visible(session, caller, note.case_id)
+    return note
+
+
+def note_view(note: NoteRow) -> dict[str, Any]:
+    return {"note_id": note.id, "at": note.at.isoformat(), "author": note.author, "text": note.text}
 
 
 def visible(session: Session, caller: Caller, case_id: str, *, lock: bool = False) -> CaseRow:
@@ -212,10 +214,7 @@ def view(session: Session, kind: ApplicationType, row: CaseRow, caller: Caller) 
             select(NoteRow).where(NoteRow.case_id == row.id).order_by(NoteRow.id)
         ).all()
         answer["assignee"] = row.assignee
-        answer["notes"] = [
-            {"note_id": n.id, "at": n.at.isoformat(), "author": n.author, "text": n.text}
-            for n in notes
-        ]
+        answer["notes"] = [note_view(n) for n in notes]
     return answer
 
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy.exc import IntegrityError
 
 from services.applications import cases, catalogue, drafts, submission
 from services.applications.errors import UnknownApplicationType
@@ -21,9 +20,11 @@ from services.applications.schemas import (
 )
 from services.applications.settings import ApplicationsSettings
 from services.common import service as common
-from services.common.context import ROLES
+from services.common.context import ROLES, Caller
+from services.common.database import Transaction
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.idempotency import Keyed, Once
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
@@ -101,12 +102,28 @@ class ApplicationsService(common.ServiceBase):
     # drafts
 
     @rpc
-    def save_draft(self, draft: dict[str, Any], draft_id: str | None = None) -> dict[str, Any]:
+    def save_draft(
+        self,
+        draft: dict[str, Any],
+        draft_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """A new draft (`draft_id` None; a key makes it safe to send again), or a draft
+        replaced as a whole."""
         caller = self.caller.require(*CITIZEN)
         data = load(DraftInput, draft)
         self.types.kind_of(data["application_type"])
-        with self.db.transaction() as tx:
-            return drafts.save(tx.session, caller, draft_id, data, now())
+        if draft_id is not None:
+            with self.db.transaction() as tx:
+                return drafts.save(tx.session, caller, draft_id, data, now())
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "draft", idempotency_key, data),
+            lambda tx, made: drafts.view(drafts.find(tx.session, caller, made)),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+        return once.make(lambda tx: drafts.save(tx.session, caller, None, data, now())["draft_id"])
 
     @rpc
     def get_draft(self, draft_id: str) -> dict[str, Any]:
@@ -123,31 +140,33 @@ class ApplicationsService(common.ServiceBase):
     # the citizen's case
 
     @rpc
-    def submit(self, application: dict[str, Any]) -> dict[str, Any]:
+    def submit(
+        self, application: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller.require(*CITIZEN)
         spec = load(Submission, application)
+        in_body = spec.pop("idempotency_key")  # the older way to send it; a header wins
+        key = in_body if idempotency_key is None else idempotency_key
         kind = self.types.kind_of(spec["application_type"])
-        with self.db.transaction() as tx:
-            earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
-            if earlier is not None:
-                return cases.view(tx.session, kind, earlier, caller)
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "case", key, spec),
+            lambda tx, case_id: self._case_view(tx, caller, case_id),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
         form = submission.checked_form(kind, spec["form"])
         attachments = submission.checked_attachments(
             kind, spec["attachments"], self.documents.get_document, complete=True
         )
-        try:
-            with self.db.transaction() as tx:
-                row = cases.submit(tx, caller, kind, spec, form, attachments, now())
-                if spec["draft_id"]:
-                    drafts.discard(tx.session, caller, spec["draft_id"])
-                return cases.view(tx.session, kind, row, caller)
-        except IntegrityError:
-            # the same submission raced itself: the first one's case is the answer
-            with self.db.transaction() as tx:
-                earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
-                if earlier is None:
-                    raise
-                return cases.view(tx.session, kind, earlier, caller)
+
+        def create(tx: Transaction) -> str:
+            row = cases.submit(tx, caller, kind, spec, form, attachments, now())
+            if spec["draft_id"]:
+                drafts.discard(tx.session, caller, spec["draft_id"])
+            return row.id
+
+        return once.make(create)
 
     @rpc
     def my_cases(self) -> list[dict[str, Any]]:
@@ -162,8 +181,11 @@ class ApplicationsService(common.ServiceBase):
     def get_case(self, case_id: str) -> dict[str, Any]:
         caller = self.caller.require(*ROLES)
         with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id)
-            return cases.view(tx.session, self.types[row.application_type], row, caller)
+            return self._case_view(tx, caller, case_id)
+
+    def _case_view(self, tx: Transaction, caller: Caller, case_id: str) -> dict[str, Any]:
+        row = cases.visible(tx.session, caller, case_id)
+        return cases.view(tx.session, self.types[row.application_type], row, caller)
 
     @rpc
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
@@ -207,12 +229,24 @@ class ApplicationsService(common.ServiceBase):
             return cases.view(tx.session, self.types[row.application_type], row, caller)
 
     @rpc
-    def add_note(self, case_id: str, note: dict[str, Any]) -> dict[str, Any]:
+    def add_note(
+        self, case_id: str, note: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller.require(*OFFICE)
         data = load(Text, note)
-        with self.db.transaction() as tx:
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "note", idempotency_key, {"case_id": case_id, **data}),
+            lambda tx, note_id: cases.note_view(cases.find_note(tx.session, caller, note_id)),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+
+        def create(tx: Transaction) -> str:
             row = cases.visible(tx.session, caller, case_id)
-            return cases.add_note(tx.session, caller, row, data["text"], now())
+            return str(cases.add_note(tx.session, caller, row, data["text"], now()).id)
+
+        return once.make(create)
 
     @rpc
     def start_review(self, case_id: str) -> dict[str, Any]:

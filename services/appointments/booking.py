@@ -14,6 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -45,6 +46,7 @@ from services.appointments.store import Placement, placement, taken_desk_time
 from services.appointments.views import Booked
 from services.common import challenges
 from services.common.database import Transaction, insert_ignoring_duplicates
+from services.common.idempotency import Keyed
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,14 @@ def new_token() -> str:
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hold_keyed(data: dict[str, Any], citizen: str | None, key: str | None) -> Keyed:
+    """A hold's idempotency key is the signed-in citizen's; without an account, it belongs
+    to the address the hold is mailed to. A retry may bring a proof of work solved anew."""
+    caller = f"citizen:{citizen}" if citizen else f"email:{data['email'].strip().lower()}"
+    asked = {name: value for name, value in data.items() if name != "challenge"}
+    return Keyed.of(caller, "hold", key, asked)
 
 
 def hold(

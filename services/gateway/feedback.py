@@ -21,6 +21,7 @@ from services.gateway.appointment_schemas import ChallengeView
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
 from services.gateway.http import SIGN_IN_OPTIONAL, api
+from services.gateway.idempotency import idempotency_key, keyed_api
 from services.gateway.open311 import FORMAT, endpoint_base, open311
 
 PREFIX = "/api/v1/feedback"
@@ -72,7 +73,7 @@ class FeedbackRoutes:
         """
         return self.proof_of_work.issue()
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/reports",
         roles=CITIZEN,
@@ -94,11 +95,16 @@ class FeedbackRoutes:
         the caller's own uploads of type report_photo. The public sees the report without
         the account, with the place blurred and without photos; the author follows it.
         Ask GET /reports/nearby first: the same problem may be reported already.
+
+        A report sent again with its `Idempotency-Key` answers the first report, even though
+        its challenge is spent by then (one solved anew does as well).
         """
         challenge = self.proof_of_work.verify(body.pop("altcha", None))
-        return 201, self.feedback.submit_report({**body, "challenge": challenge})
+        return 201, self.feedback.submit_report(
+            {**body, "challenge": challenge}, idempotency_key=idempotency_key(request)
+        )
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/ideas",
         roles=CITIZEN,
@@ -111,10 +117,13 @@ class FeedbackRoutes:
     def submit_idea(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Propose an idea for the town; other citizens support it.
 
-        Needs a solved challenge (`altcha`).
+        Needs a solved challenge (`altcha`). An idea sent again with its `Idempotency-Key`
+        answers the first idea, even though its challenge is spent by then.
         """
         challenge = self.proof_of_work.verify(body.pop("altcha", None))
-        return 201, self.feedback.submit_idea({**body, "challenge": challenge})
+        return 201, self.feedback.submit_idea(
+            {**body, "challenge": challenge}, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "GET",
@@ -198,6 +207,9 @@ class FeedbackRoutes:
         """Say "me too" on an open report: counted once, and the caller follows it.
 
         News of it go to `email` (or the account's preferences), in `language`.
+
+        Safe to retry: "me too" counts once; saying it again is refused (409
+        `already_counted`) and changes nothing.
         """
         return self.feedback.me_too(str(item_id), body)
 
@@ -223,6 +235,9 @@ class FeedbackRoutes:
 
         Past the limit the answer is `support_limit_reached`, its details saying when the
         next support is free.
+
+        Safe to retry: a support counts once; supporting again is refused (409
+        `already_supported`) and changes nothing.
         """
         return 201, self.feedback.support(str(item_id), query["language"])
 
@@ -271,7 +286,7 @@ class FeedbackRoutes:
         """
         return self.feedback.comments(str(item_id), query["cursor"], query["limit"])
 
-    @api(
+    @keyed_api(
         "POST",
         f"{ITEM}/comments",
         roles=ROLES,
@@ -283,7 +298,9 @@ class FeedbackRoutes:
     )
     def comment_on_item(self, request, body: dict[str, Any], item_id) -> tuple[int, dict]:
         """Comment on a report or idea. The office's comments show as the office's."""
-        return 201, self.feedback.comment(str(item_id), body)
+        return 201, self.feedback.comment(
+            str(item_id), body, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "POST",
@@ -306,6 +323,9 @@ class FeedbackRoutes:
         """Reopen one's own closed report, saying why: it goes back into review.
 
         Only within FEEDBACK.reopen_days of its closing; later, report it anew.
+
+        Safe to retry: a reopened report is open, and reopening it again is refused (409
+        `illegal_transition`) and changes nothing.
         """
         return self.feedback.reopen(str(item_id), body, query["language"])
 
@@ -323,6 +343,9 @@ class FeedbackRoutes:
         """Flag a report or idea as abusive, personal, spam, off topic or illegal.
 
         After a few flags it is hidden until a moderator decides.
+
+        Safe to retry: a flag counts once; flagging again is refused (409
+        `already_flagged`) and changes nothing.
         """
         return 201, self.feedback.flag("item", str(item_id), body)
 
@@ -342,7 +365,11 @@ class FeedbackRoutes:
         ),
     )
     def flag_comment(self, request, body: dict[str, Any], comment_id) -> tuple[int, dict]:
-        """Flag a comment; after a few flags it is hidden until a moderator decides."""
+        """Flag a comment; after a few flags it is hidden until a moderator decides.
+
+        Safe to retry: a flag counts once; flagging again is refused (409
+        `already_flagged`) and changes nothing.
+        """
         return 201, self.feedback.flag("comment", str(comment_id), body)
 
     @api(
@@ -356,6 +383,8 @@ class FeedbackRoutes:
         """What an invitation's link asks to rate: the visit or case, and whether it is rated.
 
         Send the `token` of the link in the invitation mail.
+
+        Safe to retry: it only reads (a POST keeps the token out of URLs and logs).
         """
         return self.feedback.rating_invitation(body["token"])
 
@@ -375,6 +404,9 @@ class FeedbackRoutes:
         With the invitation link's `token`; or signed in, naming the visit (appointment)
         or case one was invited to rate (`subject_kind`, `subject_id`). A score that is
         not a whole number from 1 to 5 is `rating_out_of_range`.
+
+        Safe to retry: a visit or case is rated once; rating it again is refused (409
+        `already_rated`) and changes nothing.
         """
         return 201, self.feedback.rate(body)
 
@@ -413,10 +445,13 @@ class FeedbackRoutes:
 
         A duplicate names the report or idea it repeats (`duplicate_of`). The author and
         the followers are told.
+
+        Safe to retry: no status moves to itself, so the same move again is refused (409
+        `illegal_transition`) and changes nothing.
         """
         return self.feedback.change_status(str(item_id), body, query["language"])
 
-    @api(
+    @keyed_api(
         "POST",
         f"{ITEM}/answers",
         roles=OFFICE,
@@ -433,7 +468,9 @@ class FeedbackRoutes:
 
         It replaces the answer before; the author and the followers are told.
         """
-        return self.feedback.publish_answer(str(item_id), body, query["language"])
+        return self.feedback.publish_answer(
+            str(item_id), body, query["language"], idempotency_key=idempotency_key(request)
+        )
 
     @api("GET", f"{PREFIX}/moderation", roles=OFFICE, response=schemas.ModerationQueue)
     def moderation_queue(self, request) -> dict[str, Any]:
@@ -456,6 +493,9 @@ class FeedbackRoutes:
 
         An edit keeps the text it replaced in the moderation log; restoring or editing
         makes it visible again and its flags count afresh.
+
+        Safe to retry: the same decision again leaves the content as it is (the log notes
+        it once more).
         """
         return self.feedback.moderate(target_kind, str(target_id), body, query["language"])
 
@@ -474,7 +514,7 @@ class FeedbackRoutes:
     def ban_account(self, request, body: dict[str, Any], account: str) -> dict[str, Any]:
         """Ban an account from reporting, proposing, commenting, supporting and flagging.
 
-        Banning it again keeps the first ban.
+        Safe to retry: banning it again keeps the first ban.
         """
         return self.feedback.ban(account, body)
 
