@@ -119,7 +119,6 @@ def plan(cases: int, now: datetime, rng: random.Random) -> list[dict[str, Any]]:
                 f"{numbers[submitted_at.year, kind.code]:06d}",
                 "application_type": key,
                 "citizen": f"citizen-{index % 40_000}",
-                "idempotency_key": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                 "contact": {"name": f"Bürgerin {index}", "email": f"buerger{index}@example.org"},
                 "language": language,
                 "form": FORMS[key],

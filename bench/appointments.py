@@ -38,7 +38,7 @@ from nameko.runners import ServiceRunner
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bench import appointments_load as load
 from bench import appointments_seed as seed
@@ -56,6 +56,7 @@ from services.common.engine import create_service_engine
 from services.common.migrations import upgrade
 from services.common.settings import amqp_uri, database_url
 from services.gateway.service import GatewayService
+from tests.support.databases import database_transaction
 
 SEEDED = 50_000
 TARGET_P99_MS = 100.0  # availability through the gateway
@@ -237,14 +238,12 @@ def _rush(url: str, base: str, attempts: int) -> tuple[date, list[load.Attempt]]
 
 
 def _rush_slot(url: str) -> tuple[date, int]:
-    """The first working day after the seeded 90 days, and its first slot."""
-    engine = create_service_engine(url)
-    try:
-        with sessionmaker(engine)() as session, session.begin():
-            location = location_of(session.scalars(select(LocationRow)).first())
-            offer = offer_of(session.scalar(select(OfferRow).where(OfferRow.key == seed.SERVICE)))
-    finally:
-        engine.dispose()
+    """The first working day after the seeded 90 days, and its first slot (read while the
+    service runs in this process: through its gate, see tests/support/databases.py)."""
+    with database_transaction(url) as connection:
+        session = Session(connection)
+        location = location_of(session.scalars(select(LocationRow)).first())
+        offer = offer_of(session.scalar(select(OfferRow).where(OfferRow.key == seed.SERVICE)))
     first = local_date_of(to_minute(datetime.now(UTC))) + timedelta(days=seed.WINDOW_DAYS)
     day = seed.working_days(location, first, first + timedelta(days=14))[0]
     return day, next(slot_starts(location, offer, day))

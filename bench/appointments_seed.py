@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.appointments import catalogue_admin, lifecycle
 from services.appointments.catalogue import Location
-from services.appointments.models import AppointmentRow, DeskTime, LocationRow, OfferRow
+from services.appointments.models import (
+    AppointmentRow,
+    DeskTime,
+    LocationRow,
+    ManageLinkRow,
+    OfferRow,
+)
 from services.appointments.opening import days, opening_periods, to_minute
 from services.appointments.schemas import CapacityInput, LocationInput, OfferInput
 from services.appointments.slots import minutes_taken, slot_starts
@@ -120,6 +126,7 @@ def seed_bookings(url: str, bookings: int, today: date, now: datetime, seed: int
                 offer_row.id, offer, locations, open_days, bookings, now, random.Random(seed)
             )
             _insert(session, AppointmentRow.__table__, appointments)
+            _insert(session, ManageLinkRow.__table__, [_link(a) for a in appointments])
             _insert(session, DeskTime.__table__, desk_rows)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # what autovacuum does soon after a bulk load: the planner learns the sizes and
@@ -184,7 +191,6 @@ def _plan(
                 "language": "de",
                 "citizen": None,
                 "confirmation_token_hash": None,
-                "manage_token_hash": hashlib.sha256(appointment_id.encode()).hexdigest(),
                 "hold_expires_at": created + timedelta(minutes=10),
                 "created_at": created,
                 "confirmed_at": created + timedelta(minutes=3),
@@ -209,6 +215,15 @@ def _plan(
             for minute in minutes
         )
     return appointments, desk_rows
+
+
+def _link(appointment: dict) -> dict:
+    """The manage link its confirmation mailed (the secret is the id: nobody mails it)."""
+    return {
+        "token_hash": hashlib.sha256(appointment["id"].encode()).hexdigest(),
+        "appointment_id": appointment["id"],
+        "issued_at": appointment["confirmed_at"],
+    }
 
 
 def _insert(session: Session, table, rows: list[dict]) -> None:

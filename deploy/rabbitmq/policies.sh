@@ -69,6 +69,9 @@ rmq declare binding source=rathaus.unroutable destination=rathaus.unroutable \
 
 # rathaus-unroutable: every service's event exchange (<service>.events, declared by nameko)
 # and the retry exchange (rathaus.redeliver) hand unroutable messages to rathaus.unroutable.
+# Not <service>.transient, on purpose: a transient event (the clerks' live stream) that no
+# queue takes while no gateway runs is no loss; it comes back to the publisher, which drops
+# and counts it (rathaus_events_dropped_total).
 rmq declare policy name=rathaus-unroutable \
     pattern='^([a-z_]+\.events|rathaus\.redeliver)$' apply-to=exchanges priority=10 \
     definition='{"alternate-exchange": "rathaus.unroutable"}'

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,14 +27,6 @@ from services.common.errors import InvalidInput
 OFFICE = ("clerk", "admin")
 
 
-def existing(session: Session, caller: Caller, key: str | None) -> CaseRow | None:
-    if key is None:
-        return None
-    return session.scalars(
-        select(CaseRow).where(CaseRow.citizen == caller.subject, CaseRow.idempotency_key == key)
-    ).first()
-
-
 def submit(
     tx: Transaction,
     caller: Caller,
@@ -48,7 +41,6 @@ def submit(
         number=submission.next_number(tx.session, kind, now),
         application_type=kind.key,
         citizen=caller.subject,
-        idempotency_key=spec["idempotency_key"],
         contact=spec["contact"],
         language=spec["language"],
         form=form,
@@ -92,7 +84,7 @@ def move(
     text: str | None = None,
     attachments: list[dict[str, Any]] = (),
 ) -> CaseRow:
-    if action == "answer" and row.open_request is None:
+    if action == "answer" and not awaits_answer(row):
         raise NoOpenRequest("The office asked nothing that waits for an answer.", {})
     target = workflow.target_of(kind, row.status, action)
     before = row.status
@@ -125,9 +117,15 @@ def move(
                 "decided_at": now.isoformat(),
                 "recipient_name": row.contact["name"],
                 "clerk": caller.subject,
+                "clerk_name": caller.name,
             },
         )
     return row
+
+
+def awaits_answer(row: CaseRow) -> bool:
+    """The office asked the citizen something they have not answered yet."""
+    return row.open_request is not None
 
 
 def assign(tx: Transaction, caller: Caller, row: CaseRow, assignee: str | None, now) -> CaseRow:
@@ -137,11 +135,22 @@ def assign(tx: Transaction, caller: Caller, row: CaseRow, assignee: str | None, 
     return row
 
 
-def add_note(session: Session, caller: Caller, row: CaseRow, text: str, now) -> dict[str, Any]:
+def add_note(session: Session, caller: Caller, row: CaseRow, text: str, now) -> NoteRow:
     note = NoteRow(case_id=row.id, at=now, author=caller.subject, text=text)
     session.add(note)
     session.flush()
-    return {"note_id": note.id, "at": now.isoformat(), "author": caller.subject, "text": text}
+    return note
+
+
+def find_note(session: Session, caller: Caller, note_id: str) -> NoteRow:
+    """A note by its id, on a case the caller may see."""
+    note = session.get(NoteRow, int(note_id))
+    visible(session, caller, note.case_id)
+    return note
+
+
+def note_view(note: NoteRow) -> dict[str, Any]:
+    return {"note_id": note.id, "at": note.at.isoformat(), "author": note.author, "text": note.text}
 
 
 def visible(session: Session, caller: Caller, case_id: str, *, lock: bool = False) -> CaseRow:
@@ -193,30 +202,90 @@ def view(session: Session, kind: ApplicationType, row: CaseRow, caller: Caller) 
             {"document_id": a.document_id, "purpose": a.purpose, "sha256": a.sha256}
             for a in attachments
         ],
-        "history": [
-            {
-                "at": entry.at.isoformat(),
-                "action": entry.action,
-                "from_status": entry.from_status,
-                "to_status": entry.to_status,
-                "text": entry.text,
-                "documents": entry.documents,
-                **({"actor": entry.actor} if caller.role in OFFICE else {}),
-            }
-            for entry in history
-        ],
-        "allowed_actions": workflow.allowed_actions(kind, row.status),
+        "history": (
+            [{**entry_view(entry), "actor": entry.actor} for entry in history]
+            if caller.role in OFFICE
+            else citizen_history(history)
+        ),
+        "allowed_actions": actions_for(kind, row, caller),
     }
     if caller.role in OFFICE:
         notes = session.scalars(
             select(NoteRow).where(NoteRow.case_id == row.id).order_by(NoteRow.id)
         ).all()
         answer["assignee"] = row.assignee
-        answer["notes"] = [
-            {"note_id": n.id, "at": n.at.isoformat(), "author": n.author, "text": n.text}
-            for n in notes
-        ]
+        answer["notes"] = [note_view(n) for n in notes]
     return answer
+
+
+def actions_for(kind: ApplicationType, row: CaseRow, caller: Caller) -> list[str]:
+    """What the caller may do with the case now: the office its moves, the citizen their own
+    (answering only while the office waits for an answer)."""
+    if caller.role in OFFICE:
+        return workflow.allowed_actions(kind, row.status, workflow.OFFICE_ACTIONS)
+    return [
+        action
+        for action in workflow.allowed_actions(kind, row.status, workflow.CITIZEN_ACTIONS)
+        if action != "answer" or awaits_answer(row)
+    ]
+
+
+def entry_view(entry: HistoryRow) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat(),
+        "action": entry.action,
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "text": entry.text,
+        "documents": entry.documents,
+    }
+
+
+# entries the notifications service's news make: the citizen reads them folded into a step
+NOTICES = ("citizen_notified", "notification_failed")
+# the office's own business: who works the case
+OFFICE_ONLY = ("assign",)
+
+
+@dataclass
+class _Step:
+    """A step of the case as the citizen follows it, with how they were told of it."""
+
+    entry: HistoryRow
+    told: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            **entry_view(self.entry),
+            "notified_by": [channel for channel in CITIZEN_CHANNELS if channel in self.told],
+            # a message failed on a channel, and no other message told them on it since
+            "notice_failed": bool(self.failed - self.told),
+        }
+
+
+def citizen_history(history: list[HistoryRow]) -> list[dict[str, Any]]:
+    """One entry per step (submitted, reviewed, asked, answered, decided, ...); each message
+    about a step folded into it as the channel that told the citizen, or failed to."""
+    steps: list[_Step] = []
+    for entry in history:
+        if entry.action in NOTICES:
+            step = _step_told(steps, entry.to_status)
+            if step is not None:
+                told = step.told if entry.action == "citizen_notified" else step.failed
+                told.add(_channel_of(entry))
+        elif entry.action not in OFFICE_ONLY:
+            steps.append(_Step(entry))
+    return [step.view() for step in steps]
+
+
+def _step_told(steps: list[_Step], status: str | None) -> _Step | None:
+    """The latest step into the status a message told of (the latest step, for a message
+    recorded before the status was noted with it)."""
+    for step in reversed(steps):
+        if step.entry.to_status == status:
+            return step
+    return steps[-1] if steps else None
 
 
 def summary(
@@ -314,10 +383,13 @@ def concerns_a_case(facts: dict[str, Any]) -> str | None:
 def note_notification(
     session: Session, case_id: str, facts: dict[str, Any], action: str, now: datetime
 ) -> None:
-    """The case's history shows that (and how) the citizen was told, or that it failed."""
+    """The case's history shows that (and how) the citizen was told, or that it failed, at
+    the status the message told of (the case may have moved on while it was sent)."""
     row = session.get(CaseRow, str(case_id))
     if row is None:
         return
+    event_type = facts["event_type"].partition(".")[2]
+    status = told_status(event_type, facts["facts"]) or row.status
     session.add(
         HistoryRow(
             case_id=row.id,
@@ -325,12 +397,26 @@ def note_notification(
             actor="notifications",
             actor_role="service",
             action=action,
-            from_status=row.status,
-            to_status=row.status,
-            text=f"{facts['channel']}: {facts['event_type'].partition('.')[2]}",
+            from_status=status,
+            to_status=status,
+            text=f"{facts['channel']}: {event_type}",
             documents=[],
         )
     )
+
+
+def told_status(event_type: str, public: dict[str, Any]) -> str | None:
+    """The status a message told the citizen of, from its event's public facts."""
+    if event_type == "application_submitted":
+        return INITIAL
+    if event_type == "application_information_requested":
+        return workflow.ACTIONS["request_information"]
+    return public.get("status") or public.get("decision")
+
+
+def _channel_of(notice: HistoryRow) -> str:
+    """The channel of a notice entry, whose text note_notification wrote as 'channel: event'."""
+    return (notice.text or "").partition(":")[0]
 
 
 def _attachment(case_id: str, attachment: dict[str, Any], now) -> CaseAttachmentRow:

@@ -1,4 +1,8 @@
-"""The catalogue of application types, read from types.yaml and checked at start."""
+"""The catalogue of application types, read from types.yaml and checked at start.
+
+Each type's form schema (JSON Schema, in every language) is generated here once, so a form
+that cannot be stated in JSON Schema, or a field without its titles, stops the service.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from marshmallow import Schema
+from marshmallow import Schema, fields
 from nameko.exceptions import ConfigurationError
+
+from services.applications import form_schema
+from services.applications.settings import ApplicationsSettings
 
 HERE = Path(__file__).parent
 LANGUAGES = ("de", "en")
@@ -41,6 +48,7 @@ class ApplicationType:
     region: str
     schema_uri: str
     form: type[Schema]
+    form_schemas: dict[str, dict[str, Any]]
     fee_cents: int
     processing_days: int
     attachments: dict[str, AttachmentSpec]
@@ -50,6 +58,9 @@ class ApplicationType:
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names["de"]
 
+    def form_schema(self, language: str) -> dict[str, Any]:
+        return self.form_schemas.get(language) or self.form_schemas["de"]
+
     def view(self, language: str) -> dict[str, Any]:
         form = self.form().fields
         return {
@@ -57,8 +68,9 @@ class ApplicationType:
             "name": self.name(language),
             "fee_cents": self.fee_cents,
             "processing_days": self.processing_days,
-            "form": {name: type(field).__name__.lower() for name, field in form.items()},
+            "form": {name: _kind(field) for name, field in form.items()},
             "required_fields": [name for name, field in form.items() if field.required],
+            "form_schema": self.form_schema(language),
             "attachments": [
                 {
                     "purpose": spec.purpose,
@@ -75,17 +87,30 @@ class ApplicationType:
         }
 
 
-def load(path: str | Path | None = None) -> dict[str, ApplicationType]:
+def _kind(field: Any) -> str:
+    """marshmallow's name for a field's kind (date, nested, list ...), also for our own
+    fields built on marshmallow's (a Day is a date)."""
+    marshmallow_kind = next(k for k in type(field).__mro__ if k.__module__ == fields.__name__)
+    return marshmallow_kind.__name__.lower()
+
+
+def load(
+    path: str | Path | None = None, api_url: str = ApplicationsSettings.api_url
+) -> dict[str, ApplicationType]:
+    """The types; their form schemas are named and served under `api_url` (the gateway)."""
     try:
         document = yaml.safe_load(Path(path or HERE / "types.yaml").read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"Cannot read the application types: {error}") from error
-    return {key: _type(key, spec) for key, spec in document["types"].items()}
+    return {key: _type(key, spec, api_url) for key, spec in document["types"].items()}
 
 
-def _type(key: str, spec: dict[str, Any]) -> ApplicationType:
+def _type(key: str, spec: dict[str, Any], api_url: str) -> ApplicationType:
     where = f"application type {key}"
     try:
+        names = {language: spec[language] for language in LANGUAGES}
+        form = _form(spec["form"])
+        uri = form_schema.schema_uri(api_url, key)
         statuses = {
             status: StatusType(
                 status,
@@ -99,11 +124,12 @@ def _type(key: str, spec: dict[str, Any]) -> ApplicationType:
         kind = ApplicationType(
             key=key,
             code=spec["code"],
-            names={language: spec[language] for language in LANGUAGES},
+            names=names,
             service_key=str(spec["service_key"]),
             region=str(spec["region"]),
-            schema_uri=spec["schema_uri"],
-            form=_form(spec["form"]),
+            schema_uri=uri,
+            form=form,
+            form_schemas=_form_schemas(form, uri, names),
             fee_cents=int(spec["fee_cents"]),
             processing_days=int(spec["processing_days"]),
             attachments={
@@ -127,6 +153,23 @@ def _type(key: str, spec: dict[str, Any]) -> ApplicationType:
         if unknown:
             raise ConfigurationError(f"{where}: transitions name unknown statuses {unknown}.")
     return kind
+
+
+def _form_schemas(form: type[Schema], uri: str, names: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The form's JSON Schema per language, its `$id` the URI the metadata names."""
+    untitled = form_schema.untitled(form(), LANGUAGES)
+    if untitled:
+        raise ConfigurationError(
+            f"{form.__name__}: these fields need a title in {LANGUAGES}: {untitled}"
+        )
+    try:
+        return {
+            language: form_schema.generate(form, uri=uri, names=names, language=language)
+            for language in LANGUAGES
+        }
+    except form_schema.Unsupported as error:
+        message = f"{form.__name__} uses {error}, which its JSON Schema cannot state."
+        raise ConfigurationError(message) from None
 
 
 def _form(reference: str) -> type[Schema]:

@@ -74,7 +74,18 @@ class Decided(CaseFacts):
     recipient_name = fields.String(
         required=True, metadata={"description": "personal: the letter's addressee"}
     )
-    clerk = fields.String(required=True, metadata={"description": "who decided (account)"})
+    clerk = fields.String(
+        required=True, metadata={"description": "who decided (account); never in a letter"}
+    )
+    # optional: events recorded before it was added carry none
+    clerk_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "personal: the deciding clerk's name, as the letter is signed; null "
+            "when their sign-in names none (the letter is then signed by the office)"
+        },
+    )
 
 
 define_event(

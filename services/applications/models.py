@@ -38,8 +38,6 @@ class CaseRow(Base):
     number: Mapped[str] = mapped_column(String(30), unique=True)
     application_type: Mapped[str] = mapped_column(String(50))
     citizen: Mapped[str] = mapped_column(String(200))
-    # the same submission sent twice (same key) gives the same case
-    idempotency_key: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[dict[str, Any]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(2))
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -54,7 +52,6 @@ class CaseRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("uq_cases_citizen_idempotency", "citizen", "idempotency_key", unique=True),
         Index("ix_cases_citizen", "citizen", "submitted_at"),
         Index("ix_cases_submitted", "submitted_at", "id"),
         Index("ix_cases_due", "due_at", "id"),

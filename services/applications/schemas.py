@@ -28,7 +28,15 @@ class DraftInput(Strict):
 
 class Submission(Strict):
     application_type = fields.String(required=True, validate=validate.Length(1, 50))
-    form = fields.Dict(keys=fields.String(), required=True)
+    form = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={
+            "description": "the form, as its type's JSON Schema says: GET "
+            "/api/v1/applications/types/{application_type}/schema.json, or the component "
+            "ApplicationForm.<application_type>"
+        },
+    )
     attachments = fields.List(
         fields.Nested(AttachmentRef), load_default=list, validate=validate.Length(max=30)
     )

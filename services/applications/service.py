@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from nameko.extensions import DependencyProvider
 
 from services.applications import cases, catalogue, drafts, submission
 from services.applications.errors import UnknownApplicationType
@@ -18,40 +18,67 @@ from services.applications.schemas import (
     Text,
     Worklist,
 )
+from services.applications.settings import ApplicationsSettings
 from services.common import service as common
+from services.common.context import Caller
+from services.common.database import Transaction
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.idempotency import Keyed, Once
 from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
-
-TYPES = catalogue.load()
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def kind_of(key: str) -> catalogue.ApplicationType:
-    try:
-        return TYPES[key]
-    except KeyError:
-        raise UnknownApplicationType(
-            "There is no such application type.", {"application_type": key, "known": list(TYPES)}
-        ) from None
+def _language(language: str) -> str:
+    return language if language in catalogue.LANGUAGES else "de"
+
+
+class Catalogue(DependencyProvider):
+    """The application types, read and checked once at start (a mistake in types.yaml or a
+    form stops the service), their form schemas named under APPLICATIONS.api_url."""
+
+    def setup(self) -> None:
+        self.by_key = catalogue.load(api_url=ApplicationsSettings.from_config().api_url)
+
+    def get_dependency(self, worker_ctx) -> Catalogue:
+        return self
+
+    def __getitem__(self, key: str) -> catalogue.ApplicationType:
+        return self.by_key[key]
+
+    def values(self) -> list[catalogue.ApplicationType]:
+        return list(self.by_key.values())
+
+    def kind_of(self, key: str) -> catalogue.ApplicationType:
+        try:
+            return self.by_key[key]
+        except KeyError:
+            raise UnknownApplicationType(
+                "There is no such application type.",
+                {"application_type": key, "known": list(self.by_key)},
+            ) from None
 
 
 class ApplicationsService(common.ServiceBase):
     name = "applications"
 
+    types = Catalogue()
     documents = RemoteService("documents")
 
     @rpc
     def application_types(self, language: str = "de") -> list[dict[str, Any]]:
-        return [
-            kind.view(language if language in ("de", "en") else "de") for kind in TYPES.values()
-        ]
+        return [kind.view(_language(language)) for kind in self.types.values()]
+
+    @rpc
+    def form_schema(self, application_type: str, language: str = "de") -> dict[str, Any]:
+        """The type's form as JSON Schema (draft 2020-12), its texts in the language asked."""
+        return self.types.kind_of(application_type).form_schema(_language(language))
 
     # what the notifications service did about a case: into its history
 
@@ -73,12 +100,28 @@ class ApplicationsService(common.ServiceBase):
     # drafts
 
     @rpc(roles=CITIZEN)
-    def save_draft(self, draft: dict[str, Any], draft_id: str | None = None) -> dict[str, Any]:
+    def save_draft(
+        self,
+        draft: dict[str, Any],
+        draft_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """A new draft (`draft_id` None; a key makes it safe to send again), or a draft
+        replaced as a whole."""
         caller = self.caller
         data = load(DraftInput, draft)
-        kind_of(data["application_type"])
-        with self.db.transaction() as tx:
-            return drafts.save(tx.session, caller, draft_id, data, now())
+        self.types.kind_of(data["application_type"])
+        if draft_id is not None:
+            with self.db.transaction() as tx:
+                return drafts.save(tx.session, caller, draft_id, data, now())
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "draft", idempotency_key, data),
+            lambda tx, made: drafts.view(drafts.find(tx.session, caller, made)),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+        return once.make(lambda tx: drafts.save(tx.session, caller, None, data, now())["draft_id"])
 
     @rpc(roles=CITIZEN)
     def get_draft(self, draft_id: str) -> dict[str, Any]:
@@ -95,38 +138,40 @@ class ApplicationsService(common.ServiceBase):
     # the citizen's case
 
     @rpc(roles=CITIZEN)
-    def submit(self, application: dict[str, Any]) -> dict[str, Any]:
+    def submit(
+        self, application: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         spec = load(Submission, application)
-        kind = kind_of(spec["application_type"])
-        with self.db.transaction() as tx:
-            earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
-            if earlier is not None:
-                return cases.view(tx.session, kind, earlier, caller)
+        in_body = spec.pop("idempotency_key")  # the older way to send it; a header wins
+        key = in_body if idempotency_key is None else idempotency_key
+        kind = self.types.kind_of(spec["application_type"])
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "case", key, spec),
+            lambda tx, case_id: self._case_view(tx, caller, case_id),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
         form = submission.checked_form(kind, spec["form"])
         attachments = submission.checked_attachments(
             kind, spec["attachments"], self.documents.get_document, complete=True
         )
-        try:
-            with self.db.transaction() as tx:
-                row = cases.submit(tx, caller, kind, spec, form, attachments, now())
-                if spec["draft_id"]:
-                    drafts.discard(tx.session, caller, spec["draft_id"])
-                return cases.view(tx.session, kind, row, caller)
-        except IntegrityError:
-            # the same submission raced itself: the first one's case is the answer
-            with self.db.transaction() as tx:
-                earlier = cases.existing(tx.session, caller, spec["idempotency_key"])
-                if earlier is None:
-                    raise
-                return cases.view(tx.session, kind, earlier, caller)
+
+        def create(tx: Transaction) -> str:
+            row = cases.submit(tx, caller, kind, spec, form, attachments, now())
+            if spec["draft_id"]:
+                drafts.discard(tx.session, caller, spec["draft_id"])
+            return row.id
+
+        return once.make(create)
 
     @rpc(roles=CITIZEN)
     def my_cases(self) -> list[dict[str, Any]]:
         caller = self.caller
         with self.db.transaction() as tx:
             return [
-                cases.summary(TYPES[row.application_type], row, now())
+                cases.summary(self.types[row.application_type], row, now())
                 for row in cases.mine(tx.session, caller)
             ]
 
@@ -134,15 +179,18 @@ class ApplicationsService(common.ServiceBase):
     def get_case(self, case_id: str) -> dict[str, Any]:
         caller = self.caller
         with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id)
-            return cases.view(tx.session, TYPES[row.application_type], row, caller)
+            return self._case_view(tx, caller, case_id)
+
+    def _case_view(self, tx: Transaction, caller: Caller, case_id: str) -> dict[str, Any]:
+        row = cases.visible(tx.session, caller, case_id)
+        return cases.view(tx.session, self.types[row.application_type], row, caller)
 
     @rpc(roles=CITIZEN)
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
         caller = self.caller
         data = load(Answer, answer)
         with self.db.transaction() as tx:
-            kind = TYPES[cases.visible(tx.session, caller, case_id).application_type]
+            kind = self.types[cases.visible(tx.session, caller, case_id).application_type]
         attachments = submission.checked_attachments(
             kind, data["attachments"], self.documents.get_document, complete=False
         )
@@ -161,7 +209,7 @@ class ApplicationsService(common.ServiceBase):
             rows, cursor = cases.worklist(tx.session, data, now())
             return {
                 "cases": [
-                    cases.summary(TYPES[row.application_type], row, now(), office=True)
+                    cases.summary(self.types[row.application_type], row, now(), office=True)
                     for row in rows
                 ],
                 "next_cursor": cursor,
@@ -174,15 +222,27 @@ class ApplicationsService(common.ServiceBase):
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id, lock=True)
             cases.assign(tx, caller, row, data["assignee"], now())
-            return cases.view(tx.session, TYPES[row.application_type], row, caller)
+            return cases.view(tx.session, self.types[row.application_type], row, caller)
 
     @rpc(roles=OFFICE)
-    def add_note(self, case_id: str, note: dict[str, Any]) -> dict[str, Any]:
+    def add_note(
+        self, case_id: str, note: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         data = load(Text, note)
-        with self.db.transaction() as tx:
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "note", idempotency_key, {"case_id": case_id, **data}),
+            lambda tx, note_id: cases.note_view(cases.find_note(tx.session, caller, note_id)),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+
+        def create(tx: Transaction) -> str:
             row = cases.visible(tx.session, caller, case_id)
-            return cases.add_note(tx.session, caller, row, data["text"], now())
+            return str(cases.add_note(tx.session, caller, row, data["text"], now()).id)
+
+        return once.make(create)
 
     @rpc(roles=OFFICE)
     def start_review(self, case_id: str) -> dict[str, Any]:
@@ -210,6 +270,6 @@ class ApplicationsService(common.ServiceBase):
         caller = self.caller.require(*SIGNED_IN)
         with self.db.transaction() as tx:
             row = cases.visible(tx.session, caller, case_id, lock=True)
-            kind = TYPES[row.application_type]
+            kind = self.types[row.application_type]
             cases.move(tx, caller, kind, row, action, now(), **details)
             return cases.view(tx.session, kind, row, caller)

@@ -21,6 +21,9 @@ ACTIONS = {
     "withdraw": "withdrawn",
     "reopen": "in_review",
 }
+# who may take a move: the citizen answers and withdraws their own case, the office the rest
+CITIZEN_ACTIONS = ("answer", "withdraw")
+OFFICE_ACTIONS = tuple(action for action in ACTIONS if action not in CITIZEN_ACTIONS)
 
 
 def target_of(kind: ApplicationType, status: str, action: str) -> str:
@@ -38,9 +41,12 @@ def target_of(kind: ApplicationType, status: str, action: str) -> str:
     return target
 
 
-def allowed_actions(kind: ApplicationType, status: str) -> list[str]:
+def allowed_actions(
+    kind: ApplicationType, status: str, among: tuple[str, ...] = tuple(ACTIONS)
+) -> list[str]:
+    """The moves among `among` that the type allows from `status`."""
     moves = []
-    for action in ACTIONS:
+    for action in among:
         try:
             target_of(kind, status, action)
         except (CaseClosed, IllegalTransition):

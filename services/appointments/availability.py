@@ -68,7 +68,7 @@ def availability(
                             last_minute,
                             now_seconds,
                         ),
-                        now_minute,
+                        now,
                     )
                 ),
             }

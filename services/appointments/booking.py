@@ -14,6 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -30,15 +31,22 @@ from services.appointments.models import (
     AppointmentRow,
     DeskTime,
     FairnessLock,
+    ManageLinkRow,
     SpentChallenge,
 )
 from services.appointments.opening import to_minute
 from services.appointments.settings import AppointmentSettings
-from services.appointments.slots import appointment_end, check_bookable, minutes_taken
+from services.appointments.slots import (
+    appointment_end,
+    check_bookable,
+    has_begun,
+    minutes_taken,
+)
 from services.appointments.store import Placement, placement, taken_desk_time
 from services.appointments.views import Booked
 from services.common import challenges
 from services.common.database import Transaction, insert_ignoring_duplicates
+from services.common.idempotency import Keyed
 
 
 @dataclass(frozen=True)
@@ -61,13 +69,21 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def hold_keyed(data: dict[str, Any], citizen: str | None, key: str | None) -> Keyed:
+    """A hold's idempotency key is the signed-in citizen's; without an account, it belongs
+    to the address the hold is mailed to. A retry may bring a proof of work solved anew."""
+    caller = f"citizen:{citizen}" if citizen else f"email:{data['email'].strip().lower()}"
+    asked = {name: value for name, value in data.items() if name != "challenge"}
+    return Keyed.of(caller, "hold", key, asked)
+
+
 def hold(
     tx: Transaction, request: HoldRequest, settings: AppointmentSettings, now: datetime
 ) -> Booked:
     session = tx.session
     place = placement(session, request.service, request.location)
     start = to_minute(request.start)
-    check_bookable(place.location, place.offer, start, to_minute(now))
+    check_bookable(place.location, place.offer, start, now)
     spend_challenge(session, request.challenge, now)
     email_key = request.email.strip().lower()
     enforce_limit(session, email_key, request.citizen, settings.max_active_per_citizen, now)
@@ -229,23 +245,32 @@ def confirm_held(
     ).rowcount
     if kept != row.desk_units:  # the hold ran out while this request was on its way
         raise HoldExpired("The hold has expired; please book the appointment again.")
-    manage_token = new_token()
-    row.manage_token_hash = digest(manage_token)
     row.confirmation_token_hash = None
     row.confirmed_at = now
+    manage_url = new_manage_link(tx.session, row, settings, now)
     booked = Booked.load(tx.session, row)
-    tx.publish(
-        "appointment_confirmed",
-        views.with_calendar(booked, views.link(settings.portal_url, "manage", manage_token)),
-    )
+    tx.publish("appointment_confirmed", views.with_calendar(booked, manage_url))
     return booked
 
 
 _INVALID_LINK = "This link is not valid (any more)."
 
 
+def new_manage_link(
+    session: Session, row: AppointmentRow, settings: AppointmentSettings, now: datetime
+) -> str:
+    """A further manage link for the appointment's next mail; the earlier ones keep working."""
+    token = new_token()
+    session.add(ManageLinkRow(token_hash=digest(token), appointment_id=row.id, issued_at=now))
+    return views.link(settings.portal_url, "manage", token)
+
+
 def by_manage_token(session: Session, token: str) -> AppointmentRow:
-    row = by_token(session, AppointmentRow.manage_token_hash, token)
+    """The appointment a manage link was mailed for, as it is now, whichever mail it came in."""
+    link = session.get(ManageLinkRow, digest(token))
+    row = None
+    if link is not None:
+        row = session.get(AppointmentRow, link.appointment_id, with_for_update=True)
     if row is None:
         raise InvalidLink(_INVALID_LINK)
     return row
@@ -259,14 +284,15 @@ def cancel(
     *,
     by: str = "citizen",
 ) -> Booked:
-    if row.start_minute <= to_minute(now):
+    if has_begun(row.start_minute, now):
         raise InvalidTransition(
             "The appointment has begun; it can no longer be cancelled.",
             {"status": row.status, "action": "cancel", "allowed": []},
         )
     row.status = lifecycle.next_status(row.status, "cancel")
     row.cancelled_at = now
-    row.manage_token_hash = row.confirmation_token_hash = None
+    # a held appointment's confirmation link dies with it; manage links go on showing it
+    row.confirmation_token_hash = None
     row.sequence += 1
     release(tx.session, row.id, int(now.timestamp()) + settings.rebook_delay_seconds)
     booked = Booked.load(tx.session, row)
@@ -302,7 +328,7 @@ def reschedule(
     before = Booked.load(session, row)
     place = placement(session, before.offer.key, before.location.key)
     start = to_minute(start_at)
-    check_bookable(place.location, place.offer, start, to_minute(now))
+    check_bookable(place.location, place.offer, start, now)
     spend_challenge(session, challenge, now)
     now_seconds = int(now.timestamp())
     # the old place may be part of the new one; what stays unused waits out the delay
@@ -322,16 +348,9 @@ def reschedule(
     row.desk_units = len(minutes)
     row.sequence += 1
     row.reminder_sent_at = None
+    manage_url = new_manage_link(session, row, settings, now)
     booked = Booked.load(session, row)
-    manage_token = new_token()  # the old link keeps no power over the new time
-    row.manage_token_hash = digest(manage_token)
-    tx.publish(
-        "appointment_rescheduled",
-        {
-            **views.with_calendar(booked, views.link(settings.portal_url, "manage", manage_token)),
-            **previous,
-        },
-    )
+    tx.publish("appointment_rescheduled", {**views.with_calendar(booked, manage_url), **previous})
     return booked
 
 

@@ -74,9 +74,9 @@ class AppointmentRow(Base):
     email_key: Mapped[str] = mapped_column(String(320))
     language: Mapped[str] = mapped_column(String(2))
     citizen: Mapped[str | None] = mapped_column(String(200))
-    # SHA-256 of the secrets in the e-mailed links; the secrets themselves are not stored
+    # SHA-256 of the secret in the e-mailed confirmation link; the secret is not stored
+    # (the manage links, one per mail, are ManageLinkRow)
     confirmation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -94,6 +94,22 @@ class AppointmentRow(Base):
         Index("ix_appointments_email_key", "email_key", "status"),
         Index("ix_appointments_citizen", "citizen", "status"),
     )
+
+
+class ManageLinkRow(Base):
+    """A manage link mailed for an appointment (on confirming, on each rescheduling).
+
+    Every link mailed stays the appointment's for its whole life: a citizen holding an
+    older mail still reaches the appointment as it is now. Only the secret's SHA-256 is kept.
+    """
+
+    __tablename__ = "manage_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("appointments.id"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DeskTime(Base):

@@ -21,6 +21,7 @@ from services.common import challenges
 from services.common import service as common
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
+from services.common.idempotency import Once
 from services.common.identity import CITIZEN, OFFICE
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
@@ -81,12 +82,20 @@ class AppointmentsService(common.ServiceBase):
             )
 
     @rpc
-    def hold(self, request: dict[str, Any]) -> dict[str, Any]:
+    def hold(self, request: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         data = load(HoldInput, request)
         citizen = self.caller.subject if self.caller.role == "citizen" else None
+        once = Once(
+            self.db.transaction,
+            booking.hold_keyed(data, citizen, idempotency_key),
+            lambda tx, appointment_id: views.view(
+                views.Booked.load(tx.session, tx.session.get(AppointmentRow, appointment_id))
+            ),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
         hold_request = booking.HoldRequest(**data, citizen=citizen)
-        with self.db.transaction() as tx:
-            return views.view(booking.hold(tx, hold_request, settings(), now()))
+        return once.make(lambda tx: booking.hold(tx, hold_request, settings(), now()).row.id)
 
     @rpc
     def confirm(self, token: str) -> dict[str, Any]:

@@ -5,6 +5,10 @@ An appointment takes `duration_units` slots on one desk, must end by the period'
 keeps `buffer_units` more slots free after it. A desk is busy at a minute when the
 database holds that minute for it (a booking, a hold, or a cancelled booking waiting out
 the re-booking delay).
+
+What is offered and what may be booked follow one rule (`earliest_start`): a start lies
+after now (a slot that starts this very second has begun) and at least the location's
+minimum notice after it, to the second.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from services.appointments.catalogue import Capacity, Location, Offer
 from services.appointments.errors import (
@@ -20,7 +24,7 @@ from services.appointments.errors import (
     OutsideBookingWindow,
     SlotNotOffered,
 )
-from services.appointments.opening import days, local_date_of, opening_periods
+from services.appointments.opening import days, local_date_of, opening_periods, to_minute
 
 Taken = Mapping[int, Iterable[int]]  # desk -> the epoch minutes taken on it
 
@@ -48,16 +52,30 @@ def appointment_end(location: Location, offer: Offer, start: int) -> int:
     return start + offer.duration_units * location.slot_minutes
 
 
+def has_begun(start: int, now: datetime) -> bool:
+    """Whether a start (epoch minutes) is now or past: the minute now is in has begun."""
+    return start <= to_minute(now)
+
+
+def earliest_start(location: Location, now: datetime) -> int:
+    """The first start (epoch minutes) that may be offered and booked now."""
+    whole, seconds = divmod(now.timestamp(), 60)
+    # the notice counts from now to the second: at 9:00:30, sixty minutes reach 10:01
+    notice_ends = int(whole) + (1 if seconds else 0) + location.min_notice_minutes
+    # without notice: the first minute that has not begun (has_begun)
+    return max(to_minute(now) + 1, notice_ends)
+
+
 @dataclass(frozen=True)
 class BookingWindow:
     earliest: int  # epoch minutes
     last_day: date
 
     @classmethod
-    def of(cls, location: Location, now_minute: int) -> BookingWindow:
-        today = local_date_of(now_minute)
+    def of(cls, location: Location, now: datetime) -> BookingWindow:
+        today = local_date_of(to_minute(now))
         return cls(
-            earliest=now_minute + location.min_notice_minutes,
+            earliest=earliest_start(location, now),
             last_day=today + timedelta(days=location.max_days_ahead),
         )
 
@@ -69,7 +87,7 @@ def free_slots(
     first_day: date,
     last_day: date,
     taken: Taken,
-    now_minute: int,
+    now: datetime,
 ) -> list[Slot]:
     """Every start in the range with a desk free for the whole appointment, and how many.
 
@@ -77,7 +95,7 @@ def free_slots(
     taken; counting the blocked desks per start once, rather than testing every start
     against every desk, keeps a quarter of a year at ten desks within milliseconds.
     """
-    window = BookingWindow.of(location, now_minute)
+    window = BookingWindow.of(location, now)
     offsets = minutes_taken(location, offer, 0)
     blocked: Counter[int] = Counter()
     for desk, minutes in taken.items():
@@ -92,11 +110,11 @@ def free_slots(
     return slots
 
 
-def check_bookable(location: Location, offer: Offer, start: int, now_minute: int) -> None:
+def check_bookable(location: Location, offer: Offer, start: int, now: datetime) -> None:
     """Refuse a start that is past, outside the booking window, or not a slot of the day."""
-    if start <= now_minute:
+    if has_begun(start, now):
         raise DateInPast("That time has passed.")
-    window = BookingWindow.of(location, now_minute)
+    window = BookingWindow.of(location, now)
     day = local_date_of(start)
     if start < window.earliest or day > window.last_day:
         raise OutsideBookingWindow(

@@ -9,7 +9,8 @@ consumers' inboxes absorb the duplicates.
 
 Messages are published `mandatory`: one that no queue takes comes back before its confirm
 and is parked in the `rathaus.unroutable` queue, where an operator sees it, instead of
-being dropped by the broker.
+being dropped by the broker. A transient one (the clerks' live stream while no gateway
+listens) is dropped and counted instead: nobody is missing it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from kombu import Connection, Exchange, Producer
 
 from services.common.logging import get_logger
-from services.common.metrics import EVENTS_UNROUTABLE
+from services.common.metrics import EVENTS_DROPPED, EVENTS_UNROUTABLE
 from services.common.topology import UNROUTABLE_EXCHANGE, UNROUTABLE_QUEUE
 
 log = get_logger(__name__)
@@ -40,6 +41,18 @@ class Outgoing:
     routing_key: str
     headers: Mapping[str, Any] = field(default_factory=dict)
     properties: Mapping[str, Any] = field(default_factory=dict)
+    # a broadcast of the moment: dropped, not parked, when no queue takes it
+    transient: bool = False
+
+
+def _drop(returned: list[Outgoing]) -> None:
+    for message in returned:
+        log.info(
+            "transient_event_dropped",
+            exchange=message.exchange.name,
+            routing_key=message.routing_key,
+        )
+        EVENTS_DROPPED.labels(message.exchange.name, message.routing_key).inc()
 
 
 class BatchPublisher:
@@ -64,8 +77,9 @@ class BatchPublisher:
         try:
             sent = self._publish_and_confirm(batch.values(), mandatory=True)
             returned, self._returned = self._returned, []
-            if returned:
-                self._park([batch[message_id] for message_id in returned])
+            lost = [batch[message_id] for message_id in returned]
+            _drop([message for message in lost if message.transient])
+            self._park([message for message in lost if not message.transient])
         except Exception:
             self.close()
             raise
@@ -94,6 +108,8 @@ class BatchPublisher:
         return self._published - first + 1
 
     def _park(self, returned: list[Outgoing]) -> None:
+        if not returned:
+            return
         for message in returned:
             log.warning(
                 "event_unroutable_parked",

@@ -19,6 +19,12 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from services import ALL_SERVICES, BUSINESS_SERVICES
 from services.common.events import EnvelopeSchema, EventContract, all_contracts
 
+# what the catalogue says of a transient event (its contract's `transient`)
+_TRANSIENT = [
+    "Transient: published to `<source>.transient`; dropped and counted when no queue takes it.",
+    "",
+]
+
 
 def load_services() -> dict[tuple[str, str], list[str]]:
     """Import every service's contracts and entrypoints; map (source, type) to its handlers."""
@@ -46,7 +52,9 @@ def render(contracts: list[EventContract], consumers: dict[tuple[str, str], list
         "Generated from the code by `python -m services.common.catalogue --write docs/events.md`;",
         "a test fails when this file is stale. Delivery is at-least-once; every handler is",
         "idempotent through its inbox. An event of `<source>` is published to the topic exchange",
-        "`<source>.events` with its type as the routing key.",
+        "`<source>.events` with its type as the routing key; a transient one (a broadcast of the",
+        "moment) to `<source>.transient`, where one that no queue takes is dropped and counted",
+        "instead of being parked in `rathaus.unroutable`.",
         "",
         "## Envelope",
         "",
@@ -69,6 +77,7 @@ def render(contracts: list[EventContract], consumers: dict[tuple[str, str], list
             "",
             f"Consumed by: {', '.join(f'`{c}`' for c in listeners) or 'nobody yet'}.",
             "",
+            *(_TRANSIENT if contract.transient else []),
             "Leaves the platform (webhooks, the clerks' live stream): "
             + (", ".join(f"`{name}`" for name in sorted(contract.public)) or "nothing")
             + ".",

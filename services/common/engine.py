@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,16 +60,23 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+# one gate per SQLite database in this process, however many engines open it
+_GATES: weakref.WeakValueDictionary[str, Semaphore] = weakref.WeakValueDictionary()
+
+
 class TransactionGate:
     """Lets one transaction at a time into a SQLite database from this process.
 
     SQLite waits for its write lock inside C code, which would stall the whole eventlet hub,
     including the greenthread that holds the lock: a deadlock until the busy timeout. A
-    greenthread-aware semaphore makes waiters yield instead. PostgreSQL needs no gate.
+    greenthread-aware semaphore makes waiters yield instead. Every engine on the same
+    database in this process (a second instance of a service, a test or a benchmark reading
+    what a service wrote) shares the one gate: each has to pass it to wait its turn.
+    PostgreSQL needs no gate.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._semaphore = Semaphore(1) if engine.dialect.name == "sqlite" else None
+        self._semaphore = _gate_of(engine) if engine.dialect.name == "sqlite" else None
 
     @contextlib.contextmanager
     def enter(self) -> Iterator[None]:
@@ -77,3 +85,13 @@ class TransactionGate:
             return
         with self._semaphore:
             yield
+
+
+def _gate_of(engine: Engine) -> Semaphore:
+    database = engine.url.database
+    # one file reached by two spellings of its path is still one database
+    key = str(Path(database).resolve()) if database and database != ":memory:" else str(engine.url)
+    gate = _GATES.get(key)
+    if gate is None:
+        gate = _GATES[key] = Semaphore(1)
+    return gate

@@ -81,6 +81,9 @@ class EventContract:
     # the attributes that may leave the platform (webhooks, the clerks' live stream): ids
     # and non-personal facts; every other attribute stays inside
     public: frozenset[str] = frozenset()
+    # a broadcast of the moment (the clerks' live stream): one that no queue takes when it
+    # is published is dropped and counted, not parked for an operator (topology.py)
+    transient: bool = False
 
     def thin(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """The payload without anything personal or secret: what a webhook may carry."""
@@ -111,11 +114,14 @@ def define_event(
     version: int = 1,
     description: str,
     public: tuple[str, ...] = (),
+    transient: bool = False,
 ) -> EventContract:
     unknown = set(public) - set(schema().fields)
     if unknown:
         raise ValueError(f"{source}.{event_type}: public names unknown fields {sorted(unknown)}")
-    contract = EventContract(source, event_type, version, schema, description, frozenset(public))
+    contract = EventContract(
+        source, event_type, version, schema, description, frozenset(public), transient
+    )
     _contracts[(source, event_type, version)] = contract
     return contract
 
@@ -128,6 +134,14 @@ def find_contract(source: str, event_type: str, version: int) -> EventContract:
         return _contracts[key]
     except KeyError:
         raise InvalidEvent(f"no contract for {source}.{event_type} v{version}") from None
+
+
+def is_transient(source: str, event_type: str, version: int) -> bool:
+    """Whether the event is a broadcast of the moment; an event without a contract is not."""
+    try:
+        return find_contract(source, event_type, version).transient
+    except InvalidEvent:
+        return False
 
 
 def all_contracts() -> list[EventContract]:

@@ -1,6 +1,11 @@
 """Structured logging: JSON lines in production, readable lines locally.
 
 Every line carries the context bound by `RequestContext` (service, correlation id, caller).
+
+A traceback in the log means a bug. nameko logs an exception an entrypoint expects (a
+ServiceError raised on purpose: a 404, a 409, a 403) with its whole traceback, once in every
+container it passes through (the service's, then the gateway's); here each such refusal is
+one line, `worker_refused`, with its code. Unexpected exceptions keep their traceback.
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ import sys
 
 import structlog
 
+# what nameko's ServiceContainer._run_worker logs, with the traceback, for an expected error
+EXPECTED_ERROR_LINE = "(expected) error handling worker %s: %s"
+
 
 def configure_logging(log_format: str = "console", level: str = "INFO", stream=None) -> None:
     renderer = (
-        structlog.processors.JSONRenderer()
+        # a JSON line carries a traceback as text (the console renders its own)
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     )
     shared = [
         structlog.contextvars.merge_contextvars,
@@ -31,7 +40,7 @@ def configure_logging(log_format: str = "console", level: str = "INFO", stream=N
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
             # lines from nameko, kombu and SQLAlchemy get the same context and format
             foreign_pre_chain=shared,
         )
@@ -41,6 +50,27 @@ def configure_logging(log_format: str = "console", level: str = "INFO", stream=N
     root.setLevel(level)
     logging.getLogger("kombu").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("amqp").setLevel(max(logging.WARNING, root.level))
+    containers = logging.getLogger("nameko.containers")
+    if not any(isinstance(each, RefusalsInOneLine) for each in containers.filters):
+        containers.addFilter(RefusalsInOneLine())
+
+
+class RefusalsInOneLine(logging.Filter):
+    """Drops nameko's line for an expected error and logs `worker_refused` instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != EXPECTED_ERROR_LINE:
+            return True
+        worker_ctx, error = record.args
+        get_logger("nameko.containers").info(
+            "worker_refused",
+            code=getattr(error, "code", type(error).__name__),
+            error=type(error).__name__,
+            message=str(error),
+            service=worker_ctx.container.service_name,
+            entrypoint=worker_ctx.entrypoint.method_name,
+        )
+        return False
 
 
 def get_logger(name: str):

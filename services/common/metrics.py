@@ -46,6 +46,11 @@ EVENTS_UNROUTABLE = Counter(
     "Events no queue took, parked in the unroutable queue.",
     ["exchange"],
 )
+EVENTS_DROPPED = Counter(
+    "rathaus_events_dropped_total",
+    "Transient events no queue took (no gateway listening), dropped as they may be.",
+    ["exchange", "event_type"],
+)
 OUTBOX_PUBLISHED = Counter(
     "rathaus_outbox_published_total",
     "Events the outbox relay published with the broker's confirm.",

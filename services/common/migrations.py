@@ -9,14 +9,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from services.common.engine import create_service_engine
-from services.common.tables import plumbing_metadata
+from services.common.tables import idempotency_metadata, plumbing_metadata
 
 
 def alembic_config(service_name: str, url: str) -> Config:
@@ -78,7 +79,7 @@ def create_tables(url: str, *metadatas: MetaData) -> None:
     ensure_database_exists(url)
     engine = create_service_engine(url)
     try:
-        for metadata in (*metadatas, plumbing_metadata):
+        for metadata in (*metadatas, plumbing_metadata, idempotency_metadata):
             metadata.create_all(engine)
     finally:
         engine.dispose()
@@ -92,7 +93,7 @@ def run_env(service_metadata: Sequence[MetaData] = ()) -> None:
         with engine.connect() as connection:
             context.configure(
                 connection=connection,
-                target_metadata=[*service_metadata, plumbing_metadata],
+                target_metadata=[*service_metadata, plumbing_metadata, idempotency_metadata],
                 render_as_batch=engine.dialect.name == "sqlite",
             )
             with context.begin_transaction():
@@ -114,3 +115,24 @@ def create_plumbing_tables() -> None:
 
 def drop_plumbing_tables() -> None:
     plumbing_metadata.drop_all(context.get_bind())
+
+
+def create_idempotency_table() -> None:
+    """The idempotency keys table (services/common/idempotency.py) as it was when each
+    service's migration added it: spelled out, so that a later change needs a migration."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("caller", sa.String(length=200), nullable=False),
+        sa.Column("operation", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=True),
+        sa.Column("resource_id", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("caller", "operation", "key", name="pk_idempotency_keys"),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def drop_idempotency_table() -> None:
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")

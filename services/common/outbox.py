@@ -15,17 +15,17 @@ from datetime import UTC, datetime
 
 import eventlet
 from eventlet.event import Event as GreenEvent
-from nameko.standalone.events import get_event_exchange
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.batch_publish import BatchPublisher, Outgoing
 from services.common.engine import TransactionGate
-from services.common.events import Event
+from services.common.events import Event, is_transient
 from services.common.logging import get_logger
 from services.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from services.common.settings import OutboxSettings
 from services.common.tables import outbox
+from services.common.topology import event_exchange
 
 log = get_logger(__name__)
 
@@ -114,16 +114,7 @@ class OutboxRelay:
             rows = session.execute(query).all()
             if not rows:
                 return 0
-            self.publisher.publish(
-                Outgoing(
-                    row.message,
-                    exchange=get_event_exchange(row.source),
-                    routing_key=row.event_type,
-                    headers={"nameko.correlation_id": row.message["correlation_id"]},
-                    properties={"message_id": row.message["event_id"], "type": row.event_type},
-                )
-                for row in rows
-            )
+            self.publisher.publish(_outgoing(row) for row in rows)
             session.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([row.id for row in rows]))
@@ -140,3 +131,15 @@ class OutboxRelay:
 
     def _disconnect(self) -> None:
         self.publisher.close()
+
+
+def _outgoing(row) -> Outgoing:
+    transient = is_transient(row.source, row.event_type, row.message["version"])
+    return Outgoing(
+        row.message,
+        exchange=event_exchange(row.source, transient),
+        routing_key=row.event_type,
+        headers={"nameko.correlation_id": row.message["correlation_id"]},
+        properties={"message_id": row.message["event_id"], "type": row.event_type},
+        transient=transient,
+    )

@@ -1,4 +1,5 @@
-"""The plumbing tables every service keeps in its own database (outbox, inbox), and UTC times."""
+"""The plumbing tables every service keeps in its own database (outbox, inbox, idempotency
+keys), and UTC times."""
 
 from __future__ import annotations
 
@@ -76,3 +77,22 @@ class UtcDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# a table of its own metadata: the outbox's and inbox's first migrations create every table
+# of theirs, and this one came later, with a migration of its own in each service
+idempotency_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+IDEMPOTENCY_KEY_LENGTH = 200
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    idempotency_metadata,
+    Column("caller", String(200), primary_key=True),
+    Column("operation", String(100), primary_key=True),
+    Column("key", String(IDEMPOTENCY_KEY_LENGTH), primary_key=True),
+    # SHA-256 of the request; null for keys remembered before fingerprints (any request)
+    Column("fingerprint", String(64), nullable=True),
+    Column("resource_id", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)

@@ -9,6 +9,7 @@ queue share one TTL, so none waits behind a longer one.
 from __future__ import annotations
 
 from kombu import Exchange, Queue
+from nameko.standalone.events import get_event_exchange
 
 REDELIVER_EXCHANGE = Exchange("rathaus.redeliver", type="direct", durable=True)
 DEAD_LETTER_QUEUE = Queue(
@@ -20,6 +21,12 @@ DEAD_LETTER_QUEUE = Queue(
 # names as the `rathaus-unroutable` policy in deploy/rabbitmq/policies.sh
 UNROUTABLE_EXCHANGE = Exchange("rathaus.unroutable", type="fanout", durable=True)
 UNROUTABLE_QUEUE = Queue("rathaus.unroutable", exchange=UNROUTABLE_EXCHANGE, durable=True)
+
+# a transient event (its contract says so: the clerks' live stream) is published to
+# `<source>.transient`, which no policy gives an alternate exchange: one that no queue takes
+# (no gateway is running) comes back to the publisher, which drops and counts it, so that
+# rathaus.unroutable holds real losses only
+TRANSIENT_SUFFIX = "transient"
 
 # headers the plumbing adds to a message it retries or dead-letters
 ORIGIN_QUEUE_HEADER = "x-rathaus-queue"
@@ -43,3 +50,12 @@ def delay_queue(delay_ms: int) -> Queue:
             "x-dead-letter-exchange": REDELIVER_EXCHANGE.name,
         },
     )
+
+
+def transient_exchange(source: str) -> Exchange:
+    return Exchange(f"{source}.{TRANSIENT_SUFFIX}", type="topic", durable=True)
+
+
+def event_exchange(source: str, transient: bool) -> Exchange:
+    """Where an event of `source` is published: its transient exchange, or `<source>.events`."""
+    return transient_exchange(source) if transient else get_event_exchange(source)

@@ -181,7 +181,8 @@ def decision_request(facts: dict[str, Any]) -> dict[str, Any]:
         "decision": facts["decision"],
         "reason": facts["reason"],
         "decided_at": facts["decided_at"],
-        "clerk_name": facts["clerk"],
+        # the clerk's name or none (the office signs): an account id is no signature
+        "clerk_name": facts.get("clerk_name"),
     }
     return _letter("decision", facts, values)
 

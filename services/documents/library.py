@@ -222,7 +222,7 @@ def download_link(
 
 def open_download(
     tx: Transaction, vault: Vault, token: str, now: datetime
-) -> tuple[VersionRow, BlobRow, str]:
+) -> tuple[DocumentRow, VersionRow, BlobRow]:
     """What a link grants, checked again now (the document may be erased meanwhile)."""
     grant = read_link(vault.link_key, token, now)
     reader = Caller(subject=grant.reader, role=grant.reader_role)
@@ -232,4 +232,4 @@ def open_download(
         raise UnknownVersion("The document has no such version.", {"version": grant.version})
     blob = tx.session.get(BlobRow, version.sha256)
     record(tx, reader, "read", document.id, version.number, None, {"size": version.size}, now)
-    return version, blob, document.title or "document"
+    return document, version, blob

@@ -92,6 +92,7 @@ class UploadRow(Base):
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     result_document_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # when an open session is abandoned unless a part comes (uploads.keep_alive)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 

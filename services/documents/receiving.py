@@ -22,6 +22,7 @@ from services.documents.errors import (
     MediaTypeNotAllowed,
     PartHashMismatch,
     ScannerUnavailable,
+    UploadClosed,
     UploadIncomplete,
 )
 from services.documents.filing import (
@@ -42,6 +43,7 @@ from services.documents.uploads import (
     check_part_length,
     close,
     ensure_open,
+    keep_alive,
     missing_parts,
     open_session,
     own_session,
@@ -71,6 +73,7 @@ def receive_part(
     with transaction() as tx:
         upload = open_session(tx, caller, upload_id)
         check_part_length(upload, number, length)
+        keep_alive(upload, vault.settings, now())  # a part on its way is activity
         facts = _facts(upload, vault)
     whole = part_count(upload) == 1
     # the head of the content is in part 1: a wrong type is refused while it streams
@@ -90,9 +93,15 @@ def receive_part(
         )
     if media_type is not None:
         _check_media_type(transaction, vault, caller, upload_id, facts, media_type, now)
-    with transaction() as tx:
-        open_session(tx, caller, upload_id)
-        record_part(tx, upload_id, number, observed.size, observed.sha256, media_type, now())
+    try:
+        with transaction() as tx:
+            keep_alive(open_session(tx, caller, upload_id), vault.settings, now())
+            record_part(tx, upload_id, number, observed.size, observed.sha256, media_type, now())
+    except UploadClosed:
+        # closed while the part streamed (aborted, or abandoned after a long silence): the
+        # parts removed with it did not include this one
+        vault.store.delete(name)
+        raise
     return {"number": number, "size": observed.size, "sha256": observed.sha256}
 
 

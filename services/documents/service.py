@@ -11,6 +11,7 @@ from services.common import service as common
 from services.common.errors import InvalidInput, LengthRequired
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.idempotency import Keyed, Once
 from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
@@ -47,17 +48,25 @@ class DocumentsService(common.ServiceBase):
     # uploads
 
     @rpc(roles=SIGNED_IN)
-    def start_upload(self, upload: dict[str, Any]) -> dict[str, Any]:
+    def start_upload(
+        self, upload: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         spec = load(UploadInput, upload)
-        with self.db.transaction() as tx:
-            answer = uploads.start(tx, self.vault, caller, spec, now())
-        if isinstance(answer, uploads.Refusal):
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "upload", idempotency_key, spec),
+            lambda tx, upload_id: uploads.status(tx, caller, upload_id),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+        refusal = uploads.refused(self.vault, spec)
+        if refusal is not None:
             with self.db.transaction() as tx:
                 facts = uploads.refusal_facts(caller, spec)
-                uploads.record_refusal(tx, caller, facts, answer, now())
-            raise answer.error
-        return answer
+                uploads.record_refusal(tx, caller, facts, refusal, now())
+            raise refusal.error
+        return once.make(lambda tx: uploads.start(tx, self.vault, caller, spec, now()))
 
     @rpc(roles=SIGNED_IN)
     def upload_status(self, upload_id: str) -> dict[str, Any]:
@@ -106,8 +115,8 @@ class DocumentsService(common.ServiceBase):
     @data_route("GET", "/download/<token>")
     def download(self, request: Request, token: str) -> Response:
         with self.db.transaction() as tx:
-            version, blob, title = library.open_download(tx, self.vault, token, now())
-        return stream_download(self.vault, version, blob, title)
+            document, version, blob = library.open_download(tx, self.vault, token, now())
+        return stream_download(self.vault, document, version, blob)
 
     @rpc(roles=SIGNED_IN)
     def get_document(self, document_id: str) -> dict[str, Any]:
@@ -157,13 +166,25 @@ class DocumentsService(common.ServiceBase):
             )
 
     @rpc(roles=OFFICE)
-    def generate_letter(self, letter: dict[str, Any]) -> dict[str, Any]:
+    def generate_letter(
+        self, letter: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         request = load(LetterRequest, letter)
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "letter", idempotency_key, request),
+            lambda tx, document_id: library.view(tx, caller, document_id, now()),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
         pdf, title = generation.render(self.vault, request)
         content = generation.seal_letter(self.vault, pdf)
-        with self.db.transaction() as tx:
-            return generation.file_letter(tx, self.vault, caller, request, title, content, now())
+        return once.make(
+            lambda tx: generation.file_letter(
+                tx, self.vault, caller, request, title, content, now()
+            )["document_id"]
+        )
 
     @rpc(roles=ADMIN)
     def audit_trail(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -192,16 +213,25 @@ class DocumentsService(common.ServiceBase):
 
     @every(interval=lambda: DocumentSettings.from_config().retention_interval)
     def keep_retention(self) -> None:
-        """Erase what expired, clear abandoned uploads and old quarantine, batch by batch."""
+        """Erase what expired and old quarantine, batch by batch."""
         while True:
             with self.db.transaction() as tx:
                 erased, addresses = retention.erase_expired(tx, now())
-                abandoned = retention.abandoned_uploads(tx, now())
                 quarantined = retention.old_quarantine(tx, self.vault, now())
             retention.remove_blobs(self.vault, addresses)
-            retention.remove_staged(self.vault, abandoned)
             retention.remove_quarantined(self.vault, quarantined)
             # only a full batch may have left more behind (blobs are not documents: count these)
-            if max(erased, len(abandoned), len(quarantined)) < retention.BATCH:
+            if max(erased, len(quarantined)) < retention.BATCH:
                 break
         self.vault.store.sweep_temporaries(older_than_seconds=3600)
+
+    @every(interval=lambda: DocumentSettings.from_config().upload_sweep_seconds)
+    def clear_abandoned_uploads(self) -> None:
+        """Close upload sessions idle or open too long and remove their parts, batch by batch:
+        a client that went away holds no storage for long."""
+        while True:
+            with self.db.transaction() as tx:
+                abandoned = retention.abandoned_uploads(tx, now())
+            retention.remove_staged(self.vault, abandoned)
+            if len(abandoned) < retention.BATCH:
+                break

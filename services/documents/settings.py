@@ -33,8 +33,12 @@ class DocumentSettings:
     part_size: int = 64 * 1024 * 1024
     # an upload session not completed within this is abandoned and its parts removed
     upload_hours: float = 24.0
+    # ... and so is one idle this long (no part started or received since)
+    upload_idle_minutes: float = 30.0
+    # how often sessions past either are looked for
+    upload_sweep_seconds: float = 300.0
     download_link_seconds: int = 300
-    # how often expired documents are erased and abandoned uploads removed
+    # how often expired documents are erased and old quarantine removed
     retention_interval: float = 86400.0
     quarantine_days: float = 30.0
 
@@ -48,6 +52,10 @@ class DocumentSettings:
             raise ConfigurationError("DOCUMENTS.s3_bucket is needed with storage s3.")
         if settings.part_size < 1024 * 1024:
             raise ConfigurationError("DOCUMENTS.part_size is at least 1 MiB.")
+        if min(settings.upload_idle_minutes, settings.upload_sweep_seconds) <= 0:
+            raise ConfigurationError(
+                "DOCUMENTS.upload_idle_minutes and upload_sweep_seconds are above zero."
+            )
         return settings
 
     def master_key_bytes(self) -> bytes:

@@ -4,7 +4,8 @@ A session names the whole content's size and SHA-256 up front. Parts may come in
 order and again (to resume after a broken connection); each is sealed into the store's
 staging area as it streams. Completing checks the whole, decides the type from the
 content, runs the scanner, and stores it once under its hash. A refused or abandoned
-session leaves nothing behind.
+session leaves nothing behind: one idle for DOCUMENTS.upload_idle_minutes (no part started
+or received) is closed and its parts removed by a timer, whatever its upload_hours.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from services.documents.errors import (
     UploadNotFound,
 )
 from services.documents.models import DocumentRow, UploadPartRow, UploadRow
+from services.documents.settings import DocumentSettings
 from services.documents.vault import Vault
 
 MAX_PARTS = 10_000
@@ -56,9 +58,8 @@ class Refusal:
     detail: str | None
 
 
-def start(
-    tx: Transaction, vault: Vault, caller: Caller, spec: dict[str, Any], now: datetime
-) -> dict[str, Any] | Refusal:
+def refused(vault: Vault, spec: dict[str, Any]) -> Refusal | None:
+    """Why an announced upload is refused before any byte is sent: its type or its size."""
     document_type = vault.types.get(spec["document_type"])
     if document_type.generated:
         raise InvalidInput(
@@ -83,6 +84,14 @@ def start(
             "size",
             str(spec["size"]),
         )
+    return None
+
+
+def start(
+    tx: Transaction, vault: Vault, caller: Caller, spec: dict[str, Any], now: datetime
+) -> str:
+    """Open a session for an upload `refused` let through; its id."""
+    document_type = vault.types.get(spec["document_type"])
     if spec.get("document_id"):
         _check_new_version(tx, caller, spec["document_id"])
     part_size = spec.get("part_size") or vault.settings.part_size
@@ -106,11 +115,18 @@ def start(
         part_size=part_size,
         wrapped_key=vault.master.new_wrapped_key(),
         created_at=now,
-        expires_at=now + timedelta(hours=vault.settings.upload_hours),
     )
+    keep_alive(upload, vault.settings, now)
     tx.session.add(upload)
     tx.session.flush()
-    return describe(upload, [])
+    return upload.id
+
+
+def keep_alive(upload: UploadRow, settings: DocumentSettings, now: datetime) -> None:
+    """Something happened on the session: it is abandoned once idle for
+    DOCUMENTS.upload_idle_minutes, and at the latest upload_hours after it started."""
+    idle_until = now + timedelta(minutes=settings.upload_idle_minutes)
+    upload.expires_at = min(upload.created_at + timedelta(hours=settings.upload_hours), idle_until)
 
 
 def refusal_facts(caller: Caller, spec: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-"""The town as configured: its boundary, departments and categories (town.yaml), checked at
-start, and the statuses every report and idea moves through."""
+"""The town as configured: its boundary, departments, categories and how it answers Open311
+(town.yaml), checked at start, and the statuses every report and idea moves through."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,13 @@ STATUSES = tuple(_STATUS_NAMES)
 OPEN = tuple(status for status in STATUSES if status not in CLOSED)
 
 
+# what the answers to a yes/no question are called
+_YES_NO: dict[str, dict[str, str]] = {
+    "true": {"de": "Ja", "en": "Yes"},
+    "false": {"de": "Nein", "en": "No"},
+}
+
+
 def status_names(kind: str, status: str) -> dict[str, str]:
     return (_REPORT_STATUS_NAMES if kind == "report" else _STATUS_NAMES)[status]
 
@@ -55,7 +63,12 @@ class Question:
     label: dict[str, str]
     type: str
     required: bool
-    choices: tuple[str, ...]
+    # a choice question's answers, each with its name per language
+    choice_names: Mapping[str, dict[str, str]]
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self.choice_names)
 
     def problem_with(self, value: Any) -> str | None:
         """What is wrong with an answer, or None."""
@@ -68,6 +81,12 @@ class Question:
             return None if isinstance(value, bool) else "Not true or false."
         number = isinstance(value, int | float) and not isinstance(value, bool)
         return None if number else "Not a number."
+
+    def options(self, language: str) -> list[tuple[str, str]]:
+        """The answers a choice or yes/no question offers, as text, each with its name; none
+        for a text or number question."""
+        names = _YES_NO if self.type == "boolean" else self.choice_names
+        return [(value, names[value][language]) for value in names]
 
     def view(self, language: str) -> dict[str, Any]:
         return {
@@ -119,11 +138,25 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Open311:
+    """How the town answers Open311 GeoReport v2 clients."""
+
+    # the jurisdiction_id a client may send: the town's web address without www
+    jurisdiction_id: str
+    # when the services (categories) or their definitions last changed: clients refresh
+    # what they cached when it moves
+    changeset: datetime
+    # whom to ask about the endpoint, in words
+    contact: str
+
+
+@dataclass(frozen=True)
 class Town:
     name: str
     boundary: tuple[tuple[float, float], ...]
     departments: dict[str, dict[str, str]]
     categories: dict[str, Category]
+    open311: Open311
 
 
 def load(path: str = "") -> Town:
@@ -136,7 +169,7 @@ def load(path: str = "") -> Town:
     where = str(source)
     try:
         return _town(raw, where)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ConfigurationError(f"{where}: malformed ({error!r})") from None
 
 
@@ -152,7 +185,14 @@ def _town(raw: dict[str, Any], where: str) -> Town:
         key: _category(key, spec, departments, f"{where}: category {key}")
         for key, spec in raw["categories"].items()
     }
-    return Town(str(raw["name"]), boundary, departments, categories)
+    return Town(str(raw["name"]), boundary, departments, categories, _open311(raw["open311"]))
+
+
+def _open311(raw: dict[str, Any]) -> Open311:
+    changeset = datetime.fromisoformat(str(raw["changeset"]))
+    if changeset.tzinfo is None:
+        raise ValueError("open311.changeset needs its UTC offset")
+    return Open311(str(raw["jurisdiction_id"]).lower(), changeset, str(raw["contact"]))
 
 
 def _category(
@@ -166,7 +206,7 @@ def _category(
     for entry in spec.get("questions") or ():
         if entry["type"] not in QUESTION_TYPES:
             raise ConfigurationError(f"{where}: question type is one of {QUESTION_TYPES}.")
-        choices = tuple(str(choice) for choice in entry.get("choices") or ())
+        choices = _choices(entry.get("choices") or {}, f"{where}: question {entry['key']}")
         if (entry["type"] == "choice") != bool(choices):
             raise ConfigurationError(f"{where}: choices belong to choice questions, and only.")
         questions.append(
@@ -175,7 +215,7 @@ def _category(
                 label=_names(entry["label"], f"{where}: question {entry['key']}"),
                 type=entry["type"],
                 required=bool(entry.get("required", False)),
-                choices=choices,
+                choice_names=choices,
             )
         )
     return Category(
@@ -185,6 +225,13 @@ def _category(
         department=spec["department"],
         questions=tuple(questions),
     )
+
+
+def _choices(choices: Mapping[str, Any], where: str) -> dict[str, dict[str, str]]:
+    """Each choice with its names: a list of bare keys would show keys to citizens."""
+    if not isinstance(choices, Mapping):
+        raise ConfigurationError(f"{where}: choices map each key to its names (de, en).")
+    return {str(key): _names(names, f"{where}: choice {key}") for key, names in choices.items()}
 
 
 def _names(names: Mapping[str, str], where: str) -> dict[str, str]:

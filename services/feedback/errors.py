@@ -128,3 +128,8 @@ class AccountBanned(ServiceError):
 @service_error("too_many_submissions", 429)
 class TooManySubmissions(ServiceError):
     """More reports, ideas and comments within an hour than FEEDBACK.submissions_per_hour."""
+
+
+@service_error("unknown_jurisdiction", 404)
+class UnknownJurisdiction(ServiceError):
+    """Open311's jurisdiction_id names another town; the endpoint serves one."""

@@ -209,12 +209,19 @@ def recipients(session: Session, row: ItemRow) -> list[dict[str, Any]]:
     return [{"citizen": f.citizen, "email": f.email, "language": f.language} for f in follows]
 
 
+def key_of(item_id: str) -> str | None:
+    """An item's id as stored, or None when the text cannot name an item."""
+    try:
+        return str(uuid.UUID(str(item_id)))
+    except ValueError:
+        return None
+
+
 def find(session: Session, caller: Caller, item_id: str, *, lock: bool = False) -> ItemRow:
     """The item as the caller may see it: a hidden one only by its author and the office."""
-    try:
-        key = str(uuid.UUID(str(item_id)))
-    except ValueError:
-        raise ItemNotFound("There is no such report or idea.", {"item_id": item_id}) from None
+    key = key_of(item_id)
+    if key is None:
+        raise ItemNotFound("There is no such report or idea.", {"item_id": item_id})
     row = session.get(ItemRow, key, with_for_update=lock or None)
     if row is None or (row.hidden and not (is_office(caller) or row.author == caller.subject)):
         raise ItemNotFound("There is no such report or idea.", {"item_id": item_id})

@@ -9,9 +9,11 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.feedback import geo
-from services.feedback.catalogue import CLOSED, OPEN, status_names
+from services.feedback.catalogue import OPEN, status_names
 from services.feedback.errors import InvalidBox, InvalidCursor
+from services.feedback.items import key_of
 from services.feedback.models import ItemRow
+from services.feedback.open311 import RequestSearch
 
 
 def parse_box(text: str) -> geo.Box:
@@ -123,20 +125,22 @@ def worklist(session: Session, query: dict[str, Any]) -> tuple[list[ItemRow], st
     return newest_first(session, statement, query["cursor"], query["limit"])
 
 
-def requests(session: Session, query: dict[str, Any]) -> list[ItemRow]:
-    """Public reports for Open311's request list."""
-    statement = visible("report")
-    if query["service_code"]:
-        statement = statement.where(ItemRow.category.in_(query["service_code"].split(",")))
-    if query["status"] == "open":
-        statement = statement.where(ItemRow.status.in_(OPEN))
-    elif query["status"] == "closed":
-        statement = statement.where(ItemRow.status.in_(CLOSED))
-    if query["start_date"]:
-        statement = statement.where(ItemRow.submitted_at >= query["start_date"])
-    if query["end_date"]:
-        statement = statement.where(ItemRow.submitted_at <= query["end_date"])
-    if query["bbox"]:
-        statement = in_box(statement, parse_box(query["bbox"]))
-    rows, _cursor = newest_first(session, statement, None, query["limit"])
+def requests(session: Session, search: RequestSearch) -> list[ItemRow]:
+    """Public reports for Open311's request list, the newest first."""
+    statement = visible("report").where(ItemRow.submitted_at.between(search.start, search.end))
+    if search.categories:
+        statement = statement.where(ItemRow.category.in_(search.categories))
+    if search.statuses:
+        statement = statement.where(ItemRow.status.in_(search.statuses))
+    if search.bbox:
+        statement = in_box(statement, parse_box(search.bbox))
+    rows, _cursor = newest_first(session, statement, None, search.limit)
+    return rows
+
+
+def requests_by_id(session: Session, ids: list[str]) -> list[ItemRow]:
+    """The public reports among `ids`, the newest first; the others are not there."""
+    keys = {key for key in map(key_of, ids) if key is not None}
+    statement = visible("report").where(ItemRow.id.in_(keys))
+    rows, _cursor = newest_first(session, statement, None, max(len(keys), 1))
     return rows

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from typing import Any
+
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from services.common.loading import Strict
 from services.feedback.catalogue import KINDS, STATUSES
@@ -148,11 +150,55 @@ class FiguresQuery(Strict):
             raise ValidationError("`from` comes before `to`.", "to")
 
 
-class Open311Query(Strict):
-    service_code = fields.String(load_default=None, validate=validate.Length(1, 500))
-    status = fields.String(load_default=None, validate=validate.OneOf(("open", "closed")))
+class CommaSeparated(fields.List):
+    """A list sent Open311's way, `a,b`; or as the key repeated, or as a JSON list."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list:
+        items = value if isinstance(value, list | tuple) else [value]
+        parts = [part.strip() for item in items for part in str(item).split(",")]
+        return super()._deserialize([part for part in parts if part], attr, data, **kwargs)
+
+
+class Open311Arguments(Strict):
+    """What every Open311 read takes.
+
+    GeoReport v2: an optional argument sent empty is as if it were not sent at all.
+    """
+
+    jurisdiction_id = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 200),
+        metadata={"description": "the town's web address without www; this endpoint serves one"},
+    )
+
+    @pre_load
+    def _empty_is_absent(self, data: Any, **kwargs) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items() if value not in ("", None, [""], [])}
+
+
+class Open311Query(Open311Arguments):
+    service_request_id = CommaSeparated(
+        fields.String(validate=validate.Length(1, 100)),
+        load_default=list,
+        validate=validate.Length(max=1000),
+        metadata={"description": "comma-separated; when given, every other filter is ignored"},
+    )
+    service_code = CommaSeparated(
+        fields.String(validate=validate.Length(1, 50)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "comma-separated; every service unless given"},
+    )
+    status = CommaSeparated(
+        fields.String(validate=validate.OneOf(("open", "closed"))),
+        load_default=list,
+        metadata={"description": "open, closed or open,closed; both unless given"},
+    )
     start_date = fields.AwareDateTime(load_default=None)
     end_date = fields.AwareDateTime(load_default=None)
-    bbox = fields.String(load_default=None)
-    jurisdiction_id = fields.String(load_default=None, validate=validate.Length(max=200))
+    bbox = fields.String(
+        load_default=None, metadata={"description": "south,west,north,east in degrees"}
+    )
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 1000))

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from services.common import challenges
 from services.common import service as common
 from services.common.context import Caller
+from services.common.database import Transaction
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.idempotency import Keyed, Once
 from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.local_time import OFFICE_TIMEZONE
@@ -54,8 +56,6 @@ from services.feedback.schemas import (
 )
 from services.feedback.settings import FeedbackSettings
 
-# Open311 answers what the public sees, whoever asks
-PUBLIC = Caller(subject=None, role=None)
 # applications in these statuses are over: the citizen is invited to rate the case
 CASE_CLOSED = ("completed",)
 
@@ -167,34 +167,60 @@ class FeedbackService(common.ServiceBase):
             return [public_map.marker(row, language_of(language)) for row in rows]
 
     @rpc(roles=CITIZEN)
-    def submit_report(self, report: dict[str, Any]) -> dict[str, Any]:
+    def submit_report(
+        self, report: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         data = load(ReportInput, report)
+        once = self._once(caller, "report", idempotency_key, data)
+        if (earlier := once.earlier()) is not None:
+            return earlier
         category = items.category_of(self.town, "report", data["category"])
         answers = category.checked_answers(data["answers"])
         items.checked_location(self.town, data["latitude"], data["longitude"])
         photos = items.checked_photos(data["photos"], self.documents.get_document, self.settings)
-        return self._submit(caller, "report", category, data, answers, photos)
+        return once.make(
+            lambda tx: self._submit(tx, caller, "report", category, data, answers, photos)
+        )
 
     @rpc(roles=CITIZEN)
-    def submit_idea(self, idea: dict[str, Any]) -> dict[str, Any]:
+    def submit_idea(
+        self, idea: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         data = load(IdeaInput, idea)
+        once = self._once(caller, "idea", idempotency_key, data)
+        if (earlier := once.earlier()) is not None:
+            return earlier
         category = items.category_of(self.town, "idea", data["category"])
         answers = category.checked_answers(data["answers"])
-        return self._submit(caller, "idea", category, data, answers, [])
+        return once.make(lambda tx: self._submit(tx, caller, "idea", category, data, answers, []))
 
-    def _submit(self, caller, kind, category, data, answers, photos) -> dict[str, Any]:
+    def _once(self, caller: Caller, kind: str, key: str | None, data: dict[str, Any]) -> Once:
+        """A submission sent again with its key answers the first one's item: before its
+        proof of work is found spent or the submission counted against the hourly limit. A
+        retry may come with a new proof of work: it is no part of what is asked."""
+        asked = {name: value for name, value in data.items() if name != "challenge"}
+        return Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, kind, key, asked),
+            lambda tx, item_id: items.view(
+                tx.session,
+                caller,
+                items.find(tx.session, caller, item_id),
+                self.town,
+                data["language"],
+            ),
+        )
+
+    def _submit(self, tx: Transaction, caller, kind, category, data, answers, photos) -> str:
         moment = now()
-        with self.db.transaction() as tx:
-            items.check_may_take_part(tx.session, caller, self.settings, moment)
-            challenges.spend(tx.session, SpentChallenge, data["challenge"], moment)
-            row = items.submit(
-                tx, caller, kind, category, data, answers, photos, self.settings, moment
-            )
-            # the author follows from the start: they hear of every status and answer
-            participation.follow(tx.session, caller, row, data["email"], data["language"], moment)
-            return items.view(tx.session, caller, row, self.town, data["language"])
+        items.check_may_take_part(tx.session, caller, self.settings, moment)
+        challenges.spend(tx.session, SpentChallenge, data["challenge"], moment)
+        row = items.submit(tx, caller, kind, category, data, answers, photos, self.settings, moment)
+        # the author follows from the start: they hear of every status and answer
+        participation.follow(tx.session, caller, row, data["email"], data["language"], moment)
+        return row.id
 
     @rpc
     def get_item(self, item_id: str, language: str = "de") -> dict[str, Any]:
@@ -272,15 +298,28 @@ class FeedbackService(common.ServiceBase):
             return items.view(tx.session, caller, row, self.town, language_of(language))
 
     @rpc(roles=SIGNED_IN)
-    def comment(self, item_id: str, comment: dict[str, Any]) -> dict[str, Any]:
+    def comment(
+        self, item_id: str, comment: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         data = load(CommentInput, comment)
-        moment = now()
-        with self.db.transaction() as tx:
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "comment", idempotency_key, {"item_id": item_id, **data}),
+            lambda tx, comment_id: participation.comment_view(
+                moderation.find_target(tx.session, caller, "comment", comment_id), caller
+            ),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+
+        def create(tx: Transaction) -> str:
+            moment = now()
             items.check_may_take_part(tx.session, caller, self.settings, moment)
             row = items.find(tx.session, caller, item_id)
-            added = participation.add_comment(tx.session, caller, row, data["body"], moment)
-            return participation.comment_view(added, caller)
+            return participation.add_comment(tx.session, caller, row, data["body"], moment).id
+
+        return once.make(create)
 
     @rpc
     def comments(self, item_id: str, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
@@ -341,14 +380,34 @@ class FeedbackService(common.ServiceBase):
 
     @rpc(roles=OFFICE)
     def publish_answer(
-        self, item_id: str, answer: dict[str, Any], language: str = "de"
+        self,
+        item_id: str,
+        answer: dict[str, Any],
+        language: str = "de",
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         caller = self.caller
         text = load(Text, answer)["text"]
-        with self.db.transaction() as tx:
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "answer", idempotency_key, {"item_id": item_id, "text": text}),
+            lambda tx, answered: items.view(
+                tx.session,
+                caller,
+                items.find(tx.session, caller, answered),
+                self.town,
+                language_of(language),
+            ),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+
+        def create(tx: Transaction) -> str:
             row = items.find(tx.session, caller, item_id, lock=True)
             workflow.answer(tx, caller, row, text, now())
-            return items.view(tx.session, caller, row, self.town, language_of(language))
+            return row.id
+
+        return once.make(create)
 
     @rpc(roles=OFFICE)
     def moderation_queue(self) -> dict[str, Any]:
@@ -405,40 +464,50 @@ class FeedbackService(common.ServiceBase):
     # Open311 GeoReport v2 (read)
 
     @rpc
-    def open311_services(self, language: str = "de") -> list[dict[str, Any]]:
-        language = language_of(language)
-        return [
-            open311.service(category, self.town, language)
-            for category in self.town.categories.values()
-            if category.kind == "report"
-        ]
+    def open311_services(
+        self, language: str = "de", jurisdiction_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        open311.check_jurisdiction(self.town, jurisdiction_id)
+        return open311.services(self.town, open311.language(language))
 
     @rpc
-    def open311_service(self, service_code: str, language: str = "de") -> dict[str, Any]:
-        try:
-            category = items.category_of(self.town, "report", service_code)
-        except UnknownCategory:
-            raise UnknownCategory(
-                "There is no such service.", {"service_code": service_code}
-            ) from None
-        return open311.definition(category, language_of(language))
+    def open311_service(
+        self, service_code: str, language: str = "de", jurisdiction_id: str | None = None
+    ) -> dict[str, Any]:
+        open311.check_jurisdiction(self.town, jurisdiction_id)
+        category = open311.service_category(self.town, service_code)
+        if category is None:
+            raise UnknownCategory("There is no such service.", {"service_code": service_code})
+        return open311.definition(category, open311.language(language))
 
     @rpc
     def open311_requests(
         self, query: dict[str, Any] | None = None, language: str = "de"
     ) -> list[dict[str, Any]]:
         data = load(Open311Query, query or {})
+        open311.check_jurisdiction(self.town, data["jurisdiction_id"])
+        language = open311.language(language)
         with self.db.transaction() as tx:
-            rows = public_map.requests(tx.session, data)
-            return [open311.request(row, self.town, language_of(language)) for row in rows]
+            if data["service_request_id"]:  # the spec's: ids override every other filter
+                rows = public_map.requests_by_id(tx.session, data["service_request_id"])
+            else:
+                rows = public_map.requests(tx.session, open311.search(self.town, data, now()))
+            return [open311.request(row, self.town, language) for row in rows]
 
     @rpc
-    def open311_request(self, request_id: str, language: str = "de") -> list[dict[str, Any]]:
+    def open311_request(
+        self, request_id: str, language: str = "de", jurisdiction_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        open311.check_jurisdiction(self.town, jurisdiction_id)
         with self.db.transaction() as tx:
-            row = items.find(tx.session, PUBLIC, request_id)
-            if row.kind != "report":
+            rows = public_map.requests_by_id(tx.session, [request_id])
+            if not rows:
                 raise ItemNotFound("There is no such request.", {"service_request_id": request_id})
-            return [open311.request(row, self.town, language_of(language))]
+            return [open311.request(rows[0], self.town, open311.language(language))]
+
+    @rpc
+    def open311_discovery(self, endpoint_url: str) -> dict[str, Any]:
+        return open311.discovery(self.town, endpoint_url)
 
     # housekeeping
 

@@ -2,13 +2,17 @@
 
 Request bodies and the worklist's query are the applications service's own input schemas
 (it owns every rule); the answers are described here. Times are ISO 8601 strings with
-their offset.
+their offset. Each type's form is a component of its own (`ApplicationForm.<key>`), written
+from the JSON Schema the applications service generates from the form.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from services.applications import catalogue
 from services.applications.schemas import AttachmentRef
 from services.gateway.schemas import doc
 
@@ -48,6 +52,14 @@ class ApplicationTypeView(Schema):
         metadata=doc("the form's fields -> their kind (string, date, nested, list ...)"),
     )
     required_fields = fields.List(fields.String())
+    form_schema = fields.Dict(
+        keys=fields.String(),
+        metadata=doc(
+            "the form as JSON Schema (draft 2020-12), titles and descriptions in the language "
+            "asked and the other under `x-translations`; its `$id` is where it is served "
+            "(GET .../types/{key}/schema.json) and what a case's metadata names"
+        ),
+    )
     attachments = fields.List(fields.Nested(AttachmentSpecView))
     statuses = fields.List(fields.Nested(StatusView), metadata=doc("in their order"))
 
@@ -85,6 +97,16 @@ class HistoryEntry(Schema):
     text = fields.String(allow_none=True, metadata=doc("a question, an answer or a reason"))
     documents = fields.List(fields.String(), metadata=doc("documents attached by this step"))
     actor = fields.String(metadata=doc("who did it; shown to the office only"))
+    notified_by = fields.List(
+        fields.String(),
+        metadata=doc(
+            "the citizen's view: the channels (email, sms, inbox) that told them of this step; "
+            "the office sees each message as an entry of its own instead"
+        ),
+    )
+    notice_failed = fields.Boolean(
+        metadata=doc("the citizen's view: a message about this step could not be delivered")
+    )
 
 
 class NoteView(Schema):
@@ -114,9 +136,20 @@ class CaseView(Schema):
         metadata=doc("FIT-Connect-shaped metadata: the service, the schema, SHA-256 of each part"),
     )
     attachments = fields.List(fields.Nested(CaseAttachment))
-    history = fields.List(fields.Nested(HistoryEntry), metadata=doc("oldest first"))
+    history = fields.List(
+        fields.Nested(HistoryEntry),
+        metadata=doc(
+            "oldest first; the office sees every entry, the citizen one per step of the case "
+            "(the messages that told them folded into it, assignments left out)"
+        ),
+    )
     allowed_actions = fields.List(
-        fields.String(), metadata=doc("what may be done with the case in its status")
+        fields.String(),
+        metadata=doc(
+            "what the caller may do with the case now: the office its moves (start_review, "
+            "request_information, approve, reject, complete, reopen), the citizen their own "
+            "(answer while information is requested, withdraw)"
+        ),
     )
     assignee = fields.String(allow_none=True, metadata=doc("office only"))
     notes = fields.List(fields.Nested(NoteView), metadata=doc("internal; office only"))
@@ -146,3 +179,39 @@ class WorklistPage(Schema):
     next_cursor = fields.String(
         allow_none=True, metadata=doc("pass as `cursor` for the next page; null on the last")
     )
+
+
+FORM_COMPONENT = "ApplicationForm.{key}"
+# JSON Schema keywords that OpenAPI 3.0's schema objects lack: a component is not a document
+_DOCUMENT_KEYWORDS = ("$schema", "$id")
+
+
+def form_components() -> dict[str, dict[str, Any]]:
+    """Each application type's form, as OpenAPI 3.0 writes its JSON Schema (German texts)."""
+    return {
+        FORM_COMPONENT.format(key=key): openapi_schema(kind.form_schema("de"))
+        for key, kind in catalogue.load().items()
+    }
+
+
+def openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) as an OpenAPI 3.0 schema object: null as `nullable`,
+    numeric exclusive bounds as boolean ones, no `$schema` or `$id`."""
+    converted: dict[str, Any] = {}
+    for keyword, value in schema.items():
+        if keyword in _DOCUMENT_KEYWORDS:
+            continue
+        if keyword == "type" and isinstance(value, list):
+            kinds = [kind for kind in value if kind != "null"]
+            converted["type"] = kinds[0]
+            converted["nullable"] = "null" in value
+        elif keyword in ("exclusiveMinimum", "exclusiveMaximum"):
+            converted[keyword.replace("exclusiveM", "m")] = value
+            converted[keyword] = True
+        elif keyword == "properties":
+            converted[keyword] = {name: openapi_schema(item) for name, item in value.items()}
+        elif keyword in ("items", "additionalProperties") and isinstance(value, dict):
+            converted[keyword] = openapi_schema(value)
+        else:
+            converted[keyword] = value
+    return converted

@@ -7,44 +7,50 @@ caller's role again; the roles here describe the routes and refuse early.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from services.applications import errors as failures
 from services.applications import schemas as inputs
+from services.applications.form_schema import MEDIA_TYPE, SCHEMA_PATH
 from services.common.context import ROLES
 from services.common.rpc import RemoteService
 from services.gateway import application_schemas as schemas
 from services.gateway.http import Route, api
+from services.gateway.idempotency import idempotency_key, keyed_api
 
 PREFIX = "/api/v1/applications"
 CITIZEN = ("citizen",)
 OFFICE = ("clerk", "admin")
 CASE = f"{PREFIX}/cases/<uuid(strict=False):case_id>"
 DRAFT = f"{PREFIX}/drafts/<uuid(strict=False):draft_id>"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = {
-    "in": "header",
-    "name": IDEMPOTENCY_HEADER,
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-    "description": "the submission's idempotency key; wins over `idempotency_key` in the body",
-}
 _ATTACHMENT_ERRORS = (failures.AttachmentNotAllowed, failures.DocumentNotYours)
 _MOVE_ERRORS = (failures.CaseNotFound, failures.IllegalTransition, failures.CaseClosed)
 _THE_CASE = {200: "The case, as it is now."}
 
 
-class HeaderRoute(Route):
-    """An `api` route that also reads request headers; `headers` describes them in OpenAPI."""
+class SchemaRoute(Route):
+    """An `api` route answering a JSON Schema document as `application/schema+json`."""
 
-    def __init__(self, method: str, url: str, *, headers: tuple[dict[str, Any], ...] = (), **kw):
-        super().__init__(method, url, **kw)
-        self.header_parameters = headers
+    @property
+    def response_content(self) -> dict[str, Any]:
+        described = {
+            "type": "object",
+            "description": "A JSON Schema (draft 2020-12) document; see the components "
+            "ApplicationForm.<key> for each type's.",
+        }
+        return {MEDIA_TYPE: {"schema": described}}
+
+    def response_from_result(self, result: Any) -> Response:
+        response = Response(json.dumps(result, ensure_ascii=False), mimetype=MEDIA_TYPE)
+        # a type's form changes with a release only: validators and portals may keep it
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
 
 
-api_with_headers = HeaderRoute.decorator
+api_schema = SchemaRoute.decorator
 
 
 class ApplicationRoutes:
@@ -59,13 +65,34 @@ class ApplicationRoutes:
     def application_types(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The application types the office takes online.
 
-        Each with its form's fields (and which are required), the attachments it takes, its
-        fee, its processing time and its statuses, named in the language asked.
+        Each with its form's fields (and which are required), its form as JSON Schema
+        (`form_schema`, also served at `.../types/{key}/schema.json`), the attachments it
+        takes, its fee, its processing time and its statuses, named in the language asked.
         """
         types = self.applications.application_types(query["language"])
         return {"application_types": types}
 
-    @api(
+    @api_schema(
+        "GET",
+        SCHEMA_PATH.format(key="<key>"),
+        query=schemas.TypesQuery,
+        responses={200: "The form's JSON Schema; its `$id` is this URL, without the query."},
+        errors=(failures.UnknownApplicationType,),
+    )
+    def application_form_schema(self, request, key: str, query: dict[str, Any]) -> dict[str, Any]:
+        """One application type's form as JSON Schema (draft 2020-12).
+
+        Generated from the form the service checks submissions with: types, required
+        fields, unknown fields refused, lengths, patterns, choices, ranges, formats. Titles
+        and descriptions are in the language asked (German unless `language=en`), the
+        other language under `x-translations`. The `$id` is this URL, the schema URI a
+        case's FIT-Connect-shaped metadata names (`submissionSchema.schemaUri`). A rule
+        that JSON Schema cannot state (a date not in the past) is in its field's
+        description; the service still refuses it (`invalid_form`).
+        """
+        return self.applications.form_schema(key, query["language"])
+
+    @keyed_api(
         "POST",
         f"{PREFIX}/drafts",
         roles=CITIZEN,
@@ -76,7 +103,7 @@ class ApplicationRoutes:
     )
     def save_draft(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Save an application half done. Nothing in it is checked but its type."""
-        return 201, self.applications.save_draft(body)
+        return 201, self.applications.save_draft(body, idempotency_key=idempotency_key(request))
 
     @api(
         "PUT",
@@ -87,7 +114,10 @@ class ApplicationRoutes:
         errors=(failures.UnknownApplicationType, failures.DraftNotFound),
     )
     def update_draft(self, request, body: dict[str, Any], draft_id) -> dict[str, Any]:
-        """Replace a draft of the caller's as a whole."""
+        """Replace a draft of the caller's as a whole.
+
+        Safe to retry: the draft is replaced by the same content again.
+        """
         return self.applications.save_draft(body, str(draft_id))
 
     @api(
@@ -106,13 +136,12 @@ class ApplicationRoutes:
         """The caller's drafts. A draft submitted (named in `draft_id`) is gone."""
         return {"drafts": self.applications.my_drafts()}
 
-    @api_with_headers(
+    @keyed_api(
         "POST",
         f"{PREFIX}/cases",
         roles=CITIZEN,
         body=inputs.Submission,
         response=schemas.CaseView,
-        headers=(_IDEMPOTENCY_KEY,),
         responses={201: "The case, with its number; the same key answers the same case."},
         errors=(
             failures.UnknownApplicationType,
@@ -133,13 +162,10 @@ class ApplicationRoutes:
         a document that is not the caller's is refused (`document_not_yours`).
 
         Send an idempotency key (the `Idempotency-Key` header, which wins, or
-        `idempotency_key`) to submit safely again after a lost answer: the same key answers
-        the case made the first time. Naming the `draft_id` discards the draft.
+        `idempotency_key` in the body) to submit safely again after a lost answer: the same
+        key answers the case made the first time. Naming the `draft_id` discards the draft.
         """
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key is not None:
-            body = {**body, "idempotency_key": key}
-        return 201, self.applications.submit(body)
+        return 201, self.applications.submit(body, idempotency_key=idempotency_key(request))
 
     @api("GET", f"{PREFIX}/cases/mine", roles=CITIZEN, response=schemas.CaseList)
     def my_cases(self, request) -> dict[str, Any]:
@@ -174,6 +200,9 @@ class ApplicationRoutes:
         """Answer what the office asked; the case goes back into review.
 
         Attach documents (the caller's own) if the office asked for them.
+
+        Safe to retry: once answered, the case has no open request, and a second answer is
+        refused (409 `no_open_request`) and changes nothing.
         """
         return self.applications.answer(str(case_id), body)
 
@@ -186,7 +215,11 @@ class ApplicationRoutes:
         errors=_MOVE_ERRORS,
     )
     def withdraw_case(self, request, case_id) -> dict[str, Any]:
-        """Withdraw an application not yet decided; the case is closed."""
+        """Withdraw an application not yet decided; the case is closed.
+
+        Safe to retry: a withdrawn case is closed, and withdrawing it again is refused (409
+        `case_closed`) and changes nothing.
+        """
         return self.applications.withdraw(str(case_id))
 
     @api(
@@ -214,10 +247,13 @@ class ApplicationRoutes:
         errors=(failures.CaseNotFound,),
     )
     def assign_case(self, request, body: dict[str, Any], case_id) -> dict[str, Any]:
-        """Assign the case to a clerk (their subject), or to nobody with null."""
+        """Assign the case to a clerk (their subject), or to nobody with null.
+
+        Safe to retry: assigning to the same clerk again leaves the case as it is.
+        """
         return self.applications.assign(str(case_id), body)
 
-    @api(
+    @keyed_api(
         "POST",
         f"{CASE}/notes",
         roles=OFFICE,
@@ -228,7 +264,9 @@ class ApplicationRoutes:
     )
     def add_case_note(self, request, body: dict[str, Any], case_id) -> tuple[int, dict[str, Any]]:
         """Add an internal note to the case."""
-        return 201, self.applications.add_note(str(case_id), body)
+        return 201, self.applications.add_note(
+            str(case_id), body, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "POST",
@@ -239,7 +277,11 @@ class ApplicationRoutes:
         errors=_MOVE_ERRORS,
     )
     def start_review(self, request, case_id) -> dict[str, Any]:
-        """Start reviewing the case (in_review); the citizen is told."""
+        """Start reviewing the case (in_review); the citizen is told.
+
+        Safe to retry: the case has moved on, so the same step again is refused (409)
+        and changes nothing.
+        """
         return self.applications.start_review(str(case_id))
 
     @api(
@@ -256,6 +298,9 @@ class ApplicationRoutes:
 
         The question is sent to the citizen; the case is information_requested until they
         answer it.
+
+        Safe to retry: the case has moved on, so the same step again is refused (409)
+        and changes nothing.
         """
         return self.applications.request_information(str(case_id), body)
 
@@ -272,6 +317,9 @@ class ApplicationRoutes:
         """Approve or reject the application, with the reason.
 
         The decision is sent to the citizen.
+
+        Safe to retry: the case has moved on, so the same step again is refused (409)
+        and changes nothing.
         """
         return self.applications.decide(str(case_id), body)
 
@@ -284,7 +332,11 @@ class ApplicationRoutes:
         errors=_MOVE_ERRORS,
     )
     def complete_case(self, request, case_id) -> dict[str, Any]:
-        """Complete a decided case; it is closed and takes no changes but a reopening."""
+        """Complete a decided case; it is closed and takes no changes but a reopening.
+
+        Safe to retry: the case has moved on, so the same step again is refused (409)
+        and changes nothing.
+        """
         return self.applications.complete(str(case_id))
 
     @api(
@@ -297,5 +349,9 @@ class ApplicationRoutes:
         errors=(failures.CaseNotFound, failures.IllegalTransition),
     )
     def reopen_case(self, request, body: dict[str, Any], case_id) -> dict[str, Any]:
-        """Reopen a closed case, with the reason; it goes back into review."""
+        """Reopen a closed case, with the reason; it goes back into review.
+
+        Safe to retry: the case has moved on, so the same step again is refused (409)
+        and changes nothing.
+        """
         return self.applications.reopen(str(case_id), body)

@@ -16,6 +16,7 @@ from services.gateway import appointment_schemas as schemas
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
 from services.gateway.http import SIGN_IN_OPTIONAL, api
+from services.gateway.idempotency import idempotency_key, keyed_api
 
 PREFIX = "/api/v1/appointments"
 CITIZEN = ("citizen",)
@@ -87,7 +88,7 @@ class AppointmentRoutes:
         """
         return self.appointments.availability(**query)
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/holds",
         roles=SIGN_IN_OPTIONAL,
@@ -106,10 +107,14 @@ class AppointmentRoutes:
         """Hold a slot: the first step of booking, confirmed by the link in a mail.
 
         Needs a solved challenge (`altcha`). A signed-in citizen books under their account
-        and finds the appointment under /mine.
+        and finds the appointment under /mine. A hold sent again with its `Idempotency-Key`
+        answers the first hold, even though its challenge is spent by then; without an
+        account, the key belongs to the `email` the hold is mailed to.
         """
         challenge = self.proof_of_work.verify(body.pop("altcha", None))
-        return 201, self.appointments.hold({**body, "challenge": challenge})
+        return 201, self.appointments.hold(
+            {**body, "challenge": challenge}, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "POST",
@@ -120,7 +125,11 @@ class AppointmentRoutes:
         errors=(booking.InvalidLink, booking.HoldExpired, booking.InvalidTransition),
     )
     def confirm(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """Confirm a held slot with the token from the mail: the appointment is booked."""
+        """Confirm a held slot with the token from the mail: the appointment is booked.
+
+        Safe to retry: a confirmed appointment is booked once; the token confirms no more
+        (404 `invalid_link`), and the confirmation mail's manage link shows it.
+        """
         return self.appointments.confirm(body["token"])
 
     @api(
@@ -132,7 +141,14 @@ class AppointmentRoutes:
         errors=(booking.InvalidLink,),
     )
     def manage(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """The appointment a manage link's token is for, with its calendar file."""
+        """The appointment a manage link's token is for, as it is now, with its calendar file.
+
+        Every manage link mailed for it works: the confirmation's and each rescheduling's.
+        A cancelled appointment is still shown (its calendar file cancels the entry); its
+        links act no more.
+
+        Safe to retry: it only reads (a POST keeps the token out of URLs and logs).
+        """
         return self.appointments.view_by_token(body["token"])
 
     @api(
@@ -144,7 +160,11 @@ class AppointmentRoutes:
         errors=(booking.InvalidLink, booking.InvalidTransition),
     )
     def cancel_by_token(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """Cancel the appointment a manage link's token is for."""
+        """Cancel the appointment a manage link's token is for.
+
+        Safe to retry: a cancelled appointment stays cancelled; cancelling it again is
+        refused (409 `invalid_transition`) and changes nothing.
+        """
         return self.appointments.cancel_by_token(body["token"])
 
     @api(
@@ -160,6 +180,10 @@ class AppointmentRoutes:
         """Move the appointment a manage link's token is for to another slot.
 
         Needs a solved challenge (`altcha`), as booking does.
+
+        Safe to retry: the appointment keeps one slot whatever comes; a move sent again
+        with its spent challenge is refused (400 `challenge_spent`), and POST .../manage
+        shows whether the first one moved it.
         """
         challenge = self.proof_of_work.verify(body.get("altcha"))
         return self.appointments.reschedule_by_token(body["token"], body["start"], challenge)
@@ -178,7 +202,11 @@ class AppointmentRoutes:
         errors=(booking.NotYourAppointment, booking.HoldExpired, booking.InvalidTransition),
     )
     def confirm_mine(self, request, appointment_id: str) -> dict[str, Any]:
-        """Confirm one of the signed-in citizen's held slots."""
+        """Confirm one of the signed-in citizen's held slots.
+
+        Safe to retry: a confirmed appointment is not confirmed again (409
+        `invalid_transition`).
+        """
         return self.appointments.confirm_mine(appointment_id)
 
     @api(
@@ -190,7 +218,11 @@ class AppointmentRoutes:
         errors=(booking.NotYourAppointment, booking.InvalidTransition),
     )
     def cancel_mine(self, request, appointment_id: str) -> dict[str, Any]:
-        """Cancel one of the signed-in citizen's appointments."""
+        """Cancel one of the signed-in citizen's appointments.
+
+        Safe to retry: a cancelled appointment stays cancelled; cancelling it again is
+        refused (409 `invalid_transition`) and changes nothing.
+        """
         return self.appointments.cancel_mine(appointment_id)
 
     @api(
@@ -213,7 +245,12 @@ class AppointmentRoutes:
         errors=(NotFound, booking.InvalidTransition),
     )
     def desk_action(self, request, appointment_id: str, action: str) -> dict[str, Any]:
-        """Move an appointment along at the desk: check in, call, serve, or no-show."""
+        """Move an appointment along at the desk: check in, call, serve, or no-show.
+
+        Safe to retry: checking in, serving and no-show are refused once done (409
+        `invalid_transition`); a call sent again calls the citizen once more, as a second
+        press at the desk does.
+        """
         return self.appointments.desk_action(appointment_id, DESK_ACTIONS[action])
 
     @api(

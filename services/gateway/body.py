@@ -1,7 +1,9 @@
 """Reading a JSON request body: media type, size limit, JSON syntax, then the route's schema.
 
 The limit holds for chunked bodies too: the stream is read in pieces and refused as soon
-as it passes the limit, whatever Content-Length said (or did not say).
+as it passes the limit, whatever Content-Length said (or did not say). A body whose schema
+has no required field is optional: a request without one (no bytes, whatever its media
+type says) loads as `{}`; a required body that is missing is refused as before.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ _PIECE = 64 * 1024
 
 
 def load_json_body(request: Request, schema: Schema, limit: int) -> dict[str, Any]:
+    if body_is_optional(schema) and has_no_body(request):
+        return load_fields(schema, {})
     if not is_json(request.mimetype):
         raise UnsupportedMediaType(
             "Send the body as application/json.", {"content_type": request.mimetype or None}
@@ -42,6 +46,17 @@ def load_fields(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         return schema.load(data)
     except ValidationError as error:
         raise InvalidInput("Some fields are not acceptable.", error.normalized_messages()) from None
+
+
+def body_is_optional(schema: Schema) -> bool:
+    return not any(field.required for field in schema.fields.values())
+
+
+def has_no_body(request: Request) -> bool:
+    """A length of 0, or neither a length nor chunks: HTTP's way of sending no body."""
+    if request.content_length is not None:
+        return request.content_length == 0
+    return "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
 
 
 def is_json(mimetype: str) -> bool:

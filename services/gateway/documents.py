@@ -17,6 +17,7 @@ from services.documents import schemas as inputs
 from services.gateway import document_schemas as schemas
 from services.gateway.errors import BadRequest
 from services.gateway.http import api
+from services.gateway.idempotency import idempotency_key, keyed_api
 from services.gateway.settings import GatewaySettings
 from services.gateway.streaming import BINARY, stream
 
@@ -47,7 +48,7 @@ class DocumentRoutes:
         and how long it is kept."""
         return {"document_types": self.documents.document_types()}
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/uploads",
         roles=ROLES,
@@ -67,9 +68,10 @@ class DocumentRoutes:
 
         A content of any size (64-bit) is sent in parts of `part_size` bytes; a small one in
         a single part. A size or declared type the document type does not allow is refused
-        here, before any byte is sent.
+        here, before any byte is sent. A session idle for DOCUMENTS.upload_idle_minutes (30)
+        is abandoned and its parts removed; `expires_at` says when, and each part moves it.
         """
-        return 201, self.documents.start_upload(body)
+        return 201, self.documents.start_upload(body, idempotency_key=idempotency_key(request))
 
     @api(
         "GET",
@@ -90,7 +92,11 @@ class DocumentRoutes:
         errors=_SESSION_ERRORS,
     )
     def abort_upload(self, request, upload_id: str) -> tuple[int, None]:
-        """Abort an upload: nothing of it is kept."""
+        """Abort an upload: nothing of it is kept.
+
+        Safe to retry: an aborted upload is closed, and aborting it again is refused (409
+        `upload_closed`) and changes nothing.
+        """
         self.documents.abort_upload(upload_id)
         return 204, None
 
@@ -119,9 +125,10 @@ class DocumentRoutes:
     def upload_part(self, request, upload_id: str, number: int) -> None:
         """Send part `number` (from 1) as the raw body, with its SHA-256 in X-Content-SHA256.
 
-        The body streams to the documents service as it arrives. Sending a part again
-        replaces it. Part 1 holds the content's head: a content of a type not allowed is
-        refused (415) and the upload closed.
+        The body streams to the documents service as it arrives. Part 1 holds the content's
+        head: a content of a type not allowed is refused (415) and the upload closed.
+
+        Safe to retry: sending a part again replaces it.
         """
 
     @stream(
@@ -144,7 +151,10 @@ class DocumentRoutes:
     )
     def complete_upload(self, request, upload_id: str) -> None:
         """Complete an upload: the whole is checked (SHA-256, type from the content), scanned,
-        and stored once under its hash. Completing again answers the same document."""
+        and stored once under its hash.
+
+        Safe to retry: completing again answers the same document.
+        """
 
     @api(
         "GET",
@@ -194,7 +204,11 @@ class DocumentRoutes:
         errors=(*_DOCUMENT_ERRORS, failures.UnknownVersion),
     )
     def download_link(self, request, body: dict[str, Any], document_id) -> dict[str, Any]:
-        """A short-lived link to one version (the current one unless named)."""
+        """A short-lived link to one version (the current one unless named).
+
+        Safe to retry: a link keeps nothing; asking again gives another link, and each
+        expires after DOCUMENTS.download_link_seconds.
+        """
         return self.documents.download_link(str(document_id), body.get("version"))
 
     @stream(
@@ -221,7 +235,10 @@ class DocumentRoutes:
         errors=_DOCUMENT_ERRORS,
     )
     def legal_hold(self, request, body: dict[str, Any], document_id) -> dict[str, Any]:
-        """Put a document under legal hold (it is not erased while held) or release it."""
+        """Put a document under legal hold (it is not erased while held) or release it.
+
+        Safe to retry: a hold put again leaves the document as it is.
+        """
         return self.documents.set_legal_hold(str(document_id), body)
 
     @api(
@@ -233,11 +250,14 @@ class DocumentRoutes:
         errors=(*_DOCUMENT_ERRORS, Forbidden),
     )
     def file_into_case(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """File documents into a case as final; the case's clerks may then read them."""
+        """File documents into a case as final; the case's clerks may then read them.
+
+        Safe to retry: filing a document into its case again leaves it as it is.
+        """
         case = {key: value for key, value in body.items() if key != "document_ids"}
         return {"documents": self.documents.file_into_case(body["document_ids"], case)}
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/letters",
         roles=OFFICE,
@@ -247,7 +267,7 @@ class DocumentRoutes:
     )
     def generate_letter(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Generate a receipt or a decision letter (German or English) on the letterhead."""
-        return 201, self.documents.generate_letter(body)
+        return 201, self.documents.generate_letter(body, idempotency_key=idempotency_key(request))
 
     @api(
         "GET", f"{PREFIX}/audit", roles=ADMIN, query=schemas.AuditQuery, response=schemas.AuditPage

@@ -16,6 +16,7 @@ from werkzeug import exceptions as http
 
 from services.common import errors as common
 from services.common.errors import ServiceError, service_error
+from services.common.idempotency import IdempotencyKeyReused
 
 
 @service_error("bad_request", 400)
@@ -81,6 +82,7 @@ _KNOWN: tuple[tuple[type[ServiceError], str], ...] = (
     (common.NotFound, "no such route, or no such thing"),
     (MethodNotAllowed, "the route does not take this method; see the Allow header"),
     (common.Conflict, "the request conflicts with the current state"),
+    (IdempotencyKeyReused, "the Idempotency-Key came before with another request"),
     (common.Gone, "the thing existed but is gone"),
     (PayloadTooLarge, "the body is larger than GATEWAY.max_body_bytes"),
     (UnsupportedMediaType, "the body is not application/json"),

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema
-
 from services.common.challenges import ChallengeSpent
 from services.common.context import ROLES
 from services.common.rpc import RemoteService
@@ -22,7 +20,9 @@ from services.gateway import feedback_schemas as schemas
 from services.gateway.appointment_schemas import ChallengeView
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
-from services.gateway.http import SIGN_IN_OPTIONAL, Route, api
+from services.gateway.http import SIGN_IN_OPTIONAL, api
+from services.gateway.idempotency import idempotency_key, keyed_api
+from services.gateway.open311 import FORMAT, endpoint_base, open311
 
 PREFIX = "/api/v1/feedback"
 CITIZEN = ("citizen",)
@@ -43,23 +43,8 @@ _SUBMISSION_ERRORS = (
     failures.TooManySubmissions,
 )
 _INVITATION_ERRORS = (failures.InvitationNotFound, failures.InvitationExpired)
+_OPEN311_ERRORS = (failures.UnknownJurisdiction,)
 _THE_ITEM = {200: "The report or idea, as the caller may see it now."}
-
-
-class ArrayRoute(Route):
-    """An `api` route answering a JSON array of `items` as the service gives it (Open311)."""
-
-    def __init__(self, method: str, url: str, *, items: type[Schema], **kwargs) -> None:
-        super().__init__(method, url, dump_response=False, **kwargs)
-        self.items = items
-
-    @property
-    def response_content(self) -> dict[str, Any]:
-        # a new one each time: apispec resolves the schema inside it in place
-        return {"application/json": {"schema": {"type": "array", "items": self.items}}}
-
-
-api_array = ArrayRoute.decorator
 
 
 class FeedbackRoutes:
@@ -88,7 +73,7 @@ class FeedbackRoutes:
         """
         return self.proof_of_work.issue()
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/reports",
         roles=CITIZEN,
@@ -110,11 +95,16 @@ class FeedbackRoutes:
         the caller's own uploads of type report_photo. The public sees the report without
         the account, with the place blurred and without photos; the author follows it.
         Ask GET /reports/nearby first: the same problem may be reported already.
+
+        A report sent again with its `Idempotency-Key` answers the first report, even though
+        its challenge is spent by then (one solved anew does as well).
         """
         challenge = self.proof_of_work.verify(body.pop("altcha", None))
-        return 201, self.feedback.submit_report({**body, "challenge": challenge})
+        return 201, self.feedback.submit_report(
+            {**body, "challenge": challenge}, idempotency_key=idempotency_key(request)
+        )
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/ideas",
         roles=CITIZEN,
@@ -127,10 +117,13 @@ class FeedbackRoutes:
     def submit_idea(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Propose an idea for the town; other citizens support it.
 
-        Needs a solved challenge (`altcha`).
+        Needs a solved challenge (`altcha`). An idea sent again with its `Idempotency-Key`
+        answers the first idea, even though its challenge is spent by then.
         """
         challenge = self.proof_of_work.verify(body.pop("altcha", None))
-        return 201, self.feedback.submit_idea({**body, "challenge": challenge})
+        return 201, self.feedback.submit_idea(
+            {**body, "challenge": challenge}, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "GET",
@@ -214,6 +207,9 @@ class FeedbackRoutes:
         """Say "me too" on an open report: counted once, and the caller follows it.
 
         News of it go to `email` (or the account's preferences), in `language`.
+
+        Safe to retry: "me too" counts once; saying it again is refused (409
+        `already_counted`) and changes nothing.
         """
         return self.feedback.me_too(str(item_id), body)
 
@@ -239,6 +235,9 @@ class FeedbackRoutes:
 
         Past the limit the answer is `support_limit_reached`, its details saying when the
         next support is free.
+
+        Safe to retry: a support counts once; supporting again is refused (409
+        `already_supported`) and changes nothing.
         """
         return 201, self.feedback.support(str(item_id), query["language"])
 
@@ -287,7 +286,7 @@ class FeedbackRoutes:
         """
         return self.feedback.comments(str(item_id), query["cursor"], query["limit"])
 
-    @api(
+    @keyed_api(
         "POST",
         f"{ITEM}/comments",
         roles=ROLES,
@@ -299,7 +298,9 @@ class FeedbackRoutes:
     )
     def comment_on_item(self, request, body: dict[str, Any], item_id) -> tuple[int, dict]:
         """Comment on a report or idea. The office's comments show as the office's."""
-        return 201, self.feedback.comment(str(item_id), body)
+        return 201, self.feedback.comment(
+            str(item_id), body, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "POST",
@@ -322,6 +323,9 @@ class FeedbackRoutes:
         """Reopen one's own closed report, saying why: it goes back into review.
 
         Only within FEEDBACK.reopen_days of its closing; later, report it anew.
+
+        Safe to retry: a reopened report is open, and reopening it again is refused (409
+        `illegal_transition`) and changes nothing.
         """
         return self.feedback.reopen(str(item_id), body, query["language"])
 
@@ -339,6 +343,9 @@ class FeedbackRoutes:
         """Flag a report or idea as abusive, personal, spam, off topic or illegal.
 
         After a few flags it is hidden until a moderator decides.
+
+        Safe to retry: a flag counts once; flagging again is refused (409
+        `already_flagged`) and changes nothing.
         """
         return 201, self.feedback.flag("item", str(item_id), body)
 
@@ -358,7 +365,11 @@ class FeedbackRoutes:
         ),
     )
     def flag_comment(self, request, body: dict[str, Any], comment_id) -> tuple[int, dict]:
-        """Flag a comment; after a few flags it is hidden until a moderator decides."""
+        """Flag a comment; after a few flags it is hidden until a moderator decides.
+
+        Safe to retry: a flag counts once; flagging again is refused (409
+        `already_flagged`) and changes nothing.
+        """
         return 201, self.feedback.flag("comment", str(comment_id), body)
 
     @api(
@@ -372,6 +383,8 @@ class FeedbackRoutes:
         """What an invitation's link asks to rate: the visit or case, and whether it is rated.
 
         Send the `token` of the link in the invitation mail.
+
+        Safe to retry: it only reads (a POST keeps the token out of URLs and logs).
         """
         return self.feedback.rating_invitation(body["token"])
 
@@ -391,6 +404,9 @@ class FeedbackRoutes:
         With the invitation link's `token`; or signed in, naming the visit (appointment)
         or case one was invited to rate (`subject_kind`, `subject_id`). A score that is
         not a whole number from 1 to 5 is `rating_out_of_range`.
+
+        Safe to retry: a visit or case is rated once; rating it again is refused (409
+        `already_rated`) and changes nothing.
         """
         return 201, self.feedback.rate(body)
 
@@ -429,10 +445,13 @@ class FeedbackRoutes:
 
         A duplicate names the report or idea it repeats (`duplicate_of`). The author and
         the followers are told.
+
+        Safe to retry: no status moves to itself, so the same move again is refused (409
+        `illegal_transition`) and changes nothing.
         """
         return self.feedback.change_status(str(item_id), body, query["language"])
 
-    @api(
+    @keyed_api(
         "POST",
         f"{ITEM}/answers",
         roles=OFFICE,
@@ -449,7 +468,9 @@ class FeedbackRoutes:
 
         It replaces the answer before; the author and the followers are told.
         """
-        return self.feedback.publish_answer(str(item_id), body, query["language"])
+        return self.feedback.publish_answer(
+            str(item_id), body, query["language"], idempotency_key=idempotency_key(request)
+        )
 
     @api("GET", f"{PREFIX}/moderation", roles=OFFICE, response=schemas.ModerationQueue)
     def moderation_queue(self, request) -> dict[str, Any]:
@@ -472,6 +493,9 @@ class FeedbackRoutes:
 
         An edit keeps the text it replaced in the moderation log; restoring or editing
         makes it visible again and its flags count afresh.
+
+        Safe to retry: the same decision again leaves the content as it is (the log notes
+        it once more).
         """
         return self.feedback.moderate(target_kind, str(target_id), body, query["language"])
 
@@ -490,7 +514,7 @@ class FeedbackRoutes:
     def ban_account(self, request, body: dict[str, Any], account: str) -> dict[str, Any]:
         """Ban an account from reporting, proposing, commenting, supporting and flagging.
 
-        Banning it again keeps the first ban.
+        Safe to retry: banning it again keeps the first ban.
         """
         return self.feedback.ban(account, body)
 
@@ -521,60 +545,86 @@ class FeedbackRoutes:
         """
         return self.feedback.figures(query)
 
-    # Open311 GeoReport v2, read only: the shapes its clients read
+    # Open311 GeoReport v2, read only: the shapes its clients read, as JSON or XML
 
-    @api_array(
-        "GET",
-        f"{OPEN311}/services.json",
+    @open311(
+        f"{OPEN311}/discovery.{FORMAT}",
+        root="discovery",
+        response=schemas.Open311Discovery,
+    )
+    def open311_discovery(self, request, format: str) -> dict[str, Any]:
+        """Open311 service discovery: where the GeoReport v2 endpoint is, in which formats,
+        and when its services last changed (`changeset`).
+
+        The endpoint's address is GATEWAY.public_url, or the one the request came to.
+        """
+        return self.feedback.open311_discovery(endpoint_base(request) + OPEN311)
+
+    @open311(
+        f"{OPEN311}/services.{FORMAT}",
+        root="services",
         query=schemas.Open311Query,
         items=schemas.Open311Service,
         responses={200: "The services, as GeoReport v2 lists them."},
+        errors=_OPEN311_ERRORS,
     )
-    def open311_services(self, request, query: dict[str, Any]) -> list[dict[str, Any]]:
+    def open311_services(self, request, format: str, query: dict[str, Any]) -> list[dict]:
         """Open311: the report categories, as services.
 
         `metadata` is true where a service has attributes (its extra questions).
         """
-        return self.feedback.open311_services(query["language"])
+        return self.feedback.open311_services(query["language"], query["jurisdiction_id"])
 
-    @api(
-        "GET",
-        f"{OPEN311}/services/<service_code>.json",
+    @open311(
+        f"{OPEN311}/services/<service_code>.{FORMAT}",
+        root="service_definition",
         query=schemas.Open311Query,
         response=schemas.Open311Definition,
-        dump_response=False,
-        errors=(failures.UnknownCategory,),
+        errors=(*_OPEN311_ERRORS, failures.UnknownCategory),
     )
-    def open311_service(self, request, service_code: str, query: dict[str, Any]) -> dict:
-        """Open311: a service's definition, its extra questions as attributes."""
-        return self.feedback.open311_service(service_code, query["language"])
+    def open311_service(
+        self, request, service_code: str, format: str, query: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Open311: a service's definition, its extra questions as attributes.
 
-    @api_array(
-        "GET",
-        f"{OPEN311}/requests.json",
+        A choice's values carry their names in the language asked for.
+        """
+        return self.feedback.open311_service(
+            service_code, query["language"], query["jurisdiction_id"]
+        )
+
+    @open311(
+        f"{OPEN311}/requests.{FORMAT}",
+        root="service_requests",
         query=schemas.Open311RequestsQuery,
         items=schemas.Open311Request,
         responses={200: "The requests, as GeoReport v2 lists them; [] when none match."},
-        errors=(failures.InvalidBox,),
+        errors=(*_OPEN311_ERRORS, failures.InvalidBox),
     )
-    def open311_requests(self, request, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Open311: public reports as service requests, the newest first.
+    def open311_requests(self, request, format: str, query: dict[str, Any]) -> list[dict]:
+        """Open311: public reports as service requests, the newest first, at most 1000.
 
-        Filter by `service_code` (comma-separated), `status` (open or closed), the time of
-        submission (`start_date`, `end_date`) and `bbox` (south,west,north,east). No name,
-        no account, the place blurred.
+        `service_request_id` (comma-separated) names requests and overrides every other
+        filter. Otherwise filter by `service_code` and `status` (open, closed; each
+        comma-separated) and the time of submission: `start_date` and `end_date` span at
+        most 90 days, the last 90 unless either is given. `bbox` (south,west,north,east)
+        is ours. No name, no account, the place blurred, nothing hidden.
         """
         language = query.pop("language")
         return self.feedback.open311_requests(query, language)
 
-    @api_array(
-        "GET",
-        f"{OPEN311}/requests/<request_id>.json",
+    @open311(
+        f"{OPEN311}/requests/<request_id>.{FORMAT}",
+        root="service_requests",
         query=schemas.Open311Query,
         items=schemas.Open311Request,
-        responses={200: "An array of the one request, as GeoReport v2 has it."},
-        errors=(failures.ItemNotFound,),
+        responses={200: "A list of the one request, as GeoReport v2 has it."},
+        errors=(*_OPEN311_ERRORS, failures.ItemNotFound),
     )
-    def open311_request(self, request, request_id: str, query: dict[str, Any]) -> list[dict]:
-        """Open311: one public report as a service request, in an array of one."""
-        return self.feedback.open311_request(request_id, query["language"])
+    def open311_request(
+        self, request, request_id: str, format: str, query: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Open311: one public report as a service request, in a list of one."""
+        return self.feedback.open311_request(
+            request_id, query["language"], query["jurisdiction_id"]
+        )

@@ -132,18 +132,29 @@ class FiguresQuery(_AsSent, inputs.FiguresQuery):
     until = IsoDate(load_default=None, data_key="to", metadata=doc("last local day; today"))
 
 
-class Open311Query(Schema):
-    jurisdiction_id = fields.String(
-        validate=validate.Length(max=200),
-        metadata=doc("taken for GeoReport v2 clients; the platform serves one town"),
+def _open311_language() -> fields.String:
+    # lenient, as map apps are: they send their users' language, whichever it is
+    return fields.String(
+        load_default="de",
+        validate=validate.Length(1, 35),
+        metadata=doc("the language of names: de or en (en-GB is en); any other: de"),
     )
-    language = _language()
+
+
+class Open311Query(inputs.Open311Arguments):
+    language = _open311_language()
 
 
 class Open311RequestsQuery(inputs.Open311Query):
-    start_date = IsoDateTime(load_default=None, metadata=doc("submitted at or after"))
-    end_date = IsoDateTime(load_default=None, metadata=doc("submitted at or before"))
-    language = _language()
+    start_date = IsoDateTime(
+        load_default=None,
+        metadata=doc("submitted at or after (w3 format: 2026-11-01T00:00:00Z); at most 90 days"),
+    )
+    end_date = IsoDateTime(
+        load_default=None,
+        metadata=doc("submitted at or before; the last 90 days unless either is given"),
+    )
+    language = _open311_language()
 
 
 # answers ----------------------------------------------------------------------------
@@ -446,3 +457,23 @@ class Open311Request(Schema):
     lat = fields.Float(allow_none=True, metadata=doc("blurred"))
     long = fields.Float(allow_none=True, metadata=doc("blurred"))
     media_url = fields.String()
+
+
+class Open311Error(Schema):
+    code = fields.Integer(metadata=doc("the HTTP status"))
+    description = fields.String(metadata=doc("what is wrong, for people; a refused field first"))
+
+
+class Open311Endpoint(Schema):
+    specification = fields.String(metadata=doc("http://wiki.open311.org/GeoReport_v2"))
+    url = fields.String(metadata=doc("the endpoint; add /services.json and so on"))
+    changeset = fields.String(metadata=doc("when the services or their definitions changed"))
+    type = fields.String(metadata={"enum": ["production", "test"]})
+    formats = fields.List(fields.String(), metadata=doc("application/json and text/xml"))
+
+
+class Open311Discovery(Schema):
+    changeset = fields.String()
+    contact = fields.String()
+    key_service = fields.String(metadata=doc("no key is needed to read"))
+    endpoints = fields.List(fields.Nested(Open311Endpoint))

@@ -1,11 +1,12 @@
 """The clerks' live stream: queue items pushed to signed-in clerks as Server-Sent Events.
 
-The notifications service broadcasts `clerk_queue_item_added`. Every gateway instance has
-a queue of its own on `notifications.events` (BROADCAST, gone with the instance) and hands
-each item to its `LiveHub`, which passes it to the streams open on that instance: a clerk
-gets the items of their role (an item for a department only if it is one of theirs), an
-admin every item. Neither the item nor the open stream holds a nameko worker: a room of
-clerks keeping the stream open all day must not leave the JSON API without workers.
+The notifications service broadcasts `clerk_queue_item_added`, a transient event, on
+`notifications.transient`. Every gateway instance has a queue of its own there (BROADCAST,
+gone with the instance) and hands each item to its `LiveHub`, which passes it to the
+streams open on that instance: a clerk gets the items of their role (an item for a
+department only if it is one of theirs), an admin every item. Neither the item nor the
+open stream holds a nameko worker: a room of clerks keeping the stream open all day must
+not leave the JSON API without workers.
 
 The stream is a convenience, not a record: an item broadcast while a clerk is away, or
 while their connection is too slow to keep up, is not sent again. Every item is in the
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventlet.queue import Empty, Full, LightQueue
+from kombu import Queue
 from nameko.events import BROADCAST
 from nameko.events import EventHandler as NamekoEventHandler
 from nameko.extensions import SharedExtension
@@ -29,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.amqp import ResilientConsumer
 from services.common.events import Event, InvalidEvent, find_contract
 from services.common.logging import get_logger
+from services.common.topology import transient_exchange
 from services.gateway.http import Route
 from services.gateway.settings import GatewaySettings
 
@@ -196,6 +199,19 @@ class QueueItemFeed(NamekoEventHandler):
         super().__init__(
             SOURCE, EVENT_TYPE, handler_type=BROADCAST, reliable_delivery=False, **kwargs
         )
+
+    def setup(self) -> None:
+        super().setup()
+        # the item is transient: it comes on the source's transient exchange (topology.py)
+        self.queue = Queue(
+            self.queue.name,
+            exchange=transient_exchange(SOURCE),
+            routing_key=EVENT_TYPE,
+            durable=self.queue.durable,
+            auto_delete=self.queue.auto_delete,
+            exclusive=self.queue.exclusive,
+        )
+        super(NamekoEventHandler, self).setup()
 
     def handle_message(self, body, message) -> None:
         try:

@@ -14,6 +14,7 @@ from services.common.context import ROLES
 from services.common.rpc import RemoteService
 from services.gateway import notification_schemas as schemas
 from services.gateway.http import api
+from services.gateway.idempotency import idempotency_key, keyed_api
 from services.gateway.live import live_stream
 from services.notifications import errors as failures
 from services.notifications import schemas as inputs
@@ -56,12 +57,18 @@ class NotificationRoutes:
         errors=(failures.InboxItemNotFound,),
     )
     def mark_read(self, request, item_id) -> dict[str, Any]:
-        """Mark one item read; marking it again changes nothing. Answers the item."""
+        """Mark one item read. Answers the item.
+
+        Safe to retry: marking it again changes nothing.
+        """
         return self.notifications.mark_read(str(item_id))
 
     @api("POST", f"{PREFIX}/inbox/read-all", roles=ROLES, response=schemas.MarkedRead)
     def mark_all_read(self, request) -> dict[str, Any]:
-        """Mark every item in the caller's inbox read."""
+        """Mark every item in the caller's inbox read.
+
+        Safe to retry: what is read stays read; a second call marks nothing more.
+        """
         return self.notifications.mark_all_read()
 
     @api("GET", f"{PREFIX}/preferences", roles=ROLES, response=schemas.PreferencesView)
@@ -93,7 +100,7 @@ class NotificationRoutes:
         """The webhook subscriptions: who gets which events, where."""
         return self.notifications.list_subscriptions()
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/subscriptions",
         roles=ADMIN,
@@ -111,8 +118,9 @@ class NotificationRoutes:
         docs/events.md), with `X-Rathaus-Timestamp` (Unix seconds) and
         `X-Rathaus-Signature: v1=<hex>`, the HMAC-SHA256 of `<timestamp>.<body>` under
         `secret`: recompute it and refuse old timestamps. The secret is not shown again.
+        A subscription sent again with its `Idempotency-Key` is not tested again.
         """
-        return 201, self.notifications.subscribe(body)
+        return 201, self.notifications.subscribe(body, idempotency_key=idempotency_key(request))
 
     @api(
         "DELETE",
@@ -161,7 +169,11 @@ class NotificationRoutes:
     )
     def resend_delivery(self, request, message_id) -> dict[str, Any]:
         """Send a message that failed for good once more, on the same channel, with the same
-        text, and as many tries as at first. Answers the message."""
+        text, and as many tries as at first. Answers the message.
+
+        Safe to retry: a message sent again is no longer failed, and resending it again is
+        refused (409 `not_resendable`) until it fails anew.
+        """
         return self.notifications.resend(str(message_id))
 
     @api("GET", f"{PREFIX}/templates", roles=OFFICE, response=schemas.TemplateList)
@@ -180,7 +192,7 @@ class NotificationRoutes:
         """A template with every version in each language and the links it may carry."""
         return self.notifications.get_template(name)
 
-    @api(
+    @keyed_api(
         "POST",
         f"{PREFIX}/templates/<name>/versions",
         roles=ADMIN,
@@ -197,7 +209,9 @@ class NotificationRoutes:
         A placeholder the template's events do not supply is refused
         (`unknown_placeholder`, naming it); preview first.
         """
-        return 201, self.notifications.add_template_version(name, body)
+        return 201, self.notifications.add_template_version(
+            name, body, idempotency_key=idempotency_key(request)
+        )
 
     @api(
         "POST",
@@ -209,7 +223,10 @@ class NotificationRoutes:
     )
     def preview_template(self, request, body: dict[str, Any], name: str) -> dict[str, Any]:
         """Render a template (its latest version, or `version`) with the `values` given:
-        subject, plain text, HTML and SMS, as a recipient would get them. Nothing is sent."""
+        subject, plain text, HTML and SMS, as a recipient would get them.
+
+        Safe to retry: nothing is sent or kept.
+        """
         return self.notifications.preview_template(name, body)
 
     @live_stream(f"{PREFIX}/stream", roles=OFFICE)

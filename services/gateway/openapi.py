@@ -26,6 +26,7 @@ from services.gateway import (
     notification_schemas,
     schemas,
 )
+from services.gateway.body import body_is_optional
 from services.gateway.errors import CODES, RateLimited
 from services.gateway.http import SIGN_IN_OPTIONAL, Route
 
@@ -92,6 +93,8 @@ def build_document(service_cls: type, *, enabled_only: bool = False) -> dict[str
         # a schema nested in one registered before is registered already, by the same name
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
+    for name, component in application_schemas.form_components().items():
+        spec.components.schema(name, component=component)
     for name, (_status, codes) in _ERROR_RESPONSES.items():
         spec.components.response(name, _error_response((code, CODES[code][1]) for code in codes))
     for method_name, route in routes(service_cls):
@@ -149,7 +152,7 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
         operation["parameters"] = [{"in": "query", "schema": route.query}]
     if route.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": not body_is_optional(route.body()),
             "content": {"application/json": {"schema": route.body}},
         }
     # a streamed route (services/gateway/streaming.py) names its own content and headers
@@ -162,7 +165,11 @@ def _operation(method_name: str, service_cls: type, route: Route) -> dict[str, A
     }
     for status, text in route.responses.items():
         operation["responses"][str(status)] = {"description": text, "content": content}
+    # a route that refuses in a shape of its own (Open311) says so
+    error_content = getattr(route, "error_content", None)
     for status, response in _error_responses(route).items():
+        if error_content:
+            response = {**_expanded(response), "content": error_content}
         operation["responses"].setdefault(str(status), response)
     return operation
 
@@ -198,6 +205,13 @@ def _error_responses(route: Route) -> dict[int, str | dict[str, Any]]:
             ]
         )
     return answers
+
+
+def _expanded(response: str | dict[str, Any]) -> dict[str, Any]:
+    """A shared response (named) written out, to be changed."""
+    if isinstance(response, dict):
+        return response
+    return _error_response((code, CODES[code][1]) for code in _ERROR_RESPONSES[response][1])
 
 
 def _shared_error_responses_for(route: Route) -> list[str]:

@@ -91,6 +91,8 @@ class GatewayService(
 
         The route exists only where AUTH.dev_login is true (the local default); elsewhere
         it is 404 and its tokens are refused.
+
+        Safe to retry: nothing is kept; each call issues another token.
         """
         return auth.issue_dev_token(AuthSettings.from_config(), **body)
 
@@ -119,7 +121,12 @@ class GatewayService(
         response=schemas.Replayed,
     )
     def replay_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """Send dead letters back to the handler queues they failed in."""
+        """Send dead letters back to the handler queues they failed in.
+
+        Safe to retry: a letter sent back has left the dead-letter queue, so naming it again
+        sends nothing (`replayed` lists what was sent); the handlers' inboxes take each event
+        once.
+        """
         return {"replayed": dead_letters.replay(amqp_uri(), _selected(body))}
 
     @api(
@@ -130,7 +137,10 @@ class GatewayService(
         response=schemas.Discarded,
     )
     def discard_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
-        """Drop dead letters for good."""
+        """Drop dead letters for good.
+
+        Safe to retry: a letter dropped is gone; naming it again drops nothing more.
+        """
         return {"discarded": dead_letters.discard(amqp_uri(), _selected(body))}
 
 

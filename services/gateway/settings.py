@@ -33,6 +33,9 @@ class GatewaySettings:
     stream_heartbeat: float = 15.0
     # items waiting for one slow live-stream client; one more and it is disconnected
     stream_backlog: int = 100
+    # where the public reaches this API (behind a proxy: https://buergerservice.soest.de);
+    # Open311 discovery names its endpoint there. Empty: where each request came to
+    public_url: str = ""
 
     @classmethod
     def from_config(cls) -> GatewaySettings:
@@ -46,11 +49,14 @@ class GatewaySettings:
             stream_timeout=float(gateway.get("stream_timeout", defaults.stream_timeout)),
             stream_heartbeat=float(gateway.get("stream_heartbeat", defaults.stream_heartbeat)),
             stream_backlog=int(gateway.get("stream_backlog", defaults.stream_backlog)),
+            public_url=str(gateway.get("public_url") or "").rstrip("/"),
         )
         if settings.stream_heartbeat <= 0 or settings.stream_backlog < 1:
             raise ConfigurationError(
                 "GATEWAY.stream_heartbeat must be positive and stream_backlog at least 1."
             )
+        if settings.public_url and not settings.public_url.startswith(("https://", "http://")):
+            raise ConfigurationError("GATEWAY.public_url is an http(s) address, or empty.")
         return settings
 
 

@@ -37,16 +37,35 @@ TARGETS = (CITIZEN, RECIPIENTS, ADMINS, DEPARTMENT)
 PERSON_VALUES = frozenset({"citizen", "email", "language"})
 # the clerks a department's items are for (admins see every item anyway)
 DEPARTMENT_ROLE = "clerk"
-# the owners of the inbox queues clerks share, by their prefixes
-ROLE_QUEUE, DEPARTMENT_QUEUE = "role:", "department:"
+# how `to` names a role's queue in the routing
+ROLE_TARGET = "role:"
+# the kinds of inbox owner: a caller's own account, or a queue the office shares
+ACCOUNT_OWNER, ROLE_OWNER, DEPARTMENT_OWNER = "account", "role", "department"
 
 
-def role_queue(role: str) -> str:
-    return f"{ROLE_QUEUE}{role}"
+@dataclass(frozen=True)
+class InboxOwner:
+    """Whose inbox an item is in. The kind is kept beside the name, never spelled into it,
+    so no subject (whatever it spells, `role:clerk` included) names a shared queue."""
+
+    kind: str
+    name: str
+
+    @property
+    def shared(self) -> bool:
+        return self.kind != ACCOUNT_OWNER
 
 
-def department_queue(department: str) -> str:
-    return f"{DEPARTMENT_QUEUE}{department}"
+def account_inbox(subject: str) -> InboxOwner:
+    return InboxOwner(ACCOUNT_OWNER, subject)
+
+
+def role_queue(role: str) -> InboxOwner:
+    return InboxOwner(ROLE_OWNER, role)
+
+
+def department_queue(department: str) -> InboxOwner:
+    return InboxOwner(DEPARTMENT_OWNER, department)
 
 
 @dataclass(frozen=True)
@@ -61,14 +80,14 @@ class Route:
 
     @property
     def role(self) -> str | None:
-        return self.to.removeprefix(ROLE_QUEUE) if self.to.startswith(ROLE_QUEUE) else None
+        return self.to.removeprefix(ROLE_TARGET) if self.to.startswith(ROLE_TARGET) else None
 
     @property
     def shared(self) -> bool:
         """A queue the office shares (a role's, a department's): public facts only."""
         return self.role is not None or self.to == DEPARTMENT
 
-    def queue_of(self, public: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    def queue_of(self, public: Mapping[str, Any]) -> tuple[InboxOwner, str, str | None]:
         """The queue's owner, the role its items are for and their department (if any)."""
         if self.to == DEPARTMENT:
             department = str(public[DEPARTMENT])

@@ -3,7 +3,7 @@
 `notification_sent` and `notification_failed` say what happened to one message, without
 its recipient's address or its text. `clerk_queue_item_added` is broadcast: every gateway
 instance receives it and pushes it to the clerks of its role on the live stream (of its
-department, when it names one).
+department, when it names one); it is transient, dropped when no gateway listens.
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ define_event(
     QueueItem,
     description="Something entered a clerks' queue. Broadcast: every gateway instance takes it "
     "and pushes it to the signed-in clerks of the role (and of the department, when it names "
-    "one) on the live stream.",
+    "one) on the live stream. Transient: published to `notifications.transient`; while no "
+    "gateway runs it is dropped and counted (`rathaus_events_dropped_total`), not parked; "
+    "the item is in the inbox anyway.",
     public=(
         "item_id",
         "role",
@@ -98,4 +100,5 @@ define_event(
         "facts",
         "created_at",
     ),
+    transient=True,
 )

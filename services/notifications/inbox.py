@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import insert_ignoring_duplicates
 from services.notifications.catalogue import (
-    DEPARTMENT_QUEUE,
-    ROLE_QUEUE,
+    InboxOwner,
+    account_inbox,
     department_queue,
     role_queue,
 )
@@ -26,15 +26,30 @@ from services.notifications.models import InboxItemRow, InboxReadRow
 from services.notifications.paging import older_than
 from services.notifications.settings import NotificationSettings
 
-SHARED = (ROLE_QUEUE, DEPARTMENT_QUEUE)
 
-
-def owners(caller: Caller) -> list[str]:
-    mine = [caller.subject]
+def owners(caller: Caller) -> list[InboxOwner]:
+    mine = [account_inbox(caller.subject)]
     if caller.role in ("clerk", "admin"):
         mine.append(role_queue(caller.role))
         mine.extend(department_queue(name) for name in caller.departments)
     return mine
+
+
+def _visible_to(caller: Caller):
+    """The items of the caller's inboxes: each matched on its kind and its name."""
+    by_kind: dict[str, list[str]] = {}
+    for owner in owners(caller):
+        by_kind.setdefault(owner.kind, []).append(owner.name)
+    return or_(
+        *(
+            and_(InboxItemRow.owner_kind == kind, InboxItemRow.owner.in_(names))
+            for kind, names in by_kind.items()
+        )
+    )
+
+
+def _owner_of(item: InboxItemRow) -> InboxOwner:
+    return InboxOwner(item.owner_kind, item.owner)
 
 
 def _read_by(caller: Caller):
@@ -44,7 +59,7 @@ def _read_by(caller: Caller):
 
 
 def page(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, Any]:
-    visible = InboxItemRow.owner.in_(owners(caller))
+    visible = _visible_to(caller)
     statement = (
         select(InboxItemRow, InboxReadRow.read_at)
         .outerjoin(
@@ -70,15 +85,13 @@ def page(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, A
 
 def unread(session: Session, caller: Caller) -> int:
     return session.scalar(
-        select(func.count())
-        .select_from(InboxItemRow)
-        .where(InboxItemRow.owner.in_(owners(caller)), ~_read_by(caller))
+        select(func.count()).select_from(InboxItemRow).where(_visible_to(caller), ~_read_by(caller))
     )
 
 
 def mark_read(session: Session, caller: Caller, item_id: str, now: datetime) -> dict[str, Any]:
     item = session.get(InboxItemRow, item_id)
-    if item is None or item.owner not in owners(caller):
+    if item is None or _owner_of(item) not in owners(caller):
         raise InboxItemNotFound("There is no such item in your inbox.", {"item_id": item_id})
     row = {"item_id": item.id, "reader": caller.subject, "read_at": now}
     session.execute(insert_ignoring_duplicates(session, InboxReadRow.__table__), row)
@@ -92,7 +105,7 @@ def mark_read(session: Session, caller: Caller, item_id: str, now: datetime) -> 
 
 def mark_all_read(session: Session, caller: Caller, now: datetime) -> int:
     ids = session.scalars(
-        select(InboxItemRow.id).where(InboxItemRow.owner.in_(owners(caller)), ~_read_by(caller))
+        select(InboxItemRow.id).where(_visible_to(caller), ~_read_by(caller))
     ).all()
     if ids:
         rows = [{"item_id": item_id, "reader": caller.subject, "read_at": now} for item_id in ids]
@@ -109,7 +122,7 @@ def view(item: InboxItemRow, read_at: datetime | None) -> dict[str, Any]:
         "created_at": item.created_at.isoformat(),
         "read_at": read_at.isoformat() if read_at else None,
         # a department's queue is shared like a role's
-        "audience": "role" if item.owner.startswith(SHARED) else "personal",
+        "audience": "role" if _owner_of(item).shared else "personal",
     }
 
 

@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.events import Event, find_contract
 from services.notifications import template_store
-from services.notifications.catalogue import ADMINS, RECIPIENTS, Catalogue, Route, role_queue
+from services.notifications.catalogue import (
+    ADMINS,
+    RECIPIENTS,
+    Catalogue,
+    InboxOwner,
+    Route,
+    account_inbox,
+    role_queue,
+)
 from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
 from services.notifications.outcomes import CREATED, DELIVERED
 from services.notifications.recipients import Preference, Recipient, for_citizen
@@ -114,7 +122,8 @@ def _to_people(tx, event, key, route: Route, persons, public, intake: Intake, no
             )
             if recipient.channel == "inbox":
                 if _add(session, message, delivered=True):
-                    _inbox_item(session, recipient.address, event, key, rendered, now)
+                    owner = account_inbox(recipient.address)
+                    _inbox_item(session, owner, event, key, rendered, now)
                     tx.publish("notification_sent", message_facts(message, attempts=0))
             elif _add(session, message):
                 waiting += 1
@@ -285,12 +294,13 @@ def _content(
 
 
 def _inbox_item(
-    session: Session, owner: str, event, key: str, rendered: Rendered, now
+    session: Session, owner: InboxOwner, event, key: str, rendered: Rendered, now
 ) -> str | None:
     item_id = str(uuid.uuid4())
     row = {
         "id": item_id,
-        "owner": owner,
+        "owner_kind": owner.kind,
+        "owner": owner.name,
         "event_id": str(event.event_id),
         "event_type": key,
         "title": rendered.subject[:300],

@@ -75,8 +75,9 @@ class InboxItemRow(Base):
     __tablename__ = "inbox_items"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    # an account, or role:<role> / department:<name> for the items every clerk of a role or
-    # of a department shares (their queue)
+    # whose inbox: an account (a caller's subject), or the queue every clerk of a role or of
+    # a department shares; the kind keeps a subject from ever naming a shared queue
+    owner_kind: Mapped[str] = mapped_column(String(20))
     owner: Mapped[str] = mapped_column(String(220))
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(120))
@@ -85,9 +86,9 @@ class InboxItemRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("ix_inbox_items_owner", "owner", "created_at"),
+        Index("ix_inbox_items_owner", "owner_kind", "owner", "created_at"),
         # one item per owner and event: a redelivered event adds nothing
-        Index("uq_inbox_items_owner_event", "owner", "event_id", unique=True),
+        Index("uq_inbox_items_owner_event", "owner_kind", "owner", "event_id", unique=True),
     )
 
 

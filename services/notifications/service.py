@@ -9,6 +9,7 @@ from typing import Any
 from services.common import service as common
 from services.common.events import Event
 from services.common.handlers import event_handler
+from services.common.idempotency import Keyed, Once
 from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
@@ -125,17 +126,23 @@ class NotificationsService(common.ServiceBase):
             return {"subscriptions": subscriptions.active(tx.session)}
 
     @rpc(roles=ADMIN)
-    def subscribe(self, spec: dict[str, Any]) -> dict[str, Any]:
+    def subscribe(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         caller = self.caller
         spec = load(SubscriptionInput, spec)
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "subscription", idempotency_key, spec),
+            lambda tx, subscription_id: subscriptions.view_of(tx.session, subscription_id),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier  # without calling the callback again
         settings = self.dispatcher.settings
         webhooks.check_callback_url(
             spec["callback_url"], private_allowed=settings.private_callbacks
         )
         subscriptions.check_events_and_filters(spec)
         webhooks.test_call(spec["callback_url"], spec["secret"], settings.webhook_timeout, now())
-        with self.db.transaction() as tx:
-            return subscriptions.add(tx.session, spec, caller, now())
+        return once.make(lambda tx: subscriptions.add(tx.session, spec, caller, now()))
 
     @rpc(roles=ADMIN)
     def unsubscribe(self, subscription_id: str) -> None:
@@ -177,13 +184,26 @@ class NotificationsService(common.ServiceBase):
             return template_store.describe(tx.session, self.dispatcher.intake.catalogue, name)
 
     @rpc(roles=ADMIN)
-    def add_template_version(self, name: str, version: dict[str, Any]) -> dict[str, Any]:
+    def add_template_version(
+        self, name: str, version: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         caller = self.caller
         spec = load(TemplateVersionInput, version)
-        with self.db.transaction() as tx:
-            return template_store.add_version(
-                tx.session, self.dispatcher.intake.catalogue, name, spec, caller, now()
+        once = Once(
+            self.db.transaction,
+            Keyed.of(caller.subject, "template_version", idempotency_key, {"name": name, **spec}),
+            lambda tx, made: template_store.version_view(
+                tx.session, name, spec["language"], int(made)
+            ),
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+        catalogue = self.dispatcher.intake.catalogue
+        return once.make(
+            lambda tx: str(
+                template_store.add_version(tx.session, catalogue, name, spec, caller, now())
             )
+        )
 
     @rpc(roles=OFFICE)
     def preview_template(self, name: str, request: dict[str, Any] | None = None) -> dict[str, Any]:

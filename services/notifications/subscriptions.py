@@ -46,7 +46,7 @@ def check_events_and_filters(spec: dict[str, Any]) -> None:
         )
 
 
-def add(session: Session, spec: dict[str, Any], caller: Caller, now: datetime) -> dict[str, Any]:
+def add(session: Session, spec: dict[str, Any], caller: Caller, now: datetime) -> str:
     row = SubscriptionRow(
         id=str(uuid.uuid4()),
         event_types=sorted(set(spec["event_types"])),
@@ -58,7 +58,12 @@ def add(session: Session, spec: dict[str, Any], caller: Caller, now: datetime) -
     )
     session.add(row)
     session.flush()
-    return view(row)
+    return row.id
+
+
+def view_of(session: Session, subscription_id: str) -> dict[str, Any]:
+    """A subscription by its id, removed or not (what an admin's create answered)."""
+    return view(session.get(SubscriptionRow, subscription_id))
 
 
 def active(session: Session) -> list[dict[str, Any]]:

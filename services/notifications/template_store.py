@@ -100,7 +100,8 @@ def add_version(
     spec: dict[str, Any],
     caller: Caller,
     now: datetime,
-) -> dict[str, Any]:
+) -> int:
+    """Add the next version of a template in one language; its number."""
     language = spec["language"]
     latest = current(session, catalogue, name, language)
     draft = TemplateText(
@@ -124,7 +125,12 @@ def add_version(
     )
     session.add(row)
     session.flush()
-    return _version_view(draft, now, caller.subject)
+    return draft.version
+
+
+def version_view(session: Session, name: str, language: str, version: int) -> dict[str, Any]:
+    row = session.get(TemplateVersionRow, (name, language, version))
+    return _version_view(_text(row, frozenset()), row.created_at, row.created_by)
 
 
 def preview(

@@ -22,9 +22,11 @@ from tests.support.events import EventTap
 
 
 @pytest.fixture
-def applications(platform, container_factory):  # noqa: F811
+def applications(platform, container_factory, web_config_port):  # noqa: F811
     upgrade("applications", database_url("applications"))
-    container = container_factory(ApplicationsService)
+    # the form schemas are named where the test's gateway serves them
+    api_url = f"http://127.0.0.1:{web_config_port}"
+    container = container_factory(ApplicationsService, {"APPLICATIONS": {"api_url": api_url}})
     container.start()
     return container
 

@@ -3,11 +3,22 @@ broker and database, with real documents."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from tests.applications.conftest import parking_application, parking_form, upload
+from tests.documents.conftest import Portal
+from tests.notifications.conftest import (  # noqa: F401
+    REFUSED,
+    mail_catcher,
+    notification_settings,
+    notifications,
+    sms_provider,
+)
+from tests.support.waiting import wait_for
 
 CASES = "/api/v1/applications/cases"
 WORKLIST = "/api/v1/applications/worklist"
@@ -193,3 +204,151 @@ def test_the_office_sees_notes_and_the_assignee_the_citizen_does_not(
     assert office["assignee"] == "clara"
     assert [n["text"] for n in office["notes"]] == ["Halter"]
     assert "notes" not in citizen and "assignee" not in citizen
+
+
+def signed_in_clerk(web_session, subject: str, name: str | None = None) -> dict[str, str]:
+    """Headers of a clerk signed in with dev-login, named as an identity provider would."""
+    body = {"subject": subject, "role": "clerk", **({"name": name} if name else {})}
+    answer = web_session.post("/api/v1/auth/dev-login", json=body)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def decided(web_session, case_id: str, clerk: dict[str, str]) -> None:
+    for step, body in (("review", None), ("decision", {"decision": "approved", "reason": "ok"})):
+        answer = web_session.post(f"{CASES}/{case_id}/{step}", json=body, headers=clerk)
+        assert answer.status_code == 200, answer.text
+
+
+def decision_letter_text(web_session, case_id: str, clerk: dict[str, str]) -> str:
+    """The words of the case's decision letter, as the PDF reads, on one line."""
+    query = {"case_id": case_id, "document_type": "decision_letter"}
+    letters = wait_for(
+        lambda: web_session.get("/api/v1/documents", params=query, headers=clerk).json()[
+            "documents"
+        ]
+    )
+    content = Portal(web_session, clerk).download(letters[0]["document_id"]).content
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def test_the_decision_letter_is_signed_with_the_deciding_clerks_name(
+    anna_documents, web_session, anna
+):
+    case_id = submitted(web_session, anna, parking_application(*anna_documents))["case_id"]
+    clerk = signed_in_clerk(web_session, "sb-hundesteuer", "Petra Schulte")
+
+    decided(web_session, case_id, clerk)
+
+    text = decision_letter_text(web_session, case_id, clerk)
+    assert "Im Auftrag Petra Schulte" in text
+    assert "sb-hundesteuer" not in text
+
+
+def test_a_decision_by_a_clerk_whose_sign_in_names_nobody_is_signed_by_the_office(
+    anna_documents, web_session, anna
+):
+    case_id = submitted(web_session, anna, parking_application(*anna_documents))["case_id"]
+    clerk = signed_in_clerk(web_session, "sb-hundesteuer")
+
+    decided(web_session, case_id, clerk)
+
+    text = decision_letter_text(web_session, case_id, clerk)
+    assert "sb-hundesteuer" not in text and "Im Auftrag" not in text
+    assert "Mit freundlichen Grüßen Stadt Soest" in text
+
+
+def history_texts(web_session, case_id: str, headers, action: str) -> list[str]:
+    history = web_session.get(f"{CASES}/{case_id}", headers=headers).json()["history"]
+    return [entry["text"] for entry in history if entry["action"] == action]
+
+
+def test_the_citizen_sees_one_entry_per_step_with_how_they_were_told_the_clerk_every_message(
+    anna_documents,
+    notifications,  # noqa: F811
+    web_session,
+    anna,
+    clara,
+):
+    case_id = submitted(web_session, anna, parking_application(*anna_documents))["case_id"]
+    reviewing = web_session.post(f"{CASES}/{case_id}/review", headers=clara)
+    assert reviewing.status_code == 200, reviewing.text
+    every_message = {
+        f"{channel}: {event}"
+        for channel in ("email", "inbox")
+        for event in ("application_submitted", "application_status_changed")
+    }
+    wait_for(
+        lambda: every_message <= set(history_texts(web_session, case_id, clara, "citizen_notified"))
+    )
+
+    citizen = web_session.get(f"{CASES}/{case_id}", headers=anna).json()["history"]
+    office = web_session.get(f"{CASES}/{case_id}", headers=clara).json()["history"]
+
+    assert [(e["action"], e["to_status"]) for e in citizen] == [
+        ("submit", "submitted"),
+        ("start_review", "in_review"),
+    ]
+    assert [e["notified_by"] for e in citizen] == [["email", "inbox"], ["email", "inbox"]]
+    assert [e["notice_failed"] for e in citizen] == [False, False]
+    assert all("actor" not in e for e in citizen)
+    assert len(office) == 2 + len(every_message)
+    assert {e["text"] for e in office if e["action"] == "citizen_notified"} == every_message
+    assert all("notified_by" not in e and "actor" in e for e in office)
+
+
+def test_a_message_that_could_not_be_delivered_is_flagged_on_its_step(
+    anna_documents,
+    notifications,  # noqa: F811
+    web_session,
+    anna,
+    clara,
+):
+    application = parking_application(
+        *anna_documents, contact={"name": "Anna Schmidt", "email": REFUSED}
+    )
+    case_id = submitted(web_session, anna, application)["case_id"]
+    wait_for(lambda: history_texts(web_session, case_id, clara, "notification_failed"))
+    wait_for(lambda: history_texts(web_session, case_id, clara, "citizen_notified"))
+
+    [step] = web_session.get(f"{CASES}/{case_id}", headers=anna).json()["history"]
+
+    assert (step["action"], step["notified_by"], step["notice_failed"]) == (
+        "submit",
+        ["inbox"],
+        True,
+    )
+    assert history_texts(web_session, case_id, clara, "notification_failed") == [
+        "email: application_submitted"
+    ]
+
+
+def allowed(web_session, case_id: str, headers) -> list[str]:
+    answer = web_session.get(f"{CASES}/{case_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["allowed_actions"]
+
+
+def test_each_caller_sees_only_the_actions_they_may_take(anna_documents, web_session, anna, clara):
+    case_id = submitted(web_session, anna, parking_application(*anna_documents))["case_id"]
+    assert allowed(web_session, case_id, anna) == ["withdraw"]
+    assert allowed(web_session, case_id, clara) == [
+        "start_review", "request_information", "approve", "reject",
+    ]  # fmt: skip
+
+    asked = web_session.post(
+        f"{CASES}/{case_id}/information-requests", json={"text": "Rückseite?"}, headers=clara
+    )
+    assert asked.json()["allowed_actions"] == ["start_review"]
+    assert allowed(web_session, case_id, anna) == ["answer", "withdraw"]
+
+    answered = web_session.post(f"{CASES}/{case_id}/answer", json={"text": "Anbei."}, headers=anna)
+    assert answered.json()["allowed_actions"] == ["withdraw"]
+    assert allowed(web_session, case_id, clara) == ["request_information", "approve", "reject"]
+
+    approved = web_session.post(
+        f"{CASES}/{case_id}/decision", json={"decision": "approved", "reason": "ok"}, headers=clara
+    )
+    assert approved.json()["allowed_actions"] == ["complete"]
+    assert allowed(web_session, case_id, anna) == []

@@ -6,13 +6,14 @@ bookings from now on, so tests can book without waiting for a weekday.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from services.appointments.opening import is_public_holiday
 from services.appointments.service import AppointmentsService
+from services.common.local_time import OFFICE_TIMEZONE
 from services.common.migrations import upgrade
 from services.common.settings import database_url
 
@@ -98,6 +99,12 @@ def a_working_day(days_ahead: int = 7) -> date:
     while is_public_holiday(day):
         day += timedelta(days=1)
     return day
+
+
+def office_time(day: date, clock: str) -> str:
+    """A time on the office's wall clock that day, with the day's offset (+01:00 in winter,
+    +02:00 in summer): 07:00 stays before opening whatever the season."""
+    return datetime.combine(day, time.fromisoformat(clock), OFFICE_TIMEZONE).isoformat()
 
 
 def hold_request(start: str, email: str = "erika@example.org", **changes) -> dict:

@@ -17,11 +17,11 @@ from services.appointments import availability, catalogue_admin
 from services.appointments.demo import load_demo_data
 from services.appointments.settings import AppointmentSettings
 from services.common.database import Transaction
-from services.common.engine import create_service_engine
 from services.common.local_time import OFFICE_TIMEZONE
 from services.common.migrations import upgrade
 from services.common.settings import derive_database_url
 from tests.appointments.conftest import free_slots_of
+from tests.support.databases import database_transaction
 
 
 @pytest.fixture
@@ -34,15 +34,12 @@ def url(database_url):
 
 @pytest.fixture
 def transaction(url):
-    engine = create_service_engine(url)
-
     @contextmanager
     def begin() -> Iterator[Transaction]:
-        with Session(engine) as session, session.begin():
-            yield Transaction(session, "appointments", None)
+        with database_transaction(url) as connection:
+            yield Transaction(Session(connection), "appointments", None)
 
-    yield begin
-    engine.dispose()
+    return begin
 
 
 @pytest.fixture

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from services.appointments import service as appointments_service
 from services.appointments.errors import InvalidTransition
 from services.common.errors import Forbidden, Unauthenticated
+from services.common.local_time import OFFICE_TIMEZONE
 from tests.appointments.conftest import free_slots_of, hold_request, token_of
 from tests.support.clients import cluster_client
+from tests.support.clock import Clock
 
 ALWAYS_OPEN = {
     "name": "Servicepunkt Bahnhof",
@@ -21,18 +24,28 @@ ALWAYS_OPEN = {
 }
 
 
+# a Wednesday morning, between two slots: whatever the hour the suite runs at, the next slot
+# is today and a while ahead, so it is still free to book when the hold arrives
+DESK_DAY = date(2027, 6, 2)
+DESK_TIME = datetime(2027, 6, 2, 10, 7, 30, tzinfo=OFFICE_TIMEZONE)
+
+
 @pytest.fixture
-def station(office):
-    """A service point open around the clock, so a test can book for right now."""
+def station(office, monkeypatch):
+    """A service point open around the clock, with the service's clock pinned on DESK_DAY,
+    so a test can book for right now and check in."""
+    monkeypatch.setattr(appointments_service, "now", Clock(DESK_TIME))
     office.put_location("station", ALWAYS_OPEN)
     office.put_capacity("station", "registration", {"desks": 2, "online_desks": 2})
     return office
 
 
 def book_soon(client, events, email):
-    today = date.today()
-    tomorrow = today + timedelta(days=1)
-    slots = client.availability("registration", today.isoformat(), tomorrow.isoformat(), "station")
+    """The next free slot at the station, on DESK_DAY, held and confirmed."""
+    tomorrow = DESK_DAY + timedelta(days=1)
+    slots = client.availability(
+        "registration", DESK_DAY.isoformat(), tomorrow.isoformat(), "station"
+    )
     held = client.hold(
         hold_request(
             free_slots_of(slots)[0]["start"], email, service="registration", location="station"
@@ -44,6 +57,7 @@ def book_soon(client, events, email):
 
 def test_a_citizen_is_checked_in_called_and_served(station, anyone, events):
     booked = book_soon(anyone, events, "erika@example.org")
+    assert booked["start"] == "2027-06-02T10:15:00+02:00"  # the next slot, as the clock says
     day = booked["start"][:10]
     listed = station.day_list("station", day)["appointments"]
     assert [a["appointment_id"] for a in listed] == [booked["appointment_id"]]

@@ -6,7 +6,13 @@ import eventlet
 import pytest
 import requests
 
-from tests.appointments.conftest import a_working_day, free_slots_of, hold_request, token_of
+from tests.appointments.conftest import (
+    a_working_day,
+    free_slots_of,
+    hold_request,
+    office_time,
+    token_of,
+)
 from tests.gateway.test_challenge import fetch_challenge, solved
 
 API = "/api/v1/appointments"
@@ -24,12 +30,16 @@ def portal(office, start_gateway, web_session):
 
 
 def first_slot(portal, days_ahead=7):
+    return free_starts(portal, days_ahead)[0]
+
+
+def free_starts(portal, days_ahead=7) -> list[str]:
     day = a_working_day(days_ahead).isoformat()
     answer = portal.get(
         f"{API}/availability", params={"service": "id-card", "from": day, "to": day}
     )
     assert answer.status_code == 200, answer.text
-    return free_slots_of(answer.json())[0]["start"]
+    return [slot["start"] for slot in free_slots_of(answer.json())]
 
 
 def booking(portal, start, email="erika@example.org", **changes):
@@ -57,9 +67,83 @@ def test_a_citizen_finds_holds_confirms_and_cancels_an_appointment(portal, event
     assert looked_up["start"] == start and "BEGIN:VCALENDAR" in looked_up["ics"]
     cancelled = portal.post(f"{API}/manage/cancel", json={"token": manage_token})
     assert cancelled.json()["status"] == "cancelled"
+    # the link shows what became of the appointment, and acts no more
+    shown = portal.post(f"{API}/manage", json={"token": manage_token}).json()
+    assert shown["status"] == "cancelled" and "METHOD:CANCEL" in shown["ics"]
     assert_error(
-        portal.post(f"{API}/manage/cancel", json={"token": manage_token}), 404, "invalid_link"
+        portal.post(f"{API}/manage/cancel", json={"token": manage_token}),
+        409,
+        "invalid_transition",
     )
+
+
+def confirmed_over_http(portal, events, start, email="erika@example.org") -> str:
+    """Book and confirm `start` as a portal does; the manage token of the confirmation mail."""
+    held = portal.post(f"{API}/holds", json=booking(portal, start, email))
+    assert held.status_code == 201, held.text
+    appointment_id = held.json()["appointment_id"]
+    mail = events.wait_for_one("appointment_held", appointment_id=appointment_id)
+    confirm_token = token_of(mail["payload"]["confirm_url"])
+    assert portal.post(f"{API}/confirmations", json={"token": confirm_token}).ok
+    confirmation = events.wait_for_one("appointment_confirmed", appointment_id=appointment_id)
+    return token_of(confirmation["payload"]["manage_url"])
+
+
+def rescheduled_over_http(portal, events, token, start) -> str:
+    """Move the appointment with a manage link; the manage token of the rescheduling mail."""
+    moved = portal.post(
+        f"{API}/manage/reschedule",
+        json={"token": token, "start": start, "altcha": solved(fetch_challenge(portal))},
+    )
+    assert moved.status_code == 200, moved.text
+    moved_id = moved.json()["appointment_id"]
+    mail = events.wait_for_one("appointment_rescheduled", appointment_id=moved_id, start=start)
+    return token_of(mail["payload"]["manage_url"])
+
+
+def test_the_link_in_the_first_mail_still_cancels_after_a_rescheduling(portal, events):
+    first, later = free_starts(portal)[0:5:4]
+    first_mail = confirmed_over_http(portal, events, first)
+    rescheduled_over_http(portal, events, first_mail, later)
+
+    cancelled = portal.post(f"{API}/manage/cancel", json={"token": first_mail})
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["start"]) == ("cancelled", later)
+    [event] = events.wait_for("appointment_cancelled")
+    assert event["payload"]["start"] == later
+
+
+def test_after_two_reschedulings_the_oldest_link_shows_and_manages_the_current_appointment(
+    portal, events
+):
+    first, second, third, fourth = free_starts(portal)[0:13:4]  # an hour apart
+    oldest = confirmed_over_http(portal, events, first)
+    middle = rescheduled_over_http(portal, events, oldest, second)
+    newest = rescheduled_over_http(portal, events, middle, third)
+
+    shown = portal.post(f"{API}/manage", json={"token": oldest})
+
+    assert shown.status_code == 200, shown.text
+    assert (shown.json()["status"], shown.json()["start"]) == ("confirmed", third)
+    assert "SEQUENCE:2" in shown.json()["ics"]
+    rescheduled_over_http(portal, events, oldest, fourth)
+    for token in (oldest, middle, newest):
+        assert portal.post(f"{API}/manage", json={"token": token}).json()["start"] == fourth
+
+
+def test_a_manage_link_reaches_only_the_appointment_it_was_mailed_for(portal, events):
+    start = first_slot(portal)
+    eriks = confirmed_over_http(portal, events, start, "erik@example.org")
+    idas = confirmed_over_http(portal, events, start, "ida@example.org")
+    ida_id = portal.post(f"{API}/manage", json={"token": idas}).json()["appointment_id"]
+
+    cancelled = portal.post(f"{API}/manage/cancel", json={"token": eriks}).json()
+
+    assert cancelled["email"] == "erik@example.org" and cancelled["appointment_id"] != ida_id
+    still = portal.post(f"{API}/manage", json={"token": idas}).json()
+    assert (still["email"], still["status"]) == ("ida@example.org", "confirmed")
+    assert_error(portal.post(f"{API}/manage", json={"token": "x" * 43}), 404, "invalid_link")
 
 
 def test_two_hundred_concurrent_attempts_at_five_places_book_exactly_five(
@@ -118,13 +202,9 @@ def test_a_booking_with_bad_input_gets_a_clear_error(portal, change, status, cod
 
 
 def test_a_time_off_the_hours_or_out_of_the_window_gets_a_clear_error(portal):
-    day = a_working_day().isoformat()
-    assert_error(
-        portal.post(f"{API}/holds", json=booking(portal, f"{day}T07:00:00+01:00")),
-        400,
-        "slot_not_offered",
-    )
-    far = f"{a_working_day(500).isoformat()}T09:00:00+01:00"
+    early = office_time(a_working_day(), "07:00")
+    assert_error(portal.post(f"{API}/holds", json=booking(portal, early)), 400, "slot_not_offered")
+    far = office_time(a_working_day(500), "09:00")
     assert_error(
         portal.post(f"{API}/holds", json=booking(portal, far)), 400, "outside_booking_window"
     )

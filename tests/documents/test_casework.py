@@ -42,6 +42,7 @@ def decided(case_id: str, **changes: Any) -> dict[str, Any]:
         "decided_at": "2026-12-01T09:30:00+00:00",
         "recipient_name": "Anna Müller",
         "clerk": "clerk-claudia",
+        "clerk_name": "Claudia Berg",
     }
     return {**facts, **changes}
 
@@ -179,7 +180,7 @@ def test_a_decision_issues_the_decision_letter_with_its_reasons_once(portal_of, 
     assert 'Antrag "Bewohnerparkausweis" (Aktenzeichen 2026-BPA-000123) wird abgelehnt' in text
     assert "Begründung: Das Fahrzeug ist nicht in der Zone gemeldet." in text
     assert "Soest, 01.12.2026" in text
-    assert "Im Auftrag clerk-claudia" in text
+    assert "Im Auftrag Claudia Berg" in text and "clerk-claudia" not in text
     assert clerk.get(letter["document_id"]).status_code == 200
 
     with structlog.testing.capture_logs() as logs:
@@ -187,6 +188,19 @@ def test_a_decision_issues_the_decision_letter_with_its_reasons_once(portal_of, 
         wait_for(lambda: duplicate_acknowledged(logs, "on_application_decided"))
 
     assert len(letters_of(anna, "decision_letter", case_id)) == 1
+
+
+def test_a_decision_recorded_before_clerks_had_names_is_signed_by_the_office(portal_of, events):
+    anna = portal_of("anna")
+    case_id = str(uuid.uuid4())
+    earlier = decided(case_id)
+    del earlier["clerk_name"]
+
+    publish("applications", "application_decided", earlier)
+
+    generated = events.wait_for_one("document_generated", case_id=case_id, kind="decision")
+    text = text_of(anna.download(generated["payload"]["document_id"]).content)
+    assert "clerk-claudia" not in text and "Im Auftrag" not in text
 
 
 def test_only_the_applicants_living_documents_not_filed_elsewhere_may_be_filed():

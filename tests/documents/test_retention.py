@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import yaml
+from nameko.testing.services import entrypoint_hook
 
-from services.common.migrations import upgrade
-from services.common.settings import database_url
+from services.documents import service as documents_service
 from services.documents.kinds import DEFAULT_FILE
-from services.documents.service import DocumentsService
-from tests.documents.conftest import MIB, OFFICE, Portal, pdf, stored_files
-from tests.support.waiting import wait_for
+from tests.documents.conftest import MIB, pdf, stored_files
 
 # one retention period of a second and a half; long enough to put a hold on in time
 BRIEF_DAYS = 1.5 / 86400
@@ -84,32 +84,64 @@ def test_a_blob_shared_with_a_document_still_kept_stays(portal_of, store_path, e
     assert anna.download(kept["document_id"]).content == content
 
 
+class Clock:
+    """The documents service's clock, pinned, moved on by the test."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
 @pytest.fixture
-def abandoned_settings(document_settings):
-    return {**document_settings, "upload_hours": 0.5 / 3600}
+def clock(monkeypatch) -> Clock:
+    pinned = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    monkeypatch.setattr(documents_service, "now", pinned)
+    return pinned
 
 
-def test_parts_of_an_upload_never_completed_are_removed(
-    platform_config,
-    container_factory,
-    start_gateway,
-    abandoned_settings,
-    web_session,
-    login,
-    store_path,
+def sweep_abandoned_uploads(container) -> None:
+    """What DOCUMENTS.upload_sweep_seconds does by itself, once, now."""
+    with entrypoint_hook(container, "clear_abandoned_uploads") as sweep:
+        sweep()
+
+
+def test_an_upload_idle_for_half_an_hour_is_closed_and_its_parts_removed(
+    clock, platform, portal_of, store_path
 ):
-
-    upgrade("documents", database_url("documents"))
-    container_factory(DocumentsService, {"DOCUMENTS": abandoned_settings, "OFFICE": OFFICE}).start()
-    start_gateway(gateway={"documents_url": f"http://{abandoned_settings['data_address']}"})
-    anna = Portal(web_session, login("citizen", "anna"))
-    content = pdf(2 * MIB, b"never completed")
+    anna = portal_of("anna")
+    content = pdf(3 * MIB, b"never completed")
     session = anna.start(content, part_size=MIB).json()
-    assert anna.send_part(session["upload_id"], 1, content[:MIB]).status_code == 200
+    upload_id = session["upload_id"]
+    assert session["expires_at"] == "2026-12-01T09:30:00+00:00"
+    clock.advance(minutes=20)
+    assert anna.send_part(upload_id, 1, content[:MIB]).status_code == 200  # 09:50 now
 
-    wait_for(lambda: stored_files(store_path) == [], timeout=5)
+    clock.advance(minutes=29)
+    sweep_abandoned_uploads(platform)
+    kept = anna.session.get(f"/api/v1/documents/uploads/{upload_id}", headers=anna.headers)
+    assert kept.json()["status"] == "open"
+    assert kept.json()["expires_at"] == "2026-12-01T09:50:00+00:00"
+    assert stored_files(store_path, "staging") != []
 
-    status = anna.session.get(
-        f"/api/v1/documents/uploads/{session['upload_id']}", headers=anna.headers
-    )
+    clock.advance(minutes=2)
+    sweep_abandoned_uploads(platform)
+    status = anna.session.get(f"/api/v1/documents/uploads/{upload_id}", headers=anna.headers)
     assert status.json()["status"] == "aborted"
+    assert stored_files(store_path) == []
+    late = anna.send_part(upload_id, 2, content[MIB : 2 * MIB])
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "upload_closed")
+
+
+def test_a_completed_upload_is_not_touched_by_the_sweep(clock, platform, portal_of):
+    anna = portal_of("anna")
+    document = anna.upload(pdf(20_000, b"completed in time"), document_type="attachment").json()
+
+    clock.advance(hours=2)
+    sweep_abandoned_uploads(platform)
+
+    assert anna.download(document["document_id"]).content == pdf(20_000, b"completed in time")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from tests.documents.conftest import MIB, contains, pdf, sha, stored_files
 
 ZIP = b"PK\x03\x04" + b"\x00" * 200
@@ -30,6 +32,62 @@ def test_a_citizen_uploads_a_pdf_and_reads_it_back_through_a_download_link(
     assert "attachment" in download.headers["Content-Disposition"]
     stored = events.wait_for_one("document_stored", document_id=document["document_id"])
     assert stored["payload"]["size"] == len(content) and "title" not in stored["payload"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "disposition"),
+    [
+        ("../../etc/passwd", "attachment; filename=\"passwd\"; filename*=UTF-8''passwd"),
+        ("C:\\temp\\x.pdf", "attachment; filename=\"x.pdf\"; filename*=UTF-8''x.pdf"),
+        (
+            'Bescheid Müller "final".pdf',
+            'attachment; filename="Bescheid Muller final.pdf"; '
+            "filename*=UTF-8''Bescheid%20M%C3%BCller%20final.pdf",
+        ),
+        (
+            "Bescheid\r\nSet-Cookie: a=b.pdf",
+            'attachment; filename="Bescheid Set-Cookie: a=b.pdf"; '
+            "filename*=UTF-8''Bescheid%20Set-Cookie%3A%20a%3Db.pdf",
+        ),
+    ],
+)
+def test_a_download_is_saved_under_the_cleaned_last_component_of_the_uploaded_name(
+    portal_of, filename, disposition
+):
+    anna = portal_of("anna")
+    completed = anna.upload(pdf(2_000, filename.encode()), filename=filename)
+    assert completed.status_code == 201, completed.text
+
+    download = anna.download(completed.json()["document_id"])
+
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == disposition
+    assert "Set-Cookie" not in download.headers
+
+
+def test_a_download_whose_names_leave_nothing_is_named_by_its_type_and_id(portal_of):
+    anna = portal_of("anna")
+    completed = anna.upload(pdf(2_000, b"nameless"), filename="../", title="..")
+    document_id = completed.json()["document_id"]
+
+    download = anna.download(document_id)
+
+    name = f"attachment-{document_id}.pdf"
+    assert download.headers["Content-Disposition"] == (
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    )
+
+
+def test_a_download_link_to_the_current_version_needs_no_body(portal_of):
+    anna = portal_of("anna")
+    content = pdf(2_000, b"no body")
+    document_id = anna.upload(content).json()["document_id"]
+
+    link = anna.session.post(f"/api/v1/documents/{document_id}/download-link", headers=anna.headers)
+
+    assert link.request.headers.get("Content-Type") is None
+    assert link.status_code == 200, link.text
+    assert anna.session.get(link.json()["url"]).content == content
 
 
 def test_what_is_stored_on_disk_is_encrypted(portal_of, store_path):

@@ -6,9 +6,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from tests.support.clients import cluster_client
+from tests.support.databases import database_transaction
 from tests.support.pipeline import Entry, Tally
 from tests.support.waiting import wait_for
 
@@ -30,20 +30,15 @@ def broker_comes_back():
 
 def accepted_entries() -> set[str]:
     """What the ledger committed: each of these was promised an event."""
-    engine = create_service_engine(database_url("ledger"))
-    with engine.connect() as connection:
-        found = set(connection.execute(select(Entry.entry_id)).scalars())
-    engine.dispose()
-    return found
+    with database_transaction(database_url("ledger")) as connection:
+        return set(connection.execute(select(Entry.entry_id)).scalars())
 
 
 def tallies_per_entry() -> dict[str, int]:
-    engine = create_service_engine(database_url("tally"))
-    with engine.connect() as connection:
+    with database_transaction(database_url("tally")) as connection:
         rows = connection.execute(
             select(Tally.entry_id, func.count()).group_by(Tally.entry_id, Tally.handler)
         ).all()
-    engine.dispose()
     counts: dict[str, int] = {}
     for entry_id, count in rows:
         counts[entry_id] = max(counts.get(entry_id, 0), count)

@@ -4,22 +4,20 @@ import time
 
 from sqlalchemy import select
 
-from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.common.tables import outbox
 from tests.support.clients import cluster_client
+from tests.support.databases import database_transaction
 from tests.support.waiting import wait_for
 
 
 def unpublished_events() -> list[str]:
-    engine = create_service_engine(database_url("ledger"))
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(outbox.c.event_type).where(outbox.c.published_at.is_(None))
-        ).scalars()
-        found = list(rows)
-    engine.dispose()
-    return found
+    with database_transaction(database_url("ledger")) as connection:
+        return list(
+            connection.execute(
+                select(outbox.c.event_type).where(outbox.c.published_at.is_(None))
+            ).scalars()
+        )
 
 
 def test_an_event_committed_before_a_sigkill_is_delivered_once_after_restart(service_processes):

@@ -19,7 +19,6 @@ from nameko import config
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common.engine import create_service_engine
 from services.common.events import Event
 from services.common.migrations import upgrade
 from services.common.settings import database_url
@@ -27,6 +26,7 @@ from services.notifications.models import AttemptRow, MessageRow
 from tests.notifications.conftest import publish, publish_event
 from tests.notifications.test_delivery import confirmed
 from tests.support.clients import as_caller
+from tests.support.databases import database_transaction
 from tests.support.events import EventTap
 from tests.support.processes import ServiceProcess, free_port
 from tests.support.smtp import MailCatcher
@@ -68,22 +68,17 @@ class Logged:
 
 
 def delivery_log() -> dict[str, Logged]:
-    engine = create_service_engine(database_url("notifications"))
-    try:
-        with Session(engine) as session:
-            tries = collections.defaultdict(list)
-            for attempt in session.scalars(select(AttemptRow).order_by(AttemptRow.number)):
-                tries[attempt.message_id].append(
-                    (attempt.number, attempt.outcome, attempt.response)
-                )
-            return {
-                row.id: Logged(
-                    row.id, row.event_id, row.recipient, row.status, row.attempts, tries[row.id]
-                )
-                for row in session.scalars(select(MessageRow))
-            }
-    finally:
-        engine.dispose()
+    with database_transaction(database_url("notifications")) as connection:
+        session = Session(connection)
+        tries = collections.defaultdict(list)
+        for attempt in session.scalars(select(AttemptRow).order_by(AttemptRow.number)):
+            tries[attempt.message_id].append((attempt.number, attempt.outcome, attempt.response))
+        return {
+            row.id: Logged(
+                row.id, row.event_id, row.recipient, row.status, row.attempts, tries[row.id]
+            )
+            for row in session.scalars(select(MessageRow))
+        }
 
 
 def all_delivered() -> dict[str, Logged]:

@@ -505,6 +505,22 @@ def test_a_neighbour_finds_the_report_nearby_says_me_too_follows_and_comments(
     )
 
 
+def test_me_too_and_follow_need_no_body(feedback, web_session, login):
+    mine = submit(web_session, login("citizen", "anna"), report())
+    ben = login("citizen", "ben")
+    item = f"{API}/items/{mine['id']}"
+
+    counted = web_session.post(f"{item}/me-too", headers=ben)
+    unfollowed = web_session.delete(f"{item}/follow", headers=ben)
+    followed = web_session.put(f"{item}/follow", headers=ben)
+
+    assert counted.status_code == 200, counted.text
+    assert (counted.json()["me_too"], counted.json()["following"]) == (1, True)
+    assert unfollowed.json()["following"] is False
+    assert followed.status_code == 200, followed.text
+    assert followed.json()["following"] is True
+
+
 def test_flagged_content_is_hidden_until_a_moderator_restores_it(feedback, web_session, login):
     with as_caller("citizen", "anna") as anna:
         item = anna.feedback.submit_report(report())

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.feedback.errors import (
     DuplicateOfRequired,
@@ -18,6 +17,7 @@ from services.feedback.errors import (
 from services.feedback.models import ItemRow
 from tests.feedback.conftest import report
 from tests.support.clients import as_caller
+from tests.support.databases import database_transaction
 
 
 def test_an_answer_reaches_the_author_and_the_followers(feedback, feedback_events):
@@ -78,14 +78,12 @@ def test_the_author_reopens_a_closed_report_within_the_window_only(feedback, fee
         for item in (fixed, old):
             clara.feedback.change_status(item["id"], {"status": "done", "answer": "Repariert."})
     # the second was closed 29 days ago: past the 28 days
-    engine = create_service_engine(database_url("feedback"))
-    with engine.begin() as connection:
+    with database_transaction(database_url("feedback")) as connection:
         connection.execute(
             update(ItemRow)
             .where(ItemRow.id == old["id"])
             .values(closed_at=datetime.now(UTC) - timedelta(days=29))
         )
-    engine.dispose()
 
     with as_caller("citizen", "anna") as anna:
         reopened = anna.feedback.reopen(fixed["id"], {"text": "Die Lampe ist wieder aus."})

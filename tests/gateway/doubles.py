@@ -59,6 +59,13 @@ class Proof(Schema):
     altcha = fields.String()
 
 
+class Options(Schema):
+    """A body every field of which may be left out."""
+
+    colour = fields.String()
+    size = fields.Integer()
+
+
 class GatewayUnderTest(GatewayService):
     echo = RemoteService("echo")
 
@@ -93,6 +100,11 @@ class GatewayUnderTest(GatewayService):
     def proof(self, request, body):
         """The id of the challenge the body's `altcha` solves."""
         return {"challenge": self.proof_of_work.verify(body.get("altcha"))}
+
+    @api("POST", "/test/options", body=Options)
+    def options(self, request, body):
+        """The body as the route loaded it."""
+        return body
 
     @api("GET", "/test/limited", rate_limit="test")
     def limited(self, request):

@@ -122,6 +122,7 @@ def test_an_admin_discards_all_dead_letters(
 @pytest.mark.parametrize(
     ("body", "details"),
     [
+        (None, {"_schema": ['Give either "ids" or "all": true.']}),
         ({}, {"_schema": ['Give either "ids" or "all": true.']}),
         ({"all": False}, {"_schema": ['Give either "ids" or "all": true.']}),
         ({"ids": ["a/b"], "all": True}, {"_schema": ['Give either "ids" or "all": true.']}),
@@ -130,7 +131,16 @@ def test_an_admin_discards_all_dead_letters(
         ({"ids": []}, {"ids": ["Length must be between 1 and 1000."]}),
         ({"ids": "a/b"}, {"ids": ["Not a valid list."]}),
     ],
-    ids=["empty", "all-false", "both", "all-string", "all-number", "no-ids", "ids-not-list"],
+    ids=[
+        "no-body",
+        "empty",
+        "all-false",
+        "both",
+        "all-string",
+        "all-number",
+        "no-ids",
+        "ids-not-list",
+    ],
 )
 def test_a_dead_letter_selection_must_be_some_ids_or_all_true(
     gateway, web_session, login, body, details

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -138,6 +139,51 @@ def test_json_with_a_charset_parameter_is_accepted(gateway, web_session):
     )
 
     assert answer.status_code == 200
+
+
+def test_a_required_body_that_is_missing_is_refused_as_not_json(gateway, web_session):
+    answer = web_session.post(DEV_LOGIN)
+
+    assert answer.status_code == 415
+    error = error_of(answer)
+    assert error["code"] == "unsupported_media_type"
+    assert error["message"] == "Send the body as application/json."
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Content-Type": "application/json"}], ids=["no-type", "json"]
+)
+def test_an_optional_body_may_be_left_out(gateway_under_test, web_session, headers):
+    answer = web_session.post("/test/options", headers=headers)
+
+    assert answer.request.headers["Content-Length"] == "0"
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {}
+
+
+def test_an_optional_body_may_be_left_out_without_a_content_length(
+    gateway_under_test, web_config_port
+):
+    with socket.create_connection(("127.0.0.1", web_config_port), timeout=5) as connection:
+        connection.sendall(
+            b"POST /test/options HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        answer = b"".join(iter(lambda: connection.recv(4096), b""))
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), answer
+    assert json.loads(body) == {}
+
+
+def test_an_optional_body_that_is_sent_is_still_checked(gateway_under_test, web_session):
+    assert web_session.post("/test/options", json={"size": 2}).json() == {"size": 2}
+    as_text = web_session.post(
+        "/test/options", data=b'{"size": 2}', headers={"Content-Type": "text/plain"}
+    )
+    assert as_text.status_code == 415
+    wrong = web_session.post("/test/options", json={"size": "big", "shape": "round"})
+    assert wrong.status_code == 400
+    assert set(error_of(wrong)["details"]) == {"size", "shape"}
 
 
 def oversize_body() -> bytes:

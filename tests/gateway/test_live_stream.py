@@ -12,7 +12,6 @@ import eventlet
 import pytest
 import requests
 import structlog
-from nameko.standalone.events import event_dispatcher
 from nameko.testing.utils import get_extension
 
 from services.common.events import Event
@@ -21,6 +20,7 @@ from services.gateway.service import GatewayService
 from services.gateway.settings import GatewaySettings
 from tests.gateway.conftest import CHALLENGE, DEV_AUTH
 from tests.support.processes import free_port
+from tests.support.publishing import publish_event
 from tests.support.waiting import wait_for
 
 STREAM = "/api/v1/notifications/stream"
@@ -132,9 +132,9 @@ def queue_item(role: str = "clerk", **changes) -> dict:
 
 
 def broadcast(*payloads: dict, event_type: str = "clerk_queue_item_added") -> None:
-    dispatch = event_dispatcher()
+    """As the notifications service does: on its transient exchange, in order."""
     for payload in payloads:
-        dispatch("notifications", event_type, Event(type=event_type, payload=payload).to_message())
+        publish_event("notifications", Event(type=event_type, payload=payload))
 
 
 def hub_of(container) -> LiveHub:

@@ -57,7 +57,26 @@ def test_the_document_describes_every_route_with_its_schemas_and_errors():
             elif route.roles is not None:
                 assert operation["security"] == [{"bearer": []}]
                 assert "401" in operation["responses"]
-    assert len(routes(GatewayService)) == 107
+    assert len(routes(GatewayService)) == 109
+
+
+def test_open311_routes_are_described_in_json_and_xml_and_refuse_with_the_spec_errors():
+    document = build_document(GatewayService)
+    path = document["paths"]["/api/v1/feedback/open311/v2/requests.{format}"]
+    requests = path["get"]
+
+    assert path["parameters"] == [
+        {
+            "in": "path",
+            "name": "format",
+            "required": True,
+            "schema": {"type": "string", "enum": ["json", "xml"]},
+        }
+    ]
+    assert set(requests["responses"]["200"]["content"]) == {"application/json", "text/xml"}
+    for status in ("400", "404", "500"):
+        refused = requests["responses"][status]["content"]["application/json"]["schema"]
+        assert refused == {"type": "array", "items": {"$ref": "#/components/schemas/Open311Error"}}
 
 
 def test_a_streamed_upload_is_described_as_raw_bytes_with_its_part_hash_header():

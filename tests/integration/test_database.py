@@ -1,14 +1,20 @@
-"""The database dependency on PostgreSQL does not block the eventlet hub."""
+"""The database does not block the eventlet hub: on PostgreSQL workers' queries overlap; on
+SQLite whoever waits for the write lock in this process yields while they wait."""
 
 import os
 import time
 
+import eventlet
 import pytest
+from eventlet.event import Event
 from nameko import config
+from sqlalchemy import text
 
+from services.common.engine import TransactionGate, create_service_engine
 from services.common.migrations import drop_databases
 from tests.support.calls import Back
 from tests.support.clients import cluster_client
+from tests.support.databases import database_transaction
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -33,3 +39,31 @@ def test_two_workers_database_calls_overlap_instead_of_queueing(back_on_postgres
         elapsed = time.monotonic() - started
     # four half-second queries one after another would take two seconds
     assert elapsed < 1.0, f"four 0.5 s queries took {elapsed:.2f} s: the hub was blocked"
+
+
+def test_a_tests_transaction_waits_its_turn_behind_a_service_transaction_that_yields(tmp_path):
+    url = f"sqlite:///{tmp_path}/shared.db"
+    with database_transaction(url) as connection:
+        connection.execute(text("CREATE TABLE entries (name TEXT)"))
+    service_engine = create_service_engine(url)
+    holding, release = Event(), Event()
+
+    def service_transaction() -> None:
+        # as a service's worker does: the lock held across a switch (a publish, a call)
+        with TransactionGate(service_engine).enter(), service_engine.begin() as connection:
+            connection.execute(text("INSERT INTO entries VALUES ('service')"))
+            holding.send()
+            release.wait()
+
+    service = eventlet.spawn(service_transaction)
+    holding.wait()
+    eventlet.spawn(release.send)  # runs once the test's transaction yields to wait
+    started = time.monotonic()
+    with database_transaction(url) as connection:
+        connection.execute(text("INSERT INTO entries VALUES ('test')"))
+        names = connection.execute(text("SELECT name FROM entries")).scalars().all()
+    service.wait()
+    service_engine.dispose()
+
+    assert names == ["service", "test"]
+    assert time.monotonic() - started < 2.0, "the test waited in C, the hub stalled"

@@ -13,12 +13,12 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import select, update
 
 from services.common import dead_letters
-from services.common.engine import create_service_engine
 from services.common.events import Event
 from services.common.settings import database_url
 from services.common.tables import outbox
 from services.common.topology import UNROUTABLE_QUEUE
 from tests.support.clients import cluster_client
+from tests.support.databases import database_transaction
 from tests.support.pipeline import Base, Ledger
 from tests.support.waiting import wait_for
 
@@ -50,11 +50,9 @@ def test_an_event_the_relay_publishes_again_takes_effect_once(pipeline):
     cluster.ledger.record("again", 1)
     wait_for(lambda: cluster.tally.counts() == {"again": 1})
     # as after a crash between publishing and marking the outbox row published
-    engine = create_service_engine(database_url("ledger"))
-    with engine.begin() as connection:
+    with database_transaction(database_url("ledger")) as connection:
         connection.execute(update(outbox).values(published_at=None))
-    wait_for(lambda: _published(engine))
-    engine.dispose()
+    wait_for(_published)
 
     cluster.ledger.record("after", 1)  # events are handled in order: this one comes last
     assert wait_for(lambda: cluster.tally.counts() == {"again": 1, "after": 1})
@@ -73,8 +71,8 @@ def operator_command(*args: str) -> str:
     return finished.stdout
 
 
-def _published(engine) -> bool:
-    with engine.connect() as connection:
+def _published() -> bool:
+    with database_transaction(database_url("ledger")) as connection:
         return all(connection.execute(select(outbox.c.published_at)).scalars())
 
 
@@ -149,6 +147,4 @@ def test_an_event_no_queue_takes_is_parked_in_the_unroutable_queue_not_dropped(
     assert message.payload["type"] == "entry_recorded"
     assert message.payload["payload"] == {"entry_id": "early", "amount": 1}
     assert message.headers["x-rathaus-exchange"] == "ledger.events"
-    engine = create_service_engine(database_url("ledger"))
-    assert wait_for(lambda: _published(engine))
-    engine.dispose()
+    assert wait_for(_published)

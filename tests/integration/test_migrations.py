@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import inspect, text
 
-from services.common.engine import create_service_engine
 from services.common.migrations import drop_databases, upgrade
+from services.common.settings import derive_database_url
+from tests.support.databases import database_transaction
 from tests.support.processes import REPO
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -29,12 +31,10 @@ def test_three_instances_migrating_one_new_database_at_once_all_succeed():
         outcomes = [(p.wait(timeout=60), p.stderr.read().decode()) for p in instances]
         assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
 
-        engine = create_service_engine(url)
-        with engine.connect() as connection:
+        with database_transaction(url) as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
             tables = set(inspect(connection).get_table_names())
-        engine.dispose()
-        assert versions == [("appointments_0002",)]
+        assert versions == [("appointments_0004",)]
         assert {"outbox", "inbox"} <= tables
     finally:
         drop_databases(POSTGRES_SERVER, name)
@@ -44,6 +44,35 @@ def test_every_service_migrates_on_sqlite_from_nothing(tmp_path):
     for service in ("appointments", "applications", "documents", "notifications", "feedback"):
         url = f"sqlite:///{tmp_path}/{service}.db"
         upgrade(service, url)
-        engine = create_service_engine(url)
-        assert {"outbox", "inbox", "alembic_version"} <= set(inspect(engine).get_table_names())
-        engine.dispose()
+        with database_transaction(url) as connection:
+            tables = set(inspect(connection).get_table_names())
+        assert {"outbox", "inbox", "alembic_version"} <= tables
+
+
+def test_inbox_items_written_before_owner_kinds_stay_in_their_queues(database_url):
+    url = derive_database_url(database_url, "notifications")
+    upgrade("notifications", url, "notifications_0002")
+    now = datetime.now(UTC)
+    # one event in the clerks' queue and in the inbox of a citizen called clerk
+    owners = {"1": "role:clerk", "2": "department:roads", "3": "anna", "4": "clerk"}
+    with database_transaction(url) as connection:
+        for item_id, owner in owners.items():
+            connection.execute(
+                text(
+                    "INSERT INTO inbox_items (id, owner, event_id, event_type, title, body,"
+                    " created_at) VALUES (:id, :owner, 'e-1', 'x.y', 't', 'b', :now)"
+                ),
+                {"id": item_id, "owner": owner, "now": now},
+            )
+    upgrade("notifications", url)
+
+    with database_transaction(url) as connection:
+        rows = connection.execute(
+            text("SELECT id, owner_kind, owner FROM inbox_items ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("1", "role", "clerk"),
+        ("2", "department", "roads"),
+        ("3", "account", "anna"),
+        ("4", "account", "clerk"),
+    ]

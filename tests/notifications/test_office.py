@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from services.common.engine import create_service_engine
 from services.common.settings import database_url
 from services.notifications import errors
 from tests.notifications.conftest import ADMIN_EMAIL, publish
 from tests.notifications.test_delivery import appointment, confirmed
 from tests.support.clients import as_caller
+from tests.support.databases import database_transaction
 from tests.support.waiting import wait_for
 
 
@@ -204,13 +204,11 @@ def test_message_texts_are_purged_after_their_retention_and_the_log_stays(
 ):
     event = publish("appointments", "appointment_confirmed", confirmed())
     wait_for(lambda: mail_catcher.to("anna@example.org"), timeout=10)
-    engine = create_service_engine(database_url("notifications"))
-    with engine.begin() as connection:  # two days pass
+    with database_transaction(database_url("notifications")) as connection:  # two days pass
         connection.execute(
             text("UPDATE messages SET updated_at = :then"),
             {"then": datetime.now(UTC) - timedelta(days=2)},
         )
-    engine.dispose()
     with as_caller("admin", "root") as cluster:
         [entry] = cluster.notifications.deliveries({"event_id": str(event.event_id)})["deliveries"]
         purged = wait_for(lambda: cluster.notifications.delivery(entry["message_id"])["purged"])

@@ -6,22 +6,26 @@ import json
 import uuid
 from typing import Any
 
-from kombu import Connection, Queue
+from kombu import Connection, Queue, binding
 from nameko.standalone.events import get_event_exchange
 
 from services.common.settings import amqp_uri
+from services.common.topology import transient_exchange
 from tests.support.waiting import wait_for
 
 
 class EventTap:
-    """A private queue bound to every event of one source; start it before acting."""
+    """A private queue bound to every event of one source, transient ones too; start it
+    before acting."""
 
     def __init__(self, source: str) -> None:
         self.connection = Connection(amqp_uri())
         self.queue = Queue(
             f"test-tap-{source}-{uuid.uuid4().hex[:8]}",
-            exchange=get_event_exchange(source),
-            routing_key="#",
+            bindings=[
+                binding(get_event_exchange(source), routing_key="#"),
+                binding(transient_exchange(source), routing_key="#"),
+            ],
             exclusive=True,
             auto_delete=True,
         )

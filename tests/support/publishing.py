@@ -6,11 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from nameko.standalone.events import get_event_exchange
-
 from services.common.amqp import publish_confirmed
-from services.common.events import Event, find_contract
+from services.common.events import Event, find_contract, is_transient
 from services.common.settings import amqp_uri
+from services.common.topology import event_exchange
 
 
 def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
@@ -22,13 +21,14 @@ def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
 
 
 def publish_event(source: str, event: Event) -> None:
-    """Publish an event as it is (a redelivery keeps its id)."""
+    """Publish an event as it is (a redelivery keeps its id), where its contract says."""
+    exchange = event_exchange(source, is_transient(source, event.type, event.version))
     publish_confirmed(
         amqp_uri(),
         json.dumps(event.to_message()).encode(),
-        exchange=get_event_exchange(source),
+        exchange=exchange,
         routing_key=event.type,
         headers={},
         properties={"message_id": str(event.event_id), "type": event.type},
-        declare=[get_event_exchange(source)],
+        declare=[exchange],
     )

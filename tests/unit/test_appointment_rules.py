@@ -17,8 +17,8 @@ from services.appointments.errors import (
     OutsideBookingWindow,
     SlotNotOffered,
 )
-from services.appointments.opening import local_minute, opening_periods, to_local, to_minute
-from services.appointments.slots import check_bookable, free_slots, minutes_taken
+from services.appointments.opening import local_minute, opening_periods, to_local
+from services.appointments.slots import check_bookable, free_slots, minutes_taken, slot_starts
 
 EVERY_DAY = frozenset(range(1, 8))
 ID_CARD = Offer("id-card", "Personalausweis", duration_units=2, documents=("Foto",))
@@ -41,8 +41,13 @@ def last_sunday(year: int, month: int) -> date:
     return day - timedelta(days=day.isoweekday() % 7)
 
 
+def instant(minute: int, seconds: int = 0) -> datetime:
+    """The clock pinned at an epoch minute, give or take some seconds."""
+    return datetime.fromtimestamp(minute * 60 + seconds, UTC)
+
+
 def local_starts(location: Location, day: date, **kwargs) -> list[str]:
-    now = to_minute(datetime.combine(day - timedelta(days=30), datetime.min.time(), UTC))
+    now = datetime.combine(day - timedelta(days=30), datetime.min.time(), UTC)
     slots = free_slots(location, ID_CARD, Capacity(2, 2), day, day, {}, now, **kwargs)
     return [to_local(start).strftime("%H:%M%z") for start, _free in slots]
 
@@ -127,7 +132,7 @@ def test_a_desk_with_a_booking_and_its_buffer_is_busy_for_the_next_slots():
     day = date(2027, 6, 2)
     booked = minutes_taken(location, ID_CARD, local_minute(day, 8 * 60))
     assert len(booked) == 3  # two slots and one buffer slot
-    now = local_minute(day, 0) - 60 * 24
+    now = instant(local_minute(day, 0) - 60 * 24)
     slots = free_slots(location, ID_CARD, Capacity(1, 1), day, day, {0: booked}, now)
     assert to_local(slots[0][0]).strftime("%H:%M") == "08:45"
 
@@ -136,7 +141,7 @@ def test_free_counts_the_online_desks_left_and_ignores_desk_only_ones():
     location = office()
     day = date(2027, 6, 2)
     start = local_minute(day, 8 * 60)
-    now = start - 24 * 60
+    now = instant(start - 24 * 60)
     busy = {0: minutes_taken(location, ID_CARD, start)}
     slots = free_slots(location, ID_CARD, Capacity(desks=5, online_desks=2), day, day, busy, now)
     assert slots[0] == (start, 1)
@@ -144,25 +149,79 @@ def test_free_counts_the_online_desks_left_and_ignores_desk_only_ones():
 
 def test_a_start_in_the_past_is_refused():
     location = office()
-    now = local_minute(date(2027, 6, 2), 10 * 60)
+    ten = local_minute(date(2027, 6, 2), 10 * 60)
     with pytest.raises(DateInPast):
-        check_bookable(location, ID_CARD, now - 60, now)
+        check_bookable(location, ID_CARD, ten - 60, instant(ten))
 
 
 def test_a_start_sooner_than_the_minimum_notice_or_beyond_the_window_is_refused():
     location = office(OpeningRule(EVERY_DAY, 8 * 60, 12 * 60))
     location = Location(**{**location.__dict__, "min_notice_minutes": 120, "max_days_ahead": 30})
-    now = local_minute(date(2027, 6, 2), 8 * 60)
+    eight = local_minute(date(2027, 6, 2), 8 * 60)
     with pytest.raises(OutsideBookingWindow):
-        check_bookable(location, ID_CARD, now + 60, now)
+        check_bookable(location, ID_CARD, eight + 60, instant(eight))
     with pytest.raises(OutsideBookingWindow):
-        check_bookable(location, ID_CARD, local_minute(date(2027, 7, 3), 9 * 60), now)
-    check_bookable(location, ID_CARD, local_minute(date(2027, 7, 2), 9 * 60), now)
+        check_bookable(location, ID_CARD, local_minute(date(2027, 7, 3), 9 * 60), instant(eight))
+    check_bookable(location, ID_CARD, local_minute(date(2027, 7, 2), 9 * 60), instant(eight))
+
+
+DAY = date(2027, 6, 2)
+QUARTER_TO_TEN = local_minute(DAY, 9 * 60 + 45)
+
+
+def offered(location: Location, now: datetime) -> list[int]:
+    return [start for start, _ in free_slots(location, ID_CARD, Capacity(1, 1), DAY, DAY, {}, now)]
+
+
+def test_a_slot_a_second_ahead_is_offered_and_bookable():
+    now = instant(QUARTER_TO_TEN, -1)
+
+    assert offered(office(), now)[0] == QUARTER_TO_TEN
+    check_bookable(office(), ID_CARD, QUARTER_TO_TEN, now)
+
+
+@pytest.mark.parametrize("seconds", [0, 1], ids=["on-the-boundary", "a-second-after"])
+def test_a_slot_that_starts_now_or_has_just_begun_is_neither_offered_nor_bookable(seconds):
+    now = instant(QUARTER_TO_TEN, seconds)
+
+    assert offered(office(), now)[0] == QUARTER_TO_TEN + 15
+    with pytest.raises(DateInPast):
+        check_bookable(office(), ID_CARD, QUARTER_TO_TEN, now)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "first"), [(-1, 0), (0, 0), (1, 15)], ids=["before", "on", "after"]
+)
+def test_the_minimum_notice_counts_to_the_second(seconds, first):
+    location = Location(**{**office().__dict__, "min_notice_minutes": 60})
+    now = instant(QUARTER_TO_TEN - 60, seconds)
+
+    assert offered(location, now)[0] == QUARTER_TO_TEN + first
+    assert _books(location, QUARTER_TO_TEN, now) is (first == 0)
+
+
+@pytest.mark.parametrize("notice", [0, 30])
+def test_what_is_offered_is_exactly_what_may_be_booked_at_every_moment(notice):
+    location = Location(**{**office().__dict__, "min_notice_minutes": notice})
+    for seconds in range(-90, 91, 15):
+        now = instant(QUARTER_TO_TEN - notice, seconds)
+        bookable = [
+            start for start in slot_starts(location, ID_CARD, DAY) if _books(location, start, now)
+        ]
+        assert offered(location, now) == bookable, now
+
+
+def _books(location: Location, start: int, now: datetime) -> bool:
+    try:
+        check_bookable(location, ID_CARD, start, now)
+    except (DateInPast, OutsideBookingWindow):
+        return False
+    return True
 
 
 def test_a_start_off_the_grid_or_outside_the_hours_is_refused():
     location = office()
-    now = local_minute(date(2027, 6, 1), 8 * 60)
+    now = instant(local_minute(date(2027, 6, 1), 8 * 60))
     for off in (
         local_minute(date(2027, 6, 2), 8 * 60 + 5),
         local_minute(date(2027, 6, 2), 13 * 60),
@@ -228,7 +287,7 @@ def test_the_calendar_file_shows_the_local_time_with_the_office_zone(day):
 
 def test_free_slots_are_grouped_by_local_day_and_split_where_the_clocks_change():
     night = office(OpeningRule(EVERY_DAY, 0, 5 * 60))
-    now = local_minute(FALL_BACK, 0) - 24 * 60
+    now = instant(local_minute(FALL_BACK, 0) - 24 * 60)
     slots = free_slots(night, ID_CARD, Capacity(2, 2), FALL_BACK, FALL_BACK, {}, now)
 
     summer, winter = local_days(slots)

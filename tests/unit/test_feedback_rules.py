@@ -1,5 +1,5 @@
 """The feedback service's rules without I/O: places in town, blurring, the town's
-configuration, answers to category questions, figures."""
+configuration, answers to category questions, figures, Open311's search rules."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from nameko.exceptions import ConfigurationError
 
-from services.feedback import catalogue, figures, geo
-from services.feedback.errors import InvalidAnswers, InvalidBox
+from services.common.errors import InvalidInput
+from services.feedback import catalogue, figures, geo, open311
+from services.feedback.errors import InvalidAnswers, InvalidBox, UnknownJurisdiction
 from services.feedback.public_map import parse_box
 
 TOWN = catalogue.load()
@@ -86,6 +87,11 @@ def test_answers_are_checked_against_the_category_questions():
         ("kind: report\n", "kind: complaint\n"),
         ("type: choice\n", "type: colour\n"),
         ("en: Pothole}", "fr: Nid-de-poule}"),
+        # a choice without its names would show its key to citizens
+        ("dark: {de: Leuchtet nicht, en: Not lit}\n", "dark: Leuchtet nicht\n"),
+        ("dark: {de: Leuchtet nicht, en: Not lit}\n", "dark: {de: Leuchtet nicht}\n"),
+        ("  jurisdiction_id: soest.de\n", ""),
+        ('changeset: "2026-12-01T00:00:00+01:00"', 'changeset: "2026-12-01T00:00:00"'),
     ],
 )
 def test_a_mistake_in_the_town_stops_the_start(tmp_path, mistake, message):
@@ -118,3 +124,67 @@ def test_the_window_runs_from_local_midnight_to_the_end_of_the_last_day():
     start, end = figures.window(date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 25))
     assert start == datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
     assert end - start == timedelta(days=30)
+
+
+NOW = datetime(2026, 10, 2, 9, 0, tzinfo=UTC)
+DAYS_90 = timedelta(days=90)
+
+
+def test_an_open311_search_spans_the_last_90_days_unless_told_and_never_more():
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    end = datetime(2026, 6, 1, tzinfo=UTC)
+
+    assert open311.window(None, None, NOW) == (NOW - DAYS_90, NOW)
+    assert open311.window(start, None, NOW) == (start, start + DAYS_90)
+    assert open311.window(None, end, NOW) == (end - DAYS_90, end)
+    assert open311.window(start, end, NOW) == (start, end)
+    assert open311.window(start, start + DAYS_90, NOW) == (start, start + DAYS_90)
+    for refused in (start + DAYS_90 + timedelta(seconds=1), start - timedelta(seconds=1)):
+        with pytest.raises(InvalidInput) as wrong:
+            open311.window(start, refused, NOW)
+        assert list(wrong.value.details) == ["end_date"]
+
+
+def test_an_open311_search_takes_lists_of_statuses_and_known_services_only():
+    query = {
+        "service_code": ["pothole", "streetlight", "pothole"],
+        "status": ["closed"],
+        "start_date": None,
+        "end_date": None,
+        "bbox": None,
+        "limit": 5000,
+    }
+
+    search = open311.search(TOWN, query, NOW)
+
+    assert search.categories == ("pothole", "streetlight")
+    assert search.statuses == catalogue.CLOSED
+    assert search.limit == open311.MAX_REQUESTS
+    both = open311.search(TOWN, {**query, "status": ["open", "closed"]}, NOW)
+    assert set(both.statuses) == set(catalogue.STATUSES)
+    with pytest.raises(InvalidInput) as unknown:
+        open311.search(TOWN, {**query, "service_code": ["pothole", "mobility", "unicorns"]}, NOW)
+    assert unknown.value.details == {
+        "service_code": ["No service 'mobility'.", "No service 'unicorns'."]
+    }
+
+
+def test_open311_serves_the_towns_jurisdiction_only_and_names_in_german_unless_we_speak_another():
+    for ours in (None, "soest.de", "www.soest.de", "Soest.de"):
+        open311.check_jurisdiction(TOWN, ours)
+    with pytest.raises(UnknownJurisdiction):
+        open311.check_jurisdiction(TOWN, "dortmund.de")
+    assert [open311.language(asked) for asked in ("en", "en-GB", "EN", "fr", "", None)] == [
+        "en",
+        "en",
+        "en",
+        "de",
+        "de",
+        "de",
+    ]
+    streetlight = open311.definition(TOWN.categories["streetlight"], "en")
+    assert [value["name"] for value in streetlight["attributes"][0]["values"]] == [
+        "Not lit",
+        "Flickering",
+        "Lit by day",
+    ]

@@ -9,7 +9,13 @@ from nameko.exceptions import ConfigurationError
 from services.common.context import Caller
 from services.common.events import define_event
 from services.notifications import catalogue
-from services.notifications.catalogue import Route
+from services.notifications.catalogue import (
+    InboxOwner,
+    Route,
+    account_inbox,
+    department_queue,
+    role_queue,
+)
 from services.notifications.inbox import owners
 from services.notifications.intake import matches, people
 from services.notifications.recipients import Preference, for_citizen
@@ -219,17 +225,29 @@ def test_each_recipient_is_written_to_with_the_events_values_and_their_own():
 def test_a_department_route_writes_to_the_events_department_for_its_clerks():
     route = Route("feedback.report_submitted", "feedback_report_queued", "department")
     assert route.shared
-    assert route.queue_of({"department": "roads"}) == ("department:roads", "clerk", "roads")
+    assert route.queue_of({"department": "roads"}) == (department_queue("roads"), "clerk", "roads")
     by_role = Route("feedback.content_hidden", "feedback_item_hidden", "role:clerk")
-    assert by_role.queue_of({}) == ("role:clerk", "clerk", None)
+    assert by_role.queue_of({}) == (role_queue("clerk"), "clerk", None)
 
 
 def test_clerks_and_admins_read_their_departments_queues_and_citizens_none():
     assert owners(Caller("clara", "clerk", ("roads", "environment"))) == [
-        "clara",
-        "role:clerk",
-        "department:roads",
-        "department:environment",
+        account_inbox("clara"),
+        role_queue("clerk"),
+        department_queue("roads"),
+        department_queue("environment"),
     ]
-    assert owners(Caller("root", "admin", ("roads",))) == ["root", "role:admin", "department:roads"]
-    assert owners(Caller("anna", "citizen", ("roads",))) == ["anna"]
+    assert owners(Caller("root", "admin", ("roads",))) == [
+        account_inbox("root"),
+        role_queue("admin"),
+        department_queue("roads"),
+    ]
+    assert owners(Caller("anna", "citizen", ("roads",))) == [account_inbox("anna")]
+
+
+@pytest.mark.parametrize("subject", ["role:clerk", "role:admin", "department:roads"])
+def test_a_subject_spelled_like_a_shared_queue_owns_only_its_own_inbox(subject):
+    [own] = owners(Caller(subject, "citizen", ()))
+    assert own == InboxOwner("account", subject)
+    assert not own.shared
+    assert own not in (role_queue("clerk"), role_queue("admin"), department_queue("roads"))

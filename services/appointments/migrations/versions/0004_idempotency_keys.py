@@ -1,0 +1,19 @@
+"""The idempotency keys of holds (services/common/idempotency.py).
+
+Revision ID: appointments_0004
+"""
+
+from services.common.migrations import create_idempotency_table, drop_idempotency_table
+
+revision = "appointments_0004"
+down_revision = "appointments_0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_idempotency_table()
+
+
+def downgrade() -> None:
+    drop_idempotency_table()
