@@ -60,8 +60,15 @@ def versions_of(tx: Transaction, document_id: str) -> list[VersionRow]:
 
 
 def describe_document(
-    tx: Transaction, document: DocumentRow, *, with_versions: bool = True
+    tx: Transaction,
+    document: DocumentRow,
+    *,
+    with_versions: bool = True,
+    viewer: Caller | None = None,
 ) -> dict:
+    """A document as `viewer` may see it: a citizen is never shown another's account id (the
+    clerk who filed or wrote it), only whether they are the author themselves."""
+    author = _author_for(viewer)
     answer = {
         "document_id": document.id,
         "document_type": document.document_type,
@@ -70,7 +77,7 @@ def describe_document(
         "confidentiality": document.confidentiality,
         "status": document.status,
         "owner": document.owner,
-        "author": document.author,
+        "author": author(document.author),
         "case_id": document.case_id,
         "appointment_id": document.appointment_id,
         "feedback_id": document.feedback_id,
@@ -90,7 +97,7 @@ def describe_document(
                 "sha256": version.sha256,
                 "media_type": version.media_type,
                 "filename": version.filename,
-                "author": version.author,
+                "author": author(version.author),
                 "scanner": version.scanner,
                 "created_at": version.created_at.isoformat(),
             }
@@ -99,10 +106,16 @@ def describe_document(
     return answer
 
 
+def _author_for(viewer: Caller | None):
+    if viewer is None or viewer.role != "citizen":
+        return lambda author: author
+    return lambda author: author if author == viewer.subject else None
+
+
 def view(tx: Transaction, caller: Caller, document_id: str, now: datetime) -> dict[str, Any]:
     document = readable(tx, caller, document_id)
     record(tx, caller, "view", document.id, None, None, {}, now)
-    return describe_document(tx, document)
+    return describe_document(tx, document, viewer=caller)
 
 
 def list_documents(tx: Transaction, caller: Caller, filters: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +136,7 @@ def list_documents(tx: Transaction, caller: Caller, filters: dict[str, Any]) -> 
     rows = tx.session.execute(
         statement.offset(int(filters.get("offset") or 0)).limit(limit)
     ).scalars()
-    documents = [describe_document(tx, row, with_versions=False) for row in rows]
+    documents = [describe_document(tx, row, with_versions=False, viewer=caller) for row in rows]
     return {"documents": documents, "count": len(documents)}
 
 
@@ -145,7 +158,7 @@ def update(
     if changed:
         document.modified_at = now
         record(tx, caller, "update", document.id, None, changes.get("reason"), changed, now)
-    return describe_document(tx, document)
+    return describe_document(tx, document, viewer=caller)
 
 
 def file_into_case(
@@ -193,7 +206,7 @@ def set_legal_hold(
         record(
             tx, caller, "legal_hold" if hold else "release_hold", document.id, None, reason, {}, now
         )
-    return describe_document(tx, document)
+    return describe_document(tx, document, viewer=caller)
 
 
 def download_link(

@@ -87,3 +87,21 @@ def test_citizens_do_not_generate_letters(portal_of):
     refused = anna.session.post("/api/v1/documents/letters", json=RECEIPT, headers=anna.headers)
 
     assert refused.status_code == 403
+
+
+def test_a_citizen_reading_a_letter_is_not_shown_the_clerks_account(portal_of):
+    clerk = portal_of("clerk-claudia", "clerk")
+    anna = portal_of("anna")
+    generated = clerk.session.post("/api/v1/documents/letters", json=RECEIPT, headers=clerk.headers)
+    document_id = generated.json()["document_id"]
+    path = f"/api/v1/documents/{document_id}"
+
+    as_anna = anna.session.get(path, headers=anna.headers).json()
+    listed = anna.session.get("/api/v1/documents", headers=anna.headers).json()["documents"]
+    as_clerk = clerk.session.get(path, headers=clerk.headers).json()
+
+    assert as_anna["author"] is None
+    assert [version["author"] for version in as_anna["versions"]] == [None]
+    assert [document["author"] for document in listed] == [None]
+    assert "clerk-claudia" not in str(as_anna) + str(listed)
+    assert as_clerk["author"] == "clerk-claudia"
