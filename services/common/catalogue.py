@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from marshmallow import Schema, fields
@@ -114,16 +115,23 @@ def generate() -> str:
     return render(contracts, consumers)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_document(
+    generate_document: Callable[[], str], description: str, argv: list[str] | None
+) -> int:
+    """The command line of a generated document: print it, or `--write` it to a file."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--write", type=Path, help="write to this file instead of stdout")
     args = parser.parse_args(argv)
-    document = generate()
+    document = generate_document()
     if args.write:
         args.write.write_text(document)
     else:
         sys.stdout.write(document)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_document(generate, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

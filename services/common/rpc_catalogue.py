@@ -10,21 +10,19 @@ that call it, and those every call may meet).
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from marshmallow import Schema
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services import BUSINESS_SERVICES
-from services.common.catalogue import _field_table
+from services.common.catalogue import _field_table, write_document
 from services.common.errors import (
     Forbidden,
     InvalidInput,
@@ -238,15 +236,7 @@ def _loaded_schemas(method) -> dict[str, type[Schema]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, help="write to this file instead of stdout")
-    args = parser.parse_args(argv)
-    document = render()
-    if args.write:
-        args.write.write_text(document)
-    else:
-        sys.stdout.write(document)
-    return 0
+    return write_document(render, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

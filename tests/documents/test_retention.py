@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -11,6 +11,7 @@ from nameko.testing.services import entrypoint_hook
 from services.documents import service as documents_service
 from services.documents.kinds import DEFAULT_FILE
 from tests.documents.conftest import MIB, pdf, stored_files
+from tests.support.clock import Clock
 
 # one retention period of a second and a half; long enough to put a hold on in time
 BRIEF_DAYS = 1.5 / 86400
@@ -82,19 +83,6 @@ def test_a_blob_shared_with_a_document_still_kept_stays(portal_of, store_path, e
 
     assert len(stored_files(store_path, "blobs")) == 1
     assert anna.download(kept["document_id"]).content == content
-
-
-class Clock:
-    """The documents service's clock, pinned, moved on by the test."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 @pytest.fixture
