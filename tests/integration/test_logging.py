@@ -17,10 +17,12 @@ from tests.support.waiting import wait_for
 
 @pytest.fixture
 def json_logs():
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    root, containers = logging.getLogger(), logging.getLogger("nameko.containers")
+    handlers, level, filters = root.handlers[:], root.level, containers.filters[:]
     stream = io.StringIO()
     configure_logging("json", stream=stream)
+    # a logger cached now would keep this configuration in the tests that come after
+    structlog.configure(cache_logger_on_first_use=False)
 
     def lines() -> list[dict]:
         return [json.loads(line) for line in stream.getvalue().splitlines()]
@@ -29,6 +31,7 @@ def json_logs():
     structlog.reset_defaults()
     root.handlers[:] = handlers
     root.setLevel(level)
+    containers.filters[:] = filters
 
 
 def test_a_handlers_log_lines_carry_the_correlation_id_of_the_original_request(

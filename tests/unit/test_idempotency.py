@@ -10,27 +10,29 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common import idempotency
 from services.common.errors import InvalidInput
 from services.common.idempotency import IdempotencyKeyReused, Keyed, Once
 from services.common.tables import idempotency_keys, idempotency_metadata
+from tests.support.databases import database_transaction
 
 
 @pytest.fixture
 def transaction(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path}/keys.db")
-    idempotency_metadata.create_all(engine)
+    url = f"sqlite:///{tmp_path}/keys.db"
+    with database_transaction(url) as connection:
+        idempotency_metadata.create_all(connection)
 
     @contextlib.contextmanager
     def transaction() -> Iterator[SimpleNamespace]:
-        with Session(engine) as session, session.begin():
-            yield SimpleNamespace(session=session)
+        # the services' engine: WAL, a busy timeout, and the write lock taken up front
+        with database_transaction(url) as connection:
+            yield SimpleNamespace(session=Session(connection))
 
-    yield transaction
-    engine.dispose()
+    return transaction
 
 
 class Maker:
