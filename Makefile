@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# the portal's pinned npm packages (services/portal/assets/package-lock.json)
+ASSETS := services/portal/assets/node_modules/.installed
 
-.PHONY: run test test-postgres bench lint format docs services clean
+.PHONY: run test unit test-postgres bench lint format docs services assets browser clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,14 +15,30 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(INSTALLED)
 
-## run: every service and the gateway in one process (SQLite under var/, broker at $AMQP_URI)
-run: $(INSTALLED)
+$(ASSETS): services/portal/assets/package-lock.json
+	cd services/portal/assets && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(ASSETS)
+
+assets: $(ASSETS)
+
+## browser: Debian's Chromium for the portal's browser tests, installed when missing
+browser:
+	scripts/ensure-chromium
+
+## run: every service, the gateway and the portal in one process (SQLite under var/, broker at $AMQP_URI)
+run: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m services.launch --config config/local.yaml
 
-## test: the whole suite under `nameko test` on the real RabbitMQ (DATABASE_URL=postgresql://... for PostgreSQL)
-test: $(INSTALLED)
+## test: the services' suite under `nameko test` on the real RabbitMQ, then the portal in Chromium
+## (DATABASE_URL=postgresql://... for PostgreSQL)
+test: $(INSTALLED) $(ASSETS) browser
 	scripts/ensure-rabbitmq
-	$(BIN)/nameko test tests -q -W ignore::DeprecationWarning $(PYTEST_ARGS)
+	$(BIN)/nameko test tests -q -W ignore::DeprecationWarning --ignore=tests/portal $(PYTEST_ARGS)
+	$(BIN)/pytest tests/portal -q -p no:nameko -W ignore::DeprecationWarning $(PYTEST_ARGS)
+
+## unit: the rules and plumbing without broker or database, in seconds
+unit: $(INSTALLED)
+	$(BIN)/nameko test tests/unit -q -W ignore::DeprecationWarning $(PYTEST_ARGS)
 
 ## test-postgres: the same suite on the local PostgreSQL
 test-postgres:

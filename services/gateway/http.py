@@ -44,6 +44,8 @@ from services.gateway.settings import AuthSettings, GatewaySettings, rate_limits
 log = get_logger(__name__)
 
 LISTEN_BACKLOG = 1024
+# paths that answer JSON, even when nothing matches them; every other path is a page
+API_PREFIXES = ("/api/", "/health")
 _CORRELATION_ENVIRON_KEY = "rathaus.correlation_id"
 # what a portal or proxy may pass as its request id; anything else is replaced
 _SANE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
@@ -139,7 +141,11 @@ class ApiWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except Exception as error:  # werkzeug's NotFound and MethodNotAllowed among them
-            response = error_response(error, correlation_id)
+            pages = getattr(self.server, "page_errors", None)
+            if pages is not None and not environ.get("PATH_INFO", "").startswith(API_PREFIXES):
+                response = pages.page_for_unmatched(error, request)  # the portal's 404 page
+            else:
+                response = error_response(error, correlation_id)
         response.headers[CORRELATION_HEADER] = correlation_id
         _count(route, environ.get("REQUEST_METHOD", ""), response.status_code, started)
         return response(environ, start_response)

@@ -24,6 +24,9 @@ from services.gateway import notifications as notification_routes
 from services.gateway.health import check_health
 from services.gateway.http import api
 from services.gateway.settings import AuthSettings, GatewaySettings
+from services.portal import appointments as appointment_pages
+from services.portal import sign_in as sign_in_pages
+from services.portal.static_files import static_files
 
 ADMIN = ("admin",)
 
@@ -35,6 +38,8 @@ def dev_login_enabled() -> bool:
 # each service's routes are a mixin, reached through its module: `nameko run` would take a
 # class with routes in this module's namespace for a service to run
 class GatewayService(
+    appointment_pages.AppointmentPages,
+    sign_in_pages.SignInPages,
     application_routes.ApplicationRoutes,
     appointment_routes.AppointmentRoutes,
     document_routes.DocumentRoutes,
@@ -53,6 +58,10 @@ class GatewayService(
     def relay_queue_items(self, body) -> None:
         """Never called: each queue item goes to this instance's live streams without a
         worker (services/gateway/live.py)."""
+
+    @static_files()
+    def assets(self, request) -> None:
+        """Never called: the portal's assets are answered without a worker."""
 
     @api(
         "GET",

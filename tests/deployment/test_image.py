@@ -21,6 +21,11 @@ def _final_stage() -> list[tuple[str, str]]:
     return dockerfile_stages()[-1]
 
 
+def _stage(name: str) -> list[tuple[str, str]]:
+    """The stage `FROM ... AS name`."""
+    return next(stage for stage in dockerfile_stages() if stage[0][1].split()[-1] == name)
+
+
 def _copies(stage: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
     """(sources, destination) of each COPY from the build context, not --from a stage."""
     copies = []
@@ -33,7 +38,20 @@ def _copies(stage: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
 
 
 def test_the_image_is_built_on_python_3_11_slim():
-    assert [stage[0][1].split()[0] for stage in dockerfile_stages()] == ["python:3.11-slim"] * 2
+    images = [stage[0][1].split()[0] for stage in dockerfile_stages()]
+    # Node.js only fetches the portal's pinned npm packages; nothing of it reaches the image
+    assert images == ["node:20-slim", "python:3.11-slim", "python:3.11-slim"]
+
+
+def test_the_portals_assets_come_from_the_lock_file_into_the_installed_package():
+    assets = _stage("assets")
+    build = _stage("build")
+
+    assert ("RUN", "npm ci --no-audit --no-fund --ignore-scripts") in assets
+    copied = [arguments for instruction, arguments in build if instruction == "COPY"]
+    from_assets = [arguments for arguments in copied if "--from=assets" in arguments]
+    assert len(from_assets) == 1
+    assert from_assets[0].split()[-1].endswith("/services/portal/assets/node_modules")
 
 
 def test_the_image_runs_as_a_non_root_user():
@@ -58,9 +76,7 @@ def test_every_file_the_dockerfile_copies_from_the_repository_exists():
 
 def test_the_package_installed_in_the_image_holds_every_service_and_its_migrations():
     """`pip install .` in the build stage sees only pyproject.toml and services/."""
-    copied = {
-        source.rstrip("/") for sources, _ in _copies(dockerfile_stages()[0]) for source in sources
-    }
+    copied = {source.rstrip("/") for sources, _ in _copies(_stage("build")) for source in sources}
     assert {"pyproject.toml", "services"} <= copied
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]

@@ -1,0 +1,195 @@
+"""`@page`: one page of the portal, served by the gateway's web server as HTML.
+
+Before a worker starts, a page reads the session from its cookie (a session idle too long
+has ended), takes a language the visitor chose (`?lang=en`), refuses a form whose CSRF
+token is not the session's, and sends a visitor who must sign in to the sign-in page.
+The worker gets a `Visit` (the request and the session, which it may replace) and the
+caller, signed as the JSON API signs it, in its context; it returns `Rendered` or
+`Redirect`. Errors become pages in the portal's style in the visitor's language: never a
+stack trace, never JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from eventlet.event import Event
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from services.common.context import CORRELATION_ID_KEY
+from services.common.errors import ServiceError
+from services.common.logging import get_logger
+from services.gateway.http import ApiServer, correlation_id_of
+from services.portal.i18n import chosen_language
+from services.portal.rendering import Redirect, Rendered, page_response, render, secure
+from services.portal.session import COOKIE, Session, SessionCodec
+from services.portal.settings import PortalSettings
+
+log = get_logger(__name__)
+
+SIGN_IN = "/sign-in"
+
+
+@dataclass
+class Visit:
+    """One request to a page: what the worker reads, and the session it may change."""
+
+    request: Request
+    session: Session
+    correlation_id: str
+    # the form's fields, each a list (a checkbox group, a multi-select)
+    form: dict[str, list[str]] = field(default_factory=dict)
+
+    def value(self, name: str, default: str = "") -> str:
+        values = self.form.get(name) or [self.request.args.get(name, default)]
+        return (values[0] or "").strip()
+
+    def tell(self, notice: str) -> None:
+        """A note the next page shows once ("Your appointment is cancelled.")."""
+        self.session = self.session.with_notice(notice)
+
+
+class FormExpired(ServiceError):
+    code = "form_expired"
+    http_status = 400
+
+
+class SessionEnded(ServiceError):
+    code = "session_ended"
+    http_status = 401
+
+
+class PageForbidden(ServiceError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Page(HttpRequestHandler):
+    """`@page("GET", "/appointments", roles=None)`; `roles` names who must be signed in."""
+
+    server = ApiServer()
+
+    def __init__(self, method: str, url: str, *, roles: tuple[str, ...] | None = None, **kwargs):
+        kwargs.setdefault("expected_exceptions", (ServiceError,))
+        super().__init__(method, url, **kwargs)
+        self.roles = roles
+
+    def setup(self) -> None:
+        super().setup()
+        self.settings = PortalSettings.from_config()
+        self.codec = SessionCodec(self.settings)
+        self.server.page_errors = self  # unmatched paths outside the API get pages too
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        session, ended = self.codec.load(request.cookies.get(COOKIE))
+        session = session.with_language(chosen_language(request.args.get("lang"), session.language))
+        visit = Visit(request, session, correlation_id_of(request.environ))
+        try:
+            if request.method == "POST":
+                visit.form = request.form.to_dict(flat=False)
+                if visit.value("csrf_token") != session.csrf:
+                    raise FormExpired("The form was not sent from this page, or too long ago.")
+            if self.roles is not None:
+                if ended:
+                    raise SessionEnded("The session has ended.")
+                if not session.signed_in:
+                    return self._answer(visit, Redirect(sign_in_path(request)))
+                if session.role not in self.roles:
+                    raise PageForbidden("This page is not for this account.")
+            result = self._run(visit)
+        except Exception as error:
+            result = self.error_page(error, visit)
+        return self._answer(visit, result)
+
+    def _run(self, visit: Visit) -> Any:
+        context_data = {
+            CORRELATION_ID_KEY: visit.correlation_id,
+            **self.server.signer.context_for(visit.session.caller),
+        }
+        event = Event()
+        self.container.spawn_worker(
+            self,
+            (visit,),
+            dict(visit.request.path_values),
+            context_data=context_data,
+            handle_result=partial(self.handle_result, event),
+        )
+        return event.wait()
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        event.send(result, exc_info)
+        return result, exc_info
+
+    def _answer(self, visit: Visit, result: Rendered | Redirect | Response) -> Response:
+        if isinstance(result, Redirect):
+            response = Response(status=result.status, headers={"Location": result.location})
+            secure(response)
+        elif isinstance(result, Rendered):
+            context = {**base_context(visit), **result.context}
+            body = render(visit.session.language, result.template, context)
+            response = page_response(body, result.status, self.settings.tile_url)
+            visit.session = visit.session.with_notice(None)  # shown once
+        else:
+            response = result
+        response.set_cookie(COOKIE, self.codec.dump(visit.session), **self.codec.cookie_options())
+        return response
+
+    def error_page(self, error: BaseException, visit: Visit) -> Rendered:
+        if isinstance(error, SessionEnded):
+            visit.session = visit.session.signed_out()
+            return Rendered(
+                "errors/session_ended.html", {"next": visit.request.full_path}, status=401
+            )
+        if isinstance(error, NotFound | MethodNotAllowed):
+            return Rendered("errors/not_found.html", status=404)
+        if isinstance(error, ServiceError):
+            log.info("page_refused", code=error.code, path=visit.request.path)
+            status = error.http_status if 400 <= error.http_status < 600 else 400
+            return Rendered("errors/refused.html", {"code": error.code}, status=status)
+        log.error("page_failed", error=repr(error), exc_info=error)
+        return Rendered("errors/failed.html", status=500)
+
+    def page_for_unmatched(self, error: BaseException, request: Request) -> Response:
+        """The answer to a path outside the API that no page serves: the 404 page."""
+        session, _ = self.codec.load(request.cookies.get(COOKIE))
+        visit = Visit(request, session, correlation_id_of(request.environ))
+        return self._answer(visit, self.error_page(error, visit))
+
+
+page = Page.decorator
+
+
+def base_context(visit: Visit) -> dict[str, Any]:
+    """What every template may use."""
+    session = visit.session
+    return {
+        "session": session,
+        "csrf_token": session.csrf,
+        "notice": session.notice,
+        "path": visit.request.path,
+        "correlation_id": visit.correlation_id,
+        "language_links": {
+            language: f"{visit.request.path}?lang={language}" for language in ("de", "en")
+        },
+    }
+
+
+def sign_in_path(request: Request) -> str:
+    return f"{SIGN_IN}?next={quote(request.full_path.rstrip('?'), safe='/')}"
+
+
+def field_errors(error: ServiceError) -> dict[str, list[str]]:
+    """The fields an `invalid_input` names, each with the codes of what is wrong."""
+    details = error.details if isinstance(error.details, dict) else {}
+    return {
+        name: messages if isinstance(messages, list) else [json.dumps(messages)]
+        for name, messages in details.items()
+        if isinstance(name, str)
+    }
