@@ -24,10 +24,36 @@ class PortalSettings:
     tile_url: str = ""
     # the development key may stand in for a missing one: laptops and tests only
     development_key: bool = True
+    # where the public reaches the portal (PORTAL_URL): the identity provider returns here
+    url: str = "http://127.0.0.1:8000"
+    # the OpenID Connect provider people sign in with (BundID, Servicekonto.NRW); without a
+    # client id there is none, and only the development form signs in (AUTH.dev_login)
+    oidc_issuer: str = ""
+    # empty: read from {oidc_issuer}/.well-known/openid-configuration
+    oidc_authorization_endpoint: str = ""
+    oidc_token_endpoint: str = ""
+    oidc_jwks_url: str = ""
+    oidc_client_id: str = ""
+    # a confidential client's secret; empty: a public client, PKCE alone
+    oidc_client_secret: str = ""
+    # empty: {url}/sign-in/callback
+    oidc_redirect_uri: str = ""
+    oidc_scopes: str = "openid profile"
+
+    @property
+    def provider_configured(self) -> bool:
+        return bool(self.oidc_client_id)
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.oidc_redirect_uri or f"{self.url.rstrip('/')}/sign-in/callback"
 
     @classmethod
     def from_config(cls) -> PortalSettings:
         settings = from_section(cls, "PORTAL")
         if settings.session_key == DEVELOPMENT_SESSION_KEY and not settings.development_key:
             raise ConfigurationError("PORTAL.session_key: set the session cookie's own key")
+        if settings.provider_configured and not settings.oidc_issuer:
+            # the ID token's issuer is checked whether or not the endpoints are named
+            raise ConfigurationError("PORTAL.oidc_issuer: name the identity provider's issuer")
         return settings

@@ -8,10 +8,16 @@ signed in, and every page calls the services as that person, signed by the gatew
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.common.identity import ROLES, Caller, clean_name, is_plain_subject
+from services.common.logging import get_logger
 from services.gateway.settings import AuthSettings
+from services.portal.oidc import IdentityProvider, Provider, pending_sign_in
 from services.portal.pages import Visit, page
 from services.portal.rendering import Redirect, Rendered
+
+log = get_logger(__name__)
 
 
 def safe_next(target: str) -> str:
@@ -20,15 +26,35 @@ def safe_next(target: str) -> str:
 
 
 class SignInPages:
+    identity_provider: Provider | None = IdentityProvider()  # type: ignore[assignment]
+
     @page("GET", "/sign-in")
-    def sign_in_form_page(self, visit: Visit) -> Rendered:
-        return self._form(visit, {}, {"subject": "", "name": "", "role": "citizen"})
+    def sign_in_form_page(self, visit: Visit) -> Rendered | Redirect:
+        provider = self.identity_provider
+        if provider is None:
+            return self._form(visit, {}, {"subject": "", "name": "", "role": "citizen"})
+        pending = pending_sign_in(safe_next(visit.value("next")))
+        visit.session = replace(visit.session, pending_sign_in=pending)
+        return Redirect(provider.authorization_url(pending))
+
+    @page("GET", "/sign-in/callback")
+    def sign_in_callback_page(self, visit: Visit) -> Rendered | Redirect:
+        provider = self.identity_provider
+        if provider is None:
+            return Rendered("errors/not_found.html", status=404)
+        pending = visit.session.pending_sign_in
+        # one answer per sign-in started: a refused or replayed callback starts over
+        visit.session = replace(visit.session, pending_sign_in=None)
+        caller = provider.sign_in(pending, visit.request.args.to_dict())
+        log.info("signed_in", role=caller.role)
+        visit.session = visit.session.signed_in_as(caller)
+        return Redirect(safe_next((pending or {}).get("next", "/")))
 
     @page("POST", "/sign-in")
     def sign_in_page(self, visit: Visit) -> Rendered | Redirect:
         entered = {name: visit.value(name) for name in ("subject", "name", "role")}
         errors = {}
-        if not AuthSettings.from_config().dev_login:
+        if not AuthSettings.from_config().dev_login or self.identity_provider is not None:
             return Rendered("errors/not_found.html", status=404)
         if not is_plain_subject(entered["subject"]):
             errors["subject"] = ["sign_in.subject_invalid"]
