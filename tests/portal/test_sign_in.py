@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
+from services.gateway.settings import AuthSettings
+from services.portal.oidc import (
+    IdentityProviderUnavailable,
+    Provider,
+    SignInDeclined,
+    SignInTokenRefused,
+    pending_sign_in,
+)
+from services.portal.settings import PortalSettings
 from tests.portal.conftest import Platform, assert_accessible
 from tests.support.oidc_provider import OidcProvider
+from tests.support.processes import free_port
 
 CLIENT_ID = "buergerportal-soest"
 
@@ -129,3 +141,90 @@ def test_signing_out_ends_the_session(
     page.goto("/appointments/mine")
     expect(page.get_by_role("heading", level=1)).to_have_text("Das hat nicht geklappt")
     expect(page.get_by_text("Meine Termine", exact=True)).to_have_count(0)
+
+
+# the client against the provider double alone, without a browser
+
+
+def client_of(provider: OidcProvider, **settings) -> Provider:
+    named = {
+        "url": "https://portal.example.org",
+        "oidc_issuer": provider.issuer,
+        "oidc_client_id": CLIENT_ID,
+        "oidc_client_secret": provider.client_secret,
+    }
+    portal = PortalSettings(**{**named, **settings})
+    return Provider(portal, AuthSettings())
+
+
+def at_the_provider(provider: OidcProvider, client: Provider) -> tuple[dict, dict[str, str]]:
+    """A sign-in started, and the provider's answer at the callback."""
+    pending = pending_sign_in("/documents")
+    back = requests.get(client.authorization_url(pending), allow_redirects=False, timeout=5)
+    return pending, dict(parse_qsl(urlsplit(back.headers["Location"]).query))
+
+
+def test_the_code_is_exchanged_only_with_the_verifier_whose_challenge_went_to_the_provider(
+    identity_provider: OidcProvider,
+):
+    client = client_of(identity_provider)
+    pending, answer = at_the_provider(identity_provider, client)
+
+    with pytest.raises(SignInDeclined):
+        client.sign_in({**pending, "verifier": pending_sign_in("/")["verifier"]}, answer)
+
+
+def test_an_id_token_with_another_nonce_signs_nobody_in(identity_provider: OidcProvider):
+    client = client_of(identity_provider)
+    pending, answer = at_the_provider(identity_provider, client)
+
+    with pytest.raises(SignInTokenRefused):
+        client.sign_in({**pending, "nonce": "from-another-sign-in"}, answer)
+
+
+def test_a_token_without_a_role_or_with_a_subject_that_is_not_plain_is_refused(
+    identity_provider: OidcProvider,
+):
+    client = client_of(identity_provider)
+    for person in ({"sub": "anna", "role": None}, {"sub": "role:clerk", "role": "citizen"}):
+        identity_provider.person = person
+        pending, answer = at_the_provider(identity_provider, client)
+
+        with pytest.raises(SignInTokenRefused):
+            client.sign_in(pending, answer)
+
+
+def test_a_clerk_signs_in_with_their_departments_as_the_gateway_reads_them(
+    identity_provider: OidcProvider,
+):
+    identity_provider.person = {"sub": "carla", "role": "clerk", "departments": ["ordnungsamt"]}
+    client = client_of(identity_provider)
+    pending, answer = at_the_provider(identity_provider, client)
+
+    caller = client.sign_in(pending, answer)
+
+    assert (caller.subject, caller.role, caller.departments) == ("carla", "clerk", ("ordnungsamt",))
+
+
+def test_a_provider_that_cannot_be_reached_is_unavailable_not_a_failure():
+    nobody = f"http://127.0.0.1:{free_port()}/realms/citizens"
+    client = Provider(PortalSettings(oidc_issuer=nobody, oidc_client_id=CLIENT_ID), AuthSettings())
+
+    with pytest.raises(IdentityProviderUnavailable):
+        client.authorization_url(pending_sign_in("/"))
+
+
+def test_endpoints_named_in_the_settings_need_no_discovery(identity_provider: OidcProvider):
+    found = identity_provider.discovery()
+    client = client_of(
+        identity_provider,
+        oidc_issuer="https://login.example.org/no-discovery-here",
+        oidc_authorization_endpoint=found["authorization_endpoint"],
+        oidc_token_endpoint=found["token_endpoint"],
+        oidc_jwks_url=found["jwks_uri"],
+    )
+
+    assert client.authorization_url(pending_sign_in("/")).startswith(
+        found["authorization_endpoint"] + "?"
+    )
+    assert client.settings.redirect_uri == "https://portal.example.org/sign-in/callback"
