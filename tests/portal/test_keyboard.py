@@ -141,9 +141,9 @@ def test_a_citizen_books_and_confirms_an_appointment_by_keyboard_alone(
     page.keyboard.type("Kai Tastatur")
     tab_to(page, page.get_by_label("E-Mail-Adresse"))
     page.keyboard.type(KAI)
-    expect(page.get_by_text("Geprüft")).to_be_visible()
+    expect(page.get_by_text("Geprüft", exact=True)).to_be_visible()
     # the proof of work solved itself: its checkbox is a stop, ticked, and needs nothing
-    proof = page.get_by_role("checkbox", name="Geprüft")
+    proof = page.get_by_role("checkbox", name="Geprüft", exact=True)
     tab_to(page, proof)
     expect(proof).to_be_checked()
     tab_to(page, page.get_by_role("button", name="Termin reservieren"))
