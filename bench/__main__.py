@@ -6,7 +6,7 @@
                     [--deliveries 2000] [--no-notifications-sqlite]
                     [--flow-seconds 15] [--worklist-calls 100] [--no-applications-sqlite]
                     [--map-queries 300] [--ratings 2000] [--rating-concurrency 8]
-                    [--no-feedback]
+                    [--no-feedback] [--page-requests 300] [--journeys 3] [--no-portal]
 
 Needs RabbitMQ with the management plugin (a throwaway vhost per run) and, for the
 PostgreSQL row, a server at $BENCH_POSTGRES_URL (default postgres@127.0.0.1:5432).
@@ -40,6 +40,7 @@ from bench import (  # noqa: E402
     event_pipeline,
     feedback_map,
     notifications_delivery,
+    portal_pages,
     raw_events,
     raw_rpc,
     service_rpc,
@@ -71,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     applications_flow.add_arguments(parser)
     feedback_map.add_arguments(parser)
     parser.add_argument("--no-feedback", action="store_true", help="leave out the feedback bench")
+    portal_pages.add_arguments(parser)
+    parser.add_argument("--no-portal", action="store_true", help="leave out the portal bench")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     return parser.parse_args(argv)
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             notifications_ok = notifications_delivery.run(args, pg_problem)
             applications_ok = applications_flow.run(args, pg_problem, raw)
             feedback_ok = args.no_feedback or feedback_map.run(args, pg_problem, raw)
+            portal_ok = args.no_portal or portal_pages.run(args, pg_problem, raw)
     met = all(
         (
             rpc_ok,
@@ -113,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             notifications_ok,
             applications_ok,
             feedback_ok,
+            portal_ok,
         )
     )
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
