@@ -1,0 +1,120 @@
+"""The portal's main pages as PNGs in docs/screenshots/, made again whenever the pages change.
+
+    .venv/bin/python scripts/screenshots.py
+
+Starts the platform as `make run` would (bench/portal_platform.py: a throwaway RabbitMQ
+vhost, SQLite in a temporary folder, the demo office, mail to an SMTP server on loopback)
+and walks it in Debian's Chromium: 1280 px wide, the whole page each; the start page at
+320 px too. The booking is made through the pages and confirmed through the mailed link;
+the proof of work is made small, so that the widget shows "Geprüft" at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+
+warnings.simplefilter("ignore")  # eventlet's deprecation notice, imported by the test helpers
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run as a file, not a module
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from bench.broker import throwaway_vhost, unreachable  # noqa: E402
+from bench.portal_platform import Platform, platform  # noqa: E402
+from services.common.settings import DEFAULT_AMQP_URI  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
+
+FOLDER = REPO / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+WIDE = {"width": 1280, "height": 800}
+NARROW = {"width": 320, "height": 640}
+ERIKA = "erika.mustermann@example.org"
+SERVICE = "Personalausweis beantragen"
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=FOLDER / f"{name}.png", full_page=True, animations="disabled")
+    print(f"docs/screenshots/{name}.png")
+
+
+def heading(page: Page, text: str) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text(text)
+
+
+def mailed_link(place: Platform, kind: str) -> str:
+    def found() -> str | None:
+        for message in place.mail.to(ERIKA):
+            text = message.get_body(("plain",)).get_content()
+            link = re.search(rf"{re.escape(place.url)}/appointments/{kind}\?token=\S+", text)
+            if link:
+                return link.group(0)
+        return None
+
+    return wait_for(found, timeout=30)
+
+
+def booking(page: Page, place: Platform) -> None:
+    page.goto("/")
+    shoot(page, "start")
+    page.get_by_role("link", name="Einen Termin buchen").click()
+    shoot(page, "catalogue")
+    page.get_by_role("link", name=f"Termin für „{SERVICE}“ buchen").click()
+    page.get_by_role("button", name="Weiter").click()
+    page.get_by_role("button", name="Weiter").click()
+    heading(page, "Um wie viel Uhr möchten Sie kommen?")
+    shoot(page, "booking-time")
+    page.get_by_role("button", name="Weiter").click()
+
+    heading(page, "Wer kommt zum Termin?")
+    page.get_by_label("E-Mail-Adresse").fill("erika.mustermann")
+    page.get_by_role("button", name="Termin reservieren").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_text("Geprüft", exact=True)).to_be_visible()
+    shoot(page, "details-errors")
+
+    page.get_by_label("Vor- und Nachname").fill("Erika Mustermann")
+    page.get_by_label("E-Mail-Adresse").fill(ERIKA)
+    page.get_by_role("button", name="Termin reservieren").click()
+    heading(page, "Bitte prüfen Sie Ihr Postfach")
+    shoot(page, "check-your-mail")
+
+    page.goto(mailed_link(place, "confirm"))
+    page.get_by_role("button", name="Termin bestätigen").click()
+    heading(page, "Ihr Termin ist bestätigt")
+    page.goto(mailed_link(place, "manage"))
+    heading(page, "Ihr Termin")
+    shoot(page, "manage")
+
+
+def main() -> int:
+    broker = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    if unreachable(broker):
+        return 1
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    expect.set_options(timeout=60_000)
+    with (
+        throwaway_vhost(broker) as uri,
+        platform(uri, ALTCHA_MAX_NUMBER="2000") as place,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(base_url=place.url, locale="de-DE", viewport=WIDE)
+        context.set_default_timeout(60_000)
+        booking(context.new_page(), place)
+        context.close()
+        narrow = browser.new_context(base_url=place.url, locale="de-DE", viewport=NARROW)
+        page = narrow.new_page()
+        page.goto("/")
+        shoot(page, "start-320")
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
