@@ -95,6 +95,8 @@ class Question:
             "type": self.type,
             "required": self.required,
             "choices": list(self.choices),
+            # what a form shows for each choice, in the language asked
+            "choice_names": {value: names[language] for value, names in self.choice_names.items()},
         }
 
 

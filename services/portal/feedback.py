@@ -1,0 +1,401 @@
+"""The portal's feedback pages: reports around town as a list, a report or idea with its
+official answer and comments, filing a report and proposing an idea, supporting, following
+and saying "me too", and rating a visit from the invitation's link.
+
+Everything works without JavaScript: the list is a plain list with a category filter and
+a link to the next page, the form asks for the category first (its extra questions
+depend on it) and the place as two numbers, and every action is a POST form. The feedback
+service owns every rule; the portal only checks that what a form needs is filled in, so
+that all that is missing shows at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from services.common.errors import InvalidInput, ServiceError
+from services.common.identity import CITIZEN
+from services.common.rpc import RemoteService
+from services.gateway.challenge import ProofOfWork
+from services.gateway.errors import ChallengeFailed, ChallengeRequired
+from services.portal.pages import Visit, field_errors, page
+from services.portal.rendering import Redirect, Rendered
+
+FEEDBACK = "/feedback"
+ITEM = f"{FEEDBACK}/items/<uuid(strict=False):item_id>"
+PAGE_SIZE = 20
+# what the form sends for a yes/no question
+YES_NO = {"yes": True, "no": False}
+# the codes an action on an item may be refused with, shown on the item's page
+ITEM_REFUSALS = {
+    "already_counted",
+    "already_supported",
+    "support_limit_reached",
+    "item_closed",
+    "account_banned",
+    "too_many_submissions",
+    "not_a_report",
+    "not_an_idea",
+    "rate_limited",
+}
+# refusals of a submission that belong to one of the form's fields
+SUBMISSION_FIELD = {
+    "location_outside_town": "latitude",
+    "unknown_category": "category",
+    "challenge_failed": "altcha",
+    "challenge_required": "altcha",
+    "challenge_spent": "altcha",
+}
+
+
+class FeedbackPages:
+    """Mixed into GatewayService, beside the JSON routes."""
+
+    feedback = RemoteService("feedback")
+    proof_of_work = ProofOfWork()
+
+    # reading: the list, an item
+
+    @page("GET", FEEDBACK)
+    def reports_page(self, visit: Visit) -> Rendered:
+        return self._feedback_list_page(visit, "report")
+
+    @page("GET", f"{FEEDBACK}/ideas")
+    def ideas_page(self, visit: Visit) -> Rendered:
+        return self._feedback_list_page(visit, "idea")
+
+    @page("GET", ITEM)
+    def item_page(self, visit: Visit, item_id) -> Rendered:
+        return self._feedback_item_page(visit, str(item_id))
+
+    # taking part in an item
+
+    @page("POST", f"{ITEM}/follow", roles=CITIZEN)
+    def follow_page(self, visit: Visit, item_id) -> Rendered | Redirect:
+        return self._feedback_act(visit, str(item_id), "feedback.followed", self._feedback_follow)
+
+    @page("POST", f"{ITEM}/unfollow", roles=CITIZEN)
+    def unfollow_page(self, visit: Visit, item_id) -> Rendered | Redirect:
+        return self._feedback_act(
+            visit, str(item_id), "feedback.unfollowed", self._feedback_unfollow
+        )
+
+    @page("POST", f"{ITEM}/me-too", roles=CITIZEN)
+    def me_too_page(self, visit: Visit, item_id) -> Rendered | Redirect:
+        return self._feedback_act(
+            visit, str(item_id), "feedback.me_too_counted", self._feedback_me_too
+        )
+
+    @page("POST", f"{ITEM}/support", roles=CITIZEN)
+    def support_page(self, visit: Visit, item_id) -> Rendered | Redirect:
+        return self._feedback_act(visit, str(item_id), "feedback.supported", self._feedback_support)
+
+    @page("POST", f"{ITEM}/comments", roles=CITIZEN)
+    def comment_page(self, visit: Visit, item_id) -> Rendered | Redirect:
+        body = visit.value("body")
+        if not body:
+            return self._feedback_item_page(
+                visit, str(item_id), {"body": ["form.required"]}, status=400
+            )
+        try:
+            self.feedback.comment(str(item_id), {"body": body})
+        except InvalidInput:
+            return self._feedback_item_page(
+                visit, str(item_id), {"body": ["form.too_long"]}, status=400
+            )
+        except ServiceError as refused:
+            if refused.code not in ITEM_REFUSALS:
+                raise
+            return self._feedback_item_page(visit, str(item_id), refusal=refused.code, status=409)
+        visit.tell("feedback.commented")
+        return Redirect(f"{FEEDBACK}/items/{item_id}#comments")
+
+    # filing a report, proposing an idea
+
+    @page("GET", f"{FEEDBACK}/report", roles=CITIZEN)
+    def new_report_page(self, visit: Visit) -> Rendered:
+        return self._feedback_new_page(visit, "report")
+
+    @page("POST", f"{FEEDBACK}/report", roles=CITIZEN)
+    def file_report_page(self, visit: Visit) -> Rendered | Redirect:
+        return self._feedback_submit_page(visit, "report")
+
+    @page("GET", f"{FEEDBACK}/ideas/new", roles=CITIZEN)
+    def new_idea_page(self, visit: Visit) -> Rendered:
+        return self._feedback_new_page(visit, "idea")
+
+    @page("POST", f"{FEEDBACK}/ideas/new", roles=CITIZEN)
+    def propose_idea_page(self, visit: Visit) -> Rendered | Redirect:
+        return self._feedback_submit_page(visit, "idea")
+
+    @page("GET", f"{ITEM}/sent", roles=CITIZEN)
+    def sent_page(self, visit: Visit, item_id) -> Rendered:
+        item = self.feedback.get_item(str(item_id), visit.session.language)
+        return Rendered("feedback/sent.html", {"item": item})
+
+    # rating a visit or case from the invitation's link
+
+    @page("GET", f"{FEEDBACK}/rate")
+    def rating_form_page(self, visit: Visit) -> Rendered:
+        token = visit.value("token")
+        invitation = self.feedback.rating_invitation(token)
+        if invitation["rated"]:
+            return Rendered("feedback/already_rated.html", {"invitation": invitation}, 409)
+        return self._feedback_rating_page(token, invitation, {"score": "", "comment": ""}, {})
+
+    @page("POST", f"{FEEDBACK}/rate")
+    def rate_page(self, visit: Visit) -> Rendered:
+        token = visit.value("token")
+        entered = {"score": visit.value("score"), "comment": visit.value("comment")}
+        invitation = self.feedback.rating_invitation(token)
+        if invitation["rated"]:
+            return Rendered("feedback/already_rated.html", {"invitation": invitation}, 409)
+        if entered["score"] not in {"1", "2", "3", "4", "5"}:
+            errors = {"score": ["feedback.rate.choose"]}
+            return self._feedback_rating_page(token, invitation, entered, errors, status=400)
+        try:
+            rated = self.feedback.rate(
+                {
+                    "token": token,
+                    "score": int(entered["score"]),
+                    "comment": entered["comment"] or None,
+                }
+            )
+        except InvalidInput:
+            errors = {"comment": ["form.too_long"]}
+            return self._feedback_rating_page(token, invitation, entered, errors, status=400)
+        except ServiceError as refused:
+            if refused.code != "already_rated":
+                raise
+            return Rendered("feedback/already_rated.html", {"invitation": invitation}, 409)
+        return Rendered("feedback/rated.html", {"rating": rated})
+
+    # helpers
+
+    def _feedback_list_page(self, visit: Visit, kind: str) -> Rendered:
+        language = visit.session.language
+        categories = self._feedback_categories(language, kind)
+        chosen = visit.value("category")
+        chosen = chosen if chosen in categories else ""
+        query = {"kind": kind, "limit": PAGE_SIZE, "category": chosen or None}
+        if visit.value("bbox"):
+            query["bbox"] = visit.value("bbox")
+        if visit.value("cursor"):
+            query["cursor"] = visit.value("cursor")
+        found = self.feedback.public_map(query, language)
+        more = None
+        if found["next_cursor"]:
+            asked = {
+                "category": chosen,
+                "bbox": visit.value("bbox"),
+                "cursor": found["next_cursor"],
+            }
+            more = "?" + urlencode({name: value for name, value in asked.items() if value})
+        return Rendered(
+            "feedback/list.html",
+            {
+                "kind": kind,
+                "items": found["items"],
+                "categories": categories,
+                "chosen": chosen,
+                "more": more,
+                "paged": bool(visit.value("cursor")),
+            },
+        )
+
+    def _feedback_item_page(
+        self,
+        visit: Visit,
+        item_id: str,
+        errors: dict[str, list[str]] | None = None,
+        refusal: str | None = None,
+        status: int = 200,
+    ) -> Rendered:
+        item = self.feedback.get_item(item_id, visit.session.language)
+        comments = self.feedback.comments(item_id, None, 100)
+        return Rendered(
+            "feedback/item.html",
+            {
+                "item": item,
+                "comments": comments["comments"],
+                "errors": errors or {},
+                "refusal": refusal,
+                "entered": {"body": visit.value("body")} if errors else {"body": ""},
+            },
+            status=status,
+        )
+
+    def _feedback_act(self, visit: Visit, item_id: str, notice: str, action) -> Rendered | Redirect:
+        try:
+            action(item_id, visit.session.language)
+        except ServiceError as refused:
+            if refused.code not in ITEM_REFUSALS:
+                raise
+            return self._feedback_item_page(visit, item_id, refusal=refused.code, status=409)
+        visit.tell(notice)
+        return Redirect(f"{FEEDBACK}/items/{item_id}")
+
+    def _feedback_follow(self, item_id: str, language: str) -> None:
+        self.feedback.follow(item_id, {"language": language})
+
+    def _feedback_unfollow(self, item_id: str, language: str) -> None:
+        self.feedback.unfollow(item_id, language)
+
+    def _feedback_me_too(self, item_id: str, language: str) -> None:
+        self.feedback.me_too(item_id, {"language": language})
+
+    def _feedback_support(self, item_id: str, language: str) -> None:
+        self.feedback.support(item_id, language)
+
+    def _feedback_categories(self, language: str, kind: str) -> dict[str, dict[str, Any]]:
+        return {
+            category["key"]: category
+            for category in self.feedback.categories(language)
+            if category["kind"] == kind
+        }
+
+    def _feedback_new_page(self, visit: Visit, kind: str) -> Rendered:
+        categories = self._feedback_categories(visit.session.language, kind)
+        category = categories.get(visit.value("category"))
+        if category is None:
+            return Rendered("feedback/choose.html", {"kind": kind, "categories": categories})
+        blank = {name: "" for name in _fields(kind, category)}
+        return self._feedback_form_page(kind, category, {**blank, "show_name": False}, {})
+
+    def _feedback_submit_page(self, visit: Visit, kind: str) -> Rendered | Redirect:
+        categories = self._feedback_categories(visit.session.language, kind)
+        category = categories.get(visit.value("category"))
+        if category is None:
+            return Rendered(
+                "feedback/choose.html", {"kind": kind, "categories": categories}, status=400
+            )
+        entered = _entered(visit, kind, category)
+        submission, errors = _submission(entered, kind, category, visit.session.name)
+        refusal = None
+        if not errors:
+            try:
+                challenge = self.proof_of_work.verify(visit.value("altcha") or None)
+                submission |= {"challenge": challenge, "language": visit.session.language}
+                if kind == "report":
+                    made = self.feedback.submit_report(submission)
+                else:
+                    made = self.feedback.submit_idea(submission)
+                return Redirect(f"{FEEDBACK}/items/{made['id']}/sent")
+            except (ChallengeRequired, ChallengeFailed):
+                errors = {"altcha": ["error.code.challenge_failed"]}
+            except InvalidInput as refused:
+                errors = {name: ["form.invalid"] for name in field_errors(refused)}
+            except ServiceError as refused:
+                errors = _refusal_at_field(refused)
+                if not errors and refused.code not in ITEM_REFUSALS:
+                    raise
+                refusal = None if errors else refused.code
+        return self._feedback_form_page(kind, category, entered, errors, refusal, status=400)
+
+    def _feedback_form_page(
+        self, kind, category, entered, errors, refusal=None, status=200
+    ) -> Rendered:
+        return Rendered(
+            "feedback/new.html",
+            {
+                "kind": kind,
+                "category": category,
+                "entered": entered,
+                "errors": errors,
+                "refusal": refusal,
+                "labels": {
+                    f"answer-{question['key']}": question["label"]
+                    for question in category["questions"]
+                },
+                "challenge": self.proof_of_work.issue(),
+            },
+            status=status,
+        )
+
+    def _feedback_rating_page(self, token, invitation, entered, errors, status=200) -> Rendered:
+        return Rendered(
+            "feedback/rate.html",
+            {"token": token, "invitation": invitation, "entered": entered, "errors": errors},
+            status=status,
+        )
+
+
+def _entered(visit: Visit, kind: str, category: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as typed, to show again."""
+    entered: dict[str, Any] = {name: visit.value(name) for name in _fields(kind, category)}
+    entered["show_name"] = visit.value("show_name") == "yes"
+    return entered
+
+
+def _fields(kind: str, category: dict[str, Any]) -> list[str]:
+    """The form's text fields: the category's questions as `answer-<key>`."""
+    names = ["title", "description"]
+    if kind == "report":
+        names += ["place", "latitude", "longitude"]
+    return names + [f"answer-{question['key']}" for question in category["questions"]]
+
+
+def _submission(
+    entered: dict[str, Any], kind: str, category: dict[str, Any], author: str | None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """What the service is sent, and what is missing or not a number: all at once."""
+    errors: dict[str, list[str]] = {}
+    for name in ("title", "description"):
+        if not entered[name]:
+            errors[name] = ["form.required"]
+    description = entered["description"]
+    submission: dict[str, Any] = {
+        "category": category["key"],
+        "title": entered["title"],
+        # the public sees the sign-in's name only when the citizen says so
+        "anonymous": not entered["show_name"],
+    }
+    if entered["show_name"] and author:
+        submission["name"] = author[:80]
+    if kind == "report":
+        for name in ("latitude", "longitude"):
+            submission[name], problem = _number(entered[name], required=True)
+            if problem:
+                errors[name] = [problem]
+        if entered["place"]:
+            # the service keeps no address: the place's words lead the description
+            description = f"{entered['place']}\n\n{description}"
+    submission["description"] = description
+    answers: dict[str, Any] = {}
+    for question in category["questions"]:
+        name = f"answer-{question['key']}"
+        answer, problem = _answer(question, entered[name])
+        if problem:
+            errors[name] = [problem]
+        elif answer is not None:
+            answers[question["key"]] = answer
+    submission["answers"] = answers
+    return submission, errors
+
+
+def _answer(question: dict[str, Any], typed: str) -> tuple[Any, str | None]:
+    if not typed:
+        return None, ("form.required" if question["required"] else None)
+    if question["type"] == "boolean":
+        return YES_NO.get(typed), (None if typed in YES_NO else "form.invalid")
+    if question["type"] == "number":
+        return _number(typed, required=question["required"])
+    return typed, None
+
+
+def _number(typed: str, required: bool) -> tuple[float | None, str | None]:
+    if not typed:
+        return None, ("form.required" if required else None)
+    try:
+        return float(typed.replace(",", ".")), None
+    except ValueError:
+        return None, "feedback.form.not_a_number"
+
+
+def _refusal_at_field(refused: ServiceError) -> dict[str, list[str]]:
+    """A refusal shown at the field it concerns (the answers at their questions)."""
+    if refused.code == "invalid_answers":
+        return {f"answer-{key}": ["form.invalid"] for key in field_errors(refused)}
+    field = SUBMISSION_FIELD.get(refused.code)
+    return {field: [f"error.code.{refused.code}"]} if field else {}
