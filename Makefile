@@ -34,7 +34,7 @@ run: $(INSTALLED) $(ASSETS)
 test: $(INSTALLED) $(ASSETS) browser
 	scripts/ensure-rabbitmq
 	$(BIN)/nameko test tests -q -W ignore::DeprecationWarning --ignore=tests/portal $(PYTEST_ARGS)
-	$(BIN)/pytest tests/portal -q -p no:nameko -W ignore::DeprecationWarning $(PYTEST_ARGS)
+	$(BIN)/pytest tests/portal -q -W ignore::DeprecationWarning $(PYTEST_ARGS)
 
 ## unit: the rules and plumbing without broker or database, in seconds
 unit: $(INSTALLED)
