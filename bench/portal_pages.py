@@ -53,6 +53,7 @@ TARGET_P99_MS = 50.0  # each page, through the whole stack
 TARGET_TRANSFER = 200_000  # bytes of a first visit to the booking pages, compressed
 WARMUP = 10  # unmeasured requests per page
 SERVICE = "personalausweis"
+SERVICE_NAME = "Personalausweis beantragen"
 LOCATION = "rathaus"
 CITIZEN = "bench-citizen"
 HTTP_TIMEOUT = 30.0
@@ -121,6 +122,9 @@ def signed_in(url: str) -> requests.Session:
     )
     answer.raise_for_status()
     _book_as_citizen(url)
+    listed = session.get(f"{url}/appointments/mine", timeout=HTTP_TIMEOUT).text
+    if SERVICE_NAME not in listed:
+        raise RuntimeError("the signed-in citizen's list does not show their appointment")
     return session
 
 
