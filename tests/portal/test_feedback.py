@@ -49,7 +49,8 @@ def test_a_report_is_filed_followed_by_a_neighbour_and_answered_by_the_town(
     page: Page, browser: Browser, platform: Platform
 ):
     sign_in(page, "anna", "citizen", "Anna Becker")
-    page.goto("/feedback")
+    page.goto("/")
+    page.get_by_role("link", name="Etwas melden oder eine Idee vorschlagen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Meldungen in der Stadt")
     assert_accessible(page)
     page.get_by_role("link", name="Etwas melden").click()
