@@ -25,6 +25,7 @@ from services.gateway.health import check_health
 from services.gateway.http import api
 from services.gateway.settings import AuthSettings, GatewaySettings
 from services.portal import account as account_pages
+from services.portal import applications as application_pages
 from services.portal import appointments as appointment_pages
 from services.portal import feedback as feedback_pages
 from services.portal import sign_in as sign_in_pages
@@ -41,6 +42,7 @@ def dev_login_enabled() -> bool:
 # class with routes in this module's namespace for a service to run
 class GatewayService(
     appointment_pages.AppointmentPages,
+    application_pages.ApplicationPages,
     feedback_pages.FeedbackPages,
     sign_in_pages.SignInPages,
     account_pages.AccountPages,
