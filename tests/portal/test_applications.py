@@ -114,16 +114,20 @@ def test_apply_for_the_dog_tax_with_two_documents_answer_the_office_and_download
     ).to_be_visible()
     expect(page.get_by_role("link", name="Ändern Hunde 2: Name")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("button", name="Antrag verbindlich absenden").click()
+    page.get_by_role("button", name="Antrag verbindlich absenden").dblclick()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Ihr Antrag ist eingegangen")
     number = CASE_NUMBER.search(page.get_by_role("status").inner_text()).group(0)
+    case_id = page.url.split("/")[-2]
     assert_accessible(page)
     [receipt_mail] = wait_for(lambda: platform.mail.to(email), timeout=20)
     assert number in receipt_mail.get_body(("plain",)).get_content()
 
+    page.goto("/applications/mine")
+    expect(page.get_by_role("table").get_by_role("row")).to_have_count(2)  # one case, once
+    assert_accessible(page)
+
     clerk = api_token(platform, "sb-hundesteuer", "clerk", name="Petra Schulte")
-    case_id = page.url.split("/")[-2]
     asked = requests.post(
         f"{platform.url}{CASES}/{case_id}/information-requests",
         json={"text": "Seit wann lebt Wuffi bei Ihnen?"},
