@@ -50,7 +50,7 @@ def book(page: Page, email: str) -> str:
     expect(page.get_by_role("heading", level=1)).to_have_text("Wer kommt zum Termin?")
     page.get_by_label("Vor- und Nachname").fill("Erika Mustermann")
     page.get_by_label("E-Mail-Adresse").fill(email)
-    expect(page.get_by_text("Geprüft")).to_be_visible()
+    expect(page.get_by_text("Geprüft", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Termin reservieren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bitte prüfen Sie Ihr Postfach")
@@ -85,7 +85,7 @@ def test_book_confirm_by_mail_download_the_calendar_reschedule_from_the_older_ma
     page.get_by_role("radio").nth(1).check()  # another day
     page.get_by_role("button", name="Weiter").click()
     new_start = page.get_by_role("radio").first.get_attribute("value")
-    expect(page.get_by_text("Geprüft")).to_be_visible()
+    expect(page.get_by_text("Geprüft", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Termin verschieben").click()
     expect(page.get_by_role("status")).to_contain_text("Ihr Termin ist verschoben.")
