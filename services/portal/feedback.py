@@ -21,8 +21,10 @@ from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
 from services.portal.pages import Visit, field_errors, page
 from services.portal.rendering import Redirect, Rendered
+from services.portal.uploading import DocumentDataPlane, UploadRefused
 
 FEEDBACK = "/feedback"
+PHOTO_TYPE = "report_photo"
 ITEM = f"{FEEDBACK}/items/<uuid(strict=False):item_id>"
 PAGE_SIZE = 20
 # what the form sends for a yes/no question
@@ -53,7 +55,9 @@ class FeedbackPages:
     """Mixed into GatewayService, beside the JSON routes."""
 
     feedback = RemoteService("feedback")
+    documents = RemoteService("documents")
     proof_of_work = ProofOfWork()
+    data_plane = DocumentDataPlane()
 
     # reading: the list, an item
 
@@ -261,7 +265,9 @@ class FeedbackPages:
         if category is None:
             return Rendered("feedback/choose.html", {"kind": kind, "categories": categories})
         blank = {name: "" for name in _fields(kind, category)}
-        return self._feedback_form_page(kind, category, {**blank, "show_name": False}, {})
+        return self._feedback_form_page(
+            kind, category, {**blank, "show_name": False, "photos": []}, {}
+        )
 
     def _feedback_submit_page(self, visit: Visit, kind: str) -> Rendered | Redirect:
         categories = self._feedback_categories(visit.session.language, kind)
@@ -272,6 +278,10 @@ class FeedbackPages:
             )
         entered = _entered(visit, kind, category)
         submission, errors = _submission(entered, kind, category, visit.session.name)
+        if kind == "report":
+            # a photo picked now is stored at once, so that it survives a form with errors
+            errors |= self._feedback_keep_photo(visit, entered)
+            submission["photos"] = [photo["id"] for photo in entered["photos"]]
         refusal = None
         if not errors:
             try:
@@ -292,6 +302,28 @@ class FeedbackPages:
                     raise
                 refusal = None if errors else refused.code
         return self._feedback_form_page(kind, category, entered, errors, refusal, status=400)
+
+    def _feedback_keep_photo(self, visit: Visit, entered: dict[str, Any]) -> dict[str, list]:
+        """Upload the photo the form carries, if any, and add it to the ones kept."""
+        upload = visit.request.files.get("photo")
+        if upload is None or not upload.filename:
+            return {}
+        try:
+            document = self.data_plane.upload(
+                self.documents,
+                upload.stream,
+                {
+                    "document_type": PHOTO_TYPE,
+                    "title": upload.filename[:300],
+                    "filename": upload.filename[:255],
+                    "media_type": upload.mimetype or "application/octet-stream",
+                    "language": visit.session.language,
+                },
+            )
+        except (UploadRefused, ServiceError):
+            return {"photo": ["feedback.photo.refused"]}
+        entered["photos"].append({"id": document["document_id"], "name": upload.filename[:255]})
+        return {}
 
     def _feedback_form_page(
         self, kind, category, entered, errors, refusal=None, status=200
@@ -325,6 +357,9 @@ def _entered(visit: Visit, kind: str, category: dict[str, Any]) -> dict[str, Any
     """The form's values as typed, to show again."""
     entered: dict[str, Any] = {name: visit.value(name) for name in _fields(kind, category)}
     entered["show_name"] = visit.value("show_name") == "yes"
+    # photos stored by an earlier try of the form: their ids and file names, in pairs
+    ids, names = visit.form.get("photo_ids", []), visit.form.get("photo_names", [])
+    entered["photos"] = [{"id": i, "name": n} for i, n in zip(ids, names, strict=False)]
     return entered
 
 

@@ -4,6 +4,7 @@ a visit from the invitation mail."""
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,10 @@ from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 MARKET = ("51,5711", "8,1092")
+# a PNG of one transparent pixel
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 ANSWER = "Die Leuchte wird am Montag getauscht."
 
 
@@ -61,8 +66,13 @@ def test_a_report_is_filed_followed_by_a_neighbour_and_answered_by_the_town(
     expect(page.get_by_role("heading", level=1)).to_have_text("Ihre Meldung")
     assert_accessible(page)
 
-    # nothing filled in: every missing answer at its field and in the summary
+    # nothing filled in but the photo: every missing answer at its field and in the summary,
+    # and the photo is kept
+    page.get_by_label("Möchten Sie ein Foto anhängen?").set_input_files(
+        {"name": "laterne.png", "mimeType": "image/png", "buffer": PIXEL}
+    )
     submit_when_checked(page, "Meldung absenden")
+    expect(page.get_by_text("Foto angehängt: laterne.png")).to_be_visible()
     summary = page.get_by_role("alert").filter(has_text="Bitte prüfen Sie Ihre Angaben")
     for field in ("Titel", "Beschreibung", "Breitengrad", "Längengrad", "Was ist kaputt?"):
         expect(
@@ -92,6 +102,8 @@ def test_a_report_is_filed_followed_by_a_neighbour_and_answered_by_the_town(
     page.get_by_role("link", name="„Laterne am Markt aus“ ansehen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Laterne am Markt aus")
     expect(page.get_by_text("Markt 1, vor dem Rathaus")).to_be_visible()
+    # the photo is the town's: counted, never shown to the public
+    expect(page.get_by_role("term").filter(has_text="Fotos (nur für die Stadt)")).to_be_visible()
     expect(page.get_by_role("button", name="Nicht mehr folgen")).to_be_visible()  # the author
     item_path = page.url.removeprefix(platform.url)
     item_id = item_path.rsplit("/", 1)[1]
