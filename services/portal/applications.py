@@ -137,13 +137,15 @@ class ApplicationPages:
                     "media_type": upload.mimetype or "application/octet-stream",
                     "language": visit.session.language,
                 },
+                idempotency_key=visit.value("idempotency_key") or None,
             )
         except (UploadRefused, InvalidInput, ServiceError) as refused:
             code = refused.code if refused.code in UPLOAD_CODES else "upload_refused"
             errors = {"file": [f"error.code.{code}"]}
             return self._attachments_page(visit, draft, errors, status=400)
         attached = {"document_id": document["document_id"], "purpose": purpose}
-        self._save(draft, attachments=[*draft.get("attachments", []), attached])
+        earlier = [a for a in draft.get("attachments") or [] if a != attached]
+        self._save(draft, attachments=[*earlier, attached])
         visit.tell("applications.attachments.uploaded")
         return Redirect(f"/applications/drafts/{draft['draft_id']}/attachments")
 
@@ -166,6 +168,8 @@ class ApplicationPages:
                 "attached": self._attached(draft),
                 "errors": errors,
                 "chosen": visit.value("purpose"),
+                # one upload per form drawn: sending it twice stores the file once
+                "idempotency_key": str(uuid.uuid4()),
             },
             status=status,
         )

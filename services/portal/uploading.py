@@ -45,12 +45,26 @@ class DataPlane:
         self.correlation_id = correlation_id
         self.timeout = timeout
 
-    def upload(self, documents: Any, content: IO[bytes], announced: dict[str, Any]) -> dict:
-        """Store `content` as a new document of the caller's; answers the document."""
+    def upload(
+        self,
+        documents: Any,
+        content: IO[bytes],
+        announced: dict[str, Any],
+        idempotency_key: str | None = None,
+    ) -> dict:
+        """Store `content` as a new document of the caller's; answers the document.
+
+        The same key again (a form sent twice) finds the same upload: it answers the
+        document it made, or sends only the parts still missing."""
         size, sha256 = measure(content)
-        session = documents.start_upload({**announced, "size": size, "sha256": sha256})
+        session = documents.start_upload(
+            {**announced, "size": size, "sha256": sha256}, idempotency_key=idempotency_key
+        )
+        if session.get("document_id"):
+            return {"document_id": session["document_id"]}
         part_size = int(session["part_size"])
-        for number, offset in enumerate(range(0, size, part_size), start=1):
+        for number in session["missing"]:
+            offset = (number - 1) * part_size
             length = min(part_size, size - offset)
             headers = {"X-Content-SHA256": part_hash(content, offset, length)}
             content.seek(offset)
