@@ -11,6 +11,7 @@ that all that is missing shows at once.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +32,7 @@ PAGE_SIZE = 20
 YES_NO = {"yes": True, "no": False}
 # the codes an action on an item may be refused with, shown on the item's page
 ITEM_REFUSALS = {
+    "idempotency_key_reused",
     "already_counted",
     "already_supported",
     "support_limit_reached",
@@ -287,10 +289,11 @@ class FeedbackPages:
             try:
                 challenge = self.proof_of_work.verify(visit.value("altcha") or None)
                 submission |= {"challenge": challenge, "language": visit.session.language}
+                key = visit.value("submission_key")[:100] or None
                 if kind == "report":
-                    made = self.feedback.submit_report(submission)
+                    made = self.feedback.submit_report(submission, idempotency_key=key)
                 else:
-                    made = self.feedback.submit_idea(submission)
+                    made = self.feedback.submit_idea(submission, idempotency_key=key)
                 return Redirect(f"{FEEDBACK}/items/{made['id']}/sent")
             except (ChallengeRequired, ChallengeFailed):
                 errors = {"altcha": ["error.code.challenge_failed"]}
@@ -341,6 +344,9 @@ class FeedbackPages:
                     for question in category["questions"]
                 },
                 "challenge": self.proof_of_work.issue(),
+                # each drawing of the form its own key: the same form sent twice (a double
+                # click, the back button) makes one report; a corrected form is a new request
+                "submission_key": str(uuid.uuid4()),
             },
             status=status,
         )
