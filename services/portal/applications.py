@@ -22,7 +22,7 @@ from services.common.rpc import RemoteService
 from services.portal.pages import Visit, page
 from services.portal.rendering import Redirect, Rendered
 from services.portal.schema_forms import choice_key, errors_at, fields_of, labels, read_form
-from services.portal.uploading import DocumentDataPlane, UploadRefused
+from services.portal.uploading import DocumentDataPlane
 
 DRAFT = "/applications/drafts/<uuid(strict=False):draft_id>"
 CASE = "/applications/cases/<uuid(strict=False):case_id>"
@@ -139,7 +139,7 @@ class ApplicationPages:
                 },
                 idempotency_key=visit.value("idempotency_key") or None,
             )
-        except (UploadRefused, InvalidInput, ServiceError) as refused:
+        except ServiceError as refused:  # the documents service's refusal, or its RPC's
             code = refused.code if refused.code in UPLOAD_CODES else "upload_refused"
             errors = {"file": [f"error.code.{code}"]}
             return self._attachments_page(visit, draft, errors, status=400)
