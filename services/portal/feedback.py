@@ -105,7 +105,8 @@ class FeedbackPages:
                 visit, str(item_id), {"body": ["form.required"]}, status=400
             )
         try:
-            self.feedback.comment(str(item_id), {"body": body})
+            key = visit.value("submission_key")[:100] or None
+            self.feedback.comment(str(item_id), {"body": body}, idempotency_key=key)
         except InvalidInput:
             return self._feedback_item_page(
                 visit, str(item_id), {"body": ["form.too_long"]}, status=400
@@ -228,6 +229,8 @@ class FeedbackPages:
                 "errors": errors or {},
                 "refusal": refusal,
                 "entered": {"body": visit.value("body")} if errors else {"body": ""},
+                # a comment sent twice (a lost answer, a double click) is one comment
+                "submission_key": str(uuid.uuid4()),
             },
             status=status,
         )
