@@ -217,6 +217,7 @@ class FeedbackPages:
         item_id: str,
         errors: dict[str, list[str]] | None = None,
         refusal: str | None = None,
+        next_support: str | None = None,
         status: int = 200,
     ) -> Rendered:
         item = self.feedback.get_item(item_id, visit.session.language)
@@ -228,6 +229,8 @@ class FeedbackPages:
                 "comments": comments["comments"],
                 "errors": errors or {},
                 "refusal": refusal,
+                # past the support limit: the day the next support is free
+                "next_support": next_support,
                 "entered": {"body": visit.value("body")} if errors else {"body": ""},
                 # a comment sent twice (a lost answer, a double click) is one comment
                 "submission_key": str(uuid.uuid4()),
@@ -241,7 +244,14 @@ class FeedbackPages:
         except ServiceError as refused:
             if refused.code not in ITEM_REFUSALS:
                 raise
-            return self._feedback_item_page(visit, item_id, refusal=refused.code, status=409)
+            details = refused.details if isinstance(refused.details, dict) else {}
+            return self._feedback_item_page(
+                visit,
+                item_id,
+                refusal=refused.code,
+                next_support=details.get("next_support_at"),
+                status=409,
+            )
         visit.tell(notice)
         return Redirect(f"{FEEDBACK}/items/{item_id}")
 

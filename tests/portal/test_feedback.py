@@ -203,6 +203,7 @@ def test_ideas_are_proposed_and_supported_until_the_limit(
     expect(neighbour.get_by_role("alert")).to_contain_text(
         "Sie haben alle Unterstützungen für diesen Zeitraum vergeben."
     )
+    expect(neighbour.get_by_role("alert")).to_contain_text("Ihre nächste Unterstützung ist ab")
     assert_accessible(neighbour)
     neighbour.context.close()
 
