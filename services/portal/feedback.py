@@ -297,6 +297,10 @@ class FeedbackPages:
             # a photo picked now is stored at once, so that it survives a form with errors
             errors |= self._feedback_keep_photo(visit, entered)
             submission["photos"] = [photo["id"] for photo in entered["photos"]]
+        if kind == "report" and not errors and visit.value("nearby_seen") != "yes":
+            nearby, errors = self._feedback_nearby(submission, visit.session.language)
+            if nearby:
+                return self._feedback_form_page(kind, category, entered, {}, nearby=nearby)
         refusal = None
         if not errors:
             try:
@@ -341,8 +345,25 @@ class FeedbackPages:
         entered["photos"].append({"id": document["document_id"], "name": upload.filename[:255]})
         return {}
 
+    def _feedback_nearby(
+        self, submission: dict[str, Any], language: str
+    ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+        """Open reports of the category close to the place, offered once before filing: the
+        citizen may say "me too" there instead."""
+        place = {name: submission[name] for name in ("category", "latitude", "longitude")}
+        try:
+            nearby = self.feedback.nearby_reports(place, language)
+        except InvalidInput as refused:
+            return [], {name: ["form.invalid"] for name in field_errors(refused)}
+        if nearby:
+            # one's own reports are not offered: nor the one this very form made, when it
+            # is sent again after a lost answer
+            own = {item["id"] for item in self.feedback.my_items(language)}
+            nearby = [report for report in nearby if report["id"] not in own]
+        return nearby, {}
+
     def _feedback_form_page(
-        self, kind, category, entered, errors, refusal=None, status=200
+        self, kind, category, entered, errors, refusal=None, nearby=None, status=200
     ) -> Rendered:
         return Rendered(
             "feedback/new.html",
@@ -352,6 +373,7 @@ class FeedbackPages:
                 "entered": entered,
                 "errors": errors,
                 "refusal": refusal,
+                "nearby": nearby or [],
                 "labels": {
                     f"answer-{question['key']}": question["label"]
                     for question in category["questions"]

@@ -118,6 +118,17 @@ def test_a_report_is_filed_followed_by_a_neighbour_and_answered_by_the_town(
     item_id = item_path.rsplit("/", 1)[1]
 
     neighbour = other_citizen(browser, platform, "ben", "Ben Schulz")
+    # about to report the same streetlight, the neighbour is shown the report there already
+    neighbour.goto("/feedback/report?category=streetlight")
+    neighbour.get_by_label("Titel", exact=True).fill("Laterne dunkel")
+    neighbour.get_by_label("Beschreibung", exact=True).fill("Die Laterne am Markt ist aus.")
+    neighbour.get_by_label("Breitengrad").fill(MARKET[0])
+    neighbour.get_by_label("Längengrad").fill(MARKET[1])
+    neighbour.get_by_label("Leuchtet nicht").check()
+    submit_when_checked(neighbour, "Meldung absenden")
+    expect(neighbour.get_by_role("heading", name="Schon gemeldet?")).to_be_visible()
+    assert_accessible(neighbour)
+    expect(neighbour.get_by_role("link", name="Laterne am Markt aus")).to_be_visible()
     neighbour.goto("/feedback?category=streetlight")
     assert_accessible(neighbour)
     row = neighbour.get_by_role("row").filter(has_text="Laterne am Markt aus")
