@@ -28,6 +28,12 @@ FILES = {
     "altcha.css": PACKAGES / "altcha/dist_external/altcha.css",
     "portal.css": OWN / "portal.css",
     "portal.js": OWN / "portal.js",
+    # the feedback map, on the feedback pages only
+    "leaflet.js": PACKAGES / "leaflet/dist/leaflet.js",
+    "leaflet.css": PACKAGES / "leaflet/dist/leaflet.css",
+    "map.js": OWN / "map.js",
+    # attachments sent in parts, on the pages that take files
+    "upload.js": OWN / "upload.js",
 }
 
 

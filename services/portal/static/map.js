@@ -1,0 +1,1 @@
+// the feedback map: see services/portal/feedback.py

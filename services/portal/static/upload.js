@@ -1,0 +1,1 @@
+// attachments in parts: see services/portal/uploads.py
