@@ -15,10 +15,11 @@ import json
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from eventlet.event import Event
 from nameko.web.handlers import HttpRequestHandler
+from werkzeug.datastructures import iter_multi_items
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
@@ -26,9 +27,16 @@ from services.common.context import CORRELATION_ID_KEY
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
 from services.gateway.http import ApiServer, correlation_id_of
-from services.portal.i18n import chosen_language
-from services.portal.rendering import Redirect, Rendered, page_response, render, secure
-from services.portal.session import COOKIE, Session, SessionCodec
+from services.portal.i18n import LANGUAGES, chosen_language
+from services.portal.rendering import (
+    Redirect,
+    Rendered,
+    compress,
+    page_response,
+    render,
+    secure,
+)
+from services.portal.session import COOKIE, Session, SessionCodec, csrf_matches, masked_csrf
 from services.portal.settings import PortalSettings
 
 log = get_logger(__name__)
@@ -94,7 +102,7 @@ class Page(HttpRequestHandler):
         try:
             if request.method == "POST":
                 visit.form = request.form.to_dict(flat=False)
-                if visit.value("csrf_token") != session.csrf:
+                if not csrf_matches(visit.value("csrf_token"), session.csrf):
                     raise FormExpired("The form was not sent from this page, or too long ago.")
             if self.roles is not None:
                 if ended:
@@ -135,6 +143,7 @@ class Page(HttpRequestHandler):
             context = {**base_context(visit), **result.context}
             body = render(visit.session.language, result.template, context)
             response = page_response(body, result.status, self.settings.tile_url)
+            compress(response, visit.request)
             visit.session = visit.session.with_notice(None)  # shown once
         else:
             response = result
@@ -171,14 +180,25 @@ def base_context(visit: Visit) -> dict[str, Any]:
     session = visit.session
     return {
         "session": session,
-        "csrf_token": session.csrf,
+        # masked afresh in every page, so that a compressed page does not give it away
+        "csrf_token": masked_csrf(session.csrf),
         "notice": session.notice,
         "path": visit.request.path,
         "correlation_id": visit.correlation_id,
-        "language_links": {
-            language: f"{visit.request.path}?lang={language}" for language in ("de", "en")
-        },
+        "language_links": language_links(visit.request),
     }
+
+
+def language_links(request: Request) -> dict[str, str]:
+    """The same page in each language. A page drawn after a form (a POST) has no address of
+    its own to open again: its links lead to the page the form was on."""
+    path, query = request.path, list(iter_multi_items(request.args))
+    if request.method != "GET":
+        came_from = urlsplit(request.referrer or "")
+        same_site = came_from.netloc == request.host and came_from.scheme in {"http", "https"}
+        path, query = (came_from.path, parse_qsl(came_from.query)) if same_site else ("/", [])
+    kept = [(name, value) for name, value in query if name != "lang"]
+    return {language: f"{path}?{urlencode([*kept, ('lang', language)])}" for language in LANGUAGES}
 
 
 def sign_in_path(request: Request) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import icalendar
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from tests.portal.conftest import Platform, assert_accessible, sign_in
@@ -141,6 +142,24 @@ def test_the_details_form_shows_each_error_at_its_field_and_in_the_summary_in_en
     ).to_be_visible()
     expect(page.get_by_label("Full name")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
+
+    # the refused form's page has no address of its own: German leads back to the form
+    page.get_by_role("link", name="Deutsch").click()
+    expect(page.get_by_role("button", name="Termin reservieren")).to_be_visible()
+
+
+def test_pages_travel_compressed_to_a_browser_that_takes_it(platform: Platform):
+    compressed = requests.get(
+        f"{platform.url}/appointments", headers={"Accept-Encoding": "gzip"}, timeout=10
+    )
+    plain = requests.get(
+        f"{platform.url}/appointments", headers={"Accept-Encoding": "identity"}, timeout=10
+    )
+
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert compressed.text.count("Termin buchen") == plain.text.count("Termin buchen") > 0
+    assert int(compressed.headers["Content-Length"]) < len(plain.content) / 2
 
 
 @pytest.mark.parametrize("width", [320, 640])

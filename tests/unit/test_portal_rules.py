@@ -11,8 +11,11 @@ import pytest
 from services.common.identity import Caller
 from services.gateway.service import GatewayService
 from services.portal import i18n
-from services.portal.pages import Page
-from services.portal.session import Session, SessionCodec
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.portal.pages import Page, language_links
+from services.portal.session import Session, SessionCodec, csrf_matches, masked_csrf
 from services.portal.settings import PortalSettings
 from services.portal.sign_in import safe_next
 
@@ -99,6 +102,50 @@ def test_a_cookie_the_portal_did_not_make_is_a_new_anonymous_session(cookie):
     loaded, ended = CODEC.load(cookie)
 
     assert not loaded.signed_in and not ended
+
+
+def test_each_page_masks_the_form_token_afresh_and_every_mask_is_accepted():
+    token = Session().csrf
+
+    first, second = masked_csrf(token), masked_csrf(token)
+
+    assert first != second and token not in first + second
+    assert csrf_matches(first, token) and csrf_matches(second, token)
+
+
+@pytest.mark.parametrize("sent", ["", "forged", "!!", masked_csrf("another-sessions-token")])
+def test_a_form_token_the_session_did_not_give_is_refused(sent):
+    assert not csrf_matches(sent, Session().csrf)
+
+
+def _request(method: str, path: str, referrer: str | None = None) -> Request:
+    headers = {"Referer": referrer} if referrer else {}
+    environ = EnvironBuilder(
+        path=path, method=method, base_url="http://portal.example", headers=headers
+    )
+    return Request(environ.get_environ())
+
+
+def test_the_language_links_keep_the_pages_question_and_drop_the_old_language():
+    links = language_links(_request("GET", "/appointments/book/day?service=pass&lang=de"))
+
+    assert links["en"] == "/appointments/book/day?service=pass&lang=en"
+    assert links["de"] == "/appointments/book/day?service=pass&lang=de"
+
+
+def test_after_a_form_the_language_links_lead_back_to_the_page_the_form_was_on():
+    came_from = "http://portal.example/appointments/book/details?slot=9&lang=de"
+
+    links = language_links(_request("POST", "/appointments/book/hold", came_from))
+
+    assert links["en"] == "/appointments/book/details?slot=9&lang=en"
+
+
+@pytest.mark.parametrize("referrer", [None, "https://evil.example/phish?x=1", "javascript:x"])
+def test_after_a_form_from_elsewhere_the_language_links_lead_to_the_start(referrer):
+    links = language_links(_request("POST", "/appointments/book/hold", referrer))
+
+    assert links["en"] == "/?lang=en"
 
 
 def test_signing_in_gives_a_new_form_token():
