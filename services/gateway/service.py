@@ -29,6 +29,7 @@ from services.portal import applications as application_pages
 from services.portal import appointments as appointment_pages
 from services.portal import feedback as feedback_pages
 from services.portal import sign_in as sign_in_pages
+from services.portal.staff import home as staff_home
 from services.portal.static_files import static_files
 
 ADMIN = ("admin",)
@@ -46,6 +47,7 @@ class GatewayService(
     feedback_pages.FeedbackPages,
     sign_in_pages.SignInPages,
     account_pages.AccountPages,
+    staff_home.StaffHomePages,
     application_routes.ApplicationRoutes,
     appointment_routes.AppointmentRoutes,
     document_routes.DocumentRoutes,

@@ -38,6 +38,7 @@ from services.portal.rendering import (
 )
 from services.portal.session import COOKIE, Session, SessionCodec, csrf_matches, masked_csrf
 from services.portal.settings import PortalSettings
+from services.portal.staff.areas import areas_for
 
 log = get_logger(__name__)
 
@@ -186,6 +187,7 @@ def base_context(visit: Visit) -> dict[str, Any]:
         "path": visit.request.path,
         "correlation_id": visit.correlation_id,
         "language_links": language_links(visit.request),
+        "staff_areas": areas_for(session.role),
     }
 
 

@@ -173,13 +173,21 @@ ROLE_LABELS = {
 }
 
 
-def sign_in(page: Page, subject: str, role: str = "citizen", name: str | None = None) -> None:
+def sign_in(
+    page: Page,
+    subject: str,
+    role: str = "citizen",
+    name: str | None = None,
+    departments: tuple[str, ...] = (),
+) -> None:
     """Sign in through the portal's development sign-in page (AUTH.dev_login)."""
     page.goto("/sign-in")
     page.get_by_label("Benutzername").fill(subject)
     if name:
         page.get_by_label("Vor- und Nachname").fill(name)
     page.get_by_label(ROLE_LABELS[role]).check()
+    if departments:
+        page.get_by_label("Fachbereiche").fill(", ".join(departments))
     page.get_by_role("button", name="Anmelden").click()
 
 
