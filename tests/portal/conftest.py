@@ -78,7 +78,13 @@ def _database_base(folder: Path) -> tuple[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def platform(vhost, tmp_path_factory) -> Iterator[Platform]:
+def platform_env() -> dict[str, str]:
+    """Environment variables a test module adds to its platform's (override it there)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def platform(vhost, tmp_path_factory, platform_env) -> Iterator[Platform]:
     folder = tmp_path_factory.mktemp("platform")
     mail = MailCatcher(free_port(), folder / "mail").start()
     port = free_port()
@@ -101,6 +107,7 @@ def platform(vhost, tmp_path_factory) -> Iterator[Platform]:
         "ALTCHA_MAX_NUMBER": "2000",
         "LOG_FORMAT": "json",
         "DEMO_DATA": "true",
+        **platform_env,
     }
     log_path = folder / "platform.log"
     process = subprocess.Popen(
