@@ -36,6 +36,13 @@ def inside(polygon: Sequence[tuple[float, float]], latitude: float, longitude: f
     return result
 
 
+def bounds(polygon: Sequence[tuple[float, float]]) -> Box:
+    """The smallest box that holds the polygon: where a map of the town opens."""
+    latitudes = [lat for lat, _ in polygon]
+    longitudes = [lon for _, lon in polygon]
+    return Box(min(latitudes), min(longitudes), max(latitudes), max(longitudes))
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

@@ -4,6 +4,7 @@ reads the map and Open311."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from services.common.timers import every
 from services.feedback import (
     catalogue,
     figures,
+    geo,
     items,
     moderation,
     open311,
@@ -147,6 +149,13 @@ class FeedbackService(common.ServiceBase):
         language = language_of(language)
         departments = self.town.departments
         return [category.view(language, departments) for category in self.town.categories.values()]
+
+    @rpc
+    def town_area(self) -> dict[str, Any]:
+        """The town's name and the box around its boundary (south, west, north, east in
+        degrees): where the portal's map opens and its address search looks."""
+        box = geo.bounds(self.town.boundary)
+        return {"name": self.town.name, **asdict(box)}
 
     # reports and ideas
 

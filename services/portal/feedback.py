@@ -4,7 +4,10 @@ and saying "me too", and rating a visit from the invitation's link.
 
 Everything works without JavaScript: the list is a plain list with a category filter and
 a link to the next page, the form asks for the category first (its extra questions
-depend on it) and the place as two numbers, and every action is a POST form. The feedback
+depend on it) and the place as an address (when an address search is configured) or as two
+numbers, and every action is a POST form. With map tiles configured, a map shows the list's
+reports and picks a report's place; it reads the list's items and fills the form's numbers,
+so that nothing depends on it. The feedback
 service owns every rule; the portal only checks that what a form needs is filled in, so
 that all that is missing shows at once.
 """
@@ -20,8 +23,10 @@ from services.common.identity import CITIZEN
 from services.common.rpc import RemoteService
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
+from services.portal import geocoding
 from services.portal.pages import Visit, field_errors, page
 from services.portal.rendering import Redirect, Rendered
+from services.portal.settings import PortalConfig
 from services.portal.uploading import DocumentDataPlane, UploadRefused
 
 FEEDBACK = "/feedback"
@@ -60,6 +65,7 @@ class FeedbackPages:
     documents = RemoteService("documents")
     proof_of_work = ProofOfWork()
     data_plane = DocumentDataPlane()
+    portal_settings = PortalConfig()
 
     # reading: the list, an item
 
@@ -208,6 +214,7 @@ class FeedbackPages:
                 "chosen": chosen,
                 "more": more,
                 "paged": bool(visit.value("cursor")),
+                "map": self._feedback_map(visit.value("bbox")) if kind == "report" else None,
             },
         )
 
@@ -292,7 +299,17 @@ class FeedbackPages:
                 "feedback/choose.html", {"kind": kind, "categories": categories}, status=400
             )
         entered = _entered(visit, kind, category)
-        submission, errors = _submission(entered, kind, category, visit.session.name)
+        by_address = self.portal_settings.geocoder_configured
+        submission, errors = _submission(entered, kind, category, visit.session.name, by_address)
+        # no numbers, none wrong, an address typed: the address search finds the place
+        from_address = (
+            kind == "report"
+            and submission.get("latitude") is None
+            and bool(entered["place"])
+            and not errors.keys() & {"latitude", "longitude"}
+        )
+        if from_address:
+            errors |= self._feedback_locate(entered["place"], submission)
         if kind == "report":
             # a photo picked now is stored at once, so that it survives a form with errors
             errors |= self._feedback_keep_photo(visit, entered)
@@ -321,7 +338,44 @@ class FeedbackPages:
                 if not errors and refused.code not in ITEM_REFUSALS:
                     raise
                 refusal = None if errors else refused.code
+        if from_address and "latitude" in errors and "place" not in errors:
+            # the numbers were found from the address: the address is what to correct
+            errors.pop("latitude")
+            errors["place"] = ["feedback.place.outside_town"]
+        if "place" in errors and self.portal_settings.map_configured:
+            # where a map is shown, the message offers it too
+            errors["place"] = [
+                f"{key}.map" if key.startswith("feedback.place.") else key
+                for key in errors["place"]
+            ]
         return self._feedback_form_page(kind, category, entered, errors, refusal, status=400)
+
+    def _feedback_locate(self, place: str, submission: dict[str, Any]) -> dict[str, list[str]]:
+        """The place's numbers from its address, into the submission; or why not."""
+        try:
+            latitude, longitude = geocoding.locate(
+                self.portal_settings, place, self.feedback.town_area()
+            )
+        except geocoding.AddressNotFound:
+            return {"place": ["feedback.place.not_found"]}
+        except geocoding.GeocoderUnavailable:
+            return {"place": ["feedback.place.unavailable"]}
+        submission["latitude"], submission["longitude"] = latitude, longitude
+        return {}
+
+    def _feedback_map(self, bbox: str = "") -> dict[str, Any] | None:
+        """What the map needs, or None without map tiles: the tiles, whose they are, and where
+        it opens (the asked box, else the town)."""
+        settings = self.portal_settings
+        if not settings.map_configured:
+            return None
+        area = self.feedback.town_area()
+        opens = [area["south"], area["west"], area["north"], area["east"]]
+        return {
+            "tiles": settings.tile_url,
+            "attribution": settings.tile_attribution,
+            "bounds": bbox if _box(bbox) else ",".join(str(edge) for edge in opens),
+        }
 
     def _feedback_keep_photo(self, visit: Visit, entered: dict[str, Any]) -> dict[str, list]:
         """Upload the photo the form carries, if any, and add it to the ones kept."""
@@ -379,6 +433,8 @@ class FeedbackPages:
                     for question in category["questions"]
                 },
                 "challenge": self.proof_of_work.issue(),
+                "map": self._feedback_map() if kind == "report" else None,
+                "by_address": self.portal_settings.geocoder_configured,
                 # each drawing of the form its own key: the same form sent twice (a double
                 # click, the back button) makes one report; a corrected form is a new request
                 "submission_key": str(uuid.uuid4()),
@@ -413,9 +469,17 @@ def _fields(kind: str, category: dict[str, Any]) -> list[str]:
 
 
 def _submission(
-    entered: dict[str, Any], kind: str, category: dict[str, Any], author: str | None
+    entered: dict[str, Any],
+    kind: str,
+    category: dict[str, Any],
+    author: str | None,
+    by_address: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """What the service is sent, and what is missing or not a number: all at once."""
+    """What the service is sent, and what is missing or not a number: all at once.
+
+    With `by_address` (an address search configured), a report whose numbers are both left
+    empty takes its place from the address instead: the numbers stay None here.
+    """
     errors: dict[str, list[str]] = {}
     for name in ("title", "description"):
         if not entered[name]:
@@ -430,10 +494,13 @@ def _submission(
     if entered["show_name"] and author:
         submission["name"] = author[:80]
     if kind == "report":
+        numbers = bool(entered["latitude"] or entered["longitude"])
         for name in ("latitude", "longitude"):
-            submission[name], problem = _number(entered[name], required=True)
+            submission[name], problem = _number(entered[name], required=numbers or not by_address)
             if problem:
                 errors[name] = [problem]
+        if by_address and not numbers and not entered["place"]:
+            errors["place"] = ["feedback.place.missing"]
         if entered["place"]:
             # the service keeps no address: the place's words lead the description
             description = f"{entered['place']}\n\n{description}"
@@ -467,6 +534,15 @@ def _number(typed: str, required: bool) -> tuple[float | None, str | None]:
         return float(typed.replace(",", ".")), None
     except ValueError:
         return None, "feedback.form.not_a_number"
+
+
+def _box(text: str) -> bool:
+    """Whether the text is a box as the list takes it: south,west,north,east in degrees."""
+    try:
+        south, west, north, east = (float(edge) for edge in text.split(","))
+    except ValueError:
+        return False
+    return -90 <= south < north <= 90 and -180 <= west < east <= 180
 
 
 def _refusal_at_field(refused: ServiceError) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nameko.exceptions import ConfigurationError
+from nameko.extensions import DependencyProvider
 
 from services.common.settings import from_section
 
@@ -22,6 +23,13 @@ class PortalSettings:
     secure_cookies: bool = False
     # map tiles for the feedback map ({z}/{x}/{y}); empty: the pages work without a map
     tile_url: str = ""
+    # who the tiles are from, shown on the map as the tile server's terms ask
+    tile_attribution: str = ""
+    # a Nominatim-compatible search API ({geocoder_url}/search) that finds a report's place
+    # from its address; empty: a report's place is given as numbers or on the map
+    geocoder_url: str = ""
+    # seconds the address search may take before the form says it is not answering
+    geocoder_timeout: float = 3.0
     # the development key may stand in for a missing one: laptops and tests only
     development_key: bool = True
     # where the public reaches the portal (PORTAL_URL): the identity provider returns here
@@ -45,6 +53,14 @@ class PortalSettings:
         return bool(self.oidc_client_id)
 
     @property
+    def map_configured(self) -> bool:
+        return bool(self.tile_url)
+
+    @property
+    def geocoder_configured(self) -> bool:
+        return bool(self.geocoder_url)
+
+    @property
     def redirect_uri(self) -> str:
         return self.oidc_redirect_uri or f"{self.url.rstrip('/')}/sign-in/callback"
 
@@ -57,3 +73,13 @@ class PortalSettings:
             # the ID token's issuer is checked whether or not the endpoints are named
             raise ConfigurationError("PORTAL.oidc_issuer: name the identity provider's issuer")
         return settings
+
+
+class PortalConfig(DependencyProvider):
+    """The portal's settings, read once per container, for pages that show what they name."""
+
+    def setup(self) -> None:
+        self.settings = PortalSettings.from_config()
+
+    def get_dependency(self, worker_ctx) -> PortalSettings:
+        return self.settings
