@@ -20,11 +20,14 @@ from services.applications import submission, workflow
 from services.applications.catalogue import INITIAL, ApplicationType
 from services.applications.errors import CaseNotFound, NoOpenRequest
 from services.applications.models import CaseAttachmentRow, CaseRow, HistoryRow, NoteRow
+from services.applications.reach import Reach
 from services.common.context import Caller
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
 
 OFFICE = ("clerk", "admin")
+# the moves that decide a case; each issues a decision letter
+DECISIONS = ("approve", "reject")
 
 
 def submit(
@@ -107,20 +110,38 @@ def move(
     )
     if action == "request_information":
         tx.publish("application_information_requested", {**facts(kind, row), "question": text})
-    if action in ("approve", "reject"):
-        tx.publish(
-            "application_decided",
-            {
-                **facts(kind, row),
-                "decision": target,
-                "reason": text,
-                "decided_at": now.isoformat(),
-                "recipient_name": row.contact["name"],
-                "clerk": caller.subject,
-                "clerk_name": caller.name,
-            },
-        )
+    if action in DECISIONS:
+        tx.publish("application_decided", decision_facts(kind, row, caller, target, text, now))
     return row
+
+
+def decision_facts(
+    kind: ApplicationType,
+    row: CaseRow,
+    caller: Caller,
+    decision: str,
+    reason: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """What `application_decided` says: the documents service writes the letter from it."""
+    return {
+        **facts(kind, row),
+        "decision": decision,
+        "reason": reason,
+        "decided_at": now.isoformat(),
+        "recipient_name": row.contact["name"],
+        "clerk": caller.subject,
+        "clerk_name": caller.name,
+    }
+
+
+def decision_preview(
+    kind: ApplicationType, row: CaseRow, caller: Caller, action: str, reason: str, now: datetime
+) -> dict[str, Any]:
+    """The facts deciding now would publish, checked as `move` checks the decision, while
+    the case stays as it is: what its decision letter would be written from."""
+    decision = workflow.target_of(kind, row.status, action)
+    return decision_facts(kind, row, caller, decision, reason, now)
 
 
 def awaits_answer(row: CaseRow) -> bool:
@@ -142,10 +163,10 @@ def add_note(session: Session, caller: Caller, row: CaseRow, text: str, now) -> 
     return note
 
 
-def find_note(session: Session, caller: Caller, note_id: str) -> NoteRow:
+def find_note(session: Session, caller: Caller, note_id: str, reach: Reach) -> NoteRow:
     """A note by its id, on a case the caller may see."""
     note = session.get(NoteRow, int(note_id))
-    visible(session, caller, note.case_id)
+    visible(session, caller, note.case_id, reach)
     return note
 
 
@@ -153,14 +174,24 @@ def note_view(note: NoteRow) -> dict[str, Any]:
     return {"note_id": note.id, "at": note.at.isoformat(), "author": note.author, "text": note.text}
 
 
-def visible(session: Session, caller: Caller, case_id: str, *, lock: bool = False) -> CaseRow:
+def visible(
+    session: Session, caller: Caller, case_id: str, reach: Reach, *, lock: bool = False
+) -> CaseRow:
+    """The case, if the caller may see it: the office a case in its reach (their
+    departments'), a citizen their own. Any other is not found, as if it did not exist."""
     statement = select(CaseRow).where(CaseRow.id == str(case_id))
     if lock and session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     row = session.scalars(statement).first()
-    if row is None or (caller.role not in OFFICE and row.citizen != caller.subject):
+    if row is None or not _may_see(caller, reach, row):
         raise CaseNotFound("There is no such case.", {"case_id": str(case_id)})
     return row
+
+
+def _may_see(caller: Caller, reach: Reach, row: CaseRow) -> bool:
+    if caller.role in OFFICE:
+        return reach.covers(row.application_type)
+    return row.citizen == caller.subject
 
 
 def facts(kind: ApplicationType, row: CaseRow) -> dict[str, Any]:
@@ -320,15 +351,20 @@ def mine(session: Session, caller: Caller) -> list[CaseRow]:
 
 
 def worklist(
-    session: Session, query: dict[str, Any], now: datetime
+    session: Session, query: dict[str, Any], now: datetime, reach: Reach
 ) -> tuple[list[CaseRow], str | None]:
-    """A page of cases by the clerk's filters, in a stable order; the cursor of the next page.
+    """A page of the cases in the caller's reach by their filters, in a stable order; the
+    cursor of the next page.
 
     Keyset pagination on (sort column, id): a page costs the same on page 1 and page 2,000.
     """
+    if reach.nothing:
+        return [], None
     descending = query["sort"].startswith("-")
     column = getattr(CaseRow, query["sort"].lstrip("-"))
     statement = select(CaseRow)
+    if reach.types is not None:
+        statement = statement.where(CaseRow.application_type.in_(sorted(reach.types)))
     if query["application_type"]:
         statement = statement.where(CaseRow.application_type == query["application_type"])
     if query["status"]:

@@ -17,6 +17,7 @@ from nameko.exceptions import ConfigurationError
 
 from services.applications import form_schema
 from services.applications.settings import ApplicationsSettings
+from services.common.identity import is_department
 
 HERE = Path(__file__).parent
 LANGUAGES = ("de", "en")
@@ -46,6 +47,9 @@ class ApplicationType:
     names: dict[str, str]
     service_key: str
     region: str
+    # whose clerks work its cases, and the department's names
+    department: str
+    department_names: dict[str, str]
     schema_uri: str
     form: type[Schema]
     form_schemas: dict[str, dict[str, Any]]
@@ -68,6 +72,8 @@ class ApplicationType:
             "name": self.name(language),
             "fee_cents": self.fee_cents,
             "processing_days": self.processing_days,
+            "department": self.department,
+            "department_name": self.department_names.get(language) or self.department,
             "form": {name: _kind(field) for name, field in form.items()},
             "required_fields": [name for name, field in form.items() if field.required],
             "form_schema": self.form_schema(language),
@@ -102,11 +108,33 @@ def load(
         document = yaml.safe_load(Path(path or HERE / "types.yaml").read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"Cannot read the application types: {error}") from error
-    return {key: _type(key, spec, api_url) for key, spec in document["types"].items()}
+    departments = _departments(document.get("departments"))
+    return {key: _type(key, spec, api_url, departments) for key, spec in document["types"].items()}
 
 
-def _type(key: str, spec: dict[str, Any], api_url: str) -> ApplicationType:
+def _departments(spec: Any) -> dict[str, dict[str, str]]:
+    try:
+        departments = {
+            str(key): {language: str(names[language]) for language in LANGUAGES}
+            for key, names in spec.items()
+        }
+    except (AttributeError, KeyError, TypeError) as error:
+        raise ConfigurationError(f"departments: {error!r} is missing or wrong.") from None
+    unnamed = [key for key in departments if not is_department(key)]
+    if unnamed:
+        raise ConfigurationError(f"departments: {unnamed} are not department names.")
+    return departments
+
+
+def _type(
+    key: str, spec: dict[str, Any], api_url: str, departments: dict[str, dict[str, str]]
+) -> ApplicationType:
     where = f"application type {key}"
+    department = spec.get("department")
+    if department not in departments:
+        raise ConfigurationError(
+            f"{where}: its department {department!r} is not one of {list(departments)}."
+        )
     try:
         names = {language: spec[language] for language in LANGUAGES}
         form = _form(spec["form"])
@@ -127,6 +155,8 @@ def _type(key: str, spec: dict[str, Any], api_url: str) -> ApplicationType:
             names=names,
             service_key=str(spec["service_key"]),
             region=str(spec["region"]),
+            department=department,
+            department_names=departments[department],
             schema_uri=uri,
             form=form,
             form_schemas=_form_schemas(form, uri, names),

@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 
 from services.applications import cases, catalogue, drafts, submission
 from services.applications.errors import UnknownApplicationType
+from services.applications.reach import Reach, reach_of
 from services.applications.schemas import (
     Answer,
     Assignment,
@@ -33,6 +34,10 @@ from services.common.rpc_entrypoint import rpc
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _decision_action(decision: dict[str, Any]) -> str:
+    return "approve" if decision["decision"] == "approved" else "reject"
 
 
 def _language(language: str) -> str:
@@ -182,15 +187,20 @@ class ApplicationsService(common.ServiceBase):
             return self._case_view(tx, caller, case_id)
 
     def _case_view(self, tx: Transaction, caller: Caller, case_id: str) -> dict[str, Any]:
-        row = cases.visible(tx.session, caller, case_id)
+        row = cases.visible(tx.session, caller, case_id, self._reach(caller))
         return cases.view(tx.session, self.types[row.application_type], row, caller)
+
+    def _reach(self, caller: Caller) -> Reach:
+        """The application types whose cases the caller works (their departments')."""
+        return reach_of(caller, self.types.values())
 
     @rpc(roles=CITIZEN)
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
         caller = self.caller
         data = load(Answer, answer)
         with self.db.transaction() as tx:
-            kind = self.types[cases.visible(tx.session, caller, case_id).application_type]
+            row = cases.visible(tx.session, caller, case_id, self._reach(caller))
+            kind = self.types[row.application_type]
         attachments = submission.checked_attachments(
             kind, data["attachments"], self.documents.get_document, complete=False
         )
@@ -204,9 +214,11 @@ class ApplicationsService(common.ServiceBase):
 
     @rpc(roles=OFFICE)
     def worklist(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A page of the cases the caller works: a clerk's departments', an admin's all."""
+        caller = self.caller
         data = load(Worklist, query or {})
         with self.db.transaction() as tx:
-            rows, cursor = cases.worklist(tx.session, data, now())
+            rows, cursor = cases.worklist(tx.session, data, now(), self._reach(caller))
             return {
                 "cases": [
                     cases.summary(self.types[row.application_type], row, now(), office=True)
@@ -220,7 +232,7 @@ class ApplicationsService(common.ServiceBase):
         caller = self.caller
         data = load(Assignment, assignment)
         with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id, lock=True)
+            row = cases.visible(tx.session, caller, case_id, self._reach(caller), lock=True)
             cases.assign(tx, caller, row, data["assignee"], now())
             return cases.view(tx.session, self.types[row.application_type], row, caller)
 
@@ -233,13 +245,15 @@ class ApplicationsService(common.ServiceBase):
         once = Once(
             self.db.transaction,
             Keyed.of(caller.subject, "note", idempotency_key, {"case_id": case_id, **data}),
-            lambda tx, note_id: cases.note_view(cases.find_note(tx.session, caller, note_id)),
+            lambda tx, note_id: cases.note_view(
+                cases.find_note(tx.session, caller, note_id, self._reach(caller))
+            ),
         )
         if (earlier := once.earlier()) is not None:
             return earlier
 
         def create(tx: Transaction) -> str:
-            row = cases.visible(tx.session, caller, case_id)
+            row = cases.visible(tx.session, caller, case_id, self._reach(caller))
             return str(cases.add_note(tx.session, caller, row, data["text"], now()).id)
 
         return once.make(create)
@@ -255,8 +269,21 @@ class ApplicationsService(common.ServiceBase):
     @rpc(roles=OFFICE)
     def decide(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         data = load(Decision, decision)
-        action = "approve" if data["decision"] == "approved" else "reject"
-        return self._move(case_id, action, text=data["reason"])
+        return self._move(case_id, _decision_action(data), text=data["reason"])
+
+    @rpc(roles=OFFICE)
+    def preview_decision(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
+        """The decision letter that deciding so now would issue, as a PDF (base64), while
+        nothing is decided, issued or stored: refused as `decide` would refuse it."""
+        caller = self.caller
+        data = load(Decision, decision)
+        with self.db.transaction() as tx:
+            row = cases.visible(tx.session, caller, case_id, self._reach(caller))
+            kind = self.types[row.application_type]
+            facts = cases.decision_preview(
+                kind, row, caller, _decision_action(data), data["reason"], now()
+            )
+        return self.documents.preview_decision_letter(facts)
 
     @rpc(roles=OFFICE)
     def complete(self, case_id: str) -> dict[str, Any]:
@@ -269,7 +296,7 @@ class ApplicationsService(common.ServiceBase):
     def _move(self, case_id: str, action: str, **details: Any) -> dict[str, Any]:
         caller = self.caller.require(*SIGNED_IN)
         with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id, lock=True)
+            row = cases.visible(tx.session, caller, case_id, self._reach(caller), lock=True)
             kind = self.types[row.application_type]
             cases.move(tx, caller, kind, row, action, now(), **details)
             return cases.view(tx.session, kind, row, caller)

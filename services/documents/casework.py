@@ -18,7 +18,8 @@ from typing import Any
 
 from services.common.context import Caller
 from services.common.database import EventAlreadyHandled, Transaction, UnitOfWork
-from services.common.events import Event
+from services.common.errors import InvalidInput
+from services.common.events import Event, InvalidEvent, find_contract
 from services.common.logging import get_logger
 from services.documents import generation, library
 from services.documents.audit import record
@@ -171,6 +172,15 @@ def receipt_request(facts: dict[str, Any], titles: list[str]) -> dict[str, Any]:
         "processing_days": facts["processing_days"],
     }
     return _letter("receipt", facts, values)
+
+
+def decided_facts(payload: dict[str, Any]) -> dict[str, Any]:
+    """An `application_decided` payload as its contract reads it; refused when it breaks it."""
+    try:
+        return find_contract("applications", "application_decided", 1).validate(payload)
+    except InvalidEvent as broken:
+        details = {"decision": [str(broken)]}
+        raise InvalidInput("These are not the facts of a decision.", details) from None
 
 
 def decision_request(facts: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,15 @@ def render(vault: Vault, request: dict[str, Any]) -> tuple[bytes, str]:
     except ValueError as error:
         raise InvalidInput(str(error), {"values": [str(error)]}) from None
     return pdf, letter_title(request["kind"], request["language"], request["values"])
+
+
+def preview(pdf: bytes, title: str) -> dict[str, Any]:
+    """A letter shown before it is issued: its PDF travels as base64 in the RPC's answer."""
+    return {
+        "title": title,
+        "media_type": "application/pdf",
+        "content": base64.b64encode(pdf).decode("ascii"),
+    }
 
 
 def seal_letter(vault: Vault, pdf: bytes) -> Content:

@@ -186,6 +186,14 @@ class DocumentsService(common.ServiceBase):
             )["document_id"]
         )
 
+    @rpc(roles=OFFICE, errors=(InvalidInput,))
+    def preview_decision_letter(self, decision: dict[str, Any]) -> dict[str, Any]:
+        """The decision letter an `application_decided` with these facts would issue, as a
+        PDF (base64), written as that event's letter is; nothing is sealed, stored or issued."""
+        facts = casework.decided_facts(decision)
+        pdf, title = generation.render(self.vault, casework.decision_request(facts))
+        return generation.preview(pdf, title)
+
     @rpc(roles=ADMIN)
     def audit_trail(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         data = load(AuditFilters, filters or {})

@@ -46,6 +46,10 @@ class ApplicationTypeView(Schema):
     name = fields.String()
     fee_cents = fields.Integer(metadata=doc("the fee in euro cents; 0 for none"))
     processing_days = fields.Integer(metadata=doc("working days until the case is due"))
+    department = fields.String(
+        metadata=doc("the department whose clerks work its cases (a clerk sees only theirs)")
+    )
+    department_name = fields.String(metadata=doc("the department's name"))
     form = fields.Dict(
         keys=fields.String(),
         values=fields.String(),

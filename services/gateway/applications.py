@@ -232,6 +232,10 @@ class ApplicationRoutes:
     def worklist(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The clerks' worklist: cases by type, status, assignee or overdue, in pages.
 
+        A clerk sees the cases of their departments' application types (each type names its
+        department) and no other; an admin sees every case. A case out of a clerk's reach is
+        not found by its id either.
+
         Sorted by `submitted_at` or `due_at` (`-` first for newest first); page on with
         `cursor`, the `next_cursor` of the page before. A page costs the same wherever it is.
         """

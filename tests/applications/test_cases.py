@@ -14,6 +14,9 @@ from tests.applications.conftest import parking_application, parking_form, uploa
 from tests.documents.conftest import pdf
 from tests.support.clients import as_caller
 
+# the department that works resident parking permits (types.yaml)
+TRAFFIC = ("traffic",)
+
 
 @pytest.fixture
 def anna_documents(applications, portal_of):
@@ -107,7 +110,7 @@ def test_a_clerk_works_the_case_and_the_citizen_follows(anna_documents, portal_o
     with as_caller("citizen", "anna") as anna:
         case = anna.applications.submit(parking_application(*anna_documents))
     case_id = case["case_id"]
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", TRAFFIC) as clara:
         clara.applications.assign(case_id, {"assignee": "clara"})
         clara.applications.add_note(case_id, {"text": "Halter prüfen"})
         asked = clara.applications.request_information(
@@ -130,7 +133,7 @@ def test_a_clerk_works_the_case_and_the_citizen_follows(anna_documents, portal_o
             {"text": "Anbei.", "attachments": [{"document_id": back, "purpose": "other"}]},
         )
         assert answered["status"] == "in_review" and answered["open_request"] is None
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", TRAFFIC) as clara:
         decided = clara.applications.decide(
             case_id, {"decision": "approved", "reason": "Alles da."}
         )
@@ -149,7 +152,7 @@ def test_a_clerk_works_the_case_and_the_citizen_follows(anna_documents, portal_o
         "submit", "request_information", "answer", "approve", "complete",
     ]  # fmt: skip
     assert final["status_text"] == "Ihr Antrag ist abgeschlossen."
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", TRAFFIC) as clara:
         assert clara.applications.reopen(case_id, {"text": "Zone falsch"})["status"] == "in_review"
 
 
@@ -161,7 +164,7 @@ def test_the_worklist_filters_sorts_and_pages(anna_documents):
             ]
             for n in range(5)
         ]
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", TRAFFIC) as clara:
         first = clara.applications.worklist({"limit": 2})
         second = clara.applications.worklist({"limit": 2, "cursor": first["next_cursor"]})
         third = clara.applications.worklist({"limit": 2, "cursor": second["next_cursor"]})

@@ -48,7 +48,7 @@ def test_from_the_sofa_to_the_decision_without_paper(
     login,
 ):
     anna = portal_of("anna")
-    clerk = login("clerk", "clara")
+    clerk = login("clerk", "clara", ("traffic",))  # the parking permits' department
     clara = portal_of("clara", "clerk")
     registration = upload(portal_of, "anna", b"registration")
     residence = upload(portal_of, "anna", b"residence")

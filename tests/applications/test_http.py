@@ -36,7 +36,7 @@ def anna(login):
 
 @pytest.fixture
 def clara(login):
-    return login("clerk", "clara")
+    return login("clerk", "clara", ("traffic",))  # parking permits' department
 
 
 def submitted(web_session, headers, application) -> dict:
@@ -208,7 +208,12 @@ def test_the_office_sees_notes_and_the_assignee_the_citizen_does_not(
 
 def signed_in_clerk(web_session, subject: str, name: str | None = None) -> dict[str, str]:
     """Headers of a clerk signed in with dev-login, named as an identity provider would."""
-    body = {"subject": subject, "role": "clerk", **({"name": name} if name else {})}
+    body = {
+        "subject": subject,
+        "role": "clerk",
+        "departments": ["traffic"],  # the parking permits' department
+        **({"name": name} if name else {}),
+    }
     answer = web_session.post("/api/v1/auth/dev-login", json=body)
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}

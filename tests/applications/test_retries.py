@@ -61,7 +61,8 @@ def test_a_draft_saved_again_with_its_key_is_one_draft(applications, web_session
 
 
 def test_a_note_added_again_with_its_key_is_one_note(anna_documents, web_session, login):
-    clara, konrad = login("clerk", "clara"), login("clerk", "konrad")
+    traffic = ("traffic",)  # the parking permits' department
+    clara, konrad = login("clerk", "clara", traffic), login("clerk", "konrad", traffic)
     case_id = submitted(
         web_session, login("citizen", "anna"), parking_application(*anna_documents)
     )["case_id"]

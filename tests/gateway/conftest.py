@@ -75,9 +75,12 @@ def gateway_under_test(start_gateway):
 def login(web_session):
     """Headers with a dev-login bearer token for a role."""
 
-    def login_as(role: str, subject: str | None = None) -> dict[str, str]:
+    def login_as(
+        role: str, subject: str | None = None, departments: tuple[str, ...] = ()
+    ) -> dict[str, str]:
+        body = {"subject": subject or f"test-{role}", "role": role}
         answer = web_session.post(
-            "/api/v1/auth/dev-login", json={"subject": subject or f"test-{role}", "role": role}
+            "/api/v1/auth/dev-login", json={**body, "departments": list(departments)}
         )
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
