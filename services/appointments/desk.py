@@ -1,23 +1,25 @@
-"""The desk: the day's list for a location, check-in, call, served, no-show, and figures."""
+"""The desk: the day's list for a location, check-in, call (the next, or one), served,
+no-show, and figures."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.appointments import lifecycle, statistics, views
-from services.appointments.errors import InvalidTransition
+from services.appointments import lifecycle, statistics, tickets, views, walk_ins
+from services.appointments.errors import InvalidTransition, NobodyWaiting, NoSuchDesk
 from services.appointments.models import AppointmentRow, LocationRow, OfferRow
 from services.appointments.opening import day_bounds, local_date_of, to_local, to_minute
-from services.appointments.store import location_row, offer_row
+from services.appointments.store import desks_at, location_row, offer_row
 from services.appointments.views import Booked
 from services.common.database import Transaction
 from services.common.errors import NotFound
 
 CHECK_IN_OPENS_MINUTES = 120
 
-# what each desk action stamps, and the event it publishes
+# what each desk action stamps, and the event a booked appointment's move publishes
 _STAMPS = {
     "check_in": ("checked_in_at", "appointment_checked_in"),
     "call": ("called_at", None),
@@ -42,7 +44,10 @@ def day_list(tx: Transaction, location: str, day: date) -> list[Booked]:
     return [Booked.load(tx.session, row) for row in rows]
 
 
-def act(tx: Transaction, appointment_id: str, action: str, now: datetime) -> Booked:
+def act(
+    tx: Transaction, appointment_id: str, action: str, now: datetime, desk: int | None = None
+) -> Booked:
+    """Move a visit along at the desk; a call names the desk that calls (`desk`)."""
     row = tx.session.get(AppointmentRow, appointment_id, with_for_update=True)
     if row is None:
         raise NotFound("There is no such appointment.", {"appointment_id": appointment_id})
@@ -57,12 +62,56 @@ def act(tx: Transaction, appointment_id: str, action: str, now: datetime) -> Boo
     row.status = lifecycle.next_status(row.status, action, lifecycle.DESK_ACTIONS)
     stamp, event_type = _STAMPS[action]
     setattr(row, stamp, now)
+    if action == "check_in":
+        row.ticket = tickets.draw(tx.session, row.location_id, local_date_of(row.start_minute))
+    if action == "call":
+        row.called_desk = check_desk(tx.session, row.location_id, desk)
     booked = Booked.load(tx.session, row)
-    if event_type == "appointment_completed":
+    if row.walk_in:
+        if action in ("serve", "no_show"):
+            walk_ins.tell_finished(tx, booked)
+    elif event_type == "appointment_completed":
         tx.publish(event_type, views.to_citizen(booked))
     elif event_type is not None:
         tx.publish(event_type, views.facts(booked))
+    tickets.tell_the_desks(tx, row)
     return booked
+
+
+def call_next(tx: Transaction, location: str, desk: int, now: datetime) -> Booked:
+    """Call the visit that has waited first in the queue (by its time: an appointment's
+    start, a walk-in's arrival) to `desk`. Two desks calling at once call two visits: the
+    one each takes is locked, and the other desk passes it by."""
+    place = location_row(tx.session, location)
+    first, end = day_bounds(local_date_of(to_minute(now)))
+    row = tx.session.scalars(
+        select(AppointmentRow)
+        .where(
+            AppointmentRow.location_id == place.id,
+            AppointmentRow.start_minute >= first,
+            AppointmentRow.start_minute < end,
+            AppointmentRow.status == lifecycle.CHECKED_IN,
+        )
+        .order_by(AppointmentRow.start_minute, AppointmentRow.ticket)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if row is None:
+        raise NobodyWaiting("Nobody is waiting.", {"location": location})
+    return act(tx, row.id, "call", now, desk)
+
+
+def check_desk(session: Session, location_id: int, desk: int | None) -> int | None:
+    """A desk number the location has; None (a call from the JSON API) names no desk."""
+    if desk is None:
+        return None
+    if (
+        not isinstance(desk, int)
+        or isinstance(desk, bool)
+        or not 1 <= desk <= desks_at(session, location_id)
+    ):
+        raise NoSuchDesk("The location has no desk with that number.", {"desk": desk})
+    return desk
 
 
 def _check_in_open(row: AppointmentRow, now: datetime) -> bool:
@@ -83,6 +132,9 @@ def figures(
             AppointmentRow.status,
             AppointmentRow.start_minute,
             AppointmentRow.confirmed_at,
+            AppointmentRow.walk_in,
+            AppointmentRow.checked_in_at,
+            AppointmentRow.called_at,
         )
         .join(OfferRow, OfferRow.id == AppointmentRow.offer_id)
         .join(LocationRow, LocationRow.id == AppointmentRow.location_id)
@@ -93,6 +145,6 @@ def figures(
     if service is not None:
         query = query.where(AppointmentRow.offer_id == offer_row(tx.session, service).id)
     return statistics.figures(
-        statistics.Outcome(offer, place, status, to_local(start_minute), confirmed_at)
-        for offer, place, status, start_minute, confirmed_at in tx.session.execute(query)
+        statistics.Outcome(offer, place, status, to_local(minute), *times)
+        for offer, place, status, minute, *times in tx.session.execute(query)
     )

@@ -69,3 +69,13 @@ class NotYourAppointment(ServiceError):
 @service_error("slot_length_in_use", 409)
 class SlotLengthInUse(ServiceError):
     """A location's slot length cannot change while future appointments are booked on it."""
+
+
+@service_error("nobody_waiting", 409)
+class NobodyWaiting(ServiceError):
+    """Nobody who checked in waits to be called at the location today."""
+
+
+@service_error("no_such_desk", 400)
+class NoSuchDesk(ServiceError):
+    """The location has no desk with that number (desks count from 1)."""

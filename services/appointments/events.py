@@ -8,9 +8,14 @@ carry ids and times only).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
+
 from marshmallow import Schema, fields, validate
 
-from services.common.events import define_event
+from services.common.database import Transaction
+from services.common.events import EventContract, define_event
 
 SOURCE = "appointments"
 
@@ -116,3 +121,108 @@ _define(
     "The citizen was served at the desk (an occasion to ask for feedback).",
 )
 _define("appointment_no_show", AppointmentFacts, "The citizen did not come.")
+
+
+# the desk's queue: tickets carry a number and a desk, never a name
+
+
+class DeskQueueChange(Schema):
+    location = fields.String(required=True, metadata={"description": "the location's key"})
+    day = fields.Date(required=True, metadata={"description": "the local day of the queue"})
+    appointment_id = fields.UUID(required=True)
+    ticket = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null until checked in"}
+    )
+    status = fields.String(required=True)
+    desk = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "the desk that called, if any"}
+    )
+    walk_in = fields.Boolean(required=True)
+    service = fields.String(required=True, metadata={"description": "the service's key"})
+
+
+class WalkInIssue(Schema):
+    appointment_id = fields.UUID(required=True)
+    service = fields.String(required=True)
+    location = fields.String(required=True)
+    ticket = fields.Integer(required=True)
+    issued_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
+
+
+class WalkInFinish(WalkInIssue):
+    outcome = fields.String(required=True, validate=validate.OneOf(("completed", "no_show")))
+    finished_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
+
+
+class TypedEvent:
+    """An event as a value: its contract, and the payload its schema dumps from the fields."""
+
+    contract: ClassVar[EventContract]
+
+    def payload(self) -> dict[str, Any]:
+        return self.contract.schema().dump(asdict(self))  # type: ignore[call-overload]
+
+
+def publish(tx: Transaction, event: TypedEvent) -> None:
+    """Record the event in the transaction's outbox: it leaves once the transaction commits."""
+    tx.publish(event.contract.type, event.payload(), version=event.contract.version)
+
+
+@dataclass(frozen=True)
+class DeskQueueChanged(TypedEvent):
+    location: str
+    day: date
+    appointment_id: str
+    ticket: int | None
+    status: str
+    desk: int | None
+    walk_in: bool
+    service: str
+
+    contract: ClassVar[EventContract] = define_event(
+        SOURCE,
+        "desk_queue_changed",
+        DeskQueueChange,
+        description="A visit in a location's queue moved (checked in, a walk-in's ticket, "
+        "called to a desk, served, no-show). Broadcast to every gateway instance for the desks' "
+        "lists and the hall's call display. Transient: published to `appointments.transient`; "
+        "while no gateway runs it is dropped and counted, not parked.",
+        public=tuple(DeskQueueChange().fields),
+        transient=True,
+    )
+
+
+@dataclass(frozen=True)
+class WalkInTicketIssued(TypedEvent):
+    appointment_id: str
+    service: str
+    location: str
+    ticket: int
+    issued_at: datetime
+
+    contract: ClassVar[EventContract] = define_event(
+        SOURCE,
+        "walk_in_ticket_issued",
+        WalkInIssue,
+        description="The desk gave a citizen without an appointment a ticket in the day's queue.",
+        public=tuple(WalkInIssue().fields),
+    )
+
+
+@dataclass(frozen=True)
+class WalkInFinished(TypedEvent):
+    appointment_id: str
+    service: str
+    location: str
+    ticket: int
+    issued_at: datetime
+    outcome: str
+    finished_at: datetime
+
+    contract: ClassVar[EventContract] = define_event(
+        SOURCE,
+        "walk_in_finished",
+        WalkInFinish,
+        description="A walk-in was served, or did not answer the call (`outcome`).",
+        public=tuple(WalkInFinish().fields),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.challenges import SpentChallengeColumns
@@ -87,6 +87,12 @@ class AppointmentRow(Base):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # the iCalendar SEQUENCE: calendars replace an event only by a higher one
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # came without a booking: no desk time, no name or address; a ticket from the desk
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the number in the day's queue (queue.py), given at check-in or to a walk-in
+    ticket: Mapped[int | None] = mapped_column(Integer)
+    # the desk (counted from 1 at the location) that called the visit last
+    called_desk: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_appointments_location_start", "location_id", "start_minute"),
@@ -94,6 +100,17 @@ class AppointmentRow(Base):
         Index("ix_appointments_email_key", "email_key", "status"),
         Index("ix_appointments_citizen", "citizen", "status"),
     )
+
+
+class TicketCounter(Base):
+    """The last ticket number given at a location on a day: locked while the next is drawn,
+    so that two desks never give the same number."""
+
+    __tablename__ = "ticket_counters"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class ManageLinkRow(Base):

@@ -14,6 +14,7 @@ from marshmallow import (
 )
 
 from services.appointments.catalogue import SLOT_LENGTHS
+from services.appointments.queue import SECTIONS
 from services.common.errors import InvalidInput
 from services.common.loading import Strict
 
@@ -130,3 +131,19 @@ def check_key(key: Any, field: str) -> str:
             {field: ["Not a valid key."]},
         )
     return key
+
+
+class BoardInput(Strict):
+    """Which part of a location's day the desk reads, at which desk."""
+
+    location = fields.String(required=True, validate=validate.Length(1, 50))
+    date = fields.Date(required=True)
+    desk = fields.Integer(strict=True, required=True, validate=validate.Range(1, 100))
+    section = fields.String(load_default="waiting", validate=validate.OneOf(SECTIONS))
+    offset = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 100_000))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, 200))
+
+
+class WalkInInput(Strict):
+    location = fields.String(required=True, validate=validate.Length(1, 50))
+    service = fields.String(required=True, validate=validate.Length(1, 50))

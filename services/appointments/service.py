@@ -5,15 +5,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.appointments import availability, booking, catalogue_admin, desk, lifecycle, views
+from services.appointments import (
+    availability,
+    booking,
+    catalogue_admin,
+    desk_board,
+    lifecycle,
+    views,
+    walk_ins,
+)
+from services.appointments import desk as front_desk
 from services.appointments.errors import NotYourAppointment
 from services.appointments.models import AppointmentRow
+from services.appointments.opening import local_date_of, to_minute
 from services.appointments.schemas import (
+    BoardInput,
     CapacityInput,
     HoldInput,
     LocationInput,
     OfferInput,
     RangeInput,
+    WalkInInput,
     check_key,
 )
 from services.appointments.settings import AppointmentSettings
@@ -157,7 +169,7 @@ class AppointmentsService(common.ServiceBase):
     def day_list(self, location: str, date: str) -> dict[str, Any]:
         day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
         with self.db.transaction() as tx:
-            listed = desk.day_list(tx, location, day)
+            listed = front_desk.day_list(tx, location, day)
             return {
                 "location": location,
                 "date": day.isoformat(),
@@ -165,11 +177,81 @@ class AppointmentsService(common.ServiceBase):
             }
 
     @rpc(roles=OFFICE)
-    def desk_action(self, appointment_id: str, action: str) -> dict[str, Any]:
+    def desk_action(
+        self, appointment_id: str, action: str, desk: int | None = None
+    ) -> dict[str, Any]:
+        """Check in, call (to `desk`, the calling desk's number), serve, or no-show."""
         if action not in lifecycle.DESK_ACTIONS:
             raise InvalidInput("No such desk action.", {"action": list(lifecycle.DESK_ACTIONS)})
         with self.db.transaction() as tx:
-            return views.view(desk.act(tx, _text(appointment_id), action, now()))
+            return views.view(front_desk.act(tx, _text(appointment_id), action, now(), desk))
+
+    @rpc(roles=OFFICE)
+    def desk_board(
+        self,
+        location: str,
+        date: str,
+        desk: int,
+        section: str = "waiting",
+        offset: int = 0,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        """A location's day at one desk: a count per part of the list (expected, waiting,
+        called, served, no_show), one part's visits a page at a time, the visit called to
+        this desk, and the wait a newcomer can expect."""
+        asked = load(
+            BoardInput,
+            {
+                "location": location,
+                "date": date,
+                "desk": desk,
+                "section": section,
+                "offset": offset,
+                "limit": limit,
+            },
+        )
+        with self.db.transaction() as tx:
+            return desk_board.board(
+                tx,
+                asked["location"],
+                asked["date"],
+                asked["desk"],
+                asked["section"],
+                asked["offset"],
+                asked["limit"],
+                now(),
+            )
+
+    @rpc(roles=OFFICE)
+    def call_next(self, location: str, desk: int) -> dict[str, Any]:
+        """Call the visit that has waited first today to `desk`."""
+        asked = load(BoardInput, {"location": location, "desk": desk, "date": _today()})
+        with self.db.transaction() as tx:
+            called = front_desk.call_next(tx, asked["location"], asked["desk"], now())
+            return desk_board.visit(tx, called.row.id)
+
+    @rpc(roles=OFFICE)
+    def issue_walk_in(
+        self, location: str, service: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """A ticket for a citizen without an appointment, in today's queue, with the wait
+        the day's figures let expect. Sent again with its key, it is the same ticket."""
+        asked = load(WalkInInput, {"location": location, "service": service})
+        once = Once(
+            self.db.transaction,
+            walk_ins.keyed(self.caller.subject or "", location, service, idempotency_key),
+            desk_board.visit,
+        )
+        if (earlier := once.earlier()) is not None:
+            return earlier
+        return once.make(lambda tx: walk_ins.issue(tx, **asked, now=now()).id)
+
+    @rpc
+    def call_display(self, location: str) -> dict[str, Any]:
+        """The calls of the moment at a location: ticket numbers and desks, never a name.
+        Open to any caller: it is what the hall's screen shows everyone in the room."""
+        with self.db.transaction() as tx:
+            return desk_board.display(tx, _text(location), local_date_of(to_minute(now())))
 
     @rpc(roles=OFFICE)
     def statistics(
@@ -181,7 +263,7 @@ class AppointmentsService(common.ServiceBase):
     ) -> dict[str, Any]:
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
         with self.db.transaction() as tx:
-            rows = desk.figures(tx, days["date_from"], days["date_to"], location, service)
+            rows = front_desk.figures(tx, days["date_from"], days["date_to"], location, service)
         return {"date_from": date_from, "date_to": date_to, "rows": rows}
 
     # timers
@@ -202,6 +284,10 @@ def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInput("Expected a non-empty string.", {"value": ["Not a string."]})
     return value
+
+
+def _today() -> str:
+    return local_date_of(to_minute(now())).isoformat()
 
 
 def _instant(value: Any) -> datetime:

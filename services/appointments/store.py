@@ -139,3 +139,15 @@ def _joined(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
         return func.string_agg(cast(column, String), ",")
     return func.group_concat(column)
+
+
+def location_key(session: Session, location_id: int) -> str:
+    return session.get(LocationRow, location_id).key
+
+
+def desks_at(session: Session, location_id: int) -> int:
+    """How many desks a location has: as many as its largest capacity names, one at least."""
+    most = session.scalar(
+        select(func.max(CapacityRow.desks)).where(CapacityRow.location_id == location_id)
+    )
+    return max(most or 0, 1)

@@ -56,6 +56,9 @@ def view(booked: Booked, *, with_calendar: bool = False) -> dict[str, Any]:
         "hold_expires_at": _iso_or_none(row.hold_expires_at if row.status == "held" else None),
         "checked_in_at": _iso_or_none(row.checked_in_at),
         "called_at": _iso_or_none(row.called_at),
+        "ticket": row.ticket,
+        "called_desk": row.called_desk,
+        "walk_in": row.walk_in,
         "ics": calendar(booked, cancelled=row.status == "cancelled") if with_calendar else None,
     }
 

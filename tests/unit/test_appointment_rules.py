@@ -261,11 +261,14 @@ def test_figures_count_outcomes_no_show_rate_and_median_lead_time():
             "service": "id-card",
             "location": "town-hall",
             "booked": 3,
+            "walk_ins": 0,
             "cancelled": 1,
             "served": 2,
             "no_show": 1,
             "no_show_rate": round(1 / 3, 4),
             "median_lead_time_hours": 20.0,
+            "median_wait_minutes": None,
+            "p90_wait_minutes": None,
         }
     ]
 
