@@ -29,6 +29,7 @@ from services.portal import applications as application_pages
 from services.portal import appointments as appointment_pages
 from services.portal import feedback as feedback_pages
 from services.portal import sign_in as sign_in_pages
+from services.portal import uploads as upload_pages
 from services.portal.staff import home as staff_home
 from services.portal.static_files import static_files
 
@@ -44,6 +45,7 @@ def dev_login_enabled() -> bool:
 class GatewayService(
     appointment_pages.AppointmentPages,
     application_pages.ApplicationPages,
+    upload_pages.UploadPages,
     feedback_pages.FeedbackPages,
     sign_in_pages.SignInPages,
     account_pages.AccountPages,

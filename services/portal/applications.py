@@ -4,8 +4,11 @@ attachments, drafts, checking the answers, submitting, and following one's cases
 A draft is the journey's memory: every step saves it (`save_draft`), so a citizen can stop
 and resume on any device. The form is drawn from the type's published JSON Schema and
 checked by the applications service alone, which names every failing field; the page puts
-each message at its field. Attachments arrive as one plain multipart form and are sent on
-to the documents service (services/portal/uploading.py). Submitting carries a key made
+each message at its field. Attachments, to a draft or with an answer to the office's
+question, arrive in a plain multipart form and are sent on to the documents service
+(services/portal/uploading.py); with JavaScript the page's script has already sent the
+file in parts (services/portal/uploads.py) and the form brings the document's id, checked
+here as the caller's own and of a type the purpose takes. Submitting carries a key made
 when the review page was drawn, so a double click makes one case.
 """
 
@@ -36,6 +39,15 @@ UPLOAD_CODES = {
     "scanner_unavailable",
     "service_unavailable",
 }
+
+
+class FileRefused(Exception):
+    """A form's file, refused: the field to show it at and the message's key."""
+
+    def __init__(self, field: str, key: str) -> None:
+        super().__init__(key)
+        self.field = field
+        self.key = key
 
 
 class ApplicationPages:
@@ -117,37 +129,62 @@ class ApplicationPages:
         draft = self.applications.get_draft(str(draft_id))
         kind = self._type(visit, draft["application_type"])
         purpose = visit.value("purpose")
-        spec = next((a for a in kind["attachments"] if a["purpose"] == purpose), None)
-        upload = visit.request.files.get("file")
         errors = {}
-        if spec is None:
+        if attachment_spec(kind, purpose) is None:
             errors["purpose"] = ["form.required"]
-        if upload is None or not upload.filename:
+        try:
+            document_id = self._document_from_form(visit, kind)
+        except FileRefused as refused:
+            document_id, errors = None, {**errors, refused.field: [refused.key]}
+        if document_id is None and not errors:
             errors["file"] = ["applications.attachments.choose_file"]
         if errors:
             return self._attachments_page(visit, draft, errors, status=400)
-        try:
-            document = self.data_plane.upload(
-                self.documents,
-                upload.stream,
-                {
-                    "document_type": spec["document_types"][0],
-                    "title": upload.filename[:300],
-                    "filename": upload.filename[:255],
-                    "media_type": upload.mimetype or "application/octet-stream",
-                    "language": visit.session.language,
-                },
-                idempotency_key=visit.value("idempotency_key") or None,
-            )
-        except ServiceError as refused:  # the documents service's refusal, or its RPC's
-            code = refused.code if refused.code in UPLOAD_CODES else "upload_refused"
-            errors = {"file": [f"error.code.{code}"]}
-            return self._attachments_page(visit, draft, errors, status=400)
-        attached = {"document_id": document["document_id"], "purpose": purpose}
+        attached = {"document_id": document_id, "purpose": purpose}
         earlier = [a for a in draft.get("attachments") or [] if a != attached]
         self._save(draft, attachments=[*earlier, attached])
         visit.tell("applications.attachments.uploaded")
         return Redirect(f"/applications/drafts/{draft['draft_id']}/attachments")
+
+    def _document_from_form(self, visit: Visit, kind: dict) -> str | None:
+        """The document a form brings for its purpose: a plain file field's, sent on to the
+        documents service here, or one the page's script already uploaded in parts (its
+        id); None when it brings neither."""
+        upload = visit.request.files.get("file")
+        chosen = upload is not None and bool(upload.filename)
+        uploaded = visit.value("uploaded_document_id")
+        if not chosen and not uploaded:
+            return None
+        spec = attachment_spec(kind, visit.value("purpose"))
+        if spec is None:
+            raise FileRefused("purpose", "form.required")
+        if not chosen:
+            return self._own_document(visit, uploaded, spec)
+        announced = announcement(spec, upload.filename, upload.mimetype, visit.session.language)
+        try:
+            document = self.data_plane.upload(
+                self.documents,
+                upload.stream,
+                announced,
+                idempotency_key=visit.value("idempotency_key") or None,
+            )
+        except ServiceError as refused:  # the documents service's refusal, or its RPC's
+            code = refused.code if refused.code in UPLOAD_CODES else "upload_refused"
+            raise FileRefused("file", f"error.code.{code}") from None
+        return document["document_id"]
+
+    def _own_document(self, visit: Visit, document_id: str, spec: dict) -> str:
+        """A document uploaded by the page's script: the caller's own, of a type the
+        purpose takes."""
+        try:
+            document = self.documents.get_document(document_id)
+        except ServiceError:
+            raise FileRefused("file", "error.code.document_not_yours") from None
+        if document.get("owner") != visit.session.subject:
+            raise FileRefused("file", "error.code.document_not_yours")
+        if document.get("document_type") not in spec["document_types"]:
+            raise FileRefused("file", "error.code.attachment_not_allowed")
+        return document_id
 
     @page("POST", f"{DRAFT}/attachments/remove", roles=CITIZEN)
     def remove_attachment_page(self, visit: Visit, draft_id) -> Redirect:
@@ -256,17 +293,31 @@ class ApplicationPages:
 
     @page("GET", CASE, roles=CITIZEN)
     def case_page(self, visit: Visit, case_id) -> Rendered:
-        return self._case_page(visit, str(case_id), {}, "")
+        return self._case_page(visit, self.applications.get_case(str(case_id)), {}, "", None)
 
     @page("POST", f"{CASE}/answer", roles=CITIZEN)
     def answer_page(self, visit: Visit, case_id) -> Rendered | Redirect:
+        case = self.applications.get_case(str(case_id))
+        kind = self._type(visit, case["application_type"])
         text = visit.value("text")
+        errors: dict[str, list[str]] = {}
+        try:
+            document_id = self._document_from_form(visit, kind)
+        except FileRefused as refused:
+            document_id, errors = None, {refused.field: [refused.key]}
+        attached = [{"document_id": document_id, "purpose": visit.value("purpose")}]
+        if text and errors:  # the text is fine, the file is not: nothing is sent
+            return self._case_page(visit, case, errors, text, None, status=400)
         try:
             # an answer left empty is missing, and the service says so
-            self.applications.answer(str(case_id), {"text": text} if text else {})
+            answer = {"text": text, "attachments": attached if document_id else []}
+            self.applications.answer(str(case_id), answer if text else {})
         except InvalidInput as refused:
-            errors = {"text": errors_at(refused.details).get("text", ["form.invalid"])}
-            return self._case_page(visit, str(case_id), errors, text, status=400)
+            errors["text"] = errors_at(refused.details).get("text", ["form.invalid"])
+        except (failures.AttachmentNotAllowed, failures.DocumentNotYours) as refused:
+            errors["file"], document_id = [f"error.code.{refused.code}"], None
+        if errors:
+            return self._case_page(visit, case, errors, text, document_id, status=400)
         visit.tell("applications.case.answered")
         return Redirect(f"/applications/cases/{case_id}")
 
@@ -286,18 +337,22 @@ class ApplicationPages:
         self.applications.get_case(str(case_id))  # refuses another's case first
         return Redirect(self.documents.download_link(str(document_id))["url"])
 
-    def _case_page(self, visit, case_id: str, errors: dict, text: str, status=200) -> Rendered:
-        case = self.applications.get_case(case_id)
+    def _case_page(self, visit, case, errors, text, kept, status=200) -> Rendered:
+        """The case; `kept`: a document already uploaded for an answer not yet sent."""
         kind = self._type(visit, case["application_type"])
-        found = self.documents.list_documents({"case_id": case_id})["documents"]
+        found = self.documents.list_documents({"case_id": case["case_id"]})["documents"]
         return Rendered(
             "applications/case.html",
             {
                 "case": case,
+                "kind": kind,
                 "statuses": {s["status"]: s["text"] for s in kind["statuses"]},
                 "documents": [d for d in found if d.get("status") != "erased"],
                 "errors": errors,
                 "text": text,
+                "chosen": visit.value("purpose"),
+                "kept": self.documents.get_document(kept) if kept else None,
+                "idempotency_key": str(uuid.uuid4()),
             },
             status=status,
         )
@@ -328,6 +383,23 @@ class ApplicationPages:
         kept = {name: draft.get(name) for name in ("application_type", "form", "contact")}
         kept["attachments"] = draft.get("attachments") or []
         return self.applications.save_draft({**kept, **changes}, draft["draft_id"])
+
+
+def attachment_spec(kind: dict, purpose: str) -> dict[str, Any] | None:
+    """What the type says of attachments for `purpose`, or None when it takes none."""
+    return next((a for a in kind["attachments"] if a["purpose"] == purpose), None)
+
+
+def announcement(spec: dict, filename: str, media_type: str, language: str) -> dict[str, Any]:
+    """An attachment's upload as announced to the documents service, by the plain form and
+    by the script alike, so that the same file sent both ways is the same upload."""
+    return {
+        "document_type": spec["document_types"][0],
+        "title": filename[:300],
+        "filename": filename[:255],
+        "media_type": media_type or "application/octet-stream",
+        "language": language,
+    }
 
 
 def _draft_from(visit: Visit, kind: dict, draft: dict) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -26,24 +26,32 @@ from services.common.web import CORRELATION_HEADER
 from services.gateway.settings import GatewaySettings
 
 PIECE = 1024 * 1024
+PART_HASH_HEADER = "X-Content-SHA256"
 
 
 class UploadRefused(ServiceError):
     """The documents service refused a part or the completion; `code` is its own code."""
 
-    def __init__(self, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, code: str, message: str, details: Any = None, status: int = 400) -> None:
         super().__init__(message, details)
         self.code = code  # type: ignore[misc]  # the refusing service's code, per instance
+        self.http_status = status  # type: ignore[misc]  # and its status
 
 
 class DataPlane:
-    """The documents service's listener, called as the signed caller of one worker."""
+    """The documents service's listener, called as one signed caller."""
 
     def __init__(self, url: str, identity: str | None, correlation_id: str, timeout: float):
         self.url = url
         self.identity = identity
         self.correlation_id = correlation_id
         self.timeout = timeout
+
+    @classmethod
+    def configured(cls, identity: str | None, correlation_id: str | None) -> DataPlane:
+        """The listener GATEWAY.documents_url names, called as `identity` (signed)."""
+        settings = GatewaySettings.from_config()
+        return cls(settings.documents_url, identity, correlation_id or "", settings.stream_timeout)
 
     def upload(
         self,
@@ -66,11 +74,21 @@ class DataPlane:
         for number in session["missing"]:
             offset = (number - 1) * part_size
             length = min(part_size, size - offset)
-            headers = {"X-Content-SHA256": part_hash(content, offset, length)}
+            sha256 = part_hash(content, offset, length)
             content.seek(offset)
-            path = f"/uploads/{session['upload_id']}/parts/{number}"
-            self._send("PUT", path, _pieces(content, length), length, headers)
-        return self._send("POST", f"/uploads/{session['upload_id']}/complete", None, 0, {})
+            self.send_part(session["upload_id"], number, _pieces(content, length), length, sha256)
+        return self.complete(session["upload_id"])
+
+    def send_part(
+        self, upload_id: str, number: int, body: Iterable[bytes], length: int, sha256: str
+    ) -> dict[str, Any]:
+        """Part `number` of an upload, streamed from `body` as it is read."""
+        path = f"/uploads/{upload_id}/parts/{number}"
+        return self._send("PUT", path, body, length, {PART_HASH_HEADER: sha256})
+
+    def complete(self, upload_id: str) -> dict[str, Any]:
+        """The upload checked as a whole and stored; answers the document."""
+        return self._send("POST", f"/uploads/{upload_id}/complete", None, 0, {})
 
     def _send(self, method: str, path: str, body, length: int, extra: dict[str, str]) -> dict:
         target = urlsplit(self.url)
@@ -96,14 +114,8 @@ class DocumentDataPlane(DependencyProvider):
     """`self.data_plane` in a page: the documents listener, as this worker's caller."""
 
     def get_dependency(self, worker_ctx) -> DataPlane:
-        settings = GatewaySettings.from_config()
         context = worker_ctx.context_data
-        return DataPlane(
-            settings.documents_url,
-            context.get(IDENTITY_KEY),
-            context.get(CORRELATION_ID_KEY) or "",
-            settings.stream_timeout,
-        )
+        return DataPlane.configured(context.get(IDENTITY_KEY), context.get(CORRELATION_ID_KEY))
 
 
 def measure(content: IO[bytes]) -> tuple[int, str]:
@@ -144,4 +156,5 @@ def _answered(status: int, data: bytes) -> dict[str, Any]:
         str(error.get("code") or "service_unavailable"),
         str(error.get("message") or "The documents service refused the upload."),
         error.get("details"),
+        status if 400 <= status < 600 else 502,
     )

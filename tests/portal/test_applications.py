@@ -4,12 +4,14 @@ withdrawing; and nobody reading another's case."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import uuid
 
+import pytest
 import requests
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 from pypdf import PdfReader
 
 from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
@@ -17,6 +19,15 @@ from tests.support.waiting import wait_for
 
 CASES = "/api/v1/applications/cases"
 CASE_NUMBER = re.compile(r"\d{4}-HST-\d{6}")
+# the documents service's smallest part, so that a file of a few MiB goes in several
+PART_SIZE = 1024 * 1024
+PART = re.compile(r"/uploads/[^/]+/parts/(\d+)$")
+SECOND_PART = re.compile(r"/uploads/[^/]+/parts/2$")
+
+
+@pytest.fixture(scope="module")
+def platform_env() -> dict[str, str]:
+    return {"DOCUMENTS_PART_SIZE": str(PART_SIZE)}
 
 
 def small_pdf(text: str) -> bytes:
@@ -42,6 +53,12 @@ def small_pdf(text: str) -> bytes:
         xref,
     )
     return body
+
+
+def large_pdf(text: str, size: int) -> bytes:
+    """A PDF of `size` bytes: a small one, then a comment as long as it takes."""
+    head = small_pdf(text)
+    return head + b"%" + b"0" * (size - len(head) - 2) + b"\n"
 
 
 def fill_dog(page: Page, number: int, name: str, chip: str) -> None:
@@ -138,7 +155,9 @@ def test_apply_for_the_dog_tax_with_two_documents_answer_the_office_and_download
     expect(page.get_by_role("table").get_by_role("row")).to_have_count(2)  # one case, once
     assert_accessible(page)
 
-    clerk = api_token(platform, "sb-hundesteuer", "clerk", name="Petra Schulte")
+    clerk = api_token(
+        platform, "sb-hundesteuer", "clerk", name="Petra Schulte", departments=["taxes"]
+    )
     asked = requests.post(
         f"{platform.url}{CASES}/{case_id}/information-requests",
         json={"text": "Seit wann lebt Wuffi bei Ihnen?"},
@@ -150,13 +169,30 @@ def test_apply_for_the_dog_tax_with_two_documents_answer_the_office_and_download
     open_case(page, number)
     expect(page.get_by_text("Seit wann lebt Wuffi bei Ihnen?").first).to_be_visible()
     assert_accessible(page)
+    # the file goes up with the answer left empty: the answer is refused, the file kept
+    contract = small_pdf("Vertrag Tierheim Soest")
+    page.get_by_label("Weitere Unterlagen").check()
+    page.get_by_label("Möchten Sie eine Datei mitschicken?").set_input_files(
+        {"name": "vertrag.pdf", "mimeType": "application/pdf", "buffer": contract}
+    )
     page.get_by_role("button", name="Antwort senden").click()
     expect(page.get_by_role("alert")).to_contain_text("Was möchten Sie uns antworten?: Bitte")
+    answer = page.get_by_label("Was möchten Sie uns antworten?")
+    expect(answer).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("„vertrag.pdf“ ist schon hochgeladen")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Was möchten Sie uns antworten?").fill("Seit Mai 2024, aus dem Tierheim.")
+    answer.fill("Seit Mai 2024, aus dem Tierheim.")
     page.get_by_role("button", name="Antwort senden").click()
     expect(page.get_by_role("status")).to_have_text("Ihre Antwort ist bei uns eingegangen.")
     expect(page.get_by_text("Seit Mai 2024, aus dem Tierheim.")).to_be_visible()
+    seen = requests.get(f"{platform.url}{CASES}/{case_id}", headers=clerk, timeout=10)
+    assert seen.status_code == 200, seen.text
+    purposes = {a["sha256"]: a["purpose"] for a in seen.json()["attachments"]}
+    assert purposes == {
+        hashlib.sha256(small_pdf("Bello")).hexdigest(): "proof_of_origin",
+        hashlib.sha256(small_pdf("Wuffi")).hexdigest(): "other",
+        hashlib.sha256(contract).hexdigest(): "other",
+    }
 
     decided = requests.post(
         f"{platform.url}{CASES}/{case_id}/decision",
@@ -281,3 +317,78 @@ def test_a_citizen_withdraws_their_case_and_another_cannot_open_it(page: Page, p
     expect(page.get_by_role("status")).to_have_text("Ihr Antrag ist zurückgezogen.")
     expect(page.get_by_role("link", name="Antrag zurückziehen")).to_have_count(0)
     assert_accessible(page)
+
+
+def start_a_draft(page: Page) -> None:
+    page.goto("/applications/hundesteuer/new")
+    page.get_by_role("button", name="Weiter zu den Unterlagen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Unterlagen hochladen")
+
+
+def download_from_my_documents(page: Page, name: str) -> bytes:
+    page.goto("/documents")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"„{name}“ herunterladen").click()
+    return download.value.path().read_bytes()
+
+
+def test_an_attachment_goes_up_in_parts_with_javascript_and_comes_back_the_same(
+    page: Page, platform: Platform
+):
+    sign_in(page, f"gross-{uuid.uuid4().hex[:8]}", name="Karl Groß")
+    start_a_draft(page)
+    content = large_pdf("Kaufvertrag", int(2.5 * PART_SIZE))
+    sent: list[Request] = []
+    page.on("request", lambda request: sent.append(request))
+    held: list[Route] = []
+    # the second part waits until the page is looked at in the middle of the upload
+    page.route(SECOND_PART, lambda route: held.append(route))
+
+    page.get_by_label("Herkunftsnachweis (Kaufvertrag, Tierheim)").check()
+    page.get_by_label("Welche Datei möchten Sie hochladen?").set_input_files(
+        {"name": "kaufvertrag.pdf", "mimeType": "application/pdf", "buffer": content}
+    )
+    with page.expect_request(SECOND_PART):
+        page.get_by_role("button", name="Hochladen", exact=True).click()
+    expect(page.get_by_label("Fortschritt des Hochladens")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\d+ % hochgeladen"))).to_be_visible()
+    assert_accessible(page)
+    assert held, "the second part waits"
+    held[0].continue_()
+
+    expect(page.get_by_role("status")).to_have_text("Die Unterlage ist hochgeladen.")
+    expect(page.get_by_role("rowheader", name="kaufvertrag.pdf")).to_be_visible()
+    assert_accessible(page)
+    parts = sorted(
+        int(PART.search(r.url).group(1)) for r in sent if r.method == "PUT" and PART.search(r.url)
+    )
+    assert parts == [1, 2, 3]
+    assert len([r for r in sent if r.method == "POST" and r.url.endswith("/attachments")]) == 1
+    assert download_from_my_documents(page, "kaufvertrag.pdf") == content
+
+
+def test_without_javascript_an_attachment_goes_up_in_the_form_itself(
+    browser: Browser, platform: Platform
+):
+    context = browser.new_context(base_url=platform.url, locale="de-DE", java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        sign_in(page, f"ohne-skript-{uuid.uuid4().hex[:8]}", name="Ida Klein")
+        start_a_draft(page)
+        content = large_pdf("Impfpass", int(1.5 * PART_SIZE))
+        sent: list[Request] = []
+        page.on("request", lambda request: sent.append(request))
+        page.get_by_label("Weitere Unterlagen").check()
+        page.get_by_label("Welche Datei möchten Sie hochladen?").set_input_files(
+            {"name": "impfpass.pdf", "mimeType": "application/pdf", "buffer": content}
+        )
+        page.get_by_role("button", name="Hochladen", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("Die Unterlage ist hochgeladen.")
+        expect(page.get_by_role("rowheader", name="impfpass.pdf")).to_be_visible()
+        assert not [r for r in sent if "/uploads" in r.url]
+        [form] = [r for r in sent if r.method == "POST" and r.url.endswith("/attachments")]
+        assert form.header_value("content-type").startswith("multipart/form-data")
+        assert download_from_my_documents(page, "impfpass.pdf") == content
+    finally:
+        context.close()
