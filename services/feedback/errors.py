@@ -110,6 +110,11 @@ class DuplicateOfRequired(ServiceError):
     """A duplicate names the open report or idea it repeats (duplicate_of)."""
 
 
+@service_error("cannot_merge", 409)
+class CannotMerge(ServiceError):
+    """A merge names the item itself, one of another kind, or keeps a duplicate."""
+
+
 @service_error("reopen_window_passed", 409)
 class ReopenWindowPassed(ServiceError):
     """A closed report may be reopened by its author only FEEDBACK.reopen_days after closing."""

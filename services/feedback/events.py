@@ -9,9 +9,14 @@ the platform (webhooks and the clerks' stream carry the `public` attributes only
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
 from marshmallow import Schema, fields, validate
 
-from services.common.events import define_event
+from services.common.database import Transaction
+from services.common.events import EventContract, define_event
 
 SOURCE = "feedback"
 KINDS = ("report", "idea")
@@ -143,6 +148,41 @@ class ContentHidden(Schema):
     hidden_at = fields.AwareDateTime(required=True)
 
 
+class Merge(Schema):
+    item_id = fields.UUID(required=True, metadata={"description": "the item kept"})
+    duplicate_id = fields.UUID(
+        required=True, metadata={"description": "the duplicate, now closed and pointing at it"}
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    category = fields.String(required=True, metadata={"description": "the kept item's"})
+    department = fields.String(required=True, metadata={"description": "the kept item's"})
+    followers_carried = fields.Integer(
+        required=True, metadata={"description": "followers of the duplicate who now follow it"}
+    )
+    me_too_carried = fields.Integer(
+        required=True,
+        metadata={"description": '"me too"s it gained: the duplicate\'s author and theirs'},
+    )
+    supports_carried = fields.Integer(required=True, metadata={"description": "ideas: supports"})
+    me_too = fields.Integer(required=True, metadata={"description": '"me too"s, these included'})
+    supports = fields.Integer(required=True, metadata={"description": "supports, these included"})
+    merged_at = fields.AwareDateTime(required=True)
+
+
+class TypedEvent:
+    """An event as a value: its contract, and the payload its schema dumps from the fields."""
+
+    contract: ClassVar[EventContract]
+
+    def payload(self) -> dict[str, Any]:
+        return self.contract.schema().dump(asdict(self))  # type: ignore[call-overload]
+
+
+def publish(tx: Transaction, event: TypedEvent) -> None:
+    """Record the event in the transaction's outbox: it leaves once the transaction commits."""
+    tx.publish(event.contract.type, event.payload(), version=event.contract.version)
+
+
 _ITEM = ("item_id", "kind", "category", "department")
 
 define_event(
@@ -209,3 +249,28 @@ define_event(
     "or by a moderator.",
     public=("target_kind", "target_id", "item_id", "flags", "hidden_by", "hidden_at"),
 )
+
+
+@dataclass(frozen=True)
+class ItemMerged(TypedEvent):
+    item_id: str
+    duplicate_id: str
+    kind: str
+    category: str
+    department: str
+    followers_carried: int
+    me_too_carried: int
+    supports_carried: int
+    me_too: int
+    supports: int
+    merged_at: datetime
+
+    contract: ClassVar[EventContract] = define_event(
+        SOURCE,
+        "item_merged",
+        Merge,
+        description="The office merged a duplicate into the report or idea it repeats: the "
+        'duplicate\'s followers, "me too"s and supports now count on the one kept, and the '
+        "duplicate is closed pointing at it (its own report_status_changed tells its followers).",
+        public=tuple(Merge().fields),
+    )

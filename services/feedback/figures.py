@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.common.local_time import OFFICE_TIMEZONE
 from services.feedback.models import ItemRow, RatingRow
+from services.feedback.reach import Reach
 
 
 def period_of(moment: datetime, period: str) -> str:
@@ -62,14 +63,22 @@ def ratings(session: Session, start: datetime, end: datetime, period: str) -> li
     ]
 
 
+def in_reach(statement: Select, reach: Reach) -> Select:
+    """Only the items of the departments the caller works: none for a clerk without one."""
+    if reach.departments is None:
+        return statement
+    return statement.where(ItemRow.department.in_(sorted(reach.departments)))
+
+
 def by_category_and_status(
-    session: Session, start: datetime, end: datetime
+    session: Session, start: datetime, end: datetime, reach: Reach
 ) -> list[dict[str, Any]]:
-    statement = (
+    statement = in_reach(
         select(ItemRow.kind, ItemRow.category, ItemRow.status, func.count())
         .where(ItemRow.submitted_at >= start, ItemRow.submitted_at < end)
         .group_by(ItemRow.kind, ItemRow.category, ItemRow.status)
-        .order_by(ItemRow.kind, ItemRow.category, ItemRow.status)
+        .order_by(ItemRow.kind, ItemRow.category, ItemRow.status),
+        reach,
     )
     return [
         {"kind": kind, "category": category, "status": status, "count": count}
@@ -77,11 +86,16 @@ def by_category_and_status(
     ]
 
 
-def time_to_answer(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+def time_to_answer(
+    session: Session, start: datetime, end: datetime, reach: Reach
+) -> dict[str, Any]:
     """The median hours from submission to the first official answer, of the items
     submitted in the window; overall and per category, with how many are still unanswered."""
-    submitted: Select = select(ItemRow.category, ItemRow.submitted_at, ItemRow.answered_at).where(
-        ItemRow.submitted_at >= start, ItemRow.submitted_at < end
+    submitted: Select = in_reach(
+        select(ItemRow.category, ItemRow.submitted_at, ItemRow.answered_at).where(
+            ItemRow.submitted_at >= start, ItemRow.submitted_at < end
+        ),
+        reach,
     )
     hours: dict[str, list[float]] = defaultdict(list)
     unanswered: dict[str, int] = defaultdict(int)

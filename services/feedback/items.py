@@ -30,6 +30,7 @@ from services.feedback.errors import (
     UnknownCategory,
 )
 from services.feedback.models import BanRow, CommentRow, FollowRow, HistoryRow, ItemRow
+from services.feedback.reach import works_on
 from services.feedback.settings import FeedbackSettings
 
 PHOTO_TYPE = "report_photo"
@@ -37,6 +38,11 @@ PHOTO_TYPE = "report_photo"
 
 def is_office(caller: Caller) -> bool:
     return caller.role in OFFICE
+
+
+def works(caller: Caller, row: ItemRow) -> bool:
+    """Whether the caller works the item as the office: its department is theirs."""
+    return is_office(caller) and works_on(caller, row.department)
 
 
 def category_of(town: Town, kind: str, key: str) -> Category:
@@ -218,14 +224,51 @@ def key_of(item_id: str) -> str | None:
 
 
 def find(session: Session, caller: Caller, item_id: str, *, lock: bool = False) -> ItemRow:
-    """The item as the caller may see it: a hidden one only by its author and the office."""
+    """The item as the caller may see it: a hidden one only by its author and the clerks
+    who work it."""
     key = key_of(item_id)
     if key is None:
         raise ItemNotFound("There is no such report or idea.", {"item_id": item_id})
     row = session.get(ItemRow, key, with_for_update=lock or None)
-    if row is None or (row.hidden and not (is_office(caller) or row.author == caller.subject)):
+    if row is None or (row.hidden and not (works(caller, row) or row.author == caller.subject)):
         raise ItemNotFound("There is no such report or idea.", {"item_id": item_id})
     return row
+
+
+def find_worked(session: Session, caller: Caller, item_id: str, *, lock: bool = False) -> ItemRow:
+    """The item, if the caller works it; another department's is not found, as if it did not
+    exist, so that an office move shows nothing of another department's queue."""
+    row = find(session, caller, item_id, lock=lock)
+    if not works(caller, row):
+        raise ItemNotFound("There is no such report or idea.", {"item_id": item_id})
+    return row
+
+
+def find_both_worked(
+    session: Session, caller: Caller, first_id: str, second_id: str
+) -> tuple[ItemRow, ItemRow]:
+    """Two items the caller works, locked in the order of their ids: two merges of the same
+    pair, each way round, wait for each other instead of deadlocking."""
+    keys = {item_id: key_of(item_id) or item_id for item_id in (first_id, second_id)}
+    locked = {}
+    for item_id in sorted(keys, key=lambda name: keys[name]):
+        locked[item_id] = find_worked(session, caller, item_id, lock=True)
+    return locked[first_id], locked[second_id]
+
+
+def duplicates_of(session: Session, row: ItemRow) -> list[dict[str, Any]]:
+    """The items closed as duplicates of this one, the oldest first."""
+    found = session.scalars(
+        select(ItemRow).where(ItemRow.duplicate_of == row.id).order_by(ItemRow.submitted_at)
+    )
+    return [
+        {
+            "id": duplicate.id,
+            "title": duplicate.title,
+            "submitted_at": duplicate.submitted_at.isoformat(),
+        }
+        for duplicate in found
+    ]
 
 
 def public_view(row: ItemRow, town: Town, language: str) -> dict[str, Any]:
@@ -260,14 +303,15 @@ def view(
     session: Session, caller: Caller, row: ItemRow, town: Town, language: str
 ) -> dict[str, Any]:
     """The item as the caller may see it: the public's view, with more for its author and
-    the office."""
+    the clerks who work it."""
     shown = public_view(row, town, language)
     following = caller.subject is not None and (
         session.get(FollowRow, (row.id, caller.subject)) is not None
     )
     shown["following"] = following
     shown["mine"] = caller.subject is not None and row.author == caller.subject
-    if not (shown["mine"] or is_office(caller)):
+    worked = works(caller, row)
+    if not (shown["mine"] or worked):
         return shown
     shown |= {
         "exact_latitude": row.latitude,
@@ -276,7 +320,7 @@ def view(
         "anonymous": row.anonymous,
         "hidden": row.hidden,
     }
-    if is_office(caller):
+    if worked:
         shown |= {
             "author": row.author,
             "email": row.email,

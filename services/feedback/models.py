@@ -74,6 +74,7 @@ class ItemRow(Base):
         Index("ix_items_author", "author", "submitted_at"),
         Index("ix_items_department", "department", "submitted_at", "id"),
         Index("ix_items_submitted", "submitted_at", "id"),
+        Index("ix_items_duplicate_of", "duplicate_of"),
     )
 
 

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.feedback import items, participation
-from services.feedback.errors import AlreadyFlagged, CommentNotFound
+from services.feedback.errors import AlreadyFlagged, CommentNotFound, ItemNotFound
 from services.feedback.models import BanRow, CommentRow, FlagRow, ItemRow, ModerationRow
+from services.feedback.reach import Reach
 
 Target = ItemRow | CommentRow
 # what an edit may change, per kind of target
@@ -22,15 +23,29 @@ EDITABLE = {"item": ("title", "description"), "comment": ("body",)}
 
 
 def find_target(session: Session, caller: Caller, target_kind: str, target_id: str) -> Target:
+    """An item or a comment as the caller may see it: a hidden comment only by its author
+    and the clerks who work its item."""
     if target_kind == "item":
         return items.find(session, caller, target_id)
     comment = session.get(CommentRow, str(target_id))
-    if comment is None or (
-        comment.hidden and not (items.is_office(caller) or comment.author == caller.subject)
-    ):
+    if comment is None:
         raise CommentNotFound("There is no such comment.", {"comment_id": target_id})
-    items.find(session, caller, comment.item_id)
+    item = items.find(session, caller, comment.item_id)
+    if comment.hidden and not (items.works(caller, item) or comment.author == caller.subject):
+        raise CommentNotFound("There is no such comment.", {"comment_id": target_id})
     return comment
+
+
+def find_moderated(session: Session, caller: Caller, target_kind: str, target_id: str) -> Target:
+    """An item or a comment the caller moderates: one of an item they work; any other is not
+    found."""
+    target = find_target(session, caller, target_kind, target_id)
+    item = target if isinstance(target, ItemRow) else session.get(ItemRow, target.item_id)
+    if not items.works(caller, item):
+        if isinstance(target, ItemRow):
+            raise ItemNotFound("There is no such report or idea.", {"item_id": target_id})
+        raise CommentNotFound("There is no such comment.", {"comment_id": target_id})
+    return target
 
 
 def item_of(target: Target) -> str:
@@ -93,15 +108,24 @@ def moderate(
         target.updated_at = now
 
 
-def queue(session: Session, limit: int = 100) -> dict[str, Any]:
-    """What waits for a moderator: hidden or flagged content, the most flagged first."""
+def queue(session: Session, reach: Reach, limit: int = 100) -> dict[str, Any]:
+    """What waits for a moderator: hidden or flagged content of the items in their reach,
+    the most flagged first."""
+    if reach.nothing:
+        return {"entries": []}
     waiting = lambda model: or_(model.hidden.is_(True), model.flags > 0)  # noqa: E731
-    flagged_items = session.scalars(
-        select(ItemRow).where(waiting(ItemRow)).order_by(ItemRow.flags.desc()).limit(limit)
+    item_query = select(ItemRow).where(waiting(ItemRow))
+    comment_query = (
+        select(CommentRow)
+        .join(ItemRow, ItemRow.id == CommentRow.item_id)
+        .where(waiting(CommentRow))
     )
-    flagged_comments = session.scalars(
-        select(CommentRow).where(waiting(CommentRow)).order_by(CommentRow.flags.desc()).limit(limit)
-    )
+    if reach.departments is not None:
+        departments = sorted(reach.departments)
+        item_query = item_query.where(ItemRow.department.in_(departments))
+        comment_query = comment_query.where(ItemRow.department.in_(departments))
+    flagged_items = session.scalars(item_query.order_by(ItemRow.flags.desc()).limit(limit))
+    flagged_comments = session.scalars(comment_query.order_by(CommentRow.flags.desc()).limit(limit))
     entries = [_waiting(row, f"{row.title}\n\n{row.description}") for row in flagged_items]
     entries += [_waiting(row, row.body) for row in flagged_comments]
     entries.sort(key=lambda entry: (-entry["flags"], entry["target_id"]))
@@ -173,7 +197,7 @@ def target_view(
     if isinstance(target, ItemRow):
         shown = items.view(session, caller, target, town, language)
     else:
-        shown = participation.comment_view(target, caller)
+        shown = participation.shown_comment(session, caller, target)
     shown["moderation"] = log_of(session, target.id)
     return shown
 

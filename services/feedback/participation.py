@@ -144,9 +144,11 @@ def add_comment(
 def comments(
     session: Session, caller: Caller, row: ItemRow, after: str | None, limit: int
 ) -> dict[str, Any]:
-    """The item's comments, oldest first; hidden ones only for their authors and the office."""
+    """The item's comments, oldest first; hidden ones only for their authors and the clerks
+    who work the item."""
+    worked = items.works(caller, row)
     statement = select(CommentRow).where(CommentRow.item_id == row.id)
-    if not items.is_office(caller):
+    if not worked:
         statement = statement.where(
             (CommentRow.hidden.is_(False)) | (CommentRow.author == caller.subject)
         )
@@ -163,12 +165,20 @@ def comments(
     )
     page = found[:limit]
     return {
-        "comments": [comment_view(c, caller) for c in page],
+        "comments": [comment_view(c, caller, worked) for c in page],
         "next_cursor": page[-1].id if len(found) > limit else None,
     }
 
 
-def comment_view(comment: CommentRow, caller: Caller) -> dict[str, Any]:
+def shown_comment(session: Session, caller: Caller, comment: CommentRow) -> dict[str, Any]:
+    """The comment as the caller sees it, whether or not they work its item."""
+    item = session.get(ItemRow, comment.item_id)
+    return comment_view(comment, caller, item is not None and items.works(caller, item))
+
+
+def comment_view(comment: CommentRow, caller: Caller, worked: bool) -> dict[str, Any]:
+    """The comment as the caller sees it; `worked`: the caller works its item (the office
+    sees who wrote it and its flags)."""
     shown = {
         "id": comment.id,
         "item_id": comment.item_id,
@@ -178,6 +188,6 @@ def comment_view(comment: CommentRow, caller: Caller) -> dict[str, Any]:
         "mine": caller.subject is not None and comment.author == caller.subject,
         "created_at": comment.created_at.isoformat(),
     }
-    if items.is_office(caller):
+    if worked:
         shown |= {"author": comment.author, "hidden": comment.hidden, "flags": comment.flags}
     return shown

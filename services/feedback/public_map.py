@@ -14,6 +14,7 @@ from services.feedback.errors import InvalidBox, InvalidCursor
 from services.feedback.items import key_of
 from services.feedback.models import ItemRow
 from services.feedback.open311 import RequestSearch
+from services.feedback.reach import Reach
 
 
 def parse_box(text: str) -> geo.Box:
@@ -114,9 +115,16 @@ def nearby(
     return [row for distance, row in sorted(near, key=lambda pair: pair[0]) if distance <= meters]
 
 
-def worklist(session: Session, query: dict[str, Any]) -> tuple[list[ItemRow], str | None]:
-    """The office's list: every item, hidden ones too, filtered, the newest first."""
+def worklist(
+    session: Session, query: dict[str, Any], reach: Reach
+) -> tuple[list[ItemRow], str | None]:
+    """The office's list: the items of the caller's departments, hidden ones too, filtered,
+    the newest first."""
+    if reach.nothing:
+        return [], None
     statement = select(ItemRow)
+    if reach.departments is not None:
+        statement = statement.where(ItemRow.department.in_(sorted(reach.departments)))
     for name in ("kind", "category", "department", "status"):
         if query[name]:
             statement = statement.where(getattr(ItemRow, name) == query[name])

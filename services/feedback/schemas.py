@@ -119,6 +119,15 @@ class StatusChange(Strict):
     duplicate_of = fields.UUID(load_default=None)
 
 
+class MergeInput(Strict):
+    into = fields.UUID(required=True, metadata={"description": "the report or idea to keep"})
+    answer = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 5000),
+        metadata={"description": "an official answer on the duplicate, published with it"},
+    )
+
+
 class Flag(Strict):
     reason = fields.String(
         required=True,

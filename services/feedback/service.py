@@ -29,6 +29,7 @@ from services.feedback import (
     figures,
     geo,
     items,
+    merging,
     moderation,
     open311,
     participation,
@@ -37,8 +38,15 @@ from services.feedback import (
     workflow,
 )
 from services.feedback.catalogue import Town
-from services.feedback.errors import ItemNotFound, UnknownCategory
+from services.feedback.errors import (
+    CannotMerge,
+    CommentNotFound,
+    IllegalTransition,
+    ItemNotFound,
+    UnknownCategory,
+)
 from services.feedback.models import ItemRow, SpentChallenge
+from services.feedback.reach import reach_of
 from services.feedback.schemas import (
     Ban,
     CommentInput,
@@ -47,6 +55,7 @@ from services.feedback.schemas import (
     FollowInput,
     IdeaInput,
     MapQuery,
+    MergeInput,
     Moderation,
     NearbyQuery,
     Open311Query,
@@ -315,8 +324,10 @@ class FeedbackService(common.ServiceBase):
         once = Once(
             self.db.transaction,
             Keyed.of(caller.subject, "comment", idempotency_key, {"item_id": item_id, **data}),
-            lambda tx, comment_id: participation.comment_view(
-                moderation.find_target(tx.session, caller, "comment", comment_id), caller
+            lambda tx, comment_id: participation.shown_comment(
+                tx.session,
+                caller,
+                moderation.find_target(tx.session, caller, "comment", comment_id),
             ),
         )
         if (earlier := once.earlier()) is not None:
@@ -362,17 +373,49 @@ class FeedbackService(common.ServiceBase):
 
     @rpc(roles=OFFICE)
     def worklist(self, query: dict[str, Any] | None = None, language: str = "de") -> dict[str, Any]:
+        """The items of the caller's departments (an admin's: all), the newest first."""
         data = load(WorklistQuery, query or {})
         with self.db.transaction() as tx:
-            rows, cursor = public_map.worklist(tx.session, data)
+            rows, cursor = public_map.worklist(tx.session, data, reach_of(self.caller))
             return {
                 "items": [
                     public_map.marker(row, language_of(language))
-                    | {"department": row.department, "flags": row.flags, "hidden": row.hidden}
+                    | {
+                        "department": row.department,
+                        "flags": row.flags,
+                        "hidden": row.hidden,
+                        "exact_latitude": row.latitude,
+                        "exact_longitude": row.longitude,
+                    }
                     for row in rows
                 ],
                 "next_cursor": cursor,
             }
+
+    @rpc(roles=OFFICE, errors=(ItemNotFound,))
+    def office_item(self, item_id: str, language: str = "de") -> dict[str, Any]:
+        """An item the caller works, as the office sees it: with its history, its moderation
+        log and the duplicates merged into it. Another department's is not found."""
+        caller = self.caller
+        with self.db.transaction() as tx:
+            row = items.find_worked(tx.session, caller, item_id)
+            shown = items.view(tx.session, caller, row, self.town, language_of(language))
+            return shown | {
+                "moderation": moderation.log_of(tx.session, row.id),
+                "duplicates": items.duplicates_of(tx.session, row),
+            }
+
+    @rpc(roles=OFFICE, errors=(ItemNotFound, CannotMerge, IllegalTransition))
+    def merge(self, item_id: str, merge: dict[str, Any], language: str = "de") -> dict[str, Any]:
+        """Merge the item, a duplicate, into the one it repeats (`into`): its followers,
+        "me too"s and supports count there, and it is closed as a duplicate pointing at it.
+        Both must be items the caller works. Answers the item kept."""
+        caller = self.caller
+        data = load(MergeInput, merge)
+        with self.db.transaction() as tx:
+            duplicate, kept = items.find_both_worked(tx.session, caller, item_id, str(data["into"]))
+            merging.merge(tx, caller, duplicate, kept, data["answer"], now())
+            return items.view(tx.session, caller, kept, self.town, language_of(language))
 
     @rpc(roles=OFFICE)
     def change_status(
@@ -381,7 +424,7 @@ class FeedbackService(common.ServiceBase):
         caller = self.caller
         data = load(StatusChange, change)
         with self.db.transaction() as tx:
-            row = items.find(tx.session, caller, item_id, lock=True)
+            row = items.find_worked(tx.session, caller, item_id, lock=True)
             workflow.change_status(
                 tx, caller, row, data["status"], data["answer"], data["duplicate_of"], now()
             )
@@ -412,7 +455,7 @@ class FeedbackService(common.ServiceBase):
             return earlier
 
         def create(tx: Transaction) -> str:
-            row = items.find(tx.session, caller, item_id, lock=True)
+            row = items.find_worked(tx.session, caller, item_id, lock=True)
             workflow.answer(tx, caller, row, text, now())
             return row.id
 
@@ -420,17 +463,19 @@ class FeedbackService(common.ServiceBase):
 
     @rpc(roles=OFFICE)
     def moderation_queue(self) -> dict[str, Any]:
+        """Hidden and flagged content of the items of the caller's departments."""
         with self.db.transaction() as tx:
-            return moderation.queue(tx.session)
+            return moderation.queue(tx.session, reach_of(self.caller))
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, errors=(ItemNotFound, CommentNotFound))
     def moderate(
         self, target_kind: str, target_id: str, decision: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
+        """Restore, hide or edit an item or a comment of an item the caller works."""
         caller = self.caller
         data = load(Moderation, decision)
         with self.db.transaction() as tx:
-            target = moderation.find_target(tx.session, caller, target_kind, target_id)
+            target = moderation.find_moderated(tx.session, caller, target_kind, target_id)
             moderation.moderate(tx, caller, target, data, now())
             return moderation.target_view(
                 tx.session, caller, target, self.town, language_of(language)
@@ -455,7 +500,10 @@ class FeedbackService(common.ServiceBase):
 
     @rpc(roles=OFFICE)
     def figures(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Ratings of visits and cases, and the items of the caller's departments by category
+        and status with the time to answer."""
         data = load(FiguresQuery, query or {})
+        reach = reach_of(self.caller)
         moment = now()
         start, end = figures.window(
             data["since"], data["until"], moment.astimezone(OFFICE_TIMEZONE).date()
@@ -466,8 +514,8 @@ class FeedbackService(common.ServiceBase):
                 "to": end.isoformat(),
                 "period": data["period"],
                 "ratings": figures.ratings(tx.session, start, end, data["period"]),
-                "items": figures.by_category_and_status(tx.session, start, end),
-                "time_to_answer": figures.time_to_answer(tx.session, start, end),
+                "items": figures.by_category_and_status(tx.session, start, end, reach),
+                "time_to_answer": figures.time_to_answer(tx.session, start, end, reach),
             }
 
     # Open311 GeoReport v2 (read)

@@ -43,6 +43,21 @@ def change_status(
         publish_answer(tx, row, answer, now)
 
 
+def close_as_duplicate(
+    tx: Transaction, caller: Caller, row: ItemRow, kept: ItemRow, answer: str | None, now: datetime
+) -> None:
+    """Close the item as a duplicate of `kept`, as a change of status to duplicate does."""
+    if "duplicate" not in TRANSITIONS[row.status]:
+        raise IllegalTransition(
+            f"A {row.kind} that is {row.status} cannot become duplicate.",
+            {"status": row.status, "allowed": list(TRANSITIONS[row.status])},
+        )
+    row.duplicate_of = kept.id
+    _move(tx, row, "duplicate", "office", caller.subject, answer, now)
+    if answer:
+        publish_answer(tx, row, answer, now)
+
+
 def answer(tx: Transaction, caller: Caller, row: ItemRow, text: str, now: datetime) -> None:
     """An official answer without a change of status."""
     items.record(tx.session, row, row.status, row.status, "office", caller.subject, text, now)
@@ -132,7 +147,7 @@ def _move(
 def _original(tx: Transaction, caller: Caller, row: ItemRow, duplicate_of: str | None) -> ItemRow:
     if duplicate_of is None:
         raise DuplicateOfRequired("Name the report or idea this one repeats (duplicate_of).")
-    original = items.find(tx.session, caller, str(duplicate_of))
+    original = items.find_worked(tx.session, caller, str(duplicate_of))
     if original.id == row.id or original.kind != row.kind or original.status == "duplicate":
         raise DuplicateOfRequired(
             f"A duplicate names another {row.kind} that is not a duplicate itself.",

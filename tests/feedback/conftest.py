@@ -24,6 +24,9 @@ from tests.support.publishing import publish
 # a place in the old town of Soest, and one in Dortmund (outside)
 MARKET = (51.5711, 8.1060)
 DORTMUND = (51.5136, 7.4653)
+# a clerk of these works every item of town.yaml; the roads clerks the streetlights and potholes
+EVERY_DEPARTMENT = ("roads", "environment", "parks", "urban_planning")
+ROADS = ("roads",)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 

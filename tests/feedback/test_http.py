@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.feedback.conftest import DORTMUND, MARKET, idea, rating_token, report, visit_completed
+from tests.feedback.conftest import (
+    DORTMUND,
+    EVERY_DEPARTMENT,
+    MARKET,
+    ROADS,
+    idea,
+    rating_token,
+    report,
+    visit_completed,
+)
 from tests.gateway.test_challenge import solved
 from tests.support.clients import as_caller
 
@@ -396,7 +405,7 @@ def test_the_office_routes_are_forbidden_to_citizens(
 def test_the_office_answers_and_closes_a_report_and_its_author_reopens_it(
     feedback, web_session, login
 ):
-    anna, clerk = login("citizen", "anna"), login("clerk", "clerk-roads")
+    anna, clerk = login("citizen", "anna"), login("clerk", "clerk-roads", ROADS)
     mine = submit(web_session, anna, report(email="anna@example.org"))
     item = f"{API}/items/{mine['id']}"
 
@@ -446,7 +455,7 @@ def test_a_duplicate_names_the_report_it_repeats(feedback, web_session, login):
     with as_caller("citizen", "anna") as anna:
         original = anna.feedback.submit_report(report())
         repeated = anna.feedback.submit_report(report())
-    clerk = login("clerk")
+    clerk = login("clerk", None, EVERY_DEPARTMENT)
     status = f"{API}/items/{repeated['id']}/status"
 
     without = web_session.post(status, json={"status": "duplicate"}, headers=clerk)
@@ -526,7 +535,7 @@ def test_flagged_content_is_hidden_until_a_moderator_restores_it(feedback, web_s
         item = anna.feedback.submit_report(report())
         comment = anna.feedback.comment(item["id"], {"body": "Unsinn!"})
     flaggers = [login("citizen", f"neighbour-{n}") for n in range(3)]
-    clerk = login("clerk")
+    clerk = login("clerk", None, EVERY_DEPARTMENT)
 
     comment_flags = [
         web_session.post(

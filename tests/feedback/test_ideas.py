@@ -12,7 +12,7 @@ from services.feedback.errors import (
     SupportLimitReached,
     UnknownCategory,
 )
-from tests.feedback.conftest import idea, report
+from tests.feedback.conftest import EVERY_DEPARTMENT, idea, report
 from tests.support.clients import as_caller
 
 
@@ -59,7 +59,7 @@ def test_only_open_ideas_take_supports(feedback):
         proposal = anna.feedback.submit_idea(idea())
         with pytest.raises(UnknownCategory):
             anna.feedback.submit_idea(idea(category="pothole"))
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.change_status(proposal["id"], {"status": "rejected", "answer": "Zu teuer."})
     with as_caller("citizen", "ben") as ben:
         with pytest.raises(NotAnIdea):
@@ -72,7 +72,7 @@ def test_comments_are_public_without_who_wrote_them(feedback):
     with as_caller("citizen", "anna") as anna:
         proposal = anna.feedback.submit_idea(idea())
         anna.feedback.comment(proposal["id"], {"body": "Gerne auch am Osthofenwall."})
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.comment(proposal["id"], {"body": "Wir prüfen das im Verkehrsausschuss."})
         office_view = clara.feedback.comments(proposal["id"])
     with as_caller("citizen", "ben") as ben:

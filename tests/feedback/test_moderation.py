@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.feedback.errors import AccountBanned, AlreadyFlagged, ItemNotFound
-from tests.feedback.conftest import idea, report
+from tests.feedback.conftest import EVERY_DEPARTMENT, idea, report
 from tests.support.clients import as_caller, cluster_client
 
 
@@ -35,7 +35,7 @@ def test_three_flags_hide_a_report_until_a_moderator_restores_it(feedback, feedb
         assert public.feedback.public_map({"bbox": "51.5,8.0,51.65,8.25"})["items"] == []
     with as_caller("citizen", "anna") as anna:
         assert anna.feedback.get_item(problem["id"])["hidden"] is True  # the author still sees it
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         queue = clara.feedback.moderation_queue()["entries"]
         assert [(e["target_id"], e["flags"], e["hidden"]) for e in queue] == [
             (problem["id"], 3, True)
@@ -56,7 +56,7 @@ def test_a_moderator_edit_keeps_the_original(feedback):
     flag_by(["ben", "carla", "dora"], "comment", comment["id"], reason="personal_data")
     with as_caller("citizen", "ben") as ben:
         assert ben.feedback.comments(proposal["id"])["comments"] == []
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         edited = clara.feedback.moderate(
             "comment",
             comment["id"],
@@ -75,7 +75,7 @@ def test_a_moderator_edit_keeps_the_original(feedback):
 def test_a_banned_account_reads_but_takes_no_part(feedback):
     with as_caller("citizen", "anna") as anna:
         proposal = anna.feedback.submit_idea(idea())
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.ban("troll", {"reason": "Beleidigungen"})
         assert [b["account"] for b in clara.feedback.bans()] == ["troll"]
     with as_caller("citizen", "troll") as troll:
@@ -88,7 +88,7 @@ def test_a_banned_account_reads_but_takes_no_part(feedback):
         ):
             with pytest.raises(AccountBanned):
                 attempt()
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.unban("troll")
     with as_caller("citizen", "troll") as troll:
         assert troll.feedback.support(proposal["id"])["supports"] == 1

@@ -14,7 +14,7 @@ import requests
 from georeport import GeoReport
 
 from services.feedback import service as feedback_service
-from tests.feedback.conftest import MARKET, idea, report
+from tests.feedback.conftest import EVERY_DEPARTMENT, MARKET, ROADS, idea, report
 from tests.support.clients import as_caller
 
 OPEN311 = "/api/v1/feedback/open311/v2"
@@ -108,7 +108,7 @@ def reported(*bodies: dict, citizen: str = "anna") -> list[dict]:
 
 
 def closed(item: dict, answer: str = "Erledigt.") -> None:
-    with as_caller("clerk", "clerk-roads") as clerk:
+    with as_caller("clerk", "clerk-roads", ROADS) as clerk:
         clerk.feedback.change_status(item["id"], {"status": "done", "answer": answer})
 
 
@@ -246,7 +246,7 @@ def test_a_georeport_client_fetches_requests_by_a_list_of_ids_whatever_else_it_a
         report(title="Beleidigender Text"),
     )
     closed(pothole)
-    with as_caller("clerk", "moderator") as clerk:
+    with as_caller("clerk", "moderator", EVERY_DEPARTMENT) as clerk:
         clerk.feedback.moderate("item", hidden["id"], {"decision": "hide", "reason": "Beleidigung"})
     with as_caller("citizen", "ben") as ben:
         proposal = ben.feedback.submit_idea(idea())
@@ -376,7 +376,7 @@ def test_requests_are_public_reports_without_anything_personal(feedback, web_ses
 
 def test_a_hidden_report_is_not_listed_nor_found(feedback, web_session):
     shown, hidden = reported(report(), report(title="Beleidigender Text"))
-    with as_caller("clerk", "moderator") as clerk:
+    with as_caller("clerk", "moderator", EVERY_DEPARTMENT) as clerk:
         clerk.feedback.moderate("item", hidden["id"], {"decision": "hide", "reason": "Beleidigung"})
 
     listed = web_session.get(f"{OPEN311}/requests.json").json()

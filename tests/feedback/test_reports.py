@@ -12,7 +12,7 @@ from services.feedback.errors import (
     TooManyPhotos,
     UnknownCategory,
 )
-from tests.feedback.conftest import DORTMUND, MARKET, photo, report
+from tests.feedback.conftest import DORTMUND, MARKET, ROADS, photo, report
 from tests.support.clients import as_caller, cluster_client
 from tests.support.waiting import wait_for
 
@@ -105,7 +105,7 @@ def test_the_photos_are_filed_under_the_report_for_the_office_only(feedback, por
         submitted = anna.feedback.submit_report(report(photos=photos))
 
     def filed() -> list[dict]:
-        with as_caller("clerk", "rolf") as rolf:
+        with as_caller("clerk", "rolf", ROADS) as rolf:
             found = [rolf.documents.get_document(p) for p in photos]
         return found if all(d["case_id"] == submitted["id"] for d in found) else []
 

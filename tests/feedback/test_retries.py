@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.feedback.conftest import idea, report
+from tests.feedback.conftest import ROADS, idea, report
 from tests.feedback.test_http import (  # noqa: F401 (fixtures: the participation limit)
     API,
     altcha,
@@ -116,7 +116,7 @@ def test_a_comment_sent_again_with_its_key_is_posted_once(feedback, web_session,
 
 
 def test_an_official_answer_sent_again_with_its_key_is_published_once(feedback, web_session, login):
-    anna, clerk = login("citizen", "anna"), login("clerk", "clerk-roads")
+    anna, clerk = login("citizen", "anna"), login("clerk", "clerk-roads", ROADS)
     item = post(web_session, anna, "k1", "reports", {**report(), "altcha": altcha(web_session)})
     answers = f"items/{item.json()['id']}/answers"
     body = {"text": "Wir sehen es uns an."}

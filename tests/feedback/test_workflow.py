@@ -15,7 +15,7 @@ from services.feedback.errors import (
     ReopenWindowPassed,
 )
 from services.feedback.models import ItemRow
-from tests.feedback.conftest import report
+from tests.feedback.conftest import EVERY_DEPARTMENT, report
 from tests.support.clients import as_caller
 from tests.support.databases import database_transaction
 
@@ -25,7 +25,7 @@ def test_an_answer_reaches_the_author_and_the_followers(feedback, feedback_event
         problem = anna.feedback.submit_report(report(email="anna@example.org"))
     with as_caller("citizen", "ben") as ben:
         ben.feedback.follow(problem["id"], {"email": "ben@example.org", "language": "en"})
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.change_status(problem["id"], {"status": "in_review"})
         answered = clara.feedback.change_status(
             problem["id"], {"status": "accepted", "answer": "Der Bauhof tauscht die Lampe."}
@@ -49,7 +49,7 @@ def test_an_answer_reaches_the_author_and_the_followers(feedback, feedback_event
 def test_illegal_moves_name_the_allowed_ones(feedback):
     with as_caller("citizen", "anna") as anna:
         problem = anna.feedback.submit_report(report())
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.change_status(problem["id"], {"status": "done"})
         with pytest.raises(IllegalTransition) as refused:
             clara.feedback.change_status(problem["id"], {"status": "accepted"})
@@ -61,7 +61,7 @@ def test_a_duplicate_names_its_original(feedback):
         first = anna.feedback.submit_report(report())
     with as_caller("citizen", "ben") as ben:
         second = ben.feedback.submit_report(report())
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         with pytest.raises(DuplicateOfRequired):
             clara.feedback.change_status(second["id"], {"status": "duplicate"})
         marked = clara.feedback.change_status(
@@ -74,7 +74,7 @@ def test_the_author_reopens_a_closed_report_within_the_window_only(feedback, fee
     with as_caller("citizen", "anna") as anna:
         fixed = anna.feedback.submit_report(report())
         old = anna.feedback.submit_report(report(title="Alte Laterne"))
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         for item in (fixed, old):
             clara.feedback.change_status(item["id"], {"status": "done", "answer": "Repariert."})
     # the second was closed 29 days ago: past the 28 days
@@ -106,7 +106,7 @@ def test_figures_count_items_by_category_and_status_and_time_to_answer(feedback)
         answered = anna.feedback.submit_report(report())
         anna.feedback.submit_report(report(category="pothole"))
         anna.feedback.submit_report(report(category="pothole"))
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
         clara.feedback.publish_answer(answered["id"], {"text": "Wir schauen es uns an."})
         clara.feedback.change_status(answered["id"], {"status": "done"})
         shown = clara.feedback.figures()
