@@ -15,18 +15,15 @@ from services.appointments import (
     walk_ins,
 )
 from services.appointments import desk as front_desk
+from services.appointments.catalogue_administration import CatalogueAdministration
 from services.appointments.errors import NotYourAppointment
 from services.appointments.models import AppointmentRow
 from services.appointments.opening import local_date_of, to_minute
 from services.appointments.schemas import (
     BoardInput,
-    CapacityInput,
     HoldInput,
-    LocationInput,
-    OfferInput,
     RangeInput,
     WalkInInput,
-    check_key,
 )
 from services.appointments.settings import AppointmentSettings
 from services.common import challenges
@@ -48,7 +45,7 @@ def settings() -> AppointmentSettings:
     return AppointmentSettings.from_config()
 
 
-class AppointmentsService(common.ServiceBase):
+class AppointmentsService(CatalogueAdministration, common.ServiceBase):
     name = "appointments"
 
     # the catalogue
@@ -63,23 +60,7 @@ class AppointmentsService(common.ServiceBase):
         with self.db.transaction() as tx:
             return catalogue_admin.list_locations(tx)
 
-    @rpc(roles=OFFICE)
-    def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
-        data = load(OfferInput, service)
-        with self.db.transaction() as tx:
-            return catalogue_admin.put_offer(tx, check_key(key, "key"), data)
-
-    @rpc(roles=OFFICE)
-    def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
-        data = load(LocationInput, location)
-        with self.db.transaction() as tx:
-            return catalogue_admin.put_location(tx, check_key(key, "key"), data, now())
-
-    @rpc(roles=OFFICE)
-    def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
-        data = load(CapacityInput, capacity)
-        with self.db.transaction() as tx:
-            return catalogue_admin.put_capacity(tx, location, service, data)
+    # changing it: catalogue_administration.CatalogueAdministration
 
     # citizens
 

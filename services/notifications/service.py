@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.common import service as common
+from services.common.audit import AuditQuery, changes
 from services.common.events import Event
 from services.common.handlers import event_handler
 from services.common.idempotency import Keyed, Once
@@ -15,6 +16,7 @@ from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 from services.notifications import (
+    admin_changes,
     delivery_log,
     inbox,
     intake,
@@ -142,12 +144,13 @@ class NotificationsService(common.ServiceBase):
         )
         subscriptions.check_events_and_filters(spec)
         webhooks.test_call(spec["callback_url"], spec["secret"], settings.webhook_timeout, now())
-        return once.make(lambda tx: subscriptions.add(tx.session, spec, caller, now()))
+        return once.make(lambda tx: admin_changes.subscribe(tx.session, spec, caller, now()))
 
     @rpc(roles=ADMIN)
     def unsubscribe(self, subscription_id: str) -> None:
+        caller = self.caller
         with self.db.transaction() as tx:
-            subscriptions.remove(tx.session, str(subscription_id), now())
+            admin_changes.unsubscribe(tx.session, str(subscription_id), caller, now())
 
     # the delivery log
 
@@ -163,8 +166,9 @@ class NotificationsService(common.ServiceBase):
 
     @rpc(roles=ADMIN)
     def resend(self, message_id: str) -> dict[str, Any]:
+        caller = self.caller
         with self.db.transaction() as tx:
-            row = delivery_log.resend(tx.session, str(message_id), now())
+            row = admin_changes.resend(tx.session, str(message_id), caller, now())
             answer = delivery_log.detail(tx.session, row)
         self.dispatcher.kick()
         return answer
@@ -201,7 +205,7 @@ class NotificationsService(common.ServiceBase):
         catalogue = self.dispatcher.intake.catalogue
         return once.make(
             lambda tx: str(
-                template_store.add_version(tx.session, catalogue, name, spec, caller, now())
+                admin_changes.add_template_version(tx.session, catalogue, name, spec, caller, now())
             )
         )
 
@@ -213,3 +217,13 @@ class NotificationsService(common.ServiceBase):
             return template_store.preview(
                 tx.session, intake_.catalogue, name, request, intake_.office
             )
+
+    # the audit trail
+
+    @rpc(roles=ADMIN)
+    def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Administrators' changes, newest first: who (subject and name), when, what
+        (entity: template, webhook, message; key), before and after."""
+        asked = load(AuditQuery, query or {})
+        with self.db.transaction() as tx:
+            return changes(tx.session, asked)

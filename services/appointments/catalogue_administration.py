@@ -1,0 +1,95 @@
+"""The appointments service's entrypoints for keeping the catalogue: the three puts, each
+recorded in the audit trail, the preview of the free slots a change makes, and the trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.appointments import catalogue_changes
+from services.appointments.catalogue_changes import (
+    CAPACITY,
+    LOCATION,
+    SERVICE,
+    CatalogueChange,
+    ChangeInput,
+)
+from services.appointments.errors import (
+    DateInPast,
+    RangeTooLong,
+    SlotLengthInUse,
+    UnknownLocation,
+    UnknownService,
+)
+from services.appointments.schemas import (
+    CapacityInput,
+    LocationInput,
+    OfferInput,
+    RangeInput,
+    check_key,
+)
+from services.appointments.settings import AppointmentSettings
+from services.common.audit import AuditQuery, changes
+from services.common.identity import ADMIN, OFFICE
+from services.common.loading import load
+from services.common.rpc_entrypoint import rpc
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CatalogueAdministration:
+    """Mixed into AppointmentsService (which brings `db` and `caller`)."""
+
+    @rpc(roles=OFFICE)
+    def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
+        change = CatalogueChange(SERVICE, load(OfferInput, service), key=check_key(key, "key"))
+        with self.db.transaction() as tx:
+            return catalogue_changes.put(tx, self.caller, change, _now())
+
+    @rpc(roles=OFFICE, errors=(SlotLengthInUse,))
+    def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
+        """Save a location; a closed day it adds must not have passed."""
+        data = load(LocationInput, location)
+        change = CatalogueChange(LOCATION, data, key=check_key(key, "key"))
+        with self.db.transaction() as tx:
+            return catalogue_changes.put(tx, self.caller, change, _now())
+
+    @rpc(roles=OFFICE, errors=(UnknownLocation, UnknownService))
+    def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
+        data = load(CapacityInput, capacity)
+        change = CatalogueChange(CAPACITY, data, location=location, service=service)
+        with self.db.transaction() as tx:
+            return catalogue_changes.put(tx, self.caller, change, _now())
+
+    @rpc(
+        roles=OFFICE,
+        errors=(SlotLengthInUse, UnknownLocation, UnknownService, DateInPast, RangeTooLong),
+    )
+    def preview_availability(
+        self, change: dict[str, Any], date_from: str, date_to: str
+    ) -> dict[str, Any]:
+        """The free slots a change would make, without saving it.
+
+        `change` is `{"kind": "service"|"location", "key": ..., "value": <as put_service or
+        put_location takes it>}` or `{"kind": "capacity", "location": ..., "service": ...,
+        "value": <as put_capacity takes it>}`. For each location and service it touches:
+        per day, the places free now and with the change, and the start times it opens and
+        closes. The change runs in a savepoint that is rolled back.
+        """
+        asked = CatalogueChange.of(load(ChangeInput, change))
+        days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
+        settings = AppointmentSettings.from_config()
+        with self.db.transaction() as tx:
+            return catalogue_changes.preview(
+                tx, asked, days["date_from"], days["date_to"], settings, _now()
+            )
+
+    @rpc(roles=ADMIN)
+    def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The catalogue's changes, newest first: who (subject and name), when, what
+        (entity: service, location, capacity; key), before and after."""
+        asked = load(AuditQuery, query or {})
+        with self.db.transaction() as tx:
+            return changes(tx.session, asked)
