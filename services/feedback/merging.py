@@ -113,7 +113,9 @@ def carry_supports(session: Session, duplicate: ItemRow, kept: ItemRow) -> int:
             select(SupportRow.citizen, SupportRow.supported_at).where(
                 SupportRow.item_id == duplicate.id
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     counted = _citizens(session, SupportRow.citizen, SupportRow.item_id == kept.id)
     added = _new(given, counted)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -88,6 +88,8 @@ def moderate(
     action, reason = decision["decision"], decision["reason"]
     if action == "hide":
         was_hidden, target.hidden = target.hidden, True
+        # decided: it waits in the queue no longer, and flags count afresh
+        target.flags = 0
         _log(session, target, "hidden", caller.subject, reason, None, None, now)
         if not was_hidden:
             _published_hidden(tx, target, "moderator", now)
@@ -109,11 +111,12 @@ def moderate(
 
 
 def queue(session: Session, reach: Reach, limit: int = 100) -> dict[str, Any]:
-    """What waits for a moderator: hidden or flagged content of the items in their reach,
-    the most flagged first."""
+    """What waits for a moderator: flagged content of the items in their reach (hidden once
+    flagged often enough), the most flagged first. A decision counts the flags afresh, so
+    decided content waits no longer."""
     if reach.nothing:
         return {"entries": []}
-    waiting = lambda model: or_(model.hidden.is_(True), model.flags > 0)  # noqa: E731
+    waiting = lambda model: model.flags > 0  # noqa: E731
     item_query = select(ItemRow).where(waiting(ItemRow))
     comment_query = (
         select(CommentRow)

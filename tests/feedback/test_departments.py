@@ -74,6 +74,7 @@ def test_a_hidden_item_of_another_department_is_not_found(streetlight_and_bench)
             "item", streetlight["id"], {"decision": "hide", "reason": "Beleidigung"}
         )
         assert rolf.feedback.get_item(streetlight["id"])["hidden"] is True
+        assert rolf.feedback.moderation_queue()["entries"] == []  # decided: waits no longer
     with as_caller("clerk", "petra", PARKS) as petra, pytest.raises(ItemNotFound):
         petra.feedback.get_item(streetlight["id"])
     with cluster_client() as anyone, pytest.raises(ItemNotFound):

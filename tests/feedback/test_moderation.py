@@ -45,6 +45,8 @@ def test_three_flags_hide_a_report_until_a_moderator_restores_it(feedback, feedb
         )
     assert restored["hidden"] is False
     assert [m["action"] for m in restored["moderation"]] == ["auto_hidden", "restored"]
+    with as_caller("clerk", "clara", EVERY_DEPARTMENT) as clara:
+        assert clara.feedback.moderation_queue()["entries"] == []  # decided: waits no longer
     with cluster_client() as public:
         assert public.feedback.get_item(problem["id"])["title"] == problem["title"]
 
