@@ -9,13 +9,13 @@ from services.appointments import (
     availability,
     booking,
     catalogue_admin,
+    catalogue_administration,
     desk_board,
     lifecycle,
     views,
     walk_ins,
 )
 from services.appointments import desk as front_desk
-from services.appointments.catalogue_administration import CatalogueAdministration
 from services.appointments.errors import NotYourAppointment
 from services.appointments.models import AppointmentRow
 from services.appointments.opening import local_date_of, to_minute
@@ -45,7 +45,9 @@ def settings() -> AppointmentSettings:
     return AppointmentSettings.from_config()
 
 
-class AppointmentsService(CatalogueAdministration, common.ServiceBase):
+# the mixin is reached through its module: `nameko run` would take a class with entrypoints
+# in this module's namespace for a service to run
+class AppointmentsService(catalogue_administration.CatalogueAdministration, common.ServiceBase):
     name = "appointments"
 
     # the catalogue
