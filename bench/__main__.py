@@ -44,6 +44,7 @@ from bench import (  # noqa: E402
     raw_events,
     raw_rpc,
     service_rpc,
+    staff_cases,
 )
 from bench.broker import throwaway_vhost, unreachable  # noqa: E402
 from bench.report import Latency, event_table, rpc_table, verdict  # noqa: E402
@@ -73,6 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     feedback_map.add_arguments(parser)
     parser.add_argument("--no-feedback", action="store_true", help="leave out the feedback bench")
     portal_pages.add_arguments(parser)
+    staff_cases.add_arguments(parser)
     parser.add_argument("--no-portal", action="store_true", help="leave out the portal bench")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             applications_ok = applications_flow.run(args, pg_problem, raw)
             feedback_ok = args.no_feedback or feedback_map.run(args, pg_problem, raw)
             portal_ok = args.no_portal or portal_pages.run(args, pg_problem, raw)
+            staff_cases_ok = args.no_portal or staff_cases.run(args, pg_problem, raw)
     met = all(
         (
             rpc_ok,
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             applications_ok,
             feedback_ok,
             portal_ok,
+            staff_cases_ok,
         )
     )
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")

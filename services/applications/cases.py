@@ -230,7 +230,12 @@ def view(session: Session, kind: ApplicationType, row: CaseRow, caller: Caller) 
         "contact": row.contact,
         "submission": row.submission,
         "attachments": [
-            {"document_id": a.document_id, "purpose": a.purpose, "sha256": a.sha256}
+            {
+                "document_id": a.document_id,
+                "purpose": a.purpose,
+                "sha256": a.sha256,
+                "media_type": a.media_type,
+            }
             for a in attachments
         ],
         "history": (

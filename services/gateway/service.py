@@ -30,6 +30,7 @@ from services.portal import appointments as appointment_pages
 from services.portal import feedback as feedback_pages
 from services.portal import sign_in as sign_in_pages
 from services.portal import uploads as upload_pages
+from services.portal.staff import cases as staff_cases
 from services.portal.staff import home as staff_home
 from services.portal.static_files import static_files
 
@@ -50,6 +51,7 @@ class GatewayService(
     sign_in_pages.SignInPages,
     account_pages.AccountPages,
     staff_home.StaffHomePages,
+    staff_cases.StaffCasesPages,
     application_routes.ApplicationRoutes,
     appointment_routes.AppointmentRoutes,
     document_routes.DocumentRoutes,

@@ -34,6 +34,9 @@ FILES = {
     "map.js": OWN / "map.js",
     # attachments sent in parts, on the pages that take files
     "upload.js": OWN / "upload.js",
+    # the staff workspace's cases
+    "staff_cases.css": OWN / "staff_cases.css",
+    "staff_cases.js": OWN / "staff_cases.js",
 }
 
 

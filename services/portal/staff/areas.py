@@ -14,7 +14,9 @@ class Area:
     roles: tuple[str, ...] = OFFICE
 
 
-AREAS: tuple[Area, ...] = ()
+AREAS: tuple[Area, ...] = (
+    Area("cases", "/staff/cases"),
+)
 
 
 def areas_for(role: str | None) -> list[Area]:
