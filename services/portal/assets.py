@@ -37,6 +37,9 @@ FILES = {
     # the staff workspace's cases
     "staff_cases.css": OWN / "staff_cases.css",
     "staff_cases.js": OWN / "staff_cases.js",
+    # the desk and the hall's call display
+    "staff_desk.css": OWN / "staff_desk.css",
+    "staff_desk.js": OWN / "staff_desk.js",
 }
 
 

@@ -15,6 +15,7 @@ class Area:
 
 
 AREAS: tuple[Area, ...] = (
+    Area("desk", "/staff/desk"),
     Area("cases", "/staff/cases"),
 )
 

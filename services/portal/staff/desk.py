@@ -1,0 +1,238 @@
+"""The desk (`/staff/desk`): a location's day at one desk, the hall's call display, and the
+figures.
+
+The clerk chooses a location and their desk once; both stay in the page's address, so a
+bookmark or a reload opens the same desk all day. The list comes in parts (expected,
+waiting, called, served, no-show), each move a plain form that comes back to the list, so
+the desk works without JavaScript; with it (staff_desk.js), the list follows every desk's
+moves live, each move is one key, and nothing reloads. A walk-in gets a ticket in the same
+queue, told the wait the day's figures let expect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Response
+
+from services.common.errors import ServiceError
+from services.common.identity import OFFICE
+from services.common.local_time import OFFICE_TIMEZONE
+from services.common.rpc import RemoteService
+from services.portal.pages import PageForbidden, Visit, page
+from services.portal.rendering import Redirect, Rendered
+from services.portal.staff import desk_charts, desk_display
+from services.portal.staff.desk_live import desk_changes, desk_stream
+
+DESK = "/staff/desk"
+SECTIONS = ("expected", "waiting", "called", "served", "no_show")
+PAGE_SIZE = 50
+STATISTICS_DAYS = 7
+
+
+class DeskPages:
+    """Mixed into GatewayService, beside the citizens' pages."""
+
+    appointments = RemoteService("appointments")
+
+    @page("GET", DESK, roles=OFFICE)
+    def desk_page(self, visit: Visit) -> Rendered:
+        locations = self._desk_locations()
+        chosen = _chosen(visit, locations)
+        if chosen is None:
+            asked = visit.value("location") or visit.value("desk")
+            errors = {"desk": ["staff.desk.error.desk"]} if asked else {}
+            return Rendered(
+                "staff/desk/choose.html",
+                {
+                    "options": [(place["key"], place["name"]) for place in locations],
+                    "asked": visit.value("location"),
+                    "desk": visit.value("desk"),
+                    "errors": errors,
+                },
+                status=400 if errors else 200,
+            )
+        location, desk = chosen
+        section = visit.value("section")
+        section = section if section in SECTIONS else "waiting"
+        number = _page_number(visit.value("page"))
+        board = self.appointments.desk_board(
+            location, _today(), desk, section, (number - 1) * PAGE_SIZE, PAGE_SIZE
+        )
+        board["visits"] = [_with_clocks(shown) for shown in board["visits"]]
+        board["at_desk"] = board["at_desk"] and _with_clocks(board["at_desk"])
+        return Rendered(
+            "staff/desk/board.html",
+            {
+                "board": board,
+                "sections": SECTIONS,
+                "page_number": number,
+                "pages": max(1, -(-board["counts"][section] // PAGE_SIZE)),
+                "here": _board_query(location, desk, section, number),
+                "issued": {"ticket": visit.value("issued"), "wait": visit.value("wait")},
+                "walk_in_key": str(uuid.uuid4()),
+            },
+        )
+
+    @page("POST", f"{DESK}/act", roles=OFFICE)
+    def desk_act_page(self, visit: Visit) -> Redirect:
+        back = _back(visit)
+        try:
+            self.appointments.desk_action(
+                visit.value("appointment_id"), visit.value("action"), _desk_of(visit)
+            )
+            visit.tell(f"staff.desk.notice.{visit.value('action')}")
+        except ServiceError as refused:
+            visit.tell(_refusal(refused))
+        return Redirect(back)
+
+    @page("POST", f"{DESK}/call-next", roles=OFFICE)
+    def desk_call_next_page(self, visit: Visit) -> Redirect:
+        try:
+            self.appointments.call_next(visit.value("location"), _desk_of(visit))
+            visit.tell("staff.desk.notice.call")
+        except ServiceError as refused:
+            visit.tell(_refusal(refused))
+        return Redirect(_back(visit))
+
+    @page("POST", f"{DESK}/walk-in", roles=OFFICE)
+    def desk_walk_in_page(self, visit: Visit) -> Redirect:
+        try:
+            ticket = self.appointments.issue_walk_in(
+                visit.value("location"),
+                visit.value("service"),
+                idempotency_key=visit.value("idempotency_key") or None,
+            )
+        except ServiceError as refused:
+            visit.tell(_refusal(refused))
+            return Redirect(_back(visit))
+        issued = {"issued": ticket["ticket_label"], "wait": ticket["wait_minutes"]}
+        return Redirect(f"{_back(visit)}&{urlencode(issued)}")
+
+    @page("GET", f"{DESK}/display/<location>")
+    def desk_display_page(self, visit: Visit, location: str) -> Rendered | Response:
+        offered = visit.request.args.get("key")
+        if offered is not None and desk_display.key_matches(location, offered):
+            return desk_display.kept_for(location, offered)
+        office = visit.session.signed_in and visit.session.role in OFFICE
+        if not (office or desk_display.shows(visit.request, location)):
+            raise PageForbidden("This display has no key for its location.")
+        return Rendered(
+            "staff/desk/display.html", {"shown": self.appointments.call_display(location)}
+        )
+
+    @desk_changes
+    def relay_desk_changes(self, body) -> None:
+        """Never called: each change goes to this instance's desk streams without a worker."""
+
+    @desk_stream(f"{DESK}/<location>/events")
+    def desk_events(self, request, location: str) -> None:
+        """Never called: a location's queue changes stream without a worker (desk_live.py)."""
+
+    @page("GET", f"{DESK}/statistics", roles=OFFICE)
+    def desk_statistics_page(self, visit: Visit) -> Rendered:
+        locations = self._desk_locations()
+        keys = [location["key"] for location in locations]
+        location = visit.value("location") if visit.value("location") in keys else keys[0]
+        last = _date_or(visit.value("date_to"), date.fromisoformat(_today()))
+        first = _date_or(visit.value("date_from"), last - timedelta(days=STATISTICS_DAYS - 1))
+        first, last = min(first, last), max(first, last)
+        rows = self.appointments.statistics(first.isoformat(), last.isoformat(), location)["rows"]
+        names = {service["key"]: service["name"] for service in self.appointments.list_services()}
+        rows = [{**row, "service_name": names.get(row["service"], row["service"])} for row in rows]
+        return Rendered(
+            "staff/desk/statistics.html",
+            {
+                "locations": locations,
+                "location": location,
+                "date_from": first.isoformat(),
+                "date_to": last.isoformat(),
+                "rows": rows,
+                "counts_chart": desk_charts.counts_chart(rows),
+                "waits_chart": desk_charts.waits_chart(rows),
+            },
+        )
+
+    def _desk_locations(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": location["key"],
+                "name": location["name"],
+                "desks": max([c["desks"] for c in location["capacities"]] + [1]),
+            }
+            for location in self.appointments.list_locations()
+        ]
+
+
+def _chosen(visit: Visit, locations: list[dict[str, Any]]) -> tuple[str, int] | None:
+    """The location and desk in the address, if both are there and the desk is one of the
+    location's."""
+    desks = {location["key"]: location["desks"] for location in locations}
+    location, desk = visit.value("location"), visit.value("desk")
+    if location not in desks or not desk.isdigit() or not 1 <= int(desk) <= desks[location]:
+        return None
+    return location, int(desk)
+
+
+def _with_clocks(shown: dict[str, Any]) -> dict[str, Any]:
+    """A visit with its times as the office's clock reads them (10:15)."""
+    return {
+        **shown,
+        "start_clock": _clock(shown["start"]),
+        "arrived_clock": _clock(shown["checked_in_at"]),
+        "called_clock": _clock(shown["called_at"]),
+        "finished_clock": _clock(shown["finished_at"]),
+    }
+
+
+def _clock(instant: str | None) -> str:
+    if instant is None:
+        return ""
+    return datetime.fromisoformat(instant).astimezone(OFFICE_TIMEZONE).strftime("%H:%M")
+
+
+def _desk_of(visit: Visit) -> int | None:
+    desk = visit.value("desk")
+    return int(desk) if desk.isdigit() else None
+
+
+def _page_number(value: str) -> int:
+    return int(value) if value.isdigit() and int(value) >= 1 else 1
+
+
+def _board_query(location: str, desk: int | str, section: str, number: int) -> str:
+    asked = {"location": location, "desk": desk, "section": section}
+    if number > 1:
+        asked["page"] = number
+    return urlencode(asked)
+
+
+def _back(visit: Visit) -> str:
+    """The desk's list a form came from."""
+    section = visit.value("section")
+    return f"{DESK}?" + _board_query(
+        visit.value("location"),
+        visit.value("desk"),
+        section if section in SECTIONS else "waiting",
+        _page_number(visit.value("page")),
+    )
+
+
+def _refusal(refused: ServiceError) -> str:
+    known = ("invalid_transition", "nobody_waiting", "no_such_desk", "unknown_service")
+    return f"staff.desk.refused.{refused.code if refused.code in known else 'other'}"
+
+
+def _today() -> str:
+    """The office's day, as the desk's list and the figures count it."""
+    return datetime.now(OFFICE_TIMEZONE).date().isoformat()
+
+
+def _date_or(value: str, default: date) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return default

@@ -1,0 +1,179 @@
+"""The desk's live stream: each move in a location's queue pushed to the desks' lists and
+to the hall's call display as Server-Sent Events.
+
+The appointments service broadcasts `desk_queue_changed`, a transient event, on
+`appointments.transient`; it carries a ticket number, a status and a desk, never a name.
+It comes the way the clerks' queue items come (services/gateway/live.py): a queue of this
+gateway instance's own hands each change, without a worker, to a hub of the streams open
+here, and a stream takes the changes of its location. Neither the change nor the open
+stream holds a worker, so a hall's display and every desk may keep one open all day.
+
+A stream opens for a clerk's or an administrator's session, or for a display that shows
+the key an operator configured for its location (desk_display.py): the display needs no
+clerk signed in. The stream is a signal, not a record: a page that hears of a change reads
+its list again, and one that reconnects reads it anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eventlet.queue import Empty
+from kombu import Queue
+from nameko.events import BROADCAST
+from nameko.events import EventHandler as NamekoEventHandler
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Request, Response
+
+from services.common.amqp import ResilientConsumer
+from services.common.events import Event, InvalidEvent, find_contract
+from services.common.identity import OFFICE
+from services.common.logging import get_logger
+from services.common.topology import transient_exchange
+from services.gateway.http import ApiServer
+from services.gateway.live import _CLOSE, HEARTBEAT, STREAM_HEADERS, Listener, LiveHub
+from services.portal.session import COOKIE, SessionCodec
+from services.portal.settings import PortalSettings
+from services.portal.staff import desk_display
+
+log = get_logger(__name__)
+
+SOURCE = "appointments"
+EVENT_TYPE = "desk_queue_changed"
+VERSION = 1
+RETRY_MS = 2000
+OPENING = f"retry: {RETRY_MS}\n: connected\n\n".encode()
+
+
+def change_from(body: Any) -> dict[str, Any]:
+    """The public payload of a broadcast `desk_queue_changed`; InvalidEvent otherwise."""
+    event = Event.from_message(body)
+    if (event.type, event.version) != (EVENT_TYPE, VERSION):
+        raise InvalidEvent(f"not a {EVENT_TYPE} v{VERSION}: {event.type} v{event.version}")
+    contract = find_contract(SOURCE, EVENT_TYPE, VERSION)
+    contract.validate(event.payload)
+    return contract.thin(event.payload)
+
+
+def frame(change: Mapping[str, Any]) -> bytes:
+    data = json.dumps(change, ensure_ascii=False, separators=(",", ":"))
+    return f"event: desk\ndata: {data}\n\n".encode()
+
+
+@dataclass(eq=False)
+class DeskListener(Listener):
+    """A stream of one location's queue."""
+
+    location: str = ""
+
+    def wants(self, item: Mapping[str, Any]) -> bool:
+        return item.get("location") == self.location
+
+
+class DeskHub(LiveHub):
+    """The desk streams open on this gateway instance."""
+
+    def listen_at(self, location: str, subject: str, role: str) -> DeskListener:
+        listener = DeskListener(subject, role, (), self.settings.stream_backlog, location=location)
+        self.listeners.add(listener)
+        log.info("desk_stream_opened", location=location, role=role, open=len(self.listeners))
+        return listener
+
+    def frames_at(self, location: str, subject: str, role: str) -> Iterator[bytes]:
+        """The opening, then the location's changes and heartbeats until the stream closes;
+        a client gone away surfaces as a failed write within a heartbeat."""
+        listener = self.listen_at(location, subject, role)
+        try:
+            yield OPENING
+            while not listener.closed:
+                try:
+                    change = listener.queue.get(timeout=self.settings.stream_heartbeat)
+                except Empty:
+                    yield HEARTBEAT
+                    continue
+                if change is _CLOSE or listener.closed:
+                    break
+                yield frame(change)
+        finally:
+            self.forget(listener)
+
+
+class DeskChangeFeed(NamekoEventHandler):
+    """`@desk_changes`: every `desk_queue_changed`, to this instance's hub, without a worker.
+    The queue is this instance's alone and goes with it: a change nobody hears is not kept."""
+
+    consumer_cls = ResilientConsumer
+    hub = DeskHub()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            SOURCE, EVENT_TYPE, handler_type=BROADCAST, reliable_delivery=False, **kwargs
+        )
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue = Queue(
+            self.queue.name,
+            exchange=transient_exchange(SOURCE),
+            routing_key=EVENT_TYPE,
+            durable=self.queue.durable,
+            auto_delete=self.queue.auto_delete,
+            exclusive=self.queue.exclusive,
+        )
+        super(NamekoEventHandler, self).setup()
+
+    def handle_message(self, body, message) -> None:
+        try:
+            change = change_from(body)
+        except InvalidEvent as error:
+            log.warning("desk_change_dropped", reason=str(error))
+        else:
+            self.hub.publish(change)
+        self.consumer.ack_message(message)
+
+
+desk_changes = DeskChangeFeed.decorator
+
+
+class DeskStreamRoute(HttpRequestHandler):
+    """`@desk_stream(url)`: a location's changes as Server-Sent Events, in the connection's
+    own green thread, for a clerk's session or the location's display. The decorated method
+    only names it."""
+
+    server = ApiServer()
+    hub = DeskHub()
+
+    def __init__(self, url: str, **kwargs) -> None:
+        super().__init__("GET", url, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self.codec = SessionCodec(PortalSettings.from_config())
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        location = request.path_values["location"]
+        session, _ = self.codec.load(request.cookies.get(COOKIE))
+        if session.signed_in and session.role in OFFICE:
+            subject, role = session.subject or "", session.role or ""
+        elif desk_display.shows(request, location):
+            subject, role = f"display:{location}", "display"
+        else:
+            return Response(status=403, content_type="text/plain")
+        if request.method == "HEAD":
+            return Response(status=200, content_type="text/event-stream", headers=STREAM_HEADERS)
+        # eventlet gathers 4 KiB before it writes; a call must leave as soon as it comes
+        request.environ["eventlet.minimum_write_chunk_size"] = 0
+        return Response(
+            self.hub.frames_at(location, subject, role),
+            status=200,
+            content_type="text/event-stream",
+            headers=STREAM_HEADERS,
+            direct_passthrough=True,
+        )
+
+
+desk_stream = DeskStreamRoute.decorator

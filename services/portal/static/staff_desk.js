@@ -1,0 +1,209 @@
+// The desk and the hall's call display, live: each queue change (Server-Sent Events from
+// /staff/desk/<location>/events) reads the page again and puts in its new content; at the
+// desk each move is sent without leaving the page and a single key makes it. Without this
+// script the pages work as plain forms and links.
+
+const main = document.querySelector("[data-desk-board]")?.closest("main")
+  ?? document.querySelector("[data-call-display]");
+const streamOf = document.querySelector("[data-desk-stream]");
+
+// one polite live region outside the content that is replaced, so announcements survive
+const announcer = document.createElement("div");
+announcer.setAttribute("role", "status");
+announcer.className = "kern-sr-only";
+document.body.append(announcer);
+
+function announce(text) {
+  announcer.textContent = "";
+  window.setTimeout(() => { announcer.textContent = text; }, 50);
+}
+
+async function readPage(url) {
+  const answer = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (!answer.ok) throw new Error(`page answered ${answer.status}`);
+  const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+  return { page, url: answer.url };
+}
+
+// --- the desk -------------------------------------------------------------------------
+
+function deskContent(page) {
+  return page.querySelector("[data-desk-board]")?.closest("main");
+}
+
+// what a person sees and can press: the form tokens, masked afresh in every page, aside
+function looks(root) {
+  const keys = [...root.querySelectorAll("[data-focus-key]")].map((b) => b.dataset.focusKey);
+  return `${root.textContent.replace(/\s+/g, " ")}|${keys.join(",")}`;
+}
+
+function replaceDesk(page) {
+  const fresh = deskContent(page);
+  // the same list again is left alone: a button about to be pressed stays where it is
+  if (!fresh || looks(fresh) === looks(main)) return;
+  const focused = document.activeElement?.closest("[data-focus-key]")?.dataset.focusKey;
+  const service = document.querySelector("#walk-in-service")?.value;
+  main.innerHTML = fresh.innerHTML;
+  setUpDesk();
+  const select = document.querySelector("#walk-in-service");
+  if (select && service) select.value = service;
+  if (focused) {
+    const again = main.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)
+      ?? main.querySelector('[data-focus-key="call-next"]');
+    again?.focus();
+  }
+}
+
+let reading = null;
+let readAgain = false;
+
+async function refreshDesk() {
+  if (reading) { readAgain = true; return; }
+  reading = readPage(window.location.href);
+  try {
+    replaceDesk((await reading).page);
+  } catch (error) {
+    console.warn("desk: could not read the list", error);
+  } finally {
+    reading = null;
+    if (readAgain) { readAgain = false; refreshDesk(); }
+  }
+}
+
+async function send(form) {
+  const answer = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    credentials: "same-origin",
+  });
+  const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+  if (!answer.ok || !deskContent(page)) {
+    form.submit();  // an error page or a sign-in: show it as a plain form would
+    return;
+  }
+  const focused = document.activeElement?.closest("[data-focus-key]")?.dataset.focusKey;
+  window.history.replaceState(null, "", answer.url);
+  replaceDesk(page);
+  const told = page.querySelector("main [role=status]");
+  if (told) announce(told.textContent.trim().replace(/\s+/g, " "));
+  if (focused && !main.contains(document.activeElement)) {
+    main.querySelector('[data-focus-key="call-next"]')?.focus();
+  }
+}
+
+function shortcutsOn() {
+  return window.localStorage.getItem("desk-shortcuts") !== "off";
+}
+
+function setUpDesk() {
+  const toggle = document.querySelector("#desk-shortcuts");
+  if (toggle) {
+    toggle.closest("[data-shortcut-switch]").hidden = false;
+    toggle.checked = shortcutsOn();
+    toggle.addEventListener("change", () => {
+      window.localStorage.setItem("desk-shortcuts", toggle.checked ? "on" : "off");
+    });
+  }
+}
+
+function onKey(event) {
+  if (!shortcutsOn() || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+  if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+  const key = event.key.toLowerCase();
+  const button = main.querySelector(`.desk-now [data-shortcut="${CSS.escape(key)}"]`);
+  const field = main.querySelector(`[data-shortcut-focus="${CSS.escape(key)}"]`);
+  if (button) {
+    event.preventDefault();
+    button.focus();
+    button.click();
+  } else if (field) {
+    event.preventDefault();
+    field.focus();
+  }
+}
+
+// --- the hall's display -----------------------------------------------------------------
+
+let audio = null;
+
+function chime() {
+  if (!audio || audio.state !== "running") return;
+  const now = audio.currentTime;
+  [660, 880].forEach((pitch, index) => {
+    const tone = audio.createOscillator();
+    const loudness = audio.createGain();
+    tone.frequency.value = pitch;
+    loudness.gain.setValueAtTime(0.0001, now + index * 0.35);
+    loudness.gain.exponentialRampToValueAtTime(0.4, now + index * 0.35 + 0.03);
+    loudness.gain.exponentialRampToValueAtTime(0.0001, now + index * 0.35 + 0.3);
+    tone.connect(loudness).connect(audio.destination);
+    tone.start(now + index * 0.35);
+    tone.stop(now + index * 0.35 + 0.32);
+  });
+}
+
+function setUpSound() {
+  const button = document.querySelector("[data-sound-switch]");
+  const Context = window.AudioContext ?? window.webkitAudioContext;
+  if (!Context) return;
+  audio = new Context();
+  // a kiosk browser started with --autoplay-policy=no-user-gesture-required plays at once;
+  // elsewhere a person turns the sound on once
+  if (audio.state !== "running" && button) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await audio.resume();
+      button.hidden = true;
+      chime();
+    });
+  }
+}
+
+function latestKey(root) {
+  return root.querySelector("[data-call-key]")?.dataset.callKey ?? "";
+}
+
+async function refreshDisplay() {
+  const { page } = await readPage(window.location.href);
+  const fresh = page.querySelector("[data-call-list]");
+  const shown = document.querySelector("[data-call-list]");
+  if (!fresh || !shown) return;
+  const before = latestKey(shown);
+  shown.innerHTML = fresh.innerHTML;
+  const latest = shown.querySelector(".call-display__latest");
+  if (latest && latestKey(shown) !== before) {
+    latest.classList.add("call-display__latest--new");
+    document.body.dataset.lastCall = latestKey(shown);
+    chime();
+    announce(latest.textContent.trim().replace(/\s+/g, " "));
+  }
+}
+
+// --- the stream ---------------------------------------------------------------------------
+
+function listen(onChange) {
+  if (!streamOf || !window.EventSource) return;
+  const stream = new EventSource(streamOf.dataset.deskStream);
+  stream.addEventListener("desk", onChange);
+  // after a reconnect, changes may have been missed: read the page anyway
+  let opened = false;
+  stream.addEventListener("open", () => {
+    if (opened) onChange();
+    opened = true;
+  });
+}
+
+if (document.querySelector("[data-desk-board]")) {
+  setUpDesk();
+  document.addEventListener("keydown", onKey);
+  main.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.method.toLowerCase() !== "post") return;
+    event.preventDefault();
+    send(form).catch(() => form.submit());
+  });
+  listen(() => refreshDesk());
+} else if (document.querySelector("[data-call-display]")) {
+  setUpSound();
+  listen(() => refreshDisplay().catch((error) => console.warn("display:", error)));
+}
