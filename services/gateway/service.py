@@ -32,6 +32,7 @@ from services.portal import sign_in as sign_in_pages
 from services.portal import uploads as upload_pages
 from services.portal.staff import cases as staff_cases
 from services.portal.staff import desk as staff_desk
+from services.portal.staff import feedback as staff_feedback
 from services.portal.staff import home as staff_home
 from services.portal.static_files import static_files
 
@@ -52,6 +53,7 @@ class GatewayService(
     sign_in_pages.SignInPages,
     account_pages.AccountPages,
     staff_home.StaffHomePages,
+    staff_feedback.StaffFeedbackPages,
     staff_cases.StaffCasesPages,
     staff_desk.DeskPages,
     application_routes.ApplicationRoutes,

@@ -15,6 +15,7 @@ that all that is missing shows at once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ from services.gateway.errors import ChallengeFailed, ChallengeRequired
 from services.portal import geocoding
 from services.portal.pages import Visit, field_errors, page
 from services.portal.rendering import Redirect, Rendered
-from services.portal.settings import PortalConfig
+from services.portal.settings import PortalConfig, PortalSettings
 from services.portal.uploading import DocumentDataPlane, UploadRefused
 
 FEEDBACK = "/feedback"
@@ -364,18 +365,7 @@ class FeedbackPages:
         return {}
 
     def _feedback_map(self, bbox: str = "") -> dict[str, Any] | None:
-        """What the map needs, or None without map tiles: the tiles, whose they are, and where
-        it opens (the asked box, else the town)."""
-        settings = self.portal_settings
-        if not settings.map_configured:
-            return None
-        area = self.feedback.town_area()
-        opens = [area["south"], area["west"], area["north"], area["east"]]
-        return {
-            "tiles": settings.tile_url,
-            "attribution": settings.tile_attribution,
-            "bounds": bbox if _box(bbox) else ",".join(str(edge) for edge in opens),
-        }
+        return map_settings(self.portal_settings, self.feedback.town_area, bbox)
 
     def _feedback_keep_photo(self, visit: Visit, entered: dict[str, Any]) -> dict[str, list]:
         """Upload the photo the form carries, if any, and add it to the ones kept."""
@@ -534,6 +524,23 @@ def _number(typed: str, required: bool) -> tuple[float | None, str | None]:
         return float(typed.replace(",", ".")), None
     except ValueError:
         return None, "feedback.form.not_a_number"
+
+
+def map_settings(
+    settings: PortalSettings, town_area: Callable[[], dict[str, Any]], bbox: str = ""
+) -> dict[str, Any] | None:
+    """What the feedback map (the `map` macro) needs, or None without map tiles: the tiles,
+    whose they are, and where it opens (the asked box, else the town: `town_area` asks the
+    feedback service, only when a map is shown)."""
+    if not settings.map_configured:
+        return None
+    area = town_area()
+    opens = [area["south"], area["west"], area["north"], area["east"]]
+    return {
+        "tiles": settings.tile_url,
+        "attribution": settings.tile_attribution,
+        "bounds": bbox if _box(bbox) else ",".join(str(edge) for edge in opens),
+    }
 
 
 def _box(text: str) -> bool:

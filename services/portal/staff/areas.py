@@ -17,6 +17,7 @@ class Area:
 AREAS: tuple[Area, ...] = (
     Area("desk", "/staff/desk"),
     Area("cases", "/staff/cases"),
+    Area("feedback", "/staff/feedback"),
 )
 
 
