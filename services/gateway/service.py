@@ -30,6 +30,8 @@ from services.portal import appointments as appointment_pages
 from services.portal import feedback as feedback_pages
 from services.portal import sign_in as sign_in_pages
 from services.portal import uploads as upload_pages
+from services.portal.staff import admin as staff_admin
+from services.portal.staff import admin_messages as staff_admin_messages
 from services.portal.staff import cases as staff_cases
 from services.portal.staff import desk as staff_desk
 from services.portal.staff import feedback as staff_feedback
@@ -54,8 +56,10 @@ class GatewayService(
     account_pages.AccountPages,
     staff_home.StaffHomePages,
     staff_feedback.StaffFeedbackPages,
-    staff_cases.StaffCasesPages,
     staff_desk.DeskPages,
+    staff_cases.StaffCasesPages,
+    staff_admin.AdminPages,
+    staff_admin_messages.AdminMessagePages,
     application_routes.ApplicationRoutes,
     appointment_routes.AppointmentRoutes,
     document_routes.DocumentRoutes,

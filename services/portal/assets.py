@@ -34,6 +34,8 @@ FILES = {
     "map.js": OWN / "map.js",
     # attachments sent in parts, on the pages that take files
     "upload.js": OWN / "upload.js",
+    # the staff workspace's administration
+    "staff_admin.css": OWN / "staff_admin.css",
     # the staff workspace's reports and ideas
     "staff_feedback.css": OWN / "staff_feedback.css",
     # the staff workspace's cases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.identity import OFFICE
+from services.common.identity import ADMIN, OFFICE
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ AREAS: tuple[Area, ...] = (
     Area("desk", "/staff/desk"),
     Area("cases", "/staff/cases"),
     Area("feedback", "/staff/feedback"),
+    Area("admin", "/staff/admin", ADMIN),
 )
 
 

@@ -1,0 +1,181 @@
+"""The administration in the browser: a catalogue change previewed, saved, kept in the
+changes list and then seen by a citizen booking; templates previewed in both languages;
+the delivery log, webhooks and dead letters; forms with errors; who is refused."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.portal.conftest import Platform, assert_accessible, sign_in
+
+SATURDAY_BOOKING = "/appointments/book?service=personalausweis&location=rathaus"
+
+
+def open_town_hall(page: Page) -> None:
+    page.goto("/staff/admin")
+    assert_accessible(page)
+    page.get_by_role("link", name="Katalog").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Katalog")
+    assert_accessible(page)
+    page.get_by_role("link", name="Bürgerbüro im Rathaus").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bürgerbüro im Rathaus")
+    assert_accessible(page)
+
+
+def test_saturday_hours_are_previewed_saved_listed_as_a_change_and_booked_by_a_citizen(
+    page: Page, platform: Platform, browser
+):
+    citizen = browser.new_context(base_url=platform.url, locale="de-DE").new_page()
+    citizen.goto(SATURDAY_BOOKING)
+    expect(citizen.get_by_role("heading", level=1)).to_have_text(
+        "An welchem Tag möchten Sie kommen?"
+    )
+    expect(citizen.get_by_role("radio", name="Samstag")).to_have_count(0)
+
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    open_town_hall(page)
+    new_opening = page.get_by_role("group", name="Neue Öffnungszeit")
+    new_opening.get_by_label("Samstag").check()
+    new_opening.get_by_label("Beginn").fill("09:00")
+    new_opening.get_by_label("Ende").fill("12:00")
+    page.get_by_role("button", name="Vorschau der freien Zeiten").first.click()
+
+    preview = page.get_by_role("region", name="Vorschau: freie Zeiten mit dieser Änderung")
+    expect(preview.get_by_role("row", name="Samstag").first).to_contain_text("von 09:00 bis")
+    assert_accessible(page)
+    citizen.reload()
+    expect(citizen.get_by_role("radio", name="Samstag")).to_have_count(0)
+
+    page.get_by_role("button", name="Speichern").first.click()
+    expect(page.get_by_role("status")).to_have_text("Die Änderung ist gespeichert.")
+    changes = page.get_by_role("region", name="Änderungen")
+    expect(changes.get_by_role("row", name="Anna Admin")).to_contain_text("Öffnungszeiten")
+    assert_accessible(page)
+
+    citizen.reload()
+    expect(citizen.get_by_role("radio", name="Samstag").first).to_be_visible()
+    citizen.context.close()
+
+
+def test_catalogue_forms_with_bad_times_past_closed_days_and_bad_keys_say_so_at_the_field(
+    page: Page, platform: Platform
+):
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    open_town_hall(page)
+
+    new_opening = page.get_by_role("group", name="Neue Öffnungszeit")
+    new_opening.get_by_label("Montag").check()
+    new_opening.get_by_label("Beginn").fill("13:00")
+    new_opening.get_by_label("Ende").fill("25:00")
+    page.get_by_role("button", name="Speichern").first.click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Ende: Bitte eine Uhrzeit von 00:00 bis 24:00")
+    expect(
+        page.get_by_role("group", name="Neue Öffnungszeit").get_by_label("Ende")
+    ).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+    page.get_by_role("group", name="Neue Öffnungszeit").get_by_label("Ende").fill("13:10")
+    page.get_by_role("button", name="Vorschau der freien Zeiten").first.click()
+    expect(page.get_by_role("alert")).to_contain_text("Raster")
+    assert_accessible(page)
+
+    page.get_by_role("group", name="Neue Öffnungszeit").get_by_label("Montag").uncheck()
+    page.get_by_role("group", name="Neue Öffnungszeit").get_by_label("Beginn").fill("")
+    page.get_by_role("group", name="Neue Öffnungszeit").get_by_label("Ende").fill("")
+    page.get_by_label("Neuer Schließtag").fill("2020-01-06")
+    page.get_by_role("button", name="Speichern").first.click()
+    expect(page.get_by_role("alert")).to_contain_text("Neuer Schließtag: Ein neuer Schließtag")
+    expect(page.get_by_label("Neuer Schließtag")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+    page.goto("/staff/admin/locations/rathaus")
+    page.get_by_label("Schalter", exact=True).fill("1")
+    page.get_by_label("Davon online buchbar").fill("3")
+    page.get_by_role("button", name="Speichern").last.click()
+    expect(page.get_by_role("alert")).to_contain_text("Davon online buchbar: Es können nicht")
+    assert_accessible(page)
+
+    page.goto("/staff/admin/locations/new")
+    page.get_by_label("Kürzel").fill("Rathaus Süd")
+    page.get_by_label("Name").fill("Rathaus Süd")
+    page.get_by_label("Anschrift").fill("Markt 1, 59494 Soest")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("alert")).to_contain_text("Kürzel: Bitte nur Kleinbuchstaben")
+    assert_accessible(page)
+
+    answer = page.goto("/staff/admin/locations/nowhere")
+    assert answer.status == 404
+    assert_accessible(page)
+
+
+def test_templates_are_previewed_in_german_and_english_and_a_new_version_is_a_change(
+    page: Page, platform: Platform
+):
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    page.goto("/staff/admin/templates")
+    assert_accessible(page)
+    page.get_by_role("link", name="appointment_confirmed", exact=True).click()
+    expect(page.get_by_role("heading", name="Deutsch (Version 1)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Englisch (Version 1)")).to_be_visible()
+    page.get_by_label("name", exact=True).fill("Erika Mustermann")
+    page.get_by_role("button", name="Vorschau zeigen").click()
+    expect(page.get_by_role("article").first).to_contain_text("Erika Mustermann")
+    assert_accessible(page)
+
+    page.get_by_label("Englisch", exact=True).check()
+    page.get_by_label("Betreff", exact=True).fill("Booked: ((service_name))")
+    page.get_by_label("Text", exact=True).fill("Hello ((name)), in ((colour)).")
+    page.get_by_role("button", name="Version hinzufügen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Platzhalter")
+    assert_accessible(page)
+
+    page.get_by_label("Text", exact=True).fill("Hello ((name)), see you.")
+    page.get_by_role("button", name="Version hinzufügen").click()
+    expect(page.get_by_role("status")).to_have_text("Die Änderung ist gespeichert.")
+    expect(page.get_by_role("heading", name="Englisch (Version 2)")).to_be_visible()
+    changes = page.get_by_role("region", name="Änderungen")
+    expect(changes.get_by_role("row", name="Anna Admin")).to_contain_text(
+        "Vorlage appointment_confirmed/en: geändert"
+    )
+    assert_accessible(page)
+
+
+def test_the_delivery_log_webhooks_and_dead_letters_open_and_refuse_a_bad_webhook(
+    page: Page, platform: Platform
+):
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    page.goto("/staff/admin/deliveries")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zustellprotokoll")
+    assert_accessible(page)
+
+    page.goto("/staff/admin/webhooks")
+    page.get_by_label("Ereignisse").fill("appointments.appointment_confirmed")
+    page.get_by_label("Empfangsadresse (URL)").fill("ftp://example.org/hook")
+    page.get_by_label("Geheimnis zum Signieren").fill("a-webhook-secret-of-some-length")
+    page.get_by_role("button", name="Webhook prüfen und hinzufügen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Empfangsadresse (URL)")
+    assert_accessible(page)
+
+    page.get_by_label("Ereignisse").fill("appointments.no_such_thing")
+    page.get_by_label("Empfangsadresse (URL)").fill("http://127.0.0.1:9/hook")
+    page.get_by_label("Geheimnis zum Signieren").fill("a-webhook-secret-of-some-length")
+    page.get_by_role("button", name="Webhook prüfen und hinzufügen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ereignisse: Ein solches Ereignis")
+    assert_accessible(page)
+
+    page.goto("/staff/admin/dead-letters")
+    expect(page.get_by_text("Es gibt keine fehlgeschlagenen Ereignisse.")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("role", ["clerk", "citizen"])
+def test_a_clerk_and_a_citizen_open_no_administration_page(page: Page, platform: Platform, role):
+    sign_in(page, f"someone.{role}", role, departments=("roads",) if role == "clerk" else ())
+    expect(page.get_by_role("link", name="Verwaltung")).to_have_count(0)
+    for path in ("/staff/admin", "/staff/admin/catalogue", "/staff/admin/dead-letters"):
+        answer = page.goto(path)
+        assert answer.status == 403
+        expect(page.get_by_text("Diese Seite ist für Ihr Konto nicht vorgesehen.")).to_be_visible()
+    assert_accessible(page)
