@@ -37,7 +37,7 @@ from services.feedback import (
     ratings,
     workflow,
 )
-from services.feedback.catalogue import Town
+from services.feedback.catalogue import TRANSITIONS, Town
 from services.feedback.errors import (
     CannotMerge,
     CommentNotFound,
@@ -395,7 +395,8 @@ class FeedbackService(common.ServiceBase):
     @rpc(roles=OFFICE, errors=(ItemNotFound,))
     def office_item(self, item_id: str, language: str = "de") -> dict[str, Any]:
         """An item the caller works, as the office sees it: with its history, its moderation
-        log and the duplicates merged into it. Another department's is not found."""
+        log, the duplicates merged into it and the statuses it may move to. Another
+        department's is not found."""
         caller = self.caller
         with self.db.transaction() as tx:
             row = items.find_worked(tx.session, caller, item_id)
@@ -403,6 +404,7 @@ class FeedbackService(common.ServiceBase):
             return shown | {
                 "moderation": moderation.log_of(tx.session, row.id),
                 "duplicates": items.duplicates_of(tx.session, row),
+                "next_statuses": list(TRANSITIONS[row.status]),
             }
 
     @rpc(roles=OFFICE, errors=(ItemNotFound, CannotMerge, IllegalTransition))

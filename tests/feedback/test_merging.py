@@ -35,6 +35,7 @@ def test_a_duplicate_merged_brings_its_followers_and_me_toos_to_the_report_kept(
     assert (closed["status"], closed["duplicate_of"]) == ("duplicate", kept["id"])
     assert closed["official_answer"] == "Schon gemeldet, wir kümmern uns."
     assert [d["id"] for d in kept_now["duplicates"]] == [duplicate["id"]]
+    assert closed["next_statuses"] == ["in_review"]
     event = feedback_events.wait_for_one("item_merged", item_id=kept["id"])
     assert event["payload"] | {"merged_at": None} == {
         "item_id": kept["id"],

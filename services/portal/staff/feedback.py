@@ -29,15 +29,6 @@ ITEM = f"{AREA}/items/<uuid(strict=False):item_id>"
 PAGE_SIZE = 25
 KINDS = ("report", "idea")
 STATUSES = ("submitted", "in_review", "accepted", "done", "rejected", "duplicate")
-# where the office may move an item from each status (the service's rule, offered here)
-NEXT_STATUSES = {
-    "submitted": ("in_review", "accepted", "done", "rejected"),
-    "in_review": ("accepted", "done", "rejected"),
-    "accepted": ("done", "rejected"),
-    "done": ("in_review",),
-    "rejected": ("in_review",),
-    "duplicate": ("in_review",),
-}
 # refusals of a move shown on the item's page, above its forms
 MOVE_REFUSALS = {"illegal_transition", "cannot_merge", "duplicate_of_required"}
 # the items offered to keep when merging: the newest of the same kind and category
@@ -92,7 +83,7 @@ class StaffFeedbackPages(StaffModerationPages, StaffFeedbackFigures):
     def staff_feedback_status_page(self, visit: Visit, item_id) -> Rendered | Redirect:
         status, answer = visit.value("status"), visit.value("answer")
         item = self.feedback.office_item(str(item_id), visit.session.language)
-        if status not in NEXT_STATUSES.get(item["status"], ()):
+        if status not in _moves(item):
             errors = {"status": ["staff.feedback.status.choose"]}
             return self._staff_item_page(visit, str(item_id), errors, item=item)
         change = {"status": status, "answer": answer or None}
@@ -181,7 +172,7 @@ class StaffFeedbackPages(StaffModerationPages, StaffFeedbackFigures):
                 "item": item,
                 "comments": comments,
                 "photos": [self._staff_photo(photo) for photo in item.get("photos", [])],
-                "next_statuses": NEXT_STATUSES.get(item["status"], ()),
+                "next_statuses": _moves(item),
                 "candidates": self._staff_merge_candidates(item, language),
                 "errors": errors or {},
                 "refusal": refusal,
@@ -226,3 +217,9 @@ def _filters(visit: Visit, categories: dict[str, Any]) -> dict[str, str]:
         "category": category if category in categories else "",
         "state": state if state in ("open", "all") else "open",
     }
+
+
+def _moves(item: dict[str, Any]) -> list[str]:
+    """The statuses the page offers: those the service allows but duplicate, which a merge
+    sets (it names the report kept)."""
+    return [status for status in item["next_statuses"] if status != "duplicate"]
