@@ -337,8 +337,11 @@ def types_file(tmp_path, form: str):
     path = tmp_path / f"{form}.yaml"
     path.write_text(
         f"""
+departments:
+  tests: {{de: Prüfstelle, en: Testing}}
 types:
   test:
+    department: tests
     code: T
     service_key: "1"
     region: "1"
