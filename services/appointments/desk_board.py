@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.appointments import lifecycle, queue
+from services.appointments.desk import check_desk
 from services.appointments.models import AppointmentRow, CapacityRow, LocationRow, OfferRow
 from services.appointments.opening import day_bounds, local_date_of, to_minute
 from services.appointments.store import desks_at, location_row
@@ -44,6 +45,7 @@ def board(
 ) -> dict[str, Any]:
     session = tx.session
     place = location_row(session, location)
+    check_desk(session, place.id, desk)
     first, end = day_bounds(day)
     of_the_day = (
         AppointmentRow.location_id == place.id,
@@ -72,7 +74,7 @@ def board(
         "date": day.isoformat(),
         "today": day == local_date_of(to_minute(now)),
         "desk": desk,
-        "desks": pace.desks,
+        "desks": desks_at(session, place.id),
         "counts": counts,
         "section": section,
         "offset": offset,

@@ -76,13 +76,15 @@ def test_the_next_visit_is_called_to_the_desk_and_the_display_shows_number_and_d
     finished = events.wait_for_one("walk_in_finished", appointment_id=first["appointment_id"])
     assert finished["payload"]["outcome"] == "completed"
     changes = events.wait_for("desk_queue_changed", count=5)
-    assert {
-        name: changes[2]["payload"][name] for name in ("status", "desk", "ticket")
-    } == {"status": "called", "desk": 2, "ticket": 1}
+    assert {name: changes[2]["payload"][name] for name in ("status", "desk", "ticket")} == {
+        "status": "called",
+        "desk": 2,
+        "ticket": 1,
+    }
     assert "name" not in changes[0]["payload"]
 
 
-def test_calling_with_nobody_waiting_or_from_a_desk_the_location_lacks_is_refused(
+def test_calling_with_nobody_waiting_or_at_a_desk_the_location_lacks_is_refused(
     station,  # noqa: F811
 ):
     with pytest.raises(NobodyWaiting):
@@ -90,6 +92,8 @@ def test_calling_with_nobody_waiting_or_from_a_desk_the_location_lacks_is_refuse
     station.issue_walk_in("station", "registration")
     with pytest.raises(NoSuchDesk):
         station.call_next("station", 3)  # the station has two desks
+    with pytest.raises(NoSuchDesk):
+        station.desk_board("station", TODAY, 3)
 
 
 def test_the_desks_list_reads_a_part_of_the_day_a_page_at_a_time(

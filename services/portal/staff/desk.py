@@ -30,6 +30,15 @@ from services.portal.staff.desk_live import desk_changes, desk_stream
 DESK = "/staff/desk"
 SECTIONS = ("expected", "waiting", "called", "served", "no_show")
 PAGE_SIZE = 50
+MAX_DESK = 100
+# the moves a row of each part of the list offers; the visit at the desk offers the rest
+ROW_ACTIONS = {
+    "expected": ("check_in", "no_show"),
+    "waiting": ("call",),
+    "called": ("serve", "no_show", "call"),
+    "served": (),
+    "no_show": (),
+}
 STATISTICS_DAYS = 7
 
 
@@ -40,28 +49,20 @@ class DeskPages:
 
     @page("GET", DESK, roles=OFFICE)
     def desk_page(self, visit: Visit) -> Rendered:
-        locations = self._desk_locations()
-        chosen = _chosen(visit, locations)
-        if chosen is None:
-            asked = visit.value("location") or visit.value("desk")
-            errors = {"desk": ["staff.desk.error.desk"]} if asked else {}
-            return Rendered(
-                "staff/desk/choose.html",
-                {
-                    "options": [(place["key"], place["name"]) for place in locations],
-                    "asked": visit.value("location"),
-                    "desk": visit.value("desk"),
-                    "errors": errors,
-                },
-                status=400 if errors else 200,
-            )
-        location, desk = chosen
+        location, desk = visit.value("location"), visit.value("desk")
+        if not (location and desk.isdigit() and 1 <= int(desk) <= MAX_DESK):
+            return self._choose_page(visit, asked=bool(location or desk))
         section = visit.value("section")
         section = section if section in SECTIONS else "waiting"
         number = _page_number(visit.value("page"))
-        board = self.appointments.desk_board(
-            location, _today(), desk, section, (number - 1) * PAGE_SIZE, PAGE_SIZE
-        )
+        try:
+            board = self.appointments.desk_board(
+                location, _today(), int(desk), section, (number - 1) * PAGE_SIZE, PAGE_SIZE
+            )
+        except ServiceError as refused:
+            if refused.code not in ("no_such_desk", "unknown_location"):
+                raise
+            return self._choose_page(visit, asked=True)
         board["visits"] = [_with_clocks(shown) for shown in board["visits"]]
         board["at_desk"] = board["at_desk"] and _with_clocks(board["at_desk"])
         return Rendered(
@@ -69,12 +70,26 @@ class DeskPages:
             {
                 "board": board,
                 "sections": SECTIONS,
+                "row_actions": ROW_ACTIONS[section],
                 "page_number": number,
                 "pages": max(1, -(-board["counts"][section] // PAGE_SIZE)),
-                "here": _board_query(location, desk, section, number),
                 "issued": {"ticket": visit.value("issued"), "wait": visit.value("wait")},
                 "walk_in_key": str(uuid.uuid4()),
             },
+        )
+
+    def _choose_page(self, visit: Visit, asked: bool) -> Rendered:
+        """Which location and desk: the question, with what was wrong when one was asked."""
+        errors = {"desk": ["staff.desk.error.desk"]} if asked else {}
+        return Rendered(
+            "staff/desk/choose.html",
+            {
+                "options": [(place["key"], place["name"]) for place in self._desk_locations()],
+                "asked": visit.value("location"),
+                "desk": visit.value("desk"),
+                "errors": errors,
+            },
+            status=400 if errors else 200,
         )
 
     @page("POST", f"{DESK}/act", roles=OFFICE)
@@ -165,16 +180,6 @@ class DeskPages:
             }
             for location in self.appointments.list_locations()
         ]
-
-
-def _chosen(visit: Visit, locations: list[dict[str, Any]]) -> tuple[str, int] | None:
-    """The location and desk in the address, if both are there and the desk is one of the
-    location's."""
-    desks = {location["key"]: location["desks"] for location in locations}
-    location, desk = visit.value("location"), visit.value("desk")
-    if location not in desks or not desk.isdigit() or not 1 <= int(desk) <= desks[location]:
-        return None
-    return location, int(desk)
 
 
 def _with_clocks(shown: dict[str, Any]) -> dict[str, Any]:

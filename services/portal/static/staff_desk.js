@@ -70,15 +70,28 @@ async function refreshDesk() {
   }
 }
 
-async function send(form) {
+// the form sent the way the browser sends it without this script; a move the service has
+// done already is refused there, not done twice
+function submitPlainly(form, submitter) {
+  if (submitter?.name) {
+    const chosen = document.createElement("input");
+    chosen.type = "hidden";
+    chosen.name = submitter.name;
+    chosen.value = submitter.value;
+    form.append(chosen);
+  }
+  form.submit();
+}
+
+async function send(form, submitter) {
   const answer = await fetch(form.action, {
     method: "POST",
-    body: new FormData(form),
+    body: new FormData(form, submitter),
     credentials: "same-origin",
   });
   const page = new DOMParser().parseFromString(await answer.text(), "text/html");
   if (!answer.ok || !deskContent(page)) {
-    form.submit();  // an error page or a sign-in: show it as a plain form would
+    submitPlainly(form, submitter);  // an error page or a sign-in: as a plain form shows it
     return;
   }
   const focused = document.activeElement?.closest("[data-focus-key]")?.dataset.focusKey;
@@ -163,20 +176,40 @@ function latestKey(root) {
   return root.querySelector("[data-call-key]")?.dataset.callKey ?? "";
 }
 
+function showCall(latest) {
+  latest.classList.add("call-display__latest--new");
+  chime();
+  announce(latest.textContent.trim().replace(/\s+/g, " "));
+}
+
+// a call is shown from the stream's own message at once (number and desk are all it
+// needs); the page read afterwards brings the other calls and whatever was missed
+function showCalled(change) {
+  const template = document.querySelector("[data-call-template]");
+  const shown = document.querySelector("[data-call-list]");
+  if (!template || !shown || change.status !== "called" || change.ticket == null) return;
+  const latest = template.content.firstElementChild.cloneNode(true);
+  latest.querySelector("[data-call-ticket]").textContent = String(change.ticket).padStart(3, "0");
+  latest.querySelector("[data-call-desk]").textContent = change.desk ?? "–";
+  latest.dataset.callKey = `${change.ticket}-${change.desk}`;
+  const before = shown.querySelector(".call-display__latest, .call-display__none");
+  if (before) before.replaceWith(latest);
+  else shown.prepend(latest);
+  showCall(latest);
+}
+
 async function refreshDisplay() {
   const { page } = await readPage(window.location.href);
   const fresh = page.querySelector("[data-call-list]");
   const shown = document.querySelector("[data-call-list]");
   if (!fresh || !shown) return;
   const before = latestKey(shown);
+  const flashing = shown.querySelector(".call-display__latest--new");
   shown.innerHTML = fresh.innerHTML;
   const latest = shown.querySelector(".call-display__latest");
-  if (latest && latestKey(shown) !== before) {
-    latest.classList.add("call-display__latest--new");
-    document.body.dataset.lastCall = latestKey(shown);
-    chime();
-    announce(latest.textContent.trim().replace(/\s+/g, " "));
-  }
+  if (!latest) return;
+  if (latestKey(shown) !== before) showCall(latest);
+  else if (flashing) latest.classList.add("call-display__latest--new");
 }
 
 // --- the stream ---------------------------------------------------------------------------
@@ -200,10 +233,13 @@ if (document.querySelector("[data-desk-board]")) {
     const form = event.target;
     if (form.method.toLowerCase() !== "post") return;
     event.preventDefault();
-    send(form).catch(() => form.submit());
+    send(form, event.submitter).catch(() => submitPlainly(form, event.submitter));
   });
   listen(() => refreshDesk());
 } else if (document.querySelector("[data-call-display]")) {
   setUpSound();
-  listen(() => refreshDisplay().catch((error) => console.warn("display:", error)));
+  listen((event) => {
+    if (event?.data) showCalled(JSON.parse(event.data));
+    refreshDisplay().catch((error) => console.warn("display:", error));
+  });
 }
