@@ -45,6 +45,7 @@ from bench import (  # noqa: E402
     raw_rpc,
     service_rpc,
     staff_cases,
+    staff_desk,
 )
 from bench.broker import throwaway_vhost, unreachable  # noqa: E402
 from bench.report import Latency, event_table, rpc_table, verdict  # noqa: E402
@@ -75,6 +76,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-feedback", action="store_true", help="leave out the feedback bench")
     portal_pages.add_arguments(parser)
     staff_cases.add_arguments(parser)
+    staff_desk.add_arguments(parser)
     parser.add_argument("--no-portal", action="store_true", help="leave out the portal bench")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             feedback_ok = args.no_feedback or feedback_map.run(args, pg_problem, raw)
             portal_ok = args.no_portal or portal_pages.run(args, pg_problem, raw)
             staff_cases_ok = args.no_portal or staff_cases.run(args, pg_problem, raw)
+            staff_desk_ok = args.no_portal or staff_desk.run(args, pg_problem, raw)
     met = all(
         (
             rpc_ok,
@@ -122,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             feedback_ok,
             portal_ok,
             staff_cases_ok,
+            staff_desk_ok,
         )
     )
     print(f"\nall targets met: {'yes' if met else 'no'}; ", end="")
