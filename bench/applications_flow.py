@@ -215,10 +215,16 @@ class Citizen:
     document_id: str
 
 
-def sign_in(base: str, subject: str, role: str) -> requests.Session:
+def sign_in(
+    base: str, subject: str, role: str, departments: tuple[str, ...] = ()
+) -> requests.Session:
     """A `requests` session carrying a dev-login token for `subject`."""
     session = requests.Session()
-    login = {"subject": subject, "role": role}
+    login = {
+        "subject": subject,
+        "role": role,
+        **({"departments": departments} if departments else {}),
+    }
     response = session.post(f"{base}/api/v1/auth/dev-login", json=login, timeout=HTTP_TIMEOUT)
     token = _expect(response.status_code, response.content, 200)["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
@@ -440,7 +446,7 @@ def measure_flow(place: Platform, base_url: str, seconds: float) -> Flow:
 
 
 def worklist_over_http(base: str) -> worklist.Ask:
-    session = sign_in(base, worklist.CLERK["user_id"], "clerk")
+    session = sign_in(base, worklist.CLERK_SUBJECT, "clerk", worklist.CLERK_DEPARTMENTS)
 
     def ask(query: dict[str, Any]) -> dict[str, Any]:
         params = {

@@ -24,18 +24,24 @@ from sqlalchemy.orm import Session
 
 from bench.appointments_load import timed
 from bench.report import Latency, verdict
-from services.applications import cases
+from services.applications import cases, catalogue
 from services.applications.models import CaseRow
+from services.applications.reach import reach_of
 from services.applications.schemas import Worklist
+from services.common.context import Caller
 from services.common.engine import create_service_engine
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
+from tests.support.clients import signed
 
 Ask = Callable[[dict[str, Any]], dict[str, Any]]  # a query -> the page
 
 TARGET_MS = 50.0  # a page's p99
-CLERK = {"user_id": "clerk-07", "user_role": "clerk"}
+# a clerk of two departments: each type read apart, then merged (cases.worklist)
+CLERK_SUBJECT = "clerk-07"
+CLERK_DEPARTMENTS = ("traffic", "taxes")
+CLERK = signed("clerk", CLERK_SUBJECT, CLERK_DEPARTMENTS)
 DEEP = 50_000  # cases before the deep page, oldest first
 DB_RUNS = 20
 PLAN_LINES = 12
@@ -157,10 +163,12 @@ def _statement(engine: Engine, query: dict[str, Any]) -> tuple[str, Any]:
     def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
         captured.append((statement, parameters))
 
+    clerk = Caller(CLERK_SUBJECT, "clerk", CLERK_DEPARTMENTS)
+    reach = reach_of(clerk, catalogue.load().values())
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with Session(engine) as session:
-            cases.worklist(session, load(Worklist, query), datetime.now(UTC))
+            cases.worklist(session, load(Worklist, query), datetime.now(UTC), reach)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     return captured[-1]

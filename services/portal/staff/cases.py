@@ -23,6 +23,7 @@ from services.portal.pages import Visit, page
 from services.portal.rendering import Redirect, Rendered
 from services.portal.schema_forms import choice_key, errors_at, fields_of, labels
 from services.portal.staff.cases_documents import LETTERS, letter_preview, relayed, shown_as
+from services.portal.staff.cases_kinds import RECENT_KINDS, Kinds
 from services.portal.staff.cases_live import case_arrivals
 
 CASES = "/staff/cases"
@@ -210,9 +211,8 @@ class StaffCasesPages:
             status=status,
         )
 
-    def _staff_kinds(self, visit: Visit) -> dict[str, dict[str, Any]]:
-        types = self.applications.application_types(visit.session.language)
-        return {kind["key"]: kind for kind in types}
+    def _staff_kinds(self, visit: Visit) -> Kinds:
+        return RECENT_KINDS.of(visit.session.language, self.applications.application_types)
 
 
 def case_url(case_id) -> str:
