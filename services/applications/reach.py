@@ -28,6 +28,10 @@ class Reach:
     def covers(self, application_type: str) -> bool:
         return self.types is None or application_type in self.types
 
+    @property
+    def nothing(self) -> bool:
+        return self.types is not None and not self.types
+
 
 def reach_of(caller: Caller, kinds: Iterable[ApplicationType]) -> Reach:
     if caller.role == SEES_ALL:
