@@ -199,6 +199,7 @@ def facts(kind: ApplicationType, row: CaseRow) -> dict[str, Any]:
         "case_id": row.id,
         "case_number": row.number,
         "application_type": kind.key,
+        "department": kind.department,
         "type_name": kind.name(row.language),
         "citizen": row.citizen,
         "email": row.contact.get("email"),

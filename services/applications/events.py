@@ -2,7 +2,8 @@
 
 The citizen's account, e-mail address and language are there for the notifications service
 to write to them; they stay inside the platform. Webhooks and the clerks' stream carry the
-case's id, number, type and status only.
+case's id, number, type, department and status only; the department says whose clerks hear
+of the case.
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ from marshmallow import Schema, fields, validate
 from services.common.events import define_event
 
 SOURCE = "applications"
-PUBLIC = ("case_id", "case_number", "application_type")
+PUBLIC = ("case_id", "case_number", "application_type", "department")
 
 
 class CaseFacts(Schema):
     case_id = fields.UUID(required=True)
     case_number = fields.String(required=True, metadata={"description": "e.g. 2026-BPA-000123"})
     application_type = fields.String(required=True, metadata={"description": "the type's key"})
+    # optional on receipt: events recorded before it was added carry none
+    department = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the department whose clerks work the case (its type's); null in "
+            "events recorded before departments were named"
+        },
+    )
     type_name = fields.String(
         required=True, metadata={"description": "the type's name in the citizen's language"}
     )

@@ -37,6 +37,9 @@ TARGETS = (CITIZEN, RECIPIENTS, ADMINS, DEPARTMENT)
 PERSON_VALUES = frozenset({"citizen", "email", "language"})
 # the clerks a department's items are for (admins see every item anyway)
 DEPARTMENT_ROLE = "clerk"
+# who has a department's item whose event names no department (recorded before its source
+# named them): no clerk's queue is known to be right, and admins see every department's
+UNPLACED_ROLE = "admin"
 # how `to` names a role's queue in the routing
 ROLE_TARGET = "role:"
 # the kinds of inbox owner: a caller's own account, or a queue the office shares
@@ -90,8 +93,10 @@ class Route:
     def queue_of(self, public: Mapping[str, Any]) -> tuple[InboxOwner, str, str | None]:
         """The queue's owner, the role its items are for and their department (if any)."""
         if self.to == DEPARTMENT:
-            department = str(public[DEPARTMENT])
-            return department_queue(department), DEPARTMENT_ROLE, department
+            department = public.get(DEPARTMENT)
+            if department is None:
+                return role_queue(UNPLACED_ROLE), UNPLACED_ROLE, None
+            return department_queue(str(department)), DEPARTMENT_ROLE, str(department)
         return role_queue(str(self.role)), str(self.role), None
 
     def applies_to(self, payload: Mapping[str, Any]) -> bool:

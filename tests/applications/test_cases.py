@@ -48,6 +48,8 @@ def test_a_submitted_application_gets_a_number_metadata_and_history(anna_documen
     assert [entry["action"] for entry in case["history"]] == ["submit"]
     submitted = case_events.wait_for_one("application_submitted", case_id=case["case_id"])
     assert submitted["payload"]["case_number"] == case["case_number"]
+    # whose clerks hear of it: the type's department
+    assert submitted["payload"]["department"] == "traffic"
     assert [a["document_id"] for a in submitted["payload"]["attachments"]] == [
         registration,
         residence,

@@ -28,8 +28,8 @@ EMPTY = {"items": [], "unread": 0, "next_cursor": None}
 
 @pytest.fixture
 def shared_queues(notifications):
-    """An item in the clerks' queue, the admins' queue and the roads department's queue;
-    the titles each queue holds, by who reads it."""
+    """An item in the traffic department's queue, the admins' queue and the roads
+    department's queue; the titles each queue holds, by who reads it."""
     publish("applications", "application_submitted", application_submitted())
     publish("feedback", "report_submitted", submitted(ANNA))
     publish("appointments", "appointment_confirmed", confirmed(email=REFUSED))  # alerts admins
@@ -38,7 +38,7 @@ def shared_queues(notifications):
         "Neuer Antrag 2026-BPA-000123 (bewohnerparkausweis)",
     }
     admins = {"Zustellung fehlgeschlagen: email, appointments.appointment_confirmed"}
-    with as_caller("clerk", "rita", ("roads",)) as rita:
+    with as_caller("clerk", "rita", ("roads", "traffic")) as rita:
         assert wait_for(lambda: titles(rita.notifications.inbox()) == clerks, timeout=10)
     with as_caller("admin", "root") as root:
         assert wait_for(lambda: titles(root.notifications.inbox()) == admins, timeout=10)
@@ -51,7 +51,7 @@ def titles(page: dict) -> set[str]:
 
 @pytest.mark.parametrize("subject", LOOKALIKES)
 def test_a_caller_whose_subject_spells_a_shared_queue_reads_no_inbox_at_all(shared_queues, subject):
-    with as_caller("clerk", "rita") as rita:  # the clerks' queue, without the department's
+    with as_caller("clerk", "rita", ("traffic",)) as rita:  # one department's queue
         [queued] = rita.notifications.inbox()["items"]
 
     with as_caller("citizen", subject) as lookalike:
@@ -64,7 +64,8 @@ def test_a_caller_whose_subject_spells_a_shared_queue_reads_no_inbox_at_all(shar
             with pytest.raises(Unauthenticated):
                 call()
 
-    with as_caller("clerk", "rita") as rita:  # nothing was marked read in the clerk's name
+    # nothing was marked read in the clerk's name
+    with as_caller("clerk", "rita", ("traffic",)) as rita:
         assert rita.notifications.unread_count() == {"unread": 1}
 
 
@@ -119,7 +120,7 @@ def test_through_the_gateway_a_lookalike_subject_is_refused(portal, lookalike_to
 def test_through_the_gateway_clerks_and_admins_still_read_their_queues(
     portal, login, shared_queues
 ):
-    clerk = portal.get(f"{API}/inbox", headers=login("clerk", "clara")).json()
+    clerk = portal.get(f"{API}/inbox", headers=login("clerk", "clara", ("traffic",))).json()
     admin = portal.get(f"{API}/inbox", headers=login("admin", "root")).json()
 
     assert titles(clerk) == {"Neuer Antrag 2026-BPA-000123 (bewohnerparkausweis)"}

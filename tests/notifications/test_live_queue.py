@@ -51,7 +51,7 @@ def test_with_no_gateway_running_a_queue_item_is_dropped_and_counted_not_parked(
     publish("applications", "application_submitted", submitted())
 
     wait_for(lambda: dropped() == before + 1, timeout=10)
-    with as_caller("clerk", "clara") as clara:
+    with as_caller("clerk", "clara", ("traffic",)) as clara:
         [queued] = clara.notifications.inbox()["items"]  # the clerk reads it there
     assert queued["title"] == "Neuer Antrag 2026-BPA-000123 (bewohnerparkausweis)"
     # what no consumer took besides is parked, as before: the queue item is not among it
@@ -64,7 +64,9 @@ def test_with_a_gateway_running_its_clerks_still_get_the_item_live(
     notifications, start_gateway, login, web_config_port
 ):
     start_gateway()
-    stream = StreamClient(f"http://127.0.0.1:{web_config_port}", login("clerk", "clara"))
+    stream = StreamClient(
+        f"http://127.0.0.1:{web_config_port}", login("clerk", "clara", ["traffic"])
+    )
     before = dropped()
     try:
         event = publish("applications", "application_submitted", submitted())
@@ -72,5 +74,5 @@ def test_with_a_gateway_running_its_clerks_still_get_the_item_live(
         [item] = wait_for(stream.items, timeout=10)
     finally:
         stream.close()
-    assert item["event_id"] == str(event.event_id) and item["role"] == "clerk"
+    assert item["event_id"] == str(event.event_id) and item["department"] == "traffic"
     assert dropped() == before

@@ -12,11 +12,18 @@ from sqlalchemy import text
 
 from services.common.settings import database_url
 from services.notifications import errors
+from tests.gateway.test_live_stream import (  # noqa: F401
+    open_stream,
+    start_instance,
+    token_for,
+)
 from tests.notifications.conftest import ADMIN_EMAIL, publish
 from tests.notifications.test_delivery import appointment, confirmed
 from tests.support.clients import as_caller
 from tests.support.databases import database_transaction
 from tests.support.waiting import wait_for
+
+TRAFFIC = ("traffic",)  # the parking permits' department
 
 
 def submitted(**changes):
@@ -24,6 +31,7 @@ def submitted(**changes):
         "case_id": str(uuid.uuid4()),
         "case_number": "2026-BPA-000123",
         "application_type": "bewohnerparkausweis",
+        "department": "traffic",
         "type_name": "Bewohnerparkausweis",
         "citizen": "anna",
         "email": "anna@example.org",
@@ -37,7 +45,7 @@ def submitted(**changes):
     }
 
 
-def test_a_submitted_application_reaches_the_citizen_and_the_clerks_queue(
+def test_a_submitted_application_reaches_the_citizen_and_its_departments_queue(
     notifications, mail_catcher, sent
 ):
     event = publish("applications", "application_submitted", submitted())
@@ -47,9 +55,13 @@ def test_a_submitted_application_reaches_the_citizen_and_the_clerks_queue(
     assert "innerhalb von 10 Tagen" in mail.get_body(("plain",)).get_content()
     item = sent.wait_for_one("clerk_queue_item_added", event_id=str(event.event_id))
     assert item["payload"]["role"] == "clerk"
+    assert item["payload"]["department"] == "traffic"
     assert item["payload"]["title"] == "Neuer Antrag 2026-BPA-000123 (bewohnerparkausweis)"
     assert "email" not in item["payload"]["facts"] and "citizen" not in item["payload"]["facts"]
-    with as_caller("clerk", "clara") as clara, as_caller("clerk", "carl") as carl:
+    with (
+        as_caller("clerk", "clara", TRAFFIC) as clara,
+        as_caller("clerk", "carl", ("taxes", "traffic")) as carl,
+    ):
         [queued] = clara.notifications.inbox()["items"]
         assert queued["audience"] == "role"
         clara.notifications.mark_read(queued["item_id"])
@@ -60,6 +72,56 @@ def test_a_submitted_application_reaches_the_citizen_and_the_clerks_queue(
         assert own["audience"] == "personal"
         with pytest.raises(errors.InboxItemNotFound):
             anna.notifications.mark_read(queued["item_id"])
+
+
+def test_a_clerk_of_another_department_hears_nothing_of_a_new_application(notifications, sent):
+    event = publish("applications", "application_submitted", submitted())
+
+    sent.wait_for_one("clerk_queue_item_added", event_id=str(event.event_id))
+    with (
+        as_caller("clerk", "theo", ("taxes",)) as theo,
+        as_caller("clerk", "nina") as nina,
+        as_caller("clerk", "clara", TRAFFIC) as clara,
+    ):
+        for other in (theo, nina):  # of another department, of none
+            assert other.notifications.inbox()["items"] == []
+            assert other.notifications.unread_count() == {"unread": 0}
+        assert clara.notifications.unread_count() == {"unread": 1}
+
+
+def test_a_new_application_reaches_the_live_stream_of_its_departments_clerks_only(
+    notifications,
+    start_instance,  # noqa: F811
+    open_stream,  # noqa: F811
+):
+    base, _ = start_instance()
+    clara = open_stream(base, token_for(base, "clerk", "clara", list(TRAFFIC)))
+    theo = open_stream(base, token_for(base, "clerk", "theo", ["taxes"]))
+    nina = open_stream(base, token_for(base, "clerk", "nina"))
+    admin = open_stream(base, token_for(base, "admin", "root"))
+
+    event = publish("applications", "application_submitted", submitted())
+
+    [for_clara] = wait_for(clara.items, timeout=10)
+    assert for_clara["event_id"] == str(event.event_id)
+    assert for_clara["department"] == "traffic"
+    assert for_clara["facts"]["case_number"] == "2026-BPA-000123"
+    assert wait_for(admin.items, timeout=5) == [for_clara]
+    # the hub hands an item to every stream at once: had theirs wanted it, it would be there
+    time.sleep(0.3)
+    assert theo.items() == [] and nina.items() == []
+
+
+def test_an_application_event_from_before_departments_is_queued_for_the_admins_only(
+    notifications, sent
+):
+    event = publish("applications", "application_submitted", submitted(department=None))
+
+    item = sent.wait_for_one("clerk_queue_item_added", event_id=str(event.event_id))
+    assert item["payload"]["role"] == "admin" and "department" not in item["payload"]
+    with as_caller("clerk", "clara", TRAFFIC) as clara, as_caller("admin", "root") as root:
+        assert clara.notifications.inbox()["items"] == []
+        assert root.notifications.unread_count() == {"unread": 1}
 
 
 def test_a_status_change_is_told_only_when_the_citizen_is_to_be_informed(

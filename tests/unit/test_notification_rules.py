@@ -230,6 +230,20 @@ def test_a_department_route_writes_to_the_events_department_for_its_clerks():
     assert by_role.queue_of({}) == (role_queue("clerk"), "clerk", None)
 
 
+def test_a_new_application_is_queued_for_its_department_and_without_one_for_the_admins():
+    [queued] = [
+        route
+        for route in catalogue.load(NotificationSettings()).routes_for(
+            "applications.application_submitted"
+        )
+        if route.shared
+    ]
+    placed = {"department": "traffic", "case_number": "2026-BPA-000123"}
+    assert queued.queue_of(placed) == (department_queue("traffic"), "clerk", "traffic")
+    # an event recorded before applications named the department: no clerk's queue
+    assert queued.queue_of({"department": None}) == (role_queue("admin"), "admin", None)
+
+
 def test_clerks_and_admins_read_their_departments_queues_and_citizens_none():
     assert owners(Caller("clara", "clerk", ("roads", "environment"))) == [
         account_inbox("clara"),

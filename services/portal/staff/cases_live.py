@@ -3,10 +3,12 @@
 The clerks' live stream (services/gateway/live.py) hands every gateway instance's streams
 the queue items of the notifications service without holding a worker. The JSON API's
 stream wants a bearer token; a page has its session cookie, so this stream reads the
-session instead and listens on the same hub. It says only *that* a case arrived, never
-which: the page then asks for its own worklist again, and the applications service decides
-what this clerk may see in it (their departments' cases), so another department's arrival
-changes nothing on the page.
+session instead and listens on the same hub. A case's arrival is queued for its
+department's clerks only (the notifications service's routing), and the hub hands a
+department's item to that department's clerks and to admins, so another department's
+arrival never reaches this stream. It says only *that* a case arrived, never which: the
+page then asks for its own worklist again, and the applications service decides what this
+clerk may see in it (their departments' cases).
 """
 
 from __future__ import annotations
