@@ -9,7 +9,7 @@ expected, some waiting with tickets, some called, served or not come), then:
 1. Server time: a clerk signed in on the development sign-in page opens desk 1's list,
    `requests` with keep-alive, one request after another, --desk-requests times after a
    few unmeasured ones, each read in full: HTTP to the gateway, the desk_board RPC (counts
-   per part, a page of 50, the visit at the desk, the day's pace), rendering. Each part of
+   per part, a page of 25, the visit at the desk, the day's pace), rendering. Each part of
    the list, and a page deep in the expected ones. Against the raw AMQP request/reply of
    the same run.
 2. Call to display: bench/staff_desk_browser.py in a process of its own (Playwright does not
@@ -138,7 +138,7 @@ def desk_pages() -> list[tuple[str, str]]:
     base = f"/staff/desk?location={LOCATION}&desk=1"
     return [
         ("waiting (the desk's default)", f"{base}&section=waiting"),
-        ("expected, first page of 50", f"{base}&section=expected"),
+        ("expected, first page of 25", f"{base}&section=expected"),
         ("expected, page 20", f"{base}&section=expected&page=20"),
         ("served", f"{base}&section=served"),
         ("statistics of the day", f"/staff/desk/statistics?location={LOCATION}"),

@@ -1,7 +1,7 @@
 """What the desk and the hall's display read: a location's day as the desk works it.
 
 The desk's list comes in parts (queue.SECTIONS) with their counts, one part a page at a
-time: a day of two thousand appointments is read as a count per status and fifty rows,
+time: a day of two thousand appointments is read as a count per status and a page of rows,
 not as two thousand. The display reads the visits called right now: numbers and desks.
 """
 

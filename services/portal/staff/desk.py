@@ -29,7 +29,7 @@ from services.portal.staff.desk_live import desk_changes, desk_stream
 
 DESK = "/staff/desk"
 SECTIONS = ("expected", "waiting", "called", "served", "no_show")
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 MAX_DESK = 100
 # the moves a row of each part of the list offers; the visit at the desk offers the rest
 ROW_ACTIONS = {
