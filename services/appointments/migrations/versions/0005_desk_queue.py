@@ -13,12 +13,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("appointments") as batch_op:
-        batch_op.add_column(
-            sa.Column("walk_in", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("ticket", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("called_desk", sa.Integer(), nullable=True))
+    # plain ADD COLUMNs: a batch would copy the table on SQLite, which the rows pointing at
+    # appointments (desk time, manage links) forbid
+    op.add_column(
+        "appointments",
+        sa.Column("walk_in", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("appointments", sa.Column("ticket", sa.Integer(), nullable=True))
+    op.add_column("appointments", sa.Column("called_desk", sa.Integer(), nullable=True))
     op.create_table(
         "ticket_counters",
         sa.Column("location_id", sa.Integer(), nullable=False),
