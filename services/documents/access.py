@@ -1,9 +1,13 @@
 """Who may see and change a document: plain rules over the caller and the document.
 
 A citizen sees their own documents, and nobody else learns that a citizen's document exists
-(404, never 403). A clerk sees the documents filed in a case their role works on: a
-document carries the role (`case_role`) that may read it, set when it is filed; a clerk
-asking for another case's document is told no (403). Admins see everything.
+(404, never 403). A clerk sees the documents filed in a case of their departments that
+their role works on: a document carries the role (`case_role`) and the case's department
+(`case_department`) that may read it, both set when it is filed (from the applications
+service's event, the feedback report's, or the filing clerk's own department); a clerk
+asking for another department's or another case's document is told no (403). A document
+filed before departments were recorded names none: only admins read it until it is filed
+into its case again. Admins see everything.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common.context import Caller
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, InvalidInput
 from services.documents.errors import DocumentNotFound
 
 OFFICE = ("clerk", "admin")
@@ -24,6 +28,7 @@ class Holding:
     document_id: str
     owner: str | None
     case_role: str | None
+    case_department: str | None = None
 
 
 def may_read(caller: Caller, holding: Holding) -> None:
@@ -41,6 +46,32 @@ def may_read(caller: Caller, holding: Holding) -> None:
             "This document is not filed in a case your role works on.",
             {"document_id": holding.document_id},
         )
+    if holding.case_department not in caller.departments:
+        raise Forbidden(
+            "This document is not filed in a case of your departments.",
+            {"document_id": holding.document_id},
+        )
+
+
+def department_to_file(caller: Caller, named: str | None) -> str | None:
+    """The department whose clerks read what the caller files into a case: an admin's as
+    named (none: admins only); a clerk's one of their own, the only one when they name none.
+    A clerk cannot open a document to another department's clerks, nor to their own one
+    that the caller does not belong to."""
+    if caller.role == "admin":
+        return named
+    if named is None and len(caller.departments) == 1:
+        return caller.departments[0]
+    if named is None:
+        raise InvalidInput(
+            "Name the department of the case (one of yours).", {"case_department": ["Required."]}
+        )
+    if named not in caller.departments:
+        raise Forbidden(
+            "Documents are filed only into cases of your departments.",
+            {"case_department": named},
+        )
+    return named
 
 
 def may_change(caller: Caller, holding: Holding) -> None:

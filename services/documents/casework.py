@@ -63,6 +63,7 @@ def receive_application(db: UnitOfWork, vault: Vault, event: Event, now: datetim
         case = {
             "case_id": str(facts["case_id"]),
             "case_role": CASE_ROLE,
+            "case_department": facts.get("department"),
             "owner": facts["citizen"],
             "reason": f"Application {facts['case_number']} submitted.",
         }
@@ -75,7 +76,11 @@ def receive_report(db: UnitOfWork, event: Event, now: datetime) -> None:
     """File a report's photos under the report (its id as the case) for its clerks to see.
 
     Only the author's own photos are filed; others are refused into the audit trail."""
-    facts = {"citizen": event.payload["author"], "case_id": str(event.payload["item_id"])}
+    facts = {
+        "citizen": event.payload["author"],
+        "case_id": str(event.payload["item_id"]),
+        "department": event.payload["department"],
+    }
     photos = [str(photo) for photo in event.payload["photos"]]
     with db.transaction(handling=event) as tx:
         filed, refused = sort_attachments(tx, facts, photos, lock=True)
@@ -84,6 +89,7 @@ def receive_report(db: UnitOfWork, event: Event, now: datetime) -> None:
         case = {
             "case_id": facts["case_id"],
             "case_role": CASE_ROLE,
+            "case_department": facts["department"],
             "owner": facts["citizen"],
             "reason": f"Photo of report {facts['case_id']}.",
         }
@@ -205,4 +211,5 @@ def _letter(kind: str, facts: dict[str, Any], values: dict[str, Any]) -> dict[st
         "owner": facts["citizen"],
         "case_id": str(facts["case_id"]),
         "case_role": CASE_ROLE,
+        "case_department": facts.get("department"),
     }

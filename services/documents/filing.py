@@ -40,6 +40,7 @@ class Description:
     owner: str | None
     case_id: str | None = None
     case_role: str | None = None
+    case_department: str | None = None
     appointment_id: str | None = None
     feedback_id: str | None = None
 
@@ -72,6 +73,7 @@ def new_document(
         author=caller.subject,
         case_id=description.case_id,
         case_role=description.case_role,
+        case_department=description.case_department,
         appointment_id=description.appointment_id,
         feedback_id=description.feedback_id,
         current_version=1,

@@ -102,6 +102,7 @@ def file_letter(
         owner=request.get("owner"),
         case_id=request.get("case_id"),
         case_role=request.get("case_role") or "clerk",
+        case_department=request.get("case_department"),
     )
     document = new_document(tx, caller, description, content, now)
     version = tx.session.get(VersionRow, (document.id, 1))

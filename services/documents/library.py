@@ -119,14 +119,18 @@ def view(tx: Transaction, caller: Caller, document_id: str, now: datetime) -> di
 
 
 def list_documents(tx: Transaction, caller: Caller, filters: dict[str, Any]) -> dict[str, Any]:
-    """A citizen's own documents; a clerk's, those of one case; an admin's, any filter."""
+    """A citizen's own documents; a clerk's, those of one case of their departments; an
+    admin's, any filter."""
     statement = select(DocumentRow).order_by(DocumentRow.created_at.desc(), DocumentRow.id)
     if caller.role == "citizen":
         statement = statement.where(DocumentRow.owner == caller.subject)
     elif caller.role != "admin":
         if not filters.get("case_id"):
             raise InvalidInput("Name the case whose documents to list.", {"case_id": ["Required."]})
-        statement = statement.where(DocumentRow.case_role == caller.role)
+        statement = statement.where(
+            DocumentRow.case_role == caller.role,
+            DocumentRow.case_department.in_(caller.departments),
+        )
     for name in ("case_id", "status", "document_type", "appointment_id", "feedback_id"):
         if filters.get(name):
             statement = statement.where(getattr(DocumentRow, name) == filters[name])
@@ -179,6 +183,7 @@ def file_into_case(
             raise Forbidden("The document is filed in another case.", {"document_id": document_id})
         document.case_id = case["case_id"]
         document.case_role = case.get("case_role") or "clerk"
+        document.case_department = case.get("case_department")
         if document.status == "draft":
             document.status = "final"
         document.modified_at = now
@@ -189,7 +194,7 @@ def file_into_case(
             document.id,
             None,
             case.get("reason"),
-            {"case_id": case["case_id"]},
+            {"case_id": case["case_id"], "case_department": case.get("case_department")},
             now,
         )
         filed.append(describe_document(tx, document))
@@ -222,7 +227,9 @@ def download_link(
     if tx.session.get(VersionRow, (document.id, number)) is None:
         raise UnknownVersion(f"The document has no version {number}.", {"version": number})
     expires_at = now + timedelta(seconds=vault.settings.download_link_seconds)
-    grant = DownloadGrant(document.id, number, caller.subject, caller.role, expires_at)
+    grant = DownloadGrant(
+        document.id, number, caller.subject, caller.role, expires_at, caller.departments
+    )
     record(
         tx, caller, "link", document.id, number, None, {"expires_at": expires_at.isoformat()}, now
     )
@@ -238,7 +245,9 @@ def open_download(
 ) -> tuple[DocumentRow, VersionRow, BlobRow]:
     """What a link grants, checked again now (the document may be erased meanwhile)."""
     grant = read_link(vault.link_key, token, now)
-    reader = Caller(subject=grant.reader, role=grant.reader_role)
+    reader = Caller(
+        subject=grant.reader, role=grant.reader_role, departments=grant.reader_departments
+    )
     document = living(tx, reader, grant.document_id)
     version = tx.session.get(VersionRow, (document.id, grant.version))
     if version is None:

@@ -24,6 +24,8 @@ class DownloadGrant:
     reader: str | None
     reader_role: str | None
     expires_at: datetime
+    # a clerk's departments, which decide what they read (access.may_read)
+    reader_departments: tuple[str, ...] = ()
 
 
 def sign_link(key: bytes, grant: DownloadGrant) -> str:
@@ -33,6 +35,7 @@ def sign_link(key: bytes, grant: DownloadGrant) -> str:
             "v": grant.version,
             "r": grant.reader,
             "o": grant.reader_role,
+            "p": list(grant.reader_departments),
             "e": int(grant.expires_at.timestamp()),
         },
         separators=(",", ":"),
@@ -56,6 +59,7 @@ def read_link(key: bytes, token: str, now: datetime) -> DownloadGrant:
         reader=claims["r"],
         reader_role=claims["o"],
         expires_at=datetime.fromtimestamp(claims["e"], UTC),
+        reader_departments=tuple(claims.get("p", ())),
     )
     if now >= grant.expires_at:
         raise LinkExpired(

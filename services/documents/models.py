@@ -34,6 +34,8 @@ class DocumentRow(Base):
     author: Mapped[str | None] = mapped_column(String(200))
     case_id: Mapped[str | None] = mapped_column(String(100), index=True)
     case_role: Mapped[str | None] = mapped_column(String(50))
+    # the department whose clerks work the case: with case_role, who in the office reads it
+    case_department: Mapped[str | None] = mapped_column(String(50))
     appointment_id: Mapped[str | None] = mapped_column(String(36))
     feedback_id: Mapped[str | None] = mapped_column(String(36))
     current_version: Mapped[int] = mapped_column(Integer)

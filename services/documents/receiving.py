@@ -282,6 +282,7 @@ def _document_for(tx, vault, caller, upload, content, now) -> tuple[DocumentRow,
         owner=upload.owner,
         case_id=meta.get("case_id"),
         case_role=meta.get("case_role"),
+        case_department=meta.get("case_department"),
         appointment_id=meta.get("appointment_id"),
         feedback_id=meta.get("feedback_id"),
     )

@@ -27,6 +27,17 @@ def _optional_id(**kwargs) -> fields.String:
     return fields.String(load_default=None, validate=validate.Length(1, 100), **kwargs)
 
 
+def _department() -> fields.String:
+    return fields.String(
+        load_default=None,
+        validate=validate.Length(1, 50),
+        metadata={
+            "description": "with case_id: the department whose clerks work the case; a "
+            "clerk's own (theirs by default when they have one), an admin's as named"
+        },
+    )
+
+
 class UploadInput(Strict):
     document_type = fields.String(required=True, validate=validate.Length(1, 50))
     title = fields.String(required=True, validate=validate.Length(1, 300))
@@ -51,6 +62,7 @@ class UploadInput(Strict):
     )
     case_id = _optional_id(metadata={"description": "office only"})
     case_role = fields.String(load_default=None, validate=validate.Length(1, 50))
+    case_department = _department()
     appointment_id = _optional_id()
     feedback_id = _optional_id()
     owner = _optional_id(metadata={"description": "office only: the citizen it belongs to"})
@@ -67,6 +79,7 @@ class DocumentChanges(Strict):
 class CaseFiling(Strict):
     case_id = fields.String(required=True, validate=validate.Length(1, 100))
     case_role = fields.String(load_default="clerk", validate=validate.Length(1, 50))
+    case_department = _department()
     owner = _optional_id(metadata={"description": "only this citizen's documents are filed"})
     reason = fields.String(load_default=None, validate=validate.Length(1, 500))
 
@@ -78,6 +91,7 @@ class LetterRequest(Strict):
     owner = _optional_id(metadata={"description": "the citizen who may read it"})
     case_id = _optional_id()
     case_role = fields.String(load_default="clerk", validate=validate.Length(1, 50))
+    case_department = _department()
 
 
 class LegalHold(Strict):

@@ -16,7 +16,16 @@ from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
-from services.documents import audit, casework, generation, library, receiving, retention, uploads
+from services.documents import (
+    access,
+    audit,
+    casework,
+    generation,
+    library,
+    receiving,
+    retention,
+    uploads,
+)
 from services.documents.data_plane import data_route
 from services.documents.downloads import stream_download
 from services.documents.intake import body_chunks
@@ -153,6 +162,7 @@ class DocumentsService(common.ServiceBase):
     def file_into_case(self, document_ids: list[str], case: dict[str, Any]) -> list[dict]:
         caller = self.caller
         data = load(CaseFiling, case)
+        data["case_department"] = access.department_to_file(caller, data["case_department"])
         with self.db.transaction() as tx:
             return library.file_into_case(tx, caller, list(document_ids), data, now())
 
@@ -171,6 +181,10 @@ class DocumentsService(common.ServiceBase):
     ) -> dict[str, Any]:
         caller = self.caller
         request = load(LetterRequest, letter)
+        if request["case_id"]:
+            request["case_department"] = access.department_to_file(
+                caller, request["case_department"]
+            )
         once = Once(
             self.db.transaction,
             Keyed.of(caller.subject, "letter", idempotency_key, request),

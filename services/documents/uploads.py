@@ -159,6 +159,11 @@ def _metadata(caller: Caller, spec: dict[str, Any], confidentiality: str) -> dic
         "language": spec.get("language") or "de",
         "confidentiality": spec.get("confidentiality") or confidentiality,
         "case_role": spec.get("case_role") or ("clerk" if links["case_id"] else None),
+        "case_department": (
+            access.department_to_file(caller, spec.get("case_department"))
+            if links["case_id"]
+            else None
+        ),
         **links,
     }
 
@@ -177,7 +182,7 @@ def _check_new_version(tx: Transaction, caller: Caller, document_id: str) -> Non
 
 
 def holding_of(document: DocumentRow) -> access.Holding:
-    return access.Holding(document.id, document.owner, document.case_role)
+    return access.Holding(document.id, document.owner, document.case_role, document.case_department)
 
 
 def open_session(

@@ -131,6 +131,12 @@ class CaseFilingRequest(Schema):
     document_ids = fields.List(fields.String(), required=True)
     case_id = fields.String(required=True)
     case_role = fields.String()
+    case_department = fields.String(
+        metadata={
+            "description": "the department whose clerks work the case: a clerk's own (theirs "
+            "by default when they have one), an admin's as named"
+        }
+    )
     owner = fields.String()
     reason = fields.String()
 

@@ -49,7 +49,7 @@ def test_from_the_sofa_to_the_decision_without_paper(
 ):
     anna = portal_of("anna")
     clerk = login("clerk", "clara", ("traffic",))  # the parking permits' department
-    clara = portal_of("clara", "clerk")
+    clara = portal_of("clara", "clerk", ("traffic",))
     registration = upload(portal_of, "anna", b"registration")
     residence = upload(portal_of, "anna", b"residence")
     stream = web_session.get(f"{API}/notifications/stream", headers=clerk, stream=True, timeout=10)

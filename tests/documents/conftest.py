@@ -137,10 +137,10 @@ class Portal:
 
 @pytest.fixture
 def portal_of(platform, web_session, login):  # noqa: F811
-    """A portal signed in as `subject` with `role`."""
+    """A portal signed in as `subject` with `role` (and a clerk's departments)."""
 
-    def portal(subject: str, role: str = "citizen") -> Portal:
-        return Portal(web_session, login(role, subject))
+    def portal(subject: str, role: str = "citizen", departments: tuple[str, ...] = ()) -> Portal:
+        return Portal(web_session, login(role, subject, departments))
 
     return portal
 

@@ -9,6 +9,8 @@ import pytest
 from tests.documents.conftest import pdf
 from tests.support.waiting import wait_for
 
+TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)
+
 
 @pytest.fixture
 def annas_document(portal_of):
@@ -29,7 +31,7 @@ def test_another_citizen_is_not_told_that_a_document_exists(portal_of, annas_doc
 def test_a_clerk_reads_a_citizens_document_only_once_it_is_filed_in_a_case(
     portal_of, annas_document
 ):
-    clerk = portal_of("clerk-claudia", "clerk")
+    clerk = portal_of("clerk-claudia", "clerk", TRAFFIC)
     document_id = annas_document["document_id"]
 
     before = clerk.get(document_id)
@@ -48,6 +50,51 @@ def test_a_clerk_reads_a_citizens_document_only_once_it_is_filed_in_a_case(
         "/api/v1/documents", params={"case_id": "2026-BPA-000123"}, headers=clerk.headers
     )
     assert [d["document_id"] for d in listed.json()["documents"]] == [document_id]
+
+
+def file(clerk, document_id: str, case_id: str, **changes):
+    return clerk.session.post(
+        "/api/v1/documents/case-filings",
+        json={"document_ids": [document_id], "case_id": case_id, "owner": "anna", **changes},
+        headers=clerk.headers,
+    )
+
+
+def test_a_clerk_of_another_department_reads_nothing_of_a_case_s_documents(
+    portal_of, annas_document
+):
+    claudia = portal_of("clerk-claudia", "clerk", TRAFFIC)
+    theo = portal_of("clerk-theo", "clerk", ("taxes",))
+    nina = portal_of("clerk-nina", "clerk")  # of no department
+    document_id = annas_document["document_id"]
+    assert file(claudia, document_id, "2026-BPA-000123").status_code == 200
+
+    for other in (theo, nina):
+        listed = other.session.get(
+            "/api/v1/documents", params={"case_id": "2026-BPA-000123"}, headers=other.headers
+        )
+        assert listed.status_code == 200 and listed.json()["documents"] == []
+        assert other.get(document_id).status_code == 403
+        assert other.link(document_id).status_code == 403
+    assert claudia.download(document_id).content == pdf(50_000, b"anna's payslip")
+    assert portal_of("admin-ada", "admin").get(document_id).json()["case_id"] == "2026-BPA-000123"
+
+
+def test_a_clerk_files_only_into_a_department_of_their_own(portal_of, annas_document):
+    document_id = annas_document["document_id"]
+    theo = portal_of("clerk-theo", "clerk", ("taxes",))
+    both = portal_of("clerk-berta", "clerk", ("taxes", "traffic"))
+
+    other = file(theo, document_id, "2026-BPA-000123", case_department="traffic")
+    unnamed = file(both, document_id, "2026-BPA-000123")
+    named = file(both, document_id, "2026-BPA-000123", case_department="traffic")
+
+    assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden"
+    assert unnamed.status_code == 400
+    assert "case_department" in unnamed.json()["error"]["details"]
+    assert named.status_code == 200, named.text
+    assert theo.get(document_id).status_code == 403
+    assert portal_of("clerk-claudia", "clerk", TRAFFIC).get(document_id).status_code == 200
 
 
 def test_a_citizen_cannot_file_a_document_into_a_case(portal_of):

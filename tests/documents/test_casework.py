@@ -17,6 +17,8 @@ from tests.notifications.conftest import publish, publish_event
 from tests.notifications.test_office import submitted as application_submitted
 from tests.support.waiting import wait_for
 
+TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)
+
 
 def submitted(case_id: str, attachments: list[dict[str, Any]], **changes: Any) -> dict[str, Any]:
     return application_submitted(
@@ -33,6 +35,7 @@ def decided(case_id: str, **changes: Any) -> dict[str, Any]:
         "case_id": case_id,
         "case_number": "2026-BPA-000123",
         "application_type": "bewohnerparkausweis",
+        "department": "traffic",
         "type_name": "Bewohnerparkausweis",
         "citizen": "anna",
         "email": "anna@example.org",
@@ -59,10 +62,11 @@ def text_of(content: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
-def letters_of(portal, kind: str, case_id: str) -> list[dict[str, Any]]:
+def letters_of(portal, kind: str | None, case_id: str) -> list[dict[str, Any]]:
+    """The case's documents of the kind (None: all) the portal's caller may list."""
     listed = portal.session.get(
         "/api/v1/documents",
-        params={"document_type": kind, "case_id": case_id},
+        params={"case_id": case_id, **({"document_type": kind} if kind else {})},
         headers=portal.headers,
     )
     assert listed.status_code == 200, listed.text
@@ -77,7 +81,7 @@ def duplicate_acknowledged(logs: list[dict[str, Any]], handler: str) -> bool:
 
 
 def test_a_submission_files_the_attachments_as_final_and_issues_the_receipt(portal_of, events):
-    anna, clerk = portal_of("anna"), portal_of("clerk-claudia", "clerk")
+    anna, clerk = portal_of("anna"), portal_of("clerk-claudia", "clerk", TRAFFIC)
     attachments = [uploaded(anna, "Meldebescheinigung"), uploaded(anna, "Fahrzeugschein")]
     case_id = str(uuid.uuid4())
 
@@ -138,9 +142,30 @@ def test_a_redelivered_submission_makes_no_second_receipt(portal_of, events, sto
     assert stored_files(store_path, "staging") == []
 
 
+def test_only_the_clerks_of_the_case_s_department_read_its_attachments_and_letters(
+    portal_of, events
+):
+    anna = portal_of("anna")
+    claudia = portal_of("clerk-claudia", "clerk", TRAFFIC)
+    theo = portal_of("clerk-theo", "clerk", ("taxes",))
+    attachment = uploaded(anna, "Fahrzeugschein")
+    case_id = str(uuid.uuid4())
+
+    publish("applications", "application_submitted", submitted(case_id, [attachment]))
+    publish("applications", "application_decided", decided(case_id))
+
+    events.wait_for_one("document_generated", case_id=case_id, kind="decision")
+    filed = [d["document_id"] for d in letters_of(claudia, None, case_id)]
+    assert len(filed) == 3 and attachment["document_id"] in filed  # and receipt, decision
+    assert letters_of(theo, None, case_id) == []
+    for document_id in filed:
+        assert claudia.get(document_id).status_code == 200
+        assert theo.get(document_id).status_code == 403
+
+
 def test_a_document_of_another_citizen_listed_in_a_submission_is_not_filed(portal_of, events):
     anna, bernd = portal_of("anna"), portal_of("bernd")
-    clerk, admin = portal_of("clerk-claudia", "clerk"), portal_of("admin-ada", "admin")
+    clerk, admin = portal_of("clerk-claudia", "clerk", TRAFFIC), portal_of("admin-ada", "admin")
     own = uploaded(anna, "Meldebescheinigung")
     foreign = uploaded(bernd, "Bernds Fahrzeugschein")
     unknown = {"document_id": str(uuid.uuid4()), "purpose": "proof", "title": "Erfunden"}
@@ -167,7 +192,7 @@ def test_a_document_of_another_citizen_listed_in_a_submission_is_not_filed(porta
 
 
 def test_a_decision_issues_the_decision_letter_with_its_reasons_once(portal_of, events):
-    anna, clerk = portal_of("anna"), portal_of("clerk-claudia", "clerk")
+    anna, clerk = portal_of("anna"), portal_of("clerk-claudia", "clerk", TRAFFIC)
     case_id = str(uuid.uuid4())
 
     decision = publish("applications", "application_decided", decided(case_id))

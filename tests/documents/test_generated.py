@@ -6,6 +6,8 @@ import io
 
 from pypdf import PdfReader
 
+TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)
+
 
 def _text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
@@ -28,7 +30,7 @@ RECEIPT = {
 
 
 def test_a_receipt_is_rendered_stored_and_readable_by_its_citizen(portal_of, events):
-    clerk = portal_of("clerk-claudia", "clerk")
+    clerk = portal_of("clerk-claudia", "clerk", TRAFFIC)
 
     generated = clerk.session.post("/api/v1/documents/letters", json=RECEIPT, headers=clerk.headers)
 
@@ -45,7 +47,7 @@ def test_a_receipt_is_rendered_stored_and_readable_by_its_citizen(portal_of, eve
 
 
 def test_a_decision_letter_in_english_says_what_was_decided_and_why(portal_of):
-    clerk = portal_of("clerk-claudia", "clerk")
+    clerk = portal_of("clerk-claudia", "clerk", TRAFFIC)
     decision = {
         "kind": "decision",
         "language": "en",
@@ -69,7 +71,7 @@ def test_a_decision_letter_in_english_says_what_was_decided_and_why(portal_of):
 
 
 def test_a_letter_missing_values_is_refused_naming_them(portal_of):
-    clerk = portal_of("clerk-claudia", "clerk")
+    clerk = portal_of("clerk-claudia", "clerk", TRAFFIC)
     incomplete = {**RECEIPT, "values": {"case_number": "2026-BPA-000125"}}
 
     refused = clerk.session.post(
@@ -90,7 +92,7 @@ def test_citizens_do_not_generate_letters(portal_of):
 
 
 def test_a_citizen_reading_a_letter_is_not_shown_the_clerks_account(portal_of):
-    clerk = portal_of("clerk-claudia", "clerk")
+    clerk = portal_of("clerk-claudia", "clerk", TRAFFIC)
     anna = portal_of("anna")
     generated = clerk.session.post("/api/v1/documents/letters", json=RECEIPT, headers=clerk.headers)
     document_id = generated.json()["document_id"]

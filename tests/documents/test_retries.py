@@ -11,6 +11,8 @@ from tests.documents.test_generated import RECEIPT
 UPLOADS = "/api/v1/documents/uploads"
 LETTERS = "/api/v1/documents/letters"
 
+TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)
+
 
 def announcement(content: bytes, **changes) -> dict:
     return {
@@ -104,7 +106,7 @@ def test_an_empty_or_overlong_key_is_invalid_input(portal_of, key):
 
 
 def test_a_letter_made_again_with_its_key_is_the_same_letter(portal_of):
-    clerk = portal_of("clerk-claudia", "clerk")
+    clerk = portal_of("clerk-claudia", "clerk", TRAFFIC)
     first = clerk.session.post(LETTERS, json=RECEIPT, headers=keyed(clerk, "receipt-123"))
     assert first.status_code == 201, first.text
 
@@ -121,8 +123,8 @@ def test_a_letter_made_again_with_its_key_is_the_same_letter(portal_of):
 
 
 def test_another_clerk_with_the_same_key_makes_a_letter_of_their_own(portal_of):
-    claudia = portal_of("clerk-claudia", "clerk")
-    konrad = portal_of("clerk-konrad", "clerk")
+    claudia = portal_of("clerk-claudia", "clerk", TRAFFIC)
+    konrad = portal_of("clerk-konrad", "clerk", TRAFFIC)
     first = claudia.session.post(LETTERS, json=RECEIPT, headers=keyed(claudia, "receipt-123"))
 
     second = konrad.session.post(LETTERS, json=RECEIPT, headers=keyed(konrad, "receipt-123"))
