@@ -105,11 +105,12 @@ def check_desk(session: Session, location_id: int, desk: int | None) -> int | No
     """A desk number the location has; None (a call from the JSON API) names no desk."""
     if desk is None:
         return None
-    if (
-        not isinstance(desk, int)
-        or isinstance(desk, bool)
-        or not 1 <= desk <= desks_at(session, location_id)
-    ):
+    return desk_among(desk, desks_at(session, location_id))
+
+
+def desk_among(desk: int, desks: int) -> int:
+    """`desk`, a number from 1 to the location's `desks`."""
+    if not isinstance(desk, int) or isinstance(desk, bool) or not 1 <= desk <= desks:
         raise NoSuchDesk("The location has no desk with that number.", {"desk": desk})
     return desk
 

@@ -97,6 +97,8 @@ class AppointmentRow(Base):
     __table_args__ = (
         Index("ix_appointments_location_start", "location_id", "start_minute"),
         Index("ix_appointments_status_start", "status", "start_minute"),
+        # the desk's list: one part (a status) of a location's day, in the order of the day
+        Index("ix_appointments_location_status_start", "location_id", "status", "start_minute"),
         Index("ix_appointments_email_key", "email_key", "status"),
         Index("ix_appointments_citizen", "citizen", "status"),
     )

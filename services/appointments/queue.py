@@ -10,8 +10,6 @@ and the desk that calls it, never a name.
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Sequence
 
 from services.appointments import lifecycle
 
@@ -52,16 +50,16 @@ def next_ticket(last: int) -> int:
 
 
 def estimated_wait_minutes(
-    ahead: int, handling_minutes: Sequence[float], desks: int, planned_minutes: float
+    ahead: int, average_handling_minutes: float | None, desks: int, planned_minutes: float
 ) -> int:
     """How long someone joining the queue now waits, from the day's figures.
 
-    Each visit ahead takes as long as today's visits took on average (called to finished),
-    or the service's planned duration before anyone was served; `desks` desks work the
-    queue side by side. Rounded up to whole minutes: a screen promising too little angers
-    more than one promising too much.
+    Each visit ahead takes as long as today's visits took on average (called to finished:
+    `average_handling_minutes`), or the service's planned duration before anyone was served
+    (None); `desks` desks work the queue side by side. Rounded up to whole minutes: a screen
+    promising too little angers more than one promising too much.
     """
     if ahead <= 0:
         return 0
-    per_visit = statistics.fmean(handling_minutes) if handling_minutes else planned_minutes
+    per_visit = planned_minutes if average_handling_minutes is None else average_handling_minutes
     return math.ceil(ahead * per_visit / max(desks, 1))

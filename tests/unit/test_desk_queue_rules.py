@@ -29,19 +29,19 @@ def test_a_ticket_reads_as_three_digits_and_the_numbers_start_again_after_the_la
 
 
 def test_nobody_ahead_means_no_wait():
-    assert queue.estimated_wait_minutes(0, [30.0], 1, 15) == 0
+    assert queue.estimated_wait_minutes(0, 30.0, 1, 15) == 0
 
 
 def test_before_anyone_is_served_the_wait_is_the_planned_duration_per_visit_ahead_per_desk():
-    assert queue.estimated_wait_minutes(4, [], 2, 15) == 30
+    assert queue.estimated_wait_minutes(4, None, 2, 15) == 30
 
 
 def test_once_visits_were_served_the_wait_follows_how_long_they_took_rounded_up():
-    assert queue.estimated_wait_minutes(3, [10.0, 12.0, 11.0], 2, 30) == 17
+    assert queue.estimated_wait_minutes(3, 11.0, 2, 30) == 17
 
 
 def test_a_desk_count_of_zero_counts_as_one_desk():
-    assert queue.estimated_wait_minutes(2, [], 0, 10) == 20
+    assert queue.estimated_wait_minutes(2, None, 0, 10) == 20
 
 
 def an_outcome(status: str, *, walk_in: bool = False, waited: int | None = None) -> Outcome:
