@@ -7,13 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from services.common.identity import Caller
 from services.gateway.service import GatewayService
 from services.portal import i18n
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
-
 from services.portal.pages import Page, language_links
 from services.portal.session import Session, SessionCodec, csrf_matches, masked_csrf
 from services.portal.settings import PortalSettings
