@@ -6,11 +6,16 @@ Starts the platform as `make run` would (bench/portal_platform.py: a throwaway R
 vhost, SQLite in a temporary folder, the demo office, mail to an SMTP server on loopback)
 and walks it in Debian's Chromium: 1280 px wide, the whole page each; the start page at
 320 px too. The booking is made through the pages and confirmed through the mailed link;
-the proof of work is made small, so that the widget shows "Geprüft" at once.
+the proof of work is made small, so that the widget shows "Geprüft" at once. Map tiles
+come from the tests' tile server on loopback (one plain colour: no street map leaves the
+machine), so the feedback map shows its frame and markers on a blank ground. Then a clerk
+and an administrator walk the staff workspace: the desk, the hall's call display, the
+worklist, the reports and the catalogue.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -27,6 +32,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from bench.broker import throwaway_vhost, unreachable  # noqa: E402
 from bench.portal_platform import Platform, platform  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI  # noqa: E402
+from tests.support.tiles import TileServer  # noqa: E402
 from tests.support.waiting import wait_for  # noqa: E402
 
 FOLDER = REPO / "docs" / "screenshots"
@@ -92,15 +98,70 @@ def booking(page: Page, place: Platform) -> None:
     shoot(page, "manage")
 
 
+def sign_in(page: Page, subject: str, role: str, departments: str = "") -> None:
+    page.context.clear_cookies()
+    page.goto("/sign-in")
+    page.get_by_label("Benutzername").fill(subject)
+    page.get_by_label(role).check()
+    if departments:
+        page.get_by_label("Fachbereiche").fill(departments)
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def feedback(page: Page) -> None:
+    sign_in(page, "clara", "Bürgerin oder Bürger")
+    page.goto("/feedback/report?category=green_space")
+    page.get_by_label("Titel", exact=True).fill("Bank im Park kaputt")
+    page.get_by_label("Beschreibung", exact=True).fill("Die Lehne der Bank ist abgebrochen.")
+    map_region = page.get_by_role("region", name="Karte: Ort wählen")
+    box = map_region.bounding_box()
+    map_region.click(position={"x": box["width"] / 2, "y": 150})
+    shoot(page, "feedback-report")
+    expect(page.get_by_text("Geprüft")).to_be_visible()
+    page.get_by_role("button", name="Meldung absenden").click()
+    heading(page, "Ihre Meldung ist eingegangen")
+    page.goto("/feedback")
+    expect(page.get_by_role("region", name="Karte", exact=False).first).to_be_visible()
+    shoot(page, "feedback-map")
+
+
+def staff(page: Page) -> None:
+    sign_in(page, "kim", "Sachbearbeitung", "roads, parks, taxes")
+    shoot(page, "staff-home")
+    page.goto("/staff/desk?location=rathaus&desk=1")
+    shoot(page, "staff-desk")
+    page.goto("/staff/cases")
+    shoot(page, "staff-cases")
+    page.goto("/staff/feedback")
+    shoot(page, "staff-feedback")
+    page.goto("/staff/desk/display/rathaus?key=local-display")
+    shoot(page, "call-display")
+    sign_in(page, "anna", "Verwaltung der Plattform")
+    page.goto("/staff/admin")
+    shoot(page, "staff-admin")
+
+
+class _Stopping:
+    """The tile server, stopped when the screenshots are made."""
+
+    def __init__(self, server: TileServer) -> None:
+        self.server = server
+
+    def close(self) -> None:
+        self.server.stop()
+
+
 def main() -> int:
     broker = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
     if unreachable(broker):
         return 1
     FOLDER.mkdir(parents=True, exist_ok=True)
     expect.set_options(timeout=60_000)
+    tiles = TileServer().start()
     with (
+        contextlib.closing(_Stopping(tiles)),
         throwaway_vhost(broker) as uri,
-        platform(uri, ALTCHA_MAX_NUMBER="2000") as place,
+        platform(uri, ALTCHA_MAX_NUMBER="2000", PORTAL_TILE_URL=tiles.tile_url) as place,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -108,6 +169,11 @@ def main() -> int:
         context.set_default_timeout(60_000)
         booking(context.new_page(), place)
         context.close()
+        for walk in (feedback, staff):
+            context = browser.new_context(base_url=place.url, locale="de-DE", viewport=WIDE)
+            context.set_default_timeout(60_000)
+            walk(context.new_page())
+            context.close()
         narrow = browser.new_context(base_url=place.url, locale="de-DE", viewport=NARROW)
         page = narrow.new_page()
         page.goto("/")
