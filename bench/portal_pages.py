@@ -10,8 +10,9 @@ as configured), in the run's vhost.
    to the gateway, the page's RPCs to the real services, rendering. The catalogue, each
    booking step (location, day, time: the day's free slots over 28 days), the details form,
    and a signed-in citizen's list of appointments (a session cookie from signing in on the
-   development sign-in page; one appointment booked under the account), against the raw
-   AMQP request/reply measured in the same run.
+   development sign-in page; one appointment booked under the account) and list of cases
+   (five applications made through the JSON API), against the raw AMQP request/reply
+   measured in the same run.
 2. Bytes of a first visit and the journey's time: bench/portal_browser.py in a process of
    its own (Playwright does not run under eventlet), in Debian's Chromium.
 
@@ -34,6 +35,7 @@ import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+import uuid  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 from statistics import median  # noqa: E402
@@ -41,6 +43,7 @@ from urllib.parse import urlencode  # noqa: E402
 
 import requests  # noqa: E402
 
+from bench.applications_seed import FORMS  # noqa: E402
 from bench.appointments_load import solve  # noqa: E402
 from bench.portal_platform import platform  # noqa: E402
 from bench.processes import REPO  # noqa: E402
@@ -56,6 +59,13 @@ SERVICE = "personalausweis"
 SERVICE_NAME = "Personalausweis beantragen"
 LOCATION = "rathaus"
 CITIZEN = "bench-citizen"
+CASES = 5  # the signed-in citizen's applications, for their case list
+DOG = {
+    "name": "Bello",
+    "breed": "Mischling",
+    "born": "2022-04-01",
+    "chip_number": "276098106543210",
+}
 HTTP_TIMEOUT = 30.0
 BROWSER_TIMEOUT = 600.0
 KINDS = ("html", "css", "js", "fonts", "other")
@@ -125,21 +135,49 @@ def signed_in(url: str) -> requests.Session:
     listed = session.get(f"{url}/appointments/mine", timeout=HTTP_TIMEOUT).text
     if SERVICE_NAME not in listed:
         raise RuntimeError("the signed-in citizen's list does not show their appointment")
+    numbers = [_apply_as_citizen(url) for _ in range(CASES)]
+    listed = session.get(f"{url}/applications/mine", timeout=HTTP_TIMEOUT).text
+    if not all(number in listed for number in numbers):
+        raise RuntimeError("the signed-in citizen's case list does not show their cases")
     return session
 
 
-def _book_as_citizen(url: str) -> None:
-    """One hold under the citizen's account, through the JSON API, for their list to show."""
+def _citizen_token(url: str) -> dict[str, str]:
     token = requests.post(
         f"{url}/api/v1/auth/dev-login",
         json={"subject": CITIZEN, "role": "citizen"},
         timeout=HTTP_TIMEOUT,
     ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _apply_as_citizen(url: str) -> str:
+    """One dog tax registration made through the JSON API; its case number."""
+    answer = requests.post(
+        f"{url}/api/v1/applications/cases",
+        headers=_citizen_token(url),
+        json={
+            "application_type": "hundesteuer",
+            "form": {**FORMS["hundesteuer"], "dogs": [DOG]},
+            "contact": {"name": "Bench Bürgerin", "email": "bench-citizen@example.org"},
+            "language": "de",
+            "idempotency_key": str(uuid.uuid4()),
+        },
+        timeout=HTTP_TIMEOUT,
+    )
+    if answer.status_code != 201:
+        raise RuntimeError(f"the application answered {answer.status_code}: {answer.text}")
+    return answer.json()["case_number"]
+
+
+def _book_as_citizen(url: str) -> None:
+    """One hold under the citizen's account, through the JSON API, for their list to show."""
+    headers = _citizen_token(url)
     challenge = requests.get(f"{url}/api/v1/appointments/challenge", timeout=HTTP_TIMEOUT).json()
     _, start = _first_free_slot(url)
     answer = requests.post(
         f"{url}/api/v1/appointments/holds",
-        headers={"Authorization": f"Bearer {token}"},
+        headers=headers,
         json={
             "service": SERVICE,
             "location": LOCATION,
@@ -178,6 +216,8 @@ def measure_pages(url: str, requests_: int) -> list[tuple[str, Latency]]:
     with signed_in(url) as session:
         mine = timed_page(session, f"{url}/appointments/mine", requests_)
         measured.append(("signed in: /appointments/mine", mine))
+        cases = timed_page(session, f"{url}/applications/mine", requests_)
+        measured.append((f"signed in: /applications/mine ({CASES} cases)", cases))
     return measured
 
 
