@@ -20,6 +20,7 @@ from services.applications.schemas import (
     Worklist,
 )
 from services.applications.settings import ApplicationsSettings
+from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.context import Caller
 from services.common.database import Transaction
@@ -70,7 +71,7 @@ class Catalogue(DependencyProvider):
             ) from None
 
 
-class ApplicationsService(common.ServiceBase):
+class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     name = "applications"
 
     types = Catalogue()

@@ -26,7 +26,7 @@ from services.appointments.schemas import (
     WalkInInput,
 )
 from services.appointments.settings import AppointmentSettings
-from services.common import challenges
+from services.common import challenges, dead_letter_trail
 from services.common import service as common
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
@@ -47,7 +47,11 @@ def settings() -> AppointmentSettings:
 
 # the mixin is reached through its module: `nameko run` would take a class with entrypoints
 # in this module's namespace for a service to run
-class AppointmentsService(catalogue_administration.CatalogueAdministration, common.ServiceBase):
+class AppointmentsService(
+    catalogue_administration.CatalogueAdministration,
+    dead_letter_trail.DeadLetterTrail,
+    common.ServiceBase,
+):
     name = "appointments"
 
     # the catalogue

@@ -34,22 +34,31 @@ ENTITY_LENGTH = 50
 KEY_LENGTH = 200
 MAX_PAGE = 200
 
-audit_trail = Table(
-    "audit_trail",
-    audit_metadata,
-    Column("id", AutoId, primary_key=True),
-    Column("at", UtcDateTime, nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("actor_name", String(200), nullable=True),
-    # what was changed: the kind of thing ("location", "template") and its key
-    Column("entity", String(ENTITY_LENGTH), nullable=False),
-    Column("key", String(KEY_LENGTH), nullable=False),
-    # created, changed, removed, or a verb of the service's own ("resent")
-    Column("action", String(30), nullable=False),
-    Column("before", JSON, nullable=True),
-    Column("after", JSON, nullable=True),
-)
-Index("ix_audit_trail_entity_id", audit_trail.c.entity, audit_trail.c.id)
+
+def trail_table(name: str, metadata: MetaData) -> Table:
+    """The trail's table under a name: `audit_trail` where the name is free; a service whose
+    `audit_trail` already means something else (documents: every read of a document) keeps
+    administrators' changes under another name, in the same shape."""
+    table = Table(
+        name,
+        metadata,
+        Column("id", AutoId, primary_key=True),
+        Column("at", UtcDateTime, nullable=False),
+        Column("actor", String(200), nullable=False),
+        Column("actor_name", String(200), nullable=True),
+        # what was changed: the kind of thing ("location", "template") and its key
+        Column("entity", String(ENTITY_LENGTH), nullable=False),
+        Column("key", String(KEY_LENGTH), nullable=False),
+        # created, changed, removed, or a verb of the service's own ("resent")
+        Column("action", String(30), nullable=False),
+        Column("before", JSON, nullable=True),
+        Column("after", JSON, nullable=True),
+    )
+    Index(f"ix_{name}_entity_id", table.c.entity, table.c.id)
+    return table
+
+
+audit_trail = trail_table("audit_trail", audit_metadata)
 
 CREATED, CHANGED, REMOVED = "created", "changed", "removed"
 
@@ -64,6 +73,7 @@ def record(
     before: Any,
     after: Any,
     action: str | None = None,
+    table: Table = audit_trail,
 ) -> bool:
     """Write one change in the caller's transaction; False (and nothing written) when the
     thing reads the same after as before: a save that changes nothing is no change."""
@@ -72,7 +82,7 @@ def record(
     if action == CHANGED and before == after:
         return False
     session.execute(
-        audit_trail.insert().values(
+        table.insert().values(
             at=now,
             actor=caller.subject or "anonymous",
             actor_name=caller.name,
@@ -104,15 +114,15 @@ class AuditQuery(Strict):
     )
 
 
-def changes(session: Session, query: dict[str, Any]) -> dict[str, Any]:
+def changes(session: Session, query: dict[str, Any], table: Table = audit_trail) -> dict[str, Any]:
     """A page of the trail, newest first; `next_cursor` reads the page after it."""
-    statement = select(audit_trail).order_by(audit_trail.c.id.desc()).limit(query["limit"] + 1)
+    statement = select(table).order_by(table.c.id.desc()).limit(query["limit"] + 1)
     if query["entities"]:
-        statement = statement.where(audit_trail.c.entity.in_(query["entities"]))
+        statement = statement.where(table.c.entity.in_(query["entities"]))
     if query["key"]:
-        statement = statement.where(audit_trail.c.key == query["key"])
+        statement = statement.where(table.c.key == query["key"])
     if query["before"]:
-        statement = statement.where(audit_trail.c.id < query["before"])
+        statement = statement.where(table.c.id < query["before"])
     rows = session.execute(statement).mappings().all()
     shown = rows[: query["limit"]]
     return {
@@ -144,11 +154,11 @@ def changed_fields(before: Any, after: Any) -> list[str]:
     return sorted(name for name in {*old, *new} if old.get(name) != new.get(name))
 
 
-def create_audit_table() -> None:
+def create_audit_table(name: str = "audit_trail") -> None:
     """The audit trail table as it was when each service's migration added it: spelled out,
     so that a later change needs a migration."""
     op.create_table(
-        "audit_trail",
+        name,
         sa.Column("id", AutoId, nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
@@ -158,11 +168,11 @@ def create_audit_table() -> None:
         sa.Column("action", sa.String(length=30), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_audit_trail"),
+        sa.PrimaryKeyConstraint("id", name=f"pk_{name}"),
     )
-    op.create_index("ix_audit_trail_entity_id", "audit_trail", ["entity", "id"])
+    op.create_index(f"ix_{name}_entity_id", name, ["entity", "id"])
 
 
-def drop_audit_table() -> None:
-    op.drop_index("ix_audit_trail_entity_id", table_name="audit_trail")
-    op.drop_table("audit_trail")
+def drop_audit_table(name: str = "audit_trail") -> None:
+    op.drop_index(f"ix_{name}_entity_id", table_name=name)
+    op.drop_table(name)

@@ -6,6 +6,11 @@
 
 A replayed message goes back to the handler queue it failed in, with its retry count reset;
 the handler's inbox makes sure an effect that did commit is not repeated.
+
+A letter belongs to the service whose handler queue it failed in (`owner`). The gateway
+gives `replay` and `discard` a `record` step that writes each act into that service's audit
+trail before the act (`record_of` describes the letter); the command line, run by an
+operator with the broker's own credentials, records nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ _PLUMBING_HEADERS = (
     FIRST_FAILED_HEADER,
     DEAD_LETTERED_HEADER,
 )
+# the headers a record keeps: the plumbing's and the correlation id, never the caller's
+# signed identity or anything else a publisher put there
+_RECORDED_HEADERS = (*_PLUMBING_HEADERS, "nameko.correlation_id")
+BODY_EXCERPT = 500
+REPLAYED, DISCARDED = "replayed", "discarded"
+# "should this letter be taken?": told the act and the message, asked before each one
+Record = Callable[[str, object], bool]
 
 
 @dataclass(frozen=True)
@@ -78,15 +90,52 @@ def _dead_letter_id(message) -> str:
     return f"{headers.get(ORIGIN_QUEUE_HEADER, '')}/{message.properties.get('message_id', '')}"
 
 
+def owner(queue: str) -> str:
+    """The service a handler queue belongs to: nameko names it
+    `evt-<source>-<event type>--<service>.<method>`; "" for any other queue."""
+    _events, separator, handler = queue.partition("--")
+    return handler.partition(".")[0] if separator else ""
+
+
+def record_of(action: str, message) -> dict:
+    """A dead letter's act as its owner's audit trail keeps it: the letter as it was (a
+    bounded excerpt of its body) and where it went."""
+    headers = message.headers or {}
+    queue = str(headers.get(ORIGIN_QUEUE_HEADER, ""))
+    raw = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+    body = raw.decode("utf-8", "replace")
+    before = {
+        "queue": queue,
+        "event_type": str(message.properties.get("type") or ""),
+        "message_id": str(message.properties.get("message_id") or ""),
+        "routing_key": str(message.delivery_info.get("routing_key") or ""),
+        "headers": {name: str(headers[name]) for name in _RECORDED_HEADERS if name in headers},
+        "body": body[:BODY_EXCERPT],
+        "body_length": len(raw),
+    }
+    if action == REPLAYED:
+        after = {"replayed_to": f"{REDELIVER_EXCHANGE.name}/{queue}"}
+    else:
+        after = {"discarded": True}
+    return {
+        "letter_id": _dead_letter_id(message),
+        "action": action,
+        "before": before,
+        "after": after,
+    }
+
+
 def list_dead_letters(uri: str, limit: int = 1000) -> list[DeadLetter]:
     now = datetime.now(UTC)
     return [DeadLetter.from_message(m, now) for m in _browse(uri, limit, lambda _m: False)]
 
 
-def replay(uri: str, ids: Iterable[str] | None) -> list[str]:
+def replay(uri: str, ids: Iterable[str] | None, record: Record | None = None) -> list[str]:
     """Send the named dead letters (all, when ids is None) back to their handler queues."""
 
     def send_back(message) -> bool:
+        if record is not None and not record(REPLAYED, message):
+            return False
         headers = {k: v for k, v in message.headers.items() if k not in _PLUMBING_HEADERS}
         publish_confirmed(
             uri,
@@ -102,8 +151,8 @@ def replay(uri: str, ids: Iterable[str] | None) -> list[str]:
     return _take(uri, ids, send_back)
 
 
-def discard(uri: str, ids: Iterable[str] | None) -> list[str]:
-    return _take(uri, ids, lambda _message: True)
+def discard(uri: str, ids: Iterable[str] | None, record: Record | None = None) -> list[str]:
+    return _take(uri, ids, lambda message: record is None or record(DISCARDED, message))
 
 
 def _take(uri: str, ids: Iterable[str] | None, act: Callable[[object], bool]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import trail_table
 from services.common.tables import NAMING_CONVENTION, AutoId, UtcDateTime
 
 
@@ -141,3 +142,8 @@ class AuditRow(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(500))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# administrators' changes (services/common/audit.py); `audit_trail` above is the documents'
+# own record of every read and change, of another shape
+admin_trail = trail_table("admin_trail", Base.metadata)

@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.errors import InvalidInput, LengthRequired
 from services.common.events import Event
@@ -29,6 +30,7 @@ from services.documents import (
 from services.documents.data_plane import data_route
 from services.documents.downloads import stream_download
 from services.documents.intake import body_chunks
+from services.documents.models import admin_trail
 from services.documents.schemas import (
     SHA256_HEX,
     AuditFilters,
@@ -49,8 +51,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-class DocumentsService(common.ServiceBase):
+class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     name = "documents"
+    dead_letter_audit_table = admin_trail
 
     vault = VaultProvider()
 

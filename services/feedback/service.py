@@ -11,7 +11,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from sqlalchemy import select
 
-from services.common import challenges
+from services.common import challenges, dead_letter_trail
 from services.common import service as common
 from services.common.context import Caller
 from services.common.database import Transaction
@@ -91,7 +91,7 @@ class TownConfig(DependencyProvider):
         return self
 
 
-class FeedbackService(common.ServiceBase):
+class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     name = "feedback"
 
     config = TownConfig()

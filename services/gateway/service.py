@@ -17,7 +17,7 @@ from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
 from services.gateway import applications as application_routes
 from services.gateway import appointments as appointment_routes
-from services.gateway import auth, live, openapi, schemas
+from services.gateway import auth, dead_letter_acts, live, openapi, schemas
 from services.gateway import documents as document_routes
 from services.gateway import feedback as feedback_routes
 from services.gateway import notifications as notification_routes
@@ -65,6 +65,7 @@ class GatewayService(
     document_routes.DocumentRoutes,
     notification_routes.NotificationRoutes,
     feedback_routes.FeedbackRoutes,
+    dead_letter_acts.DeadLetterActs,
 ):
     name = "gateway"
 
@@ -152,11 +153,15 @@ class GatewayService(
     def replay_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Send dead letters back to the handler queues they failed in.
 
+        Each letter is first recorded in the audit trail of the service whose queue it
+        failed in (who, when, the letter as it was, where it went); a letter of a queue no
+        service owns is not sent (it is not in `replayed`).
+
         Safe to retry: a letter sent back has left the dead-letter queue, so naming it again
         sends nothing (`replayed` lists what was sent); the handlers' inboxes take each event
         once.
         """
-        return {"replayed": dead_letters.replay(amqp_uri(), _selected(body))}
+        return {"replayed": self.act_on_dead_letters("replay", _selected(body))}
 
     @api(
         "POST",
@@ -168,9 +173,12 @@ class GatewayService(
     def discard_dead_letters(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Drop dead letters for good.
 
+        Each letter is first recorded in the audit trail of the service whose queue it
+        failed in; a letter of a queue no service owns is kept (it is not in `discarded`).
+
         Safe to retry: a letter dropped is gone; naming it again drops nothing more.
         """
-        return {"discarded": dead_letters.discard(amqp_uri(), _selected(body))}
+        return {"discarded": self.act_on_dead_letters("discard", _selected(body))}
 
 
 def _selected(body: dict[str, Any]) -> list[str] | None:

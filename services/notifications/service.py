@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.audit import AuditQuery, changes
 from services.common.events import Event
@@ -44,7 +45,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-class NotificationsService(common.ServiceBase):
+class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     name = "notifications"
 
     dispatcher = Dispatcher()

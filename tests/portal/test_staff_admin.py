@@ -1,13 +1,20 @@
 """The administration in the browser: a catalogue change previewed, saved, kept in the
 changes list and then seen by a citizen booking; templates previewed in both languages;
-the delivery log, webhooks and dead letters; forms with errors; who is refused."""
+the delivery log, webhooks and dead letters (replayed and discarded, each listed as a
+change); forms with errors; who is refused."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from kombu import Connection
+from nameko.standalone.events import get_event_exchange
 from playwright.sync_api import Page, expect
 
+from services.common import dead_letters
 from tests.portal.conftest import Platform, assert_accessible, sign_in
+from tests.support.waiting import wait_for
 
 SATURDAY_BOOKING = "/appointments/book?service=personalausweis&location=rathaus"
 
@@ -167,6 +174,63 @@ def test_the_delivery_log_webhooks_and_dead_letters_open_and_refuse_a_bad_webhoo
 
     page.goto("/staff/admin/dead-letters")
     expect(page.get_by_text("Es gibt keine fehlgeschlagenen Ereignisse.")).to_be_visible()
+    assert_accessible(page)
+
+
+def a_malformed_notification_failed(amqp: str) -> str:
+    """An event without its envelope: the applications service's handler refuses it, so it
+    goes straight to the dead letters, as one that failed every try would."""
+    message_id = str(uuid.uuid4())
+    with Connection(amqp) as connection:
+        connection.Producer().publish(
+            {"type": "notification_failed", "payload": {}},
+            exchange=get_event_exchange("notifications"),
+            routing_key="notification_failed",
+            serializer="json",
+            message_id=message_id,
+            type="notification_failed",
+            delivery_mode=2,
+        )
+    return message_id
+
+
+def dead_letter_named(amqp: str, message_id: str) -> bool:
+    return any(letter.id.endswith(message_id) for letter in dead_letters.list_dead_letters(amqp))
+
+
+def test_a_dead_letter_replayed_and_then_discarded_is_listed_as_changes_with_the_admin(
+    page: Page, platform: Platform, vhost
+):
+    amqp = f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"
+    refused = a_malformed_notification_failed(amqp)
+    wait_for(lambda: dead_letter_named(amqp, refused))
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+
+    page.goto("/staff/admin/dead-letters")
+    letter = page.get_by_label("notification_failed in evt-notifications-notification_failed")
+    letter.check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Erneut zustellen").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Die gewählten Ereignisse werden erneut zugestellt."
+    )
+    changes = page.get_by_role("region", name="Änderungen")
+    replayed = changes.get_by_role("row", name="Anna Admin")
+    expect(replayed).to_contain_text("Fehlgeschlagenes Ereignis")
+    expect(replayed).to_contain_text("erneut zugestellt")
+    expect(replayed).to_contain_text("rathaus.redeliver/evt-notifications-notification_failed")
+    assert_accessible(page)
+
+    # refused again where it was replayed to, it is back among the dead letters
+    wait_for(lambda: dead_letter_named(amqp, refused))
+    page.reload()
+    letter.check()
+    page.get_by_role("button", name="Verwerfen").click()
+    expect(page.get_by_role("status")).to_have_text("Die gewählten Ereignisse sind verworfen.")
+    expect(page.get_by_text("Es gibt keine fehlgeschlagenen Ereignisse.")).to_be_visible()
+    rows = changes.get_by_role("row", name="Anna Admin")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("verworfen")
     assert_accessible(page)
 
 

@@ -2,10 +2,9 @@
 and new versions, the delivery log with re-sending, webhooks, and the dead letters.
 
 Templates, messages and webhooks belong to the notifications service, which keeps their
-changes in its audit trail; each page shows them. Dead letters are the broker's: no
-service's database changes when one is replayed or discarded, so the gateway, which acts on
-the queue, writes each act to its log (`dead_letters_replayed`, `dead_letters_discarded`)
-with who did it and the letters as they were.
+changes in its audit trail; each page shows them. A dead letter belongs to the service whose
+queue it failed in: replaying or discarding it is recorded first in that service's audit
+trail (services/gateway/dead_letter_acts.py), and the page lists the records of them all.
 """
 
 from __future__ import annotations
@@ -19,14 +18,12 @@ from werkzeug.exceptions import NotFound
 from services.common import dead_letters
 from services.common.errors import InvalidInput, ServiceError
 from services.common.identity import ADMIN
-from services.common.logging import get_logger
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
+from services.gateway.dead_letter_acts import DeadLetterActs
 from services.portal.pages import Visit, page
 from services.portal.rendering import Redirect, Rendered
 from services.portal.staff.admin_trail import shown_changes
-
-log = get_logger(__name__)
 
 AREA = "/staff/admin"
 TEMPLATE = f"{AREA}/templates/<name>"
@@ -45,7 +42,7 @@ SUBSCRIPTION_FIELDS = {
 }
 
 
-class AdminMessagePages:
+class AdminMessagePages(DeadLetterActs):
     """Mixed into GatewayService, beside the citizens' pages."""
 
     notifications = RemoteService("notifications")
@@ -229,30 +226,27 @@ class AdminMessagePages:
         action = visit.value("action")
         if not chosen or action not in ("replay", "discard"):
             return self._dead_letters_page({"letter": ["staff.admin.dead_letters.choose"]})
-        before = [
-            letter
-            for letter in dead_letters.as_dicts(dead_letters.list_dead_letters(amqp_uri()))
-            if letter["id"] in chosen
-        ]
-        act = dead_letters.replay if action == "replay" else dead_letters.discard
-        done = act(amqp_uri(), chosen)
-        caller = visit.session.caller
-        log.info(
-            f"dead_letters_{action}ed",
-            by=caller.subject,
-            by_name=caller.name,
-            ids=done,
-            letters=[letter for letter in before if letter["id"] in done],
-        )
-        visit.tell(f"staff.admin.dead_letters.{action}ed")
+        try:
+            done = self.act_on_dead_letters(action, chosen)
+        except ServiceError:
+            # a letter's owner did not take its record: that letter and those after it stay
+            return self._dead_letters_page(
+                {"letter": ["staff.admin.dead_letters.not_recorded"]}, 503
+            )
+        kept = len(done) < len(chosen)
+        visit.tell(f"staff.admin.dead_letters.{'some_kept' if kept else action + 'ed'}")
         return Redirect(DEAD_LETTERS)
 
-    def _dead_letters_page(self, errors: dict | None = None) -> Rendered:
+    def _dead_letters_page(self, errors: dict | None = None, status: int = 400) -> Rendered:
         letters = dead_letters.as_dicts(dead_letters.list_dead_letters(amqp_uri()))
         return Rendered(
             "staff/admin/dead_letters.html",
-            {"letters": letters, "errors": errors or {}},
-            status=400 if errors else 200,
+            {
+                "letters": letters,
+                "errors": errors or {},
+                "changes": shown_changes({"changes": self.dead_letter_changes()}),
+            },
+            status=status if errors else 200,
         )
 
 
