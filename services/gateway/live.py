@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from eventlet.queue import Empty, Full, LightQueue
@@ -55,16 +56,36 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _CLOSE = object()
 
 
-def queue_item_from(body: Any) -> dict[str, Any]:
-    """The public payload of a broadcast `clerk_queue_item_added` envelope; InvalidEvent
+def broadcast_payload(body: Any, source: str, event_type: str, version: int) -> dict[str, Any]:
+    """The public payload of a broadcast envelope of `source`'s `event_type`; InvalidEvent
     when it is anything else or breaks its contract."""
     event = Event.from_message(body)
-    if (event.type, event.version) != (EVENT_TYPE, VERSION):
-        raise InvalidEvent(f"not a {EVENT_TYPE} v{VERSION}: {event.type} v{event.version}")
-    contract = find_contract(SOURCE, EVENT_TYPE, VERSION)
+    if (event.type, event.version) != (event_type, version):
+        raise InvalidEvent(f"not a {event_type} v{version}: {event.type} v{event.version}")
+    contract = find_contract(source, event_type, version)
     contract.validate(event.payload)
     # the payload as it came (JSON already), without anything that may not leave
     return contract.thin(event.payload)
+
+
+def queue_item_from(body: Any) -> dict[str, Any]:
+    """The public payload of a broadcast `clerk_queue_item_added`."""
+    return broadcast_payload(body, SOURCE, EVENT_TYPE, VERSION)
+
+
+def event_stream(request: Request, frames: Iterator[bytes]) -> Response:
+    """The answer that writes `frames` as they come, in the connection's own green thread."""
+    if request.method == "HEAD":  # werkzeug routes HEAD to a GET rule: no body, no stream
+        return Response(status=200, content_type="text/event-stream", headers=STREAM_HEADERS)
+    # eventlet gathers 4 KiB before it writes; an event must leave as soon as it comes
+    request.environ["eventlet.minimum_write_chunk_size"] = 0
+    return Response(
+        frames,
+        status=200,
+        content_type="text/event-stream",
+        headers=STREAM_HEADERS,
+        direct_passthrough=True,
+    )
 
 
 def frame(item: Mapping[str, Any]) -> bytes:
@@ -161,16 +182,26 @@ class LiveHub(SharedExtension):
         return handed
 
     def frames(self, subject: str, role: str, departments: tuple[str, ...] = ()) -> Iterator[bytes]:
-        """What a stream writes: the opening, then items and heartbeats until it closes.
+        """The caller's queue items, as the JSON API's stream writes them."""
+        return self.stream(partial(self.listen, subject, role, departments), frame)
 
-        The caller listens from the first write on (a generator never started leaves no
-        listener behind). The client going away surfaces as a failed write, which closes
-        the generator; a heartbeat makes sure that happens within GATEWAY.stream_heartbeat
+    def stream(
+        self,
+        listen: Callable[[], Listener],
+        render: Callable[[Mapping[str, Any]], bytes | None],
+        opening: bytes = OPENING,
+    ) -> Iterator[bytes]:
+        """What a stream writes: the opening, then each item as `render` writes it (None:
+        nothing) and heartbeats, until it closes.
+
+        It listens from the first write on (a generator never started leaves no listener
+        behind). The client going away surfaces as a failed write, which closes the
+        generator; a heartbeat makes sure that happens within GATEWAY.stream_heartbeat
         seconds.
         """
-        listener = self.listen(subject, role, departments)
+        listener = listen()
         try:
-            yield OPENING
+            yield opening
             while not listener.closed:
                 try:
                     item = listener.queue.get(timeout=self.settings.stream_heartbeat)
@@ -179,48 +210,70 @@ class LiveHub(SharedExtension):
                     continue
                 if item is _CLOSE or listener.closed:
                     break
-                yield frame(item)
+                written = render(item)
+                if written:
+                    yield written
         finally:
             self.forget(listener)
 
 
-class QueueItemFeed(NamekoEventHandler):
-    """`@queue_items`: every `clerk_queue_item_added`, to this instance's hub, without a
-    worker. The decorated method is never called; it names the consumer.
+class TransientFeed(NamekoEventHandler):
+    """A transient broadcast of `source`'s `event_type`, each to this instance's hub without
+    a worker. The decorated method is never called; it names the consumer.
 
     The queue is this instance's alone and goes away with it (BROADCAST, no reliable
-    delivery): an item for nobody listening is not kept.
+    delivery): what comes while nobody listens is not kept.
     """
 
     consumer_cls = ResilientConsumer
-    hub = LiveHub()
+    source: str
+    event_type: str
+    hub: LiveHub
+    # the log line of a message that breaks its contract
+    dropped: str
 
     def __init__(self, **kwargs) -> None:
         super().__init__(
-            SOURCE, EVENT_TYPE, handler_type=BROADCAST, reliable_delivery=False, **kwargs
+            self.source, self.event_type, handler_type=BROADCAST, reliable_delivery=False, **kwargs
         )
 
     def setup(self) -> None:
         super().setup()
-        # the item is transient: it comes on the source's transient exchange (topology.py)
+        # the event is transient: it comes on the source's transient exchange (topology.py)
         self.queue = Queue(
             self.queue.name,
-            exchange=transient_exchange(SOURCE),
-            routing_key=EVENT_TYPE,
+            exchange=transient_exchange(self.source),
+            routing_key=self.event_type,
             durable=self.queue.durable,
             auto_delete=self.queue.auto_delete,
             exclusive=self.queue.exclusive,
         )
         super(NamekoEventHandler, self).setup()
 
+    def read(self, body: Any) -> dict[str, Any]:
+        """The item the hub hands on; InvalidEvent when the message is not one."""
+        raise NotImplementedError
+
     def handle_message(self, body, message) -> None:
         try:
-            item = queue_item_from(body)
+            item = self.read(body)
         except InvalidEvent as error:
-            log.warning("live_queue_item_dropped", reason=str(error))
+            log.warning(self.dropped, reason=str(error))
         else:
             self.hub.publish(item)
         self.consumer.ack_message(message)
+
+
+class QueueItemFeed(TransientFeed):
+    """`@queue_items`: every `clerk_queue_item_added`, to this instance's hub."""
+
+    source = SOURCE
+    event_type = EVENT_TYPE
+    hub = LiveHub()
+    dropped = "live_queue_item_dropped"
+
+    def read(self, body: Any) -> dict[str, Any]:
+        return queue_item_from(body)
 
 
 queue_items = QueueItemFeed.decorator
@@ -244,16 +297,8 @@ class LiveStreamRoute(Route):
             caller = self.authenticate(request)
         except Exception as error:
             return self.response_from_exception(error, request)
-        if request.method == "HEAD":  # werkzeug routes HEAD to a GET rule: no body, no stream
-            return Response(status=200, content_type="text/event-stream", headers=STREAM_HEADERS)
-        # eventlet gathers 4 KiB before it writes; an event must leave as soon as it comes
-        request.environ["eventlet.minimum_write_chunk_size"] = 0
-        return Response(
-            self.hub.frames(caller.subject or "", caller.role or "", caller.departments),
-            status=200,
-            content_type="text/event-stream",
-            headers=STREAM_HEADERS,
-            direct_passthrough=True,
+        return event_stream(
+            request, self.hub.frames(caller.subject or "", caller.role or "", caller.departments)
         )
 
 

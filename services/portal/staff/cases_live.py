@@ -14,15 +14,16 @@ clerk may see in it (their departments' cases).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
+from typing import Any
 
-from eventlet.queue import Empty
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from services.common.context import Caller
 from services.common.identity import OFFICE
 from services.gateway.http import ApiServer
-from services.gateway.live import HEARTBEAT, RETRY_MS, STREAM_HEADERS, LiveHub
+from services.gateway.live import RETRY_MS, LiveHub, event_stream
 from services.portal.session import COOKIE, SessionCodec
 from services.portal.settings import PortalSettings
 
@@ -33,21 +34,12 @@ ARRIVED = b"event: case_arrived\ndata: {}\n\n"
 
 def arrivals(hub: LiveHub, caller: Caller) -> Iterator[bytes]:
     """The opening, then a bare event per case submitted and heartbeats, until it closes."""
-    listener = hub.listen(caller.subject or "", caller.role or "", caller.departments)
-    try:
-        yield OPENING
-        while not listener.closed:
-            try:
-                item = listener.queue.get(timeout=hub.settings.stream_heartbeat)
-            except Empty:
-                yield HEARTBEAT
-                continue
-            if listener.closed or not isinstance(item, Mapping):
-                break
-            if item.get("event_type") == ARRIVAL:
-                yield ARRIVED
-    finally:
-        hub.forget(listener)
+    listen = partial(hub.listen, caller.subject or "", caller.role or "", caller.departments)
+    return hub.stream(listen, _arrival, OPENING)
+
+
+def _arrival(item: Mapping[str, Any]) -> bytes | None:
+    return ARRIVED if item.get("event_type") == ARRIVAL else None
 
 
 class CaseArrivals(HttpRequestHandler):
@@ -69,15 +61,7 @@ class CaseArrivals(HttpRequestHandler):
         session, ended = self.codec.load(request.cookies.get(COOKIE))
         if ended or session.role not in OFFICE:
             return Response(status=403, headers={"Cache-Control": "no-store"})
-        # eventlet gathers 4 KiB before it writes; an arrival must leave as soon as it comes
-        request.environ["eventlet.minimum_write_chunk_size"] = 0
-        return Response(
-            arrivals(self.hub, session.caller),
-            status=200,
-            content_type="text/event-stream",
-            headers=STREAM_HEADERS,
-            direct_passthrough=True,
-        )
+        return event_stream(request, arrivals(self.hub, session.caller))
 
 
 case_arrivals = CaseArrivals.decorator

@@ -19,22 +19,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from eventlet.queue import Empty
-from kombu import Queue
-from nameko.events import BROADCAST
-from nameko.events import EventHandler as NamekoEventHandler
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from services.common.amqp import ResilientConsumer
-from services.common.events import Event, InvalidEvent, find_contract
 from services.common.identity import OFFICE
 from services.common.logging import get_logger
-from services.common.topology import transient_exchange
 from services.gateway.http import ApiServer
-from services.gateway.live import _CLOSE, HEARTBEAT, STREAM_HEADERS, Listener, LiveHub
+from services.gateway.live import (
+    Listener,
+    LiveHub,
+    TransientFeed,
+    broadcast_payload,
+    event_stream,
+)
 from services.portal.session import COOKIE, SessionCodec
 from services.portal.settings import PortalSettings
 from services.portal.staff import desk_display
@@ -50,12 +50,7 @@ OPENING = f"retry: {RETRY_MS}\n: connected\n\n".encode()
 
 def change_from(body: Any) -> dict[str, Any]:
     """The public payload of a broadcast `desk_queue_changed`; InvalidEvent otherwise."""
-    event = Event.from_message(body)
-    if (event.type, event.version) != (EVENT_TYPE, VERSION):
-        raise InvalidEvent(f"not a {EVENT_TYPE} v{VERSION}: {event.type} v{event.version}")
-    contract = find_contract(SOURCE, EVENT_TYPE, VERSION)
-    contract.validate(event.payload)
-    return contract.thin(event.payload)
+    return broadcast_payload(body, SOURCE, EVENT_TYPE, VERSION)
 
 
 def frame(change: Mapping[str, Any]) -> bytes:
@@ -83,56 +78,20 @@ class DeskHub(LiveHub):
         return listener
 
     def frames_at(self, location: str, subject: str, role: str) -> Iterator[bytes]:
-        """The opening, then the location's changes and heartbeats until the stream closes;
-        a client gone away surfaces as a failed write within a heartbeat."""
-        listener = self.listen_at(location, subject, role)
-        try:
-            yield OPENING
-            while not listener.closed:
-                try:
-                    change = listener.queue.get(timeout=self.settings.stream_heartbeat)
-                except Empty:
-                    yield HEARTBEAT
-                    continue
-                if change is _CLOSE or listener.closed:
-                    break
-                yield frame(change)
-        finally:
-            self.forget(listener)
+        """The opening, then the location's changes and heartbeats until the stream closes."""
+        return self.stream(partial(self.listen_at, location, subject, role), frame, OPENING)
 
 
-class DeskChangeFeed(NamekoEventHandler):
-    """`@desk_changes`: every `desk_queue_changed`, to this instance's hub, without a worker.
-    The queue is this instance's alone and goes with it: a change nobody hears is not kept."""
+class DeskChangeFeed(TransientFeed):
+    """`@desk_changes`: every `desk_queue_changed`, to this instance's hub."""
 
-    consumer_cls = ResilientConsumer
+    source = SOURCE
+    event_type = EVENT_TYPE
     hub = DeskHub()
+    dropped = "desk_change_dropped"
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(
-            SOURCE, EVENT_TYPE, handler_type=BROADCAST, reliable_delivery=False, **kwargs
-        )
-
-    def setup(self) -> None:
-        super().setup()
-        self.queue = Queue(
-            self.queue.name,
-            exchange=transient_exchange(SOURCE),
-            routing_key=EVENT_TYPE,
-            durable=self.queue.durable,
-            auto_delete=self.queue.auto_delete,
-            exclusive=self.queue.exclusive,
-        )
-        super(NamekoEventHandler, self).setup()
-
-    def handle_message(self, body, message) -> None:
-        try:
-            change = change_from(body)
-        except InvalidEvent as error:
-            log.warning("desk_change_dropped", reason=str(error))
-        else:
-            self.hub.publish(change)
-        self.consumer.ack_message(message)
+    def read(self, body: Any) -> dict[str, Any]:
+        return change_from(body)
 
 
 desk_changes = DeskChangeFeed.decorator
@@ -163,17 +122,7 @@ class DeskStreamRoute(HttpRequestHandler):
             subject, role = f"display:{location}", "display"
         else:
             return Response(status=403, content_type="text/plain")
-        if request.method == "HEAD":
-            return Response(status=200, content_type="text/event-stream", headers=STREAM_HEADERS)
-        # eventlet gathers 4 KiB before it writes; a call must leave as soon as it comes
-        request.environ["eventlet.minimum_write_chunk_size"] = 0
-        return Response(
-            self.hub.frames_at(location, subject, role),
-            status=200,
-            content_type="text/event-stream",
-            headers=STREAM_HEADERS,
-            direct_passthrough=True,
-        )
+        return event_stream(request, self.hub.frames_at(location, subject, role))
 
 
 desk_stream = DeskStreamRoute.decorator
