@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from services.common.migrations import drop_databases
 from tests.support.processes import REPO, die_with_parent, free_port
 from tests.support.smtp import MailCatcher
+from tests.support.tiles import TileServer
 from tests.support.waiting import wait_for
 
 MANAGEMENT = "http://127.0.0.1:15672/api"
@@ -139,6 +140,14 @@ def _healthy(platform: Platform) -> bool:
         return requests.get(f"{platform.url}/health", timeout=2).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+@pytest.fixture(scope="module")
+def tile_server() -> Iterator[TileServer]:
+    """A map tile server on loopback, for a module whose `platform_env` names it."""
+    server = TileServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

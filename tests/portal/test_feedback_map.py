@@ -26,13 +26,6 @@ ATTRIBUTION = "Kacheln: Testkarten der Stadt"
 
 
 @pytest.fixture(scope="module")
-def tile_server() -> Iterator[TileServer]:
-    server = TileServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def geocoder() -> Iterator[NominatimDouble]:
     server = NominatimDouble({MARKET_ADDRESS: MARKET, BERLIN_ADDRESS: (52.5163, 13.3777)})
     server.start()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -26,13 +25,6 @@ PIXEL = base64.b64decode(
 )
 TITLE = "Laterne am Markt aus"
 ANSWER = "Der Bauhof tauscht die Leuchte am Freitag."
-
-
-@pytest.fixture(scope="module")
-def tile_server() -> Iterator[TileServer]:
-    server = TileServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
