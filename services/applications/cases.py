@@ -404,7 +404,7 @@ def _types_asked(query: dict[str, Any], reach: Reach) -> frozenset[str] | None:
     every type."""
     asked = query["application_type"]
     if asked is None:
-        return reach.types
+        return reach.keys
     return frozenset({asked}) if reach.covers(asked) else frozenset()
 
 

@@ -65,9 +65,9 @@ def ratings(session: Session, start: datetime, end: datetime, period: str) -> li
 
 def in_reach(statement: Select, reach: Reach) -> Select:
     """Only the items of the departments the caller works: none for a clerk without one."""
-    if reach.departments is None:
+    if reach.keys is None:
         return statement
-    return statement.where(ItemRow.department.in_(sorted(reach.departments)))
+    return statement.where(ItemRow.department.in_(sorted(reach.keys)))
 
 
 def by_category_and_status(

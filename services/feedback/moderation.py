@@ -123,8 +123,8 @@ def queue(session: Session, reach: Reach, limit: int = 100) -> dict[str, Any]:
         .join(ItemRow, ItemRow.id == CommentRow.item_id)
         .where(waiting(CommentRow))
     )
-    if reach.departments is not None:
-        departments = sorted(reach.departments)
+    if reach.keys is not None:
+        departments = sorted(reach.keys)
         item_query = item_query.where(ItemRow.department.in_(departments))
         comment_query = comment_query.where(ItemRow.department.in_(departments))
     flagged_items = session.scalars(item_query.order_by(ItemRow.flags.desc()).limit(limit))

@@ -123,8 +123,8 @@ def worklist(
     if reach.nothing:
         return [], None
     statement = select(ItemRow)
-    if reach.departments is not None:
-        statement = statement.where(ItemRow.department.in_(sorted(reach.departments)))
+    if reach.keys is not None:
+        statement = statement.where(ItemRow.department.in_(sorted(reach.keys)))
     for name in ("kind", "category", "department", "status"):
         if query[name]:
             statement = statement.where(getattr(ItemRow, name) == query[name])

@@ -9,36 +9,16 @@ shown in its public view, and not found when hidden or when an office move names
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from services.common.context import Caller
+from services.common.reach import Reach, department_reach
 
-SEES_ALL = "admin"
-WORKS_BY_DEPARTMENT = "clerk"
-
-
-@dataclass(frozen=True)
-class Reach:
-    """The departments whose items the caller works; None for every department."""
-
-    departments: frozenset[str] | None
-
-    def covers(self, department: str) -> bool:
-        return self.departments is None or department in self.departments
-
-    @property
-    def nothing(self) -> bool:
-        return self.departments is not None and not self.departments
-
-
-def reach_of(caller: Caller) -> Reach:
-    if caller.role == SEES_ALL:
-        return Reach(None)
-    if caller.role == WORKS_BY_DEPARTMENT:
-        return Reach(frozenset(caller.departments))
-    return Reach(frozenset())
+# the departments whose items the caller works; None for every department
+reach_of = department_reach
 
 
 def works_on(caller: Caller, department: str) -> bool:
     """Whether the caller works items of the department (as the office)."""
     return reach_of(caller).covers(department)
+
+
+__all__ = ["Reach", "reach_of", "works_on"]

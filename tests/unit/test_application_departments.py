@@ -32,7 +32,7 @@ def test_every_type_names_the_department_that_works_it():
 
 def test_a_clerk_reaches_the_types_of_their_departments_only():
     reach = reach_of(clerk("traffic", "taxes"), TYPES.values())
-    assert reach.types == {"bewohnerparkausweis", "hundesteuer"}
+    assert reach.keys == {"bewohnerparkausweis", "hundesteuer"}
     assert reach.covers("hundesteuer") and not reach.covers("meldebescheinigung")
 
 
@@ -43,7 +43,7 @@ def test_a_clerk_of_no_department_or_of_another_office_reaches_nothing():
 
 def test_an_admin_reaches_every_case_and_a_citizen_no_queue():
     admin = reach_of(Caller(subject="ada", role="admin"), TYPES.values())
-    assert admin.types is None and admin.covers("anything")
+    assert admin.keys is None and admin.covers("anything")
     assert reach_of(Caller(subject="anna", role="citizen"), TYPES.values()).nothing
 
 
