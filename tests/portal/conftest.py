@@ -216,3 +216,36 @@ def api_token(platform: Platform, subject: str, role: str, **claims) -> dict[str
     )
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def dog_tax_by_api(platform: Platform, citizen: str) -> dict:
+    """A dog tax registration submitted through the JSON API as `citizen`: the case."""
+    answer = requests.post(
+        f"{platform.url}/api/v1/applications/cases",
+        json={
+            "application_type": "hundesteuer",
+            "form": {
+                "dogs": [
+                    {
+                        "name": "Luna",
+                        "breed": "Pudel",
+                        "born": "2022-01-01",
+                        "chip_number": "276098106500001",
+                    }
+                ],
+                "kept_since": "2023-01-01",
+                "address": {
+                    "street": "Markt",
+                    "house_number": "1",
+                    "postcode": "59494",
+                    "city": "Soest",
+                },
+            },
+            "contact": {"name": "Lena Krause"},
+            "idempotency_key": str(uuid.uuid4()),
+        },
+        headers=api_token(platform, citizen, "citizen"),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()

@@ -14,7 +14,13 @@ import requests
 from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 from pypdf import PdfReader
 
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
+from tests.portal.conftest import (
+    Platform,
+    api_token,
+    assert_accessible,
+    dog_tax_by_api,
+    sign_in,
+)
 from tests.support.waiting import wait_for
 
 CASES = "/api/v1/applications/cases"
@@ -270,35 +276,7 @@ def test_a_form_with_mistakes_shows_each_at_its_field_and_in_the_summary_in_engl
 
 def test_a_citizen_withdraws_their_case_and_another_cannot_open_it(page: Page, platform: Platform):
     owner = f"antragstellerin-{uuid.uuid4().hex[:8]}"
-    submitted = requests.post(
-        f"{platform.url}{CASES}",
-        json={
-            "application_type": "hundesteuer",
-            "form": {
-                "dogs": [
-                    {
-                        "name": "Luna",
-                        "breed": "Pudel",
-                        "born": "2022-01-01",
-                        "chip_number": "276098106500001",
-                    }
-                ],
-                "kept_since": "2023-01-01",
-                "address": {
-                    "street": "Markt",
-                    "house_number": "1",
-                    "postcode": "59494",
-                    "city": "Soest",
-                },
-            },
-            "contact": {"name": "Lena Krause"},
-            "idempotency_key": str(uuid.uuid4()),
-        },
-        headers=api_token(platform, owner, "citizen"),
-        timeout=10,
-    )
-    assert submitted.status_code == 201, submitted.text
-    case = submitted.json()
+    case = dog_tax_by_api(platform, owner)
 
     sign_in(page, f"nachbar-{uuid.uuid4().hex[:8]}")
     page.goto(f"/applications/cases/{case['case_id']}")

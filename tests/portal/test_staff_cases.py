@@ -12,11 +12,15 @@ import struct
 import uuid
 import zlib
 
-import requests
 from playwright.sync_api import Browser, Locator, Page, expect
 from pypdf import PdfReader
 
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
+from tests.portal.conftest import (
+    Platform,
+    assert_accessible,
+    dog_tax_by_api,
+    sign_in,
+)
 from tests.portal.test_applications import fill_address, fill_dog, small_pdf
 from tests.support.waiting import wait_for
 
@@ -44,38 +48,6 @@ def small_png() -> bytes:
 def pdf_text(content: bytes) -> str:
     pages = PdfReader(io.BytesIO(content)).pages
     return " ".join(" ".join(page.extract_text() for page in pages).split())
-
-
-def submitted_by_api(platform: Platform, citizen: str) -> dict:
-    answer = requests.post(
-        f"{platform.url}{CASES}",
-        json={
-            "application_type": "hundesteuer",
-            "form": {
-                "dogs": [
-                    {
-                        "name": "Luna",
-                        "breed": "Pudel",
-                        "born": "2022-01-01",
-                        "chip_number": "276098106500001",
-                    }
-                ],
-                "kept_since": "2023-01-01",
-                "address": {
-                    "street": "Markt",
-                    "house_number": "1",
-                    "postcode": "59494",
-                    "city": "Soest",
-                },
-            },
-            "contact": {"name": "Lena Krause"},
-            "idempotency_key": str(uuid.uuid4()),
-        },
-        headers=api_token(platform, citizen, "citizen"),
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 def attach(page: Page, purpose: str, name: str, media_type: str, content: bytes) -> None:
@@ -240,7 +212,7 @@ def test_a_case_from_its_live_arrival_to_the_issued_decision_letter(
 
 
 def test_a_clerk_of_another_department_sees_nothing_of_the_case(page: Page, platform: Platform):
-    case = submitted_by_api(platform, f"antragstellerin-{uuid.uuid4().hex[:8]}")
+    case = dog_tax_by_api(platform, f"antragstellerin-{uuid.uuid4().hex[:8]}")
     sign_in(page, f"sb-verkehr-{uuid.uuid4().hex[:8]}", "clerk", departments=("traffic",))
 
     page.goto("/staff/cases")
@@ -262,7 +234,7 @@ def test_a_clerk_of_another_department_sees_nothing_of_the_case(page: Page, plat
 
 
 def test_a_citizen_opens_no_page_of_the_cases(page: Page, platform: Platform):
-    case = submitted_by_api(platform, "erika-cases")
+    case = dog_tax_by_api(platform, "erika-cases")
     sign_in(page, "erika-cases", "citizen")
     for path in ("/staff/cases", f"/staff/cases/{case['case_id']}"):
         answer = page.goto(path)
@@ -274,7 +246,7 @@ def test_a_citizen_opens_no_page_of_the_cases(page: Page, platform: Platform):
 
 
 def test_a_clerk_works_the_case_by_keyboard(page: Page, platform: Platform):
-    case = submitted_by_api(platform, f"antragsteller-{uuid.uuid4().hex[:8]}")
+    case = dog_tax_by_api(platform, f"antragsteller-{uuid.uuid4().hex[:8]}")
     sign_in(page, f"sb-{uuid.uuid4().hex[:8]}", "clerk", departments=TAXES)
     page.goto("/staff/cases?sort=-submitted_at")
 
@@ -299,7 +271,7 @@ def test_a_clerk_works_the_case_by_keyboard(page: Page, platform: Platform):
 
 def test_an_admin_reads_the_worklist_in_english(page: Page, platform: Platform):
     for _ in range(2):
-        submitted_by_api(platform, f"antragsteller-{uuid.uuid4().hex[:8]}")
+        dog_tax_by_api(platform, f"antragsteller-{uuid.uuid4().hex[:8]}")
     sign_in(page, f"sb-{uuid.uuid4().hex[:8]}", "admin")
     page.goto("/staff/cases?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
