@@ -17,15 +17,13 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from services.common.context import Caller
 from services.common.identity import OFFICE
-from services.gateway.http import ApiServer
 from services.gateway.live import RETRY_MS, LiveHub, event_stream
-from services.portal.session import COOKIE, SessionCodec
-from services.portal.settings import PortalSettings
+from services.portal.session import COOKIE
+from services.portal.staff.streams import SessionStream
 
 ARRIVAL = "applications.application_submitted"
 OPENING = f"retry: {RETRY_MS}\n: connected\n\n".encode()
@@ -42,19 +40,10 @@ def _arrival(item: Mapping[str, Any]) -> bytes | None:
     return ARRIVED if item.get("event_type") == ARRIVAL else None
 
 
-class CaseArrivals(HttpRequestHandler):
-    """`@case_arrivals(url)`: the stream, for a signed-in clerk's or admin's session; served
-    in the connection's own green thread. The decorated method is never called."""
+class CaseArrivals(SessionStream):
+    """`@case_arrivals(url)`: the stream, for a signed-in clerk's or admin's session."""
 
-    server = ApiServer()
     hub = LiveHub()
-
-    def __init__(self, url: str, **kwargs) -> None:
-        super().__init__("GET", url, **kwargs)
-
-    def setup(self) -> None:
-        super().setup()
-        self.codec = SessionCodec(PortalSettings.from_config())
 
     def handle_request(self, request: Request) -> Response:
         request.shallow = False

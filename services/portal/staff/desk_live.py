@@ -22,12 +22,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from services.common.identity import OFFICE
 from services.common.logging import get_logger
-from services.gateway.http import ApiServer
 from services.gateway.live import (
     Listener,
     LiveHub,
@@ -35,9 +33,9 @@ from services.gateway.live import (
     broadcast_payload,
     event_stream,
 )
-from services.portal.session import COOKIE, SessionCodec
-from services.portal.settings import PortalSettings
+from services.portal.session import COOKIE
 from services.portal.staff import desk_display
+from services.portal.staff.streams import SessionStream
 
 log = get_logger(__name__)
 
@@ -97,20 +95,11 @@ class DeskChangeFeed(TransientFeed):
 desk_changes = DeskChangeFeed.decorator
 
 
-class DeskStreamRoute(HttpRequestHandler):
-    """`@desk_stream(url)`: a location's changes as Server-Sent Events, in the connection's
-    own green thread, for a clerk's session or the location's display. The decorated method
-    only names it."""
+class DeskStreamRoute(SessionStream):
+    """`@desk_stream(url)`: a location's changes, for a clerk's session or the location's
+    display."""
 
-    server = ApiServer()
     hub = DeskHub()
-
-    def __init__(self, url: str, **kwargs) -> None:
-        super().__init__("GET", url, **kwargs)
-
-    def setup(self) -> None:
-        super().setup()
-        self.codec = SessionCodec(PortalSettings.from_config())
 
     def handle_request(self, request: Request) -> Response:
         request.shallow = False
