@@ -283,17 +283,17 @@ def test_a_clerk_on_the_live_stream_hears_of_a_check_in_as_it_lands_in_the_queue
         for key, value in confirmed_appointment("anna").items()
         if key in ("appointment_id", "service", "location", "start", "end", "citizen")
     }
-    stream = portal.get(f"{API}/stream", headers=clerk, stream=True, timeout=5)
+    stream = portal.get(f"{API}/stream", headers=clerk, stream=True, timeout=20)
     lines: list[str] = []
     reader = eventlet.spawn(
         lambda: lines.extend(stream.iter_lines(chunk_size=None, decode_unicode=True))
     )
     try:
-        wait_for(lambda: any(line.startswith("retry:") for line in lines), timeout=5)
+        wait_for(lambda: any(line.startswith("retry:") for line in lines), timeout=15)
 
         publish("appointments", "appointment_checked_in", checked_in)
 
-        data = wait_for(lambda: [line for line in lines if line.startswith("data: ")], timeout=5)
+        data = wait_for(lambda: [line for line in lines if line.startswith("data: ")], timeout=15)
     finally:
         reader.kill()
         stream.close()
