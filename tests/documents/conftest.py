@@ -136,6 +136,12 @@ class Portal:
 
 
 @pytest.fixture
+def annas_document(portal_of):
+    """A document Anna uploaded herself."""
+    return portal_of("anna").upload(pdf(50_000, b"anna's payslip")).json()
+
+
+@pytest.fixture
 def portal_of(platform, web_session, login):  # noqa: F811
     """A portal signed in as `subject` with `role` (and a clerk's departments)."""
 

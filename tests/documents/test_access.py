@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-import pytest
-
 from tests.documents.conftest import pdf
 from tests.support.waiting import wait_for
 
 TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)
-
-
-@pytest.fixture
-def annas_document(portal_of):
-    return portal_of("anna").upload(pdf(50_000, b"anna's payslip")).json()
 
 
 def test_another_citizen_is_not_told_that_a_document_exists(portal_of, annas_document):
@@ -120,21 +111,6 @@ def test_a_changed_download_link_is_refused(portal_of, annas_document):
     refused = anna.session.get(forged)
 
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "invalid_link"
-
-
-@pytest.fixture
-def document_settings(document_settings):
-    return {**document_settings, "download_link_seconds": 1}
-
-
-def test_an_expired_download_link_is_gone(portal_of, annas_document):
-    anna = portal_of("anna")
-    url = anna.link(annas_document["document_id"]).json()["url"]
-    time.sleep(1.2)
-
-    expired = anna.session.get(url)
-
-    assert expired.status_code == 410 and expired.json()["error"]["code"] == "link_expired"
 
 
 def test_every_read_and_change_is_in_the_audit_trail_with_who_and_why(portal_of, annas_document):
