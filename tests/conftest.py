@@ -21,6 +21,8 @@ from services.common.migrations import drop_databases
 from services.common.settings import database_url as service_database_url
 from tests.support.processes import free_port
 
+pytest_plugins = ["tests.support.fakes"]
+
 TEST_MASTER_KEY = base64.b64encode(b"a-test-master-key-of-32-bytes!!!").decode()
 FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
 

@@ -8,14 +8,13 @@ carry ids and times only).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from marshmallow import Schema, fields, validate
 
-from services.common.database import Transaction
-from services.common.events import EventContract, define_event
+from services.common.events import EventContract, TypedEvent, define_event
 
 SOURCE = "appointments"
 
@@ -152,20 +151,6 @@ class WalkInIssue(Schema):
 class WalkInFinish(WalkInIssue):
     outcome = fields.String(required=True, validate=validate.OneOf(("completed", "no_show")))
     finished_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
-
-
-class TypedEvent:
-    """An event as a value: its contract, and the payload its schema dumps from the fields."""
-
-    contract: ClassVar[EventContract]
-
-    def payload(self) -> dict[str, Any]:
-        return self.contract.schema().dump(asdict(self))  # type: ignore[call-overload]
-
-
-def publish(tx: Transaction, event: TypedEvent) -> None:
-    """Record the event in the transaction's outbox: it leaves once the transaction commits."""
-    tx.publish(event.contract.type, event.payload(), version=event.contract.version)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.appointments import queue
-from services.appointments.events import DeskQueueChanged, publish
+from services.appointments.events import DeskQueueChanged
 from services.appointments.models import AppointmentRow, OfferRow, TicketCounter
 from services.appointments.opening import local_date_of
 from services.appointments.store import location_key
 from services.common.database import Transaction, insert_ignoring_duplicates
+from services.common.events import publish
 
 
 def draw(session: Session, location_id: int, day: date) -> int:

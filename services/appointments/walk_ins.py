@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from services.appointments import lifecycle, tickets
-from services.appointments.events import WalkInFinished, WalkInTicketIssued, publish
+from services.appointments.events import WalkInFinished, WalkInTicketIssued
 from services.appointments.models import AppointmentRow
 from services.appointments.opening import local_date_of, to_minute
 from services.appointments.store import placement
 from services.appointments.views import Booked
 from services.common.database import Transaction
+from services.common.events import publish
 from services.common.idempotency import Keyed
 
 

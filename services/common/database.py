@@ -2,13 +2,14 @@
 
     with self.db.transaction() as tx:
         tx.session.add(thing)
-        tx.publish("thing_created", {"thing_id": ...})
+        tx.publish(THING_CREATED, {"thing_id": ...})
 
-The block commits when it ends and rolls back when it raises; the events recorded with
-`publish` commit with the state change and leave through the outbox relay afterwards.
-An event handler passes the event it handles: `self.db.transaction(handling=event)`
-records `(event_id, handler)` in the inbox in the same transaction, and a second delivery
-of the same event raises `EventAlreadyHandled`, which the handler entrypoint acknowledges.
+`THING_CREATED` is the service's own contract from its `events.py`. The block commits when it
+ends and rolls back when it raises; the events recorded with `publish` commit with the state
+change and leave through the outbox relay afterwards. An event handler passes the event it
+handles: `self.db.transaction(handling=event)` records `(event_id, handler)` in the inbox in
+the same transaction, and a second delivery of the same event raises `EventAlreadyHandled`,
+which the handler entrypoint acknowledges.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.context import CORRELATION_ID_KEY
 from services.common.engine import TransactionGate, create_service_engine
-from services.common.events import Event, find_contract
+from services.common.events import Event, EventContract, InvalidEvent, find_contract
 from services.common.outbox import OutboxRelay, record_event
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
@@ -71,13 +72,17 @@ class Transaction:
     correlation_id: str | None
     recorded: list[Event] = field(default_factory=list)
 
-    def publish(self, event_type: str, payload: Mapping[str, Any], *, version: int = 1) -> Event:
-        """Record an event to be published once this transaction commits."""
-        find_contract(self.source, event_type, version).validate(payload)
+    def publish(self, contract: EventContract | str, payload: Mapping[str, Any]) -> Event:
+        """Record an event of one of this service's contracts, published once this commits."""
+        if isinstance(contract, str):
+            contract = find_contract(self.source, contract, 1)
+        if contract.source != self.source:
+            raise InvalidEvent(f"{self.source} publishes {contract.source}'s {contract.type}")
+        contract.validate(payload)
         event = Event(
-            type=event_type,
+            type=contract.type,
             payload=dict(payload),
-            version=version,
+            version=contract.version,
             correlation_id=self.correlation_id,
         )
         record_event(self.session, self.source, event)

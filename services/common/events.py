@@ -13,11 +13,14 @@ import functools
 import importlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+if TYPE_CHECKING:
+    from services.common.database import Transaction
 
 
 class InvalidEvent(Exception):
@@ -96,6 +99,20 @@ class EventContract:
             raise InvalidEvent(
                 f"{self.source}.{self.type} v{self.version} payload: {error.messages}"
             ) from error
+
+
+class TypedEvent:
+    """An event as a value: its contract, and the payload its schema dumps from the fields."""
+
+    contract: ClassVar[EventContract]
+
+    def payload(self) -> dict[str, Any]:
+        return self.contract.schema().dump(asdict(self))  # type: ignore[call-overload]
+
+
+def publish(tx: Transaction, event: TypedEvent) -> None:
+    """Record the event in the transaction's outbox: it leaves once the transaction commits."""
+    tx.publish(event.contract, event.payload())
 
 
 _contracts: dict[tuple[str, str, int], EventContract] = {}

@@ -8,6 +8,10 @@ original delivery is acknowledged only after its copy was confirmed by the broke
 crash at any point leaves the event in one queue or another. Handlers are idempotent
 through the inbox (`Database.transaction(handling=event)`); a duplicate is acknowledged.
 
+A handler names its retry policy beside it: `permanent=` lists the refusals that no retry
+changes (they go to the dead letters at once), `retry=` overrides how often and how patiently
+a fault is retried (EVENTS settings otherwise).
+
 Delivery is at-least-once; effects are once, through the inbox.
 """
 
@@ -26,7 +30,7 @@ from nameko.standalone.events import get_event_exchange
 from services.common.amqp import ResilientConsumer, publish_confirmed
 from services.common.context import CORRELATION_ID_KEY
 from services.common.database import EventAlreadyHandled
-from services.common.events import Event, InvalidEvent, find_contract
+from services.common.events import Event, EventContract, InvalidEvent, find_contract
 from services.common.logging import get_logger
 from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from services.common.settings import RetryPolicy, amqp_uri
@@ -50,14 +54,23 @@ class EventHandler(NamekoEventHandler):
 
     def __init__(
         self,
-        source_service: str,
-        event_type: str,
+        contract: EventContract | str,
+        event_type: str | None = None,
         *,
         retry: RetryPolicy | None = None,
+        permanent: tuple[type[BaseException], ...] = (),
         handler_type: str = SERVICE_POOL,
         **kwargs,
     ) -> None:
+        """Handle `contract`'s events (the publisher's contract; or a source and ALL for
+        every event of it). `retry` is how often a fault is retried; an error in `permanent`
+        is a refusal that no retry changes, and goes to the dead letters at once."""
+        if isinstance(contract, EventContract):
+            source_service, event_type = contract.source, contract.type
+        else:
+            source_service = contract
         self.retry_policy = retry
+        self.permanent = permanent
         # a duplicate delivery is an expected outcome, logged as a warning, not as a crash
         kwargs.setdefault("expected_exceptions", (EventAlreadyHandled,))
         super().__init__(source_service, event_type, handler_type=handler_type, **kwargs)
@@ -116,7 +129,7 @@ class EventHandler(NamekoEventHandler):
             return result, exc_info
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         retries = int(message.headers.get(RETRIES_HEADER, 0))
-        if retries < self.retry_policy.max_retries:
+        if retries < self.retry_policy.max_retries and not isinstance(exc_info[1], self.permanent):
             self._forward(message, self._schedule_retry, error, retries + 1)
         else:
             self._forward(message, self._dead_letter, error, retries)

@@ -9,14 +9,13 @@ the platform (webhooks and the clerks' stream carry the `public` attributes only
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from marshmallow import Schema, fields, validate
 
-from services.common.database import Transaction
-from services.common.events import EventContract, define_event
+from services.common.events import EventContract, TypedEvent, define_event
 
 SOURCE = "feedback"
 KINDS = ("report", "idea")
@@ -167,20 +166,6 @@ class Merge(Schema):
     me_too = fields.Integer(required=True, metadata={"description": '"me too"s, these included'})
     supports = fields.Integer(required=True, metadata={"description": "supports, these included"})
     merged_at = fields.AwareDateTime(required=True)
-
-
-class TypedEvent:
-    """An event as a value: its contract, and the payload its schema dumps from the fields."""
-
-    contract: ClassVar[EventContract]
-
-    def payload(self) -> dict[str, Any]:
-        return self.contract.schema().dump(asdict(self))  # type: ignore[call-overload]
-
-
-def publish(tx: Transaction, event: TypedEvent) -> None:
-    """Record the event in the transaction's outbox: it leaves once the transaction commits."""
-    tx.publish(event.contract.type, event.payload(), version=event.contract.version)
 
 
 _ITEM = ("item_id", "kind", "category", "department")

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import Transaction
+from services.common.events import publish
 from services.feedback import workflow
 from services.feedback.errors import CannotMerge
-from services.feedback.events import ItemMerged, publish
+from services.feedback.events import ItemMerged
 from services.feedback.models import FollowRow, ItemRow, MeTooRow, SupportRow
 
 
