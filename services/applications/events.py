@@ -98,28 +98,28 @@ class Decided(CaseFacts):
     )
 
 
-define_event(
+APPLICATION_SUBMITTED = define_event(
     SOURCE,
     "application_submitted",
     Submitted,
     description="A citizen submitted an application; it has a case number and waits for a clerk.",
     public=(*PUBLIC, "processing_days"),
 )
-define_event(
+APPLICATION_STATUS_CHANGED = define_event(
     SOURCE,
     "application_status_changed",
     StatusChanged,
     description="A case moved to another status; inform_citizen says whether the citizen hears.",
     public=(*PUBLIC, "status", "inform_citizen"),
 )
-define_event(
+APPLICATION_INFORMATION_REQUESTED = define_event(
     SOURCE,
     "application_information_requested",
     InformationRequested,
     description="A clerk asked the citizen for more information or documents.",
     public=PUBLIC,
 )
-define_event(
+APPLICATION_DECIDED = define_event(
     SOURCE,
     "application_decided",
     Decided,

@@ -77,49 +77,51 @@ PUBLIC = ("appointment_id", "service", "location", "start", "end")
 
 def _define(
     event_type: str, schema: type[Schema], description: str, public: tuple[str, ...] = PUBLIC
-) -> None:
-    define_event(SOURCE, event_type, schema, description=description, public=public)
+) -> EventContract:
+    return define_event(SOURCE, event_type, schema, description=description, public=public)
 
 
-_define(
+APPOINTMENT_HELD = _define(
     "appointment_held",
     AppointmentHeld,
     "A slot is held for a citizen until hold_expires_at; the citizen confirms by confirm_url.",
 )
-_define(
+APPOINTMENT_CONFIRMED = _define(
     "appointment_confirmed",
     WithCalendar,
     "The citizen confirmed: the appointment is booked. Carries the manage link and the .ics.",
 )
-_define(
+APPOINTMENT_CANCELLED = _define(
     "appointment_cancelled",
     AppointmentCancelled,
     "A held or confirmed appointment was cancelled; its slot is free after the re-booking delay.",
     (*PUBLIC, "cancelled_by"),
 )
-_define(
+APPOINTMENT_RESCHEDULED = _define(
     "appointment_rescheduled",
     AppointmentRescheduled,
     "A confirmed appointment moved to another time; the .ics replaces the earlier one.",
     (*PUBLIC, "previous_start", "previous_end"),
 )
-_define(
+APPOINTMENT_REMINDER_DUE = _define(
     "appointment_reminder_due",
     WithCalendar,
     "Time to remind the citizen (APPOINTMENTS.reminder_before_hours ahead); sent once.",
 )
-_define(
+APPOINTMENT_HOLD_EXPIRED = _define(
     "appointment_hold_expired",
     ToCitizen,
     "A hold was not confirmed in time; the slot is free again.",
 )
-_define("appointment_checked_in", AppointmentFacts, "The citizen arrived and checked in.")
-_define(
+APPOINTMENT_CHECKED_IN = _define(
+    "appointment_checked_in", AppointmentFacts, "The citizen arrived and checked in."
+)
+APPOINTMENT_COMPLETED = _define(
     "appointment_completed",
     ToCitizen,
     "The citizen was served at the desk (an occasion to ask for feedback).",
 )
-_define("appointment_no_show", AppointmentFacts, "The citizen did not come.")
+APPOINTMENT_NO_SHOW = _define("appointment_no_show", AppointmentFacts, "The citizen did not come.")
 
 
 # the desk's queue: tickets carry a number and a desk, never a name

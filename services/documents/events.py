@@ -67,28 +67,28 @@ class DocumentGenerated(VersionFacts):
     language = fields.String(required=True)
 
 
-define_event(
+DOCUMENT_STORED = define_event(
     SOURCE,
     "document_stored",
     VersionFacts,
     description="An upload was accepted (type, size and scan passed) and stored as a new document.",
     public=VERSION_PUBLIC,
 )
-define_event(
+DOCUMENT_VERSION_ADDED = define_event(
     SOURCE,
     "document_version_added",
     VersionFacts,
     description="A new version of an existing document was stored; it is now the current one.",
     public=VERSION_PUBLIC,
 )
-define_event(
+DOCUMENT_REJECTED = define_event(
     SOURCE,
     "document_rejected",
     DocumentRejected,
     description="An upload was refused for its type or size, or quarantined by the scanner.",
     public=("upload_id", "document_type", "reason"),
 )
-define_event(
+DOCUMENT_ERASED = define_event(
     SOURCE,
     "document_erased",
     DocumentErased,
@@ -97,7 +97,7 @@ define_event(
     ),
     public=("document_id", "document_type", "case_id", "reason"),
 )
-define_event(
+DOCUMENT_GENERATED = define_event(
     SOURCE,
     "document_generated",
     DocumentGenerated,

@@ -170,63 +170,63 @@ class Merge(Schema):
 
 _ITEM = ("item_id", "kind", "category", "department")
 
-define_event(
+REPORT_SUBMITTED = define_event(
     SOURCE,
     "report_submitted",
     Submitted,
     description="A citizen reported a problem in town; its category's department has it.",
     public=(*_ITEM, "status", "submitted_at", "public_latitude", "public_longitude"),
 )
-define_event(
+IDEA_SUBMITTED = define_event(
     SOURCE,
     "idea_submitted",
     Submitted,
     description="A citizen proposed an idea; its category's department has it.",
     public=(*_ITEM, "status", "submitted_at"),
 )
-define_event(
+REPORT_STATUS_CHANGED = define_event(
     SOURCE,
     "report_status_changed",
     StatusChanged,
     description="A report moved to another status; its author and followers hear of it.",
     public=(*_ITEM, "status", "previous_status", "answered", "changed_at"),
 )
-define_event(
+IDEA_STATUS_CHANGED = define_event(
     SOURCE,
     "idea_status_changed",
     StatusChanged,
     description="An idea moved to another status; its author and followers hear of it.",
     public=(*_ITEM, "status", "previous_status", "answered", "changed_at"),
 )
-define_event(
+OFFICIAL_ANSWER_PUBLISHED = define_event(
     SOURCE,
     "official_answer_published",
     OfficialAnswer,
     description="The town answered a report or an idea; its author and followers hear of it.",
     public=(*_ITEM, "status", "answered_at"),
 )
-define_event(
+IDEA_SUPPORTED = define_event(
     SOURCE,
     "idea_supported",
     IdeaSupported,
     description="A citizen supported an idea (who did stays inside the feedback service).",
     public=("item_id", "category", "supports", "supported_at"),
 )
-define_event(
+RATING_INVITED = define_event(
     SOURCE,
     "rating_invited",
     RatingInvited,
     description="A visit or a case is over: the citizen is invited to rate it, once.",
     public=("invitation_id", "subject_kind", "service", "location"),
 )
-define_event(
+FEEDBACK_RATING_RECEIVED = define_event(
     SOURCE,
     "feedback_rating_received",
     RatingReceived,
     description="A citizen rated a visit or a case (1-5).",
     public=("rating_id", "subject_kind", "service", "location", "score", "rated_at"),
 )
-define_event(
+CONTENT_HIDDEN = define_event(
     SOURCE,
     "content_hidden",
     ContentHidden,

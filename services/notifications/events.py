@@ -65,7 +65,7 @@ MESSAGE_PUBLIC = (
     "facts",
 )
 
-define_event(
+NOTIFICATION_SENT = define_event(
     SOURCE,
     "notification_sent",
     MessageFacts,
@@ -73,7 +73,7 @@ define_event(
     "provider or the webhook's receiver; put into an inbox).",
     public=MESSAGE_PUBLIC,
 )
-define_event(
+NOTIFICATION_FAILED = define_event(
     SOURCE,
     "notification_failed",
     NotificationFailed,
@@ -81,7 +81,7 @@ define_event(
     "it can be re-sent from the delivery log.",
     public=(*MESSAGE_PUBLIC, "status"),
 )
-define_event(
+CLERK_QUEUE_ITEM_ADDED = define_event(
     SOURCE,
     "clerk_queue_item_added",
     QueueItem,
