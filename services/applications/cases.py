@@ -106,6 +106,7 @@ def move(
             "status": target,
             "status_text": status.texts[row.language],
             "inform_citizen": status.inform,
+            "closed": status.final,
         },
     )
     if action == "request_information":

@@ -71,6 +71,14 @@ class StatusChanged(CaseFacts):
         required=True, metadata={"description": "the status's citizen-facing text, their language"}
     )
     inform_citizen = fields.Boolean(required=True)
+    # optional on receipt: events recorded before it was added carry none
+    closed = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "whether the status closes the case (completed, withdrawn): "
+            "consumers read it here instead of restating the types' rules"
+        },
+    )
 
 
 class InformationRequested(CaseFacts):
@@ -110,7 +118,7 @@ APPLICATION_STATUS_CHANGED = define_event(
     "application_status_changed",
     StatusChanged,
     description="A case moved to another status; inform_citizen says whether the citizen hears.",
-    public=(*PUBLIC, "status", "inform_citizen"),
+    public=(*PUBLIC, "status", "inform_citizen", "closed"),
 )
 APPLICATION_INFORMATION_REQUESTED = define_event(
     SOURCE,

@@ -67,10 +67,8 @@ from services.feedback.schemas import (
 )
 from services.feedback.settings import FeedbackSettings
 
+
 # applications in these statuses are over: the citizen is invited to rate the case
-CASE_CLOSED = ("completed",)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -115,7 +113,8 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     @event_handler("applications", "application_status_changed")
     def on_application_status_changed(self, event: Event) -> None:
         case = event.payload
-        if case["status"] in CASE_CLOSED:
+        # the case's type decides what closes it; the event says so
+        if case["closed"]:
             self._invite(event, "case", case["case_id"], case["application_type"], None)
 
     def _invite(self, event, subject_kind, subject_id, service, location) -> None:

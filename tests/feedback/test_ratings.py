@@ -55,8 +55,16 @@ def test_a_completed_case_invites_the_signed_in_citizen(feedback, feedback_event
         "status_text": "...",
         "inform_citizen": True,
     }
-    publish("applications", "application_status_changed", {**base, "status": "approved"})
-    publish("applications", "application_status_changed", {**base, "status": "completed"})
+    publish(
+        "applications",
+        "application_status_changed",
+        {**base, "status": "approved", "closed": False},
+    )
+    publish(
+        "applications",
+        "application_status_changed",
+        {**base, "status": "completed", "closed": True},
+    )
     feedback_events.wait_for_one("rating_invited", subject_id=case_id)
     assert len(feedback_events.of_type("rating_invited")) == 1  # not for "approved"
 
