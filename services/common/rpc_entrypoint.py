@@ -19,10 +19,12 @@ import inspect
 from typing import Final
 
 import eventlet
+from marshmallow import Schema
 from nameko import rpc as nameko_rpc
 from nameko.exceptions import IncorrectSignature
 from nameko.messaging import decode_from_headers
 
+from services.common import answers
 from services.common.context import IdentityCheck
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
@@ -96,20 +98,30 @@ Roles = tuple[str, ...] | None
 
 
 class Rpc(nameko_rpc.Rpc):
-    """`@rpc(roles=..., errors=(...))`: who may call (checked against the verified caller
-    before a worker starts) and the typed errors it may answer, for docs/rpc.md."""
+    """`@rpc(roles=..., errors=(...), answers=Schema)`: who may call (checked against the
+    verified caller before a worker starts), the typed errors it may answer (docs/rpc.md),
+    and the service's schema every answer is dumped through (services.common.answers)."""
 
     rpc_consumer = RpcConsumer()
     identity = IdentityCheck()
 
     def __init__(
-        self, *, roles: Roles = ANYONE, errors: tuple[type[ServiceError], ...] = (), **kwargs
+        self,
+        *,
+        roles: Roles = ANYONE,
+        errors: tuple[type[ServiceError], ...] = (),
+        answers: type[Schema] | None = None,
+        many: bool = False,
+        **kwargs,
     ) -> None:
         # a refusal the caller can act on is no error of the service: a warning, no traceback
         kwargs.setdefault("expected_exceptions", (ServiceError,))
         super().__init__(**kwargs)
         self.roles = roles
         self.errors = errors
+        # the service's own output schema (a list of them with many=True): services.common.answers
+        self.answers = answers
+        self.many = many
 
     def setup(self) -> None:
         super().setup()
@@ -121,6 +133,20 @@ class Rpc(nameko_rpc.Rpc):
             self._signature.bind(None, *args, **kwargs)
         except TypeError as error:
             raise IncorrectSignature(str(error)) from None
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is None and self.answers is not None:
+            try:
+                result = answers.answer(
+                    self.answers,
+                    result,
+                    many=self.many,
+                    where=f"{self.container.service_name}.{self.method_name}",
+                )
+            except answers.AnswerOutOfContract as error:
+                log.error("rpc_answer_out_of_contract", error=str(error))
+                result, exc_info = None, (type(error), error, error.__traceback__)
+        return super().handle_result(message, worker_ctx, result, exc_info)
 
     def handle_message(self, body, message) -> None:
         if self.roles is not ANYONE:
