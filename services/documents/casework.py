@@ -16,12 +16,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from services.applications.events import APPLICATION_DECIDED
 from services.common.context import Caller
 from services.common.database import EventAlreadyHandled, Transaction, UnitOfWork
 from services.common.errors import InvalidInput
-from services.common.events import Event, InvalidEvent, find_contract
+from services.common.events import Event, InvalidEvent
 from services.common.logging import get_logger
-from services.documents import generation, library
+from services.documents import access, generation, library
 from services.documents.audit import record
 from services.documents.models import DocumentRow
 from services.documents.vault import Vault
@@ -142,7 +143,7 @@ def refusal_of(document: DocumentRow | None, citizen: str | None, case_id: str) 
     refuses the same, but all at once)."""
     if document is None:
         return "unknown"
-    if citizen is None or document.owner != citizen:
+    if not access.owns(citizen, document.owner):
         return "not_owned"
     if document.status == "erased":
         return "erased"
@@ -183,7 +184,7 @@ def receipt_request(facts: dict[str, Any], titles: list[str]) -> dict[str, Any]:
 def decided_facts(payload: dict[str, Any]) -> dict[str, Any]:
     """An `application_decided` payload as its contract reads it; refused when it breaks it."""
     try:
-        return find_contract("applications", "application_decided", 1).validate(payload)
+        return APPLICATION_DECIDED.validate(payload)
     except InvalidEvent as broken:
         details = {"decision": [str(broken)]}
         raise InvalidInput("These are not the facts of a decision.", details) from None

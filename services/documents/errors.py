@@ -95,11 +95,6 @@ class LinkExpired(ServiceError):
     """A download link past its short lifetime."""
 
 
-@service_error("invalid_status_change", 409)
-class InvalidStatusChange(ServiceError):
-    """Draft -> final -> archived, in that order only; details name the allowed next ones."""
-
-
 @service_error("document_archived", 409)
 class DocumentArchived(ServiceError):
     """An archived document takes no new versions or changes."""

@@ -10,6 +10,7 @@ from typing import Any
 from services.common.context import Caller
 from services.common.database import Transaction
 from services.common.errors import InvalidInput
+from services.documents.events import DOCUMENT_GENERATED
 from services.documents.filing import Content, Description, keep_blob, new_document, version_facts
 from services.documents.library import describe_document
 from services.documents.models import VersionRow
@@ -107,7 +108,7 @@ def file_letter(
     document = new_document(tx, caller, description, content, now)
     version = tx.session.get(VersionRow, (document.id, 1))
     tx.publish(
-        "document_generated",
+        DOCUMENT_GENERATED,
         {
             **version_facts(document, version),
             "kind": request["kind"],

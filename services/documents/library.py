@@ -175,7 +175,8 @@ def file_into_case(
     filed = []
     for document_id in document_ids:
         document = tx.session.get(DocumentRow, document_id, with_for_update=True)
-        if document is None or (case.get("owner") and document.owner != case["owner"]):
+        for_citizen = case.get("owner")
+        if document is None or (for_citizen and not access.owns(for_citizen, document.owner)):
             raise DocumentNotFound("There is no such document.", {"document_id": document_id})
         if document.status == "erased":
             raise DocumentErased("The document was erased.", {"document_id": document_id})

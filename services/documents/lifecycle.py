@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from services.documents.errors import InvalidStatusChange
+from services.common.transitions import Transitions
 
-NEXT = {"draft": ("final",), "final": ("archived",), "archived": ()}
+OFFICE_MOVES = Transitions.of("document", {"draft": ("final",), "final": ("archived",)})
 # a citizen may finalise their own draft; archiving is the office's decision
-CITIZEN_MAY = {"final"}
+CITIZEN_MOVES = Transitions.of("document", {"draft": ("final",)})
 
 
 def check_status_change(current: str, wanted: str, *, office: bool) -> None:
+    """Pass when the status stays as it is or the caller may move it; else `illegal_transition`."""
     if wanted == current:
         return
-    allowed = NEXT.get(current, ())
-    if not office:
-        allowed = tuple(status for status in allowed if status in CITIZEN_MAY)
-    if wanted not in allowed:
-        raise InvalidStatusChange(
-            f"A {current} document cannot become {wanted}.",
-            {"status": current, "allowed": list(allowed)},
-        )
+    moves = OFFICE_MOVES if office else CITIZEN_MOVES
+    moves.check(current, wanted, f"A {current} document cannot become {wanted}.", status=current)

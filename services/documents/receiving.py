@@ -25,6 +25,7 @@ from services.documents.errors import (
     UploadClosed,
     UploadIncomplete,
 )
+from services.documents.events import DOCUMENT_STORED, DOCUMENT_VERSION_ADDED
 from services.documents.filing import (
     Content,
     Description,
@@ -260,8 +261,8 @@ def _file(transaction, vault, caller, upload_id: str, content: Content, now: dat
         upload.result_document_id = document.id
         close(tx, upload, "completed")
         version = tx.session.get(VersionRow, (document.id, number))
-        event = "document_stored" if number == 1 else "document_version_added"
-        tx.publish(event, version_facts(document, version))
+        contract = DOCUMENT_STORED if number == 1 else DOCUMENT_VERSION_ADDED
+        tx.publish(contract, version_facts(document, version))
         answer = _completed(tx, upload)
     if shared:  # the same content was stored before: this copy is not needed
         vault.store.delete_prefix(staging(upload_id))

@@ -15,6 +15,7 @@ from sqlalchemy import delete, exists, select
 from services.common.context import Caller
 from services.common.database import Transaction
 from services.documents.audit import record
+from services.documents.events import DOCUMENT_ERASED
 from services.documents.models import BlobRow, DocumentRow, QuarantineRow, UploadRow, VersionRow
 from services.documents.uploads import close, staging
 from services.documents.vault import Vault
@@ -66,7 +67,7 @@ def _erase(tx: Transaction, document: DocumentRow, now: datetime) -> list[str]:
     document.erased_at = now
     document.modified_at = now
     tx.publish(
-        "document_erased",
+        DOCUMENT_ERASED,
         {
             "document_id": document.id,
             "document_type": document.document_type,

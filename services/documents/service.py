@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from services.applications import events as application_events
 from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.errors import InvalidInput, LengthRequired
@@ -43,6 +44,7 @@ from services.documents.schemas import (
 )
 from services.documents.settings import DocumentSettings
 from services.documents.vault import VaultProvider
+from services.feedback import events as feedback_events
 
 PART_HASH_HEADER = "X-Content-SHA256"
 
@@ -219,17 +221,23 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     # the applications' cases (at-least-once; each effect once, through the inbox)
 
-    @event_handler("applications", "application_submitted")
+    # Retry policy, all three: a letter the templates cannot write with the event's facts
+    # (`invalid_input`) stays unwritable, so it goes to the dead letters at once; a document
+    # that may not be filed is no fault (recorded in the audit trail, the rest goes through);
+    # a fault of the store or the database, or attachments changing while the receipt was
+    # written (`AttachmentsChanged`), is retried with back-off.
+
+    @event_handler(application_events.APPLICATION_SUBMITTED, permanent=(InvalidInput,))
     def on_application_submitted(self, event: Event) -> None:
         """The applicant's attachments are filed into the case as final; the receipt issued."""
         casework.receive_application(self.db, self.vault, event, now())
 
-    @event_handler("applications", "application_decided")
+    @event_handler(application_events.APPLICATION_DECIDED, permanent=(InvalidInput,))
     def on_application_decided(self, event: Event) -> None:
         """The decision letter is issued to the applicant and filed into the case."""
         casework.receive_decision(self.db, self.vault, event, now())
 
-    @event_handler("feedback", "report_submitted")
+    @event_handler(feedback_events.REPORT_SUBMITTED)
     def on_report_submitted(self, event: Event) -> None:
         """A report's photos are filed under it, for the department's clerks to see."""
         casework.receive_report(self.db, event, now())

@@ -33,6 +33,7 @@ from services.documents.errors import (
     UploadClosed,
     UploadNotFound,
 )
+from services.documents.events import DOCUMENT_REJECTED
 from services.documents.models import DocumentRow, UploadPartRow, UploadRow
 from services.documents.settings import DocumentSettings
 from services.documents.vault import Vault
@@ -315,7 +316,7 @@ def record_refusal(
 ) -> None:
     """The event and audit entry of a refused upload, in a transaction of their own."""
     tx.publish(
-        "document_rejected",
+        DOCUMENT_REJECTED,
         {
             "upload_id": facts["upload_id"],
             "owner": facts["owner"],

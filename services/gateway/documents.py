@@ -11,7 +11,9 @@ from typing import Any
 
 from services.common.context import ROLES
 from services.common.errors import Forbidden, LengthRequired
+from services.common.identity import ADMIN, OFFICE
 from services.common.rpc import RemoteService
+from services.common.transitions import IllegalTransition
 from services.documents import errors as failures
 from services.documents import schemas as inputs
 from services.gateway import document_schemas as schemas
@@ -22,8 +24,6 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.streaming import BINARY, stream
 
 PREFIX = "/api/v1/documents"
-OFFICE = ("clerk", "admin")
-ADMIN = ("admin",)
 _SESSION_ERRORS = (failures.UploadNotFound, failures.UploadClosed)
 _DOCUMENT_ERRORS = (failures.DocumentNotFound, failures.DocumentErased)
 _PART_HASH = {
@@ -187,7 +187,7 @@ class DocumentRoutes:
         errors=(
             *_DOCUMENT_ERRORS,
             failures.DocumentArchived,
-            failures.InvalidStatusChange,
+            IllegalTransition,
         ),
     )
     def update_document(self, request, body: dict[str, Any], document_id) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def test_status_moves_draft_final_archived_and_a_citizen_may_not_archive(portal_
 
     assert final.json()["status"] == "final"
     assert archive.status_code == 409 and archive.json()["error"]["details"]["allowed"] == []
-    assert back.status_code == 409 and back.json()["error"]["code"] == "invalid_status_change"
+    assert back.status_code == 409 and back.json()["error"]["code"] == "illegal_transition"
     assert archived.json()["status"] == "archived"
     refused = anna.start(pdf(1000, b"late"), document_id=annas_document["document_id"])
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "document_archived"
