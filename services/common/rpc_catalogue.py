@@ -188,6 +188,13 @@ def _method(service: str, method_name: str, method, entrypoint: Rpc, usage) -> l
     ]
     for parameter, schema in _loaded_schemas(method).items():
         lines += [f"`{parameter}` ({schema.__name__}):", "", *_field_table(schema()), ""]
+    if entrypoint.answers is not None:
+        shape = (
+            f"a list of {entrypoint.answers.__name__}"
+            if entrypoint.many
+            else entrypoint.answers.__name__
+        )
+        lines += [f"The answer ({shape}):", "", *_field_table(entrypoint.answers()), ""]
     return lines
 
 
