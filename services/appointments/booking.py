@@ -23,9 +23,16 @@ from services.appointments import lifecycle, views
 from services.appointments.errors import (
     HoldExpired,
     InvalidLink,
-    InvalidTransition,
     SlotTaken,
     TooManyAppointments,
+)
+from services.appointments.events import (
+    APPOINTMENT_CANCELLED,
+    APPOINTMENT_CONFIRMED,
+    APPOINTMENT_HELD,
+    APPOINTMENT_HOLD_EXPIRED,
+    APPOINTMENT_REMINDER_DUE,
+    APPOINTMENT_RESCHEDULED,
 )
 from services.appointments.models import (
     AppointmentRow,
@@ -47,6 +54,7 @@ from services.appointments.views import Booked
 from services.common import challenges
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.idempotency import Keyed
+from services.common.transitions import refusal
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,7 @@ def hold(
     session.add(row)
     booked = Booked.load(session, row)
     tx.publish(
-        "appointment_held",
+        APPOINTMENT_HELD,
         {
             **views.to_citizen(booked),
             "hold_expires_at": expires.isoformat(),
@@ -249,7 +257,7 @@ def confirm_held(
     row.confirmed_at = now
     manage_url = new_manage_link(tx.session, row, settings, now)
     booked = Booked.load(tx.session, row)
-    tx.publish("appointment_confirmed", views.with_calendar(booked, manage_url))
+    tx.publish(APPOINTMENT_CONFIRMED, views.with_calendar(booked, manage_url))
     return booked
 
 
@@ -285,9 +293,13 @@ def cancel(
     by: str = "citizen",
 ) -> Booked:
     if has_begun(row.start_minute, now):
-        raise InvalidTransition(
-            "The appointment has begun; it can no longer be cancelled.",
-            {"status": row.status, "action": "cancel", "allowed": []},
+        raise refusal(
+            "appointment",
+            row.status,
+            lifecycle.CANCELLED,
+            message="The appointment has begun; it can no longer be cancelled.",
+            status=row.status,
+            action="cancel",
         )
     row.status = lifecycle.next_status(row.status, "cancel")
     row.cancelled_at = now
@@ -297,7 +309,7 @@ def cancel(
     release(tx.session, row.id, int(now.timestamp()) + settings.rebook_delay_seconds)
     booked = Booked.load(tx.session, row)
     tx.publish(
-        "appointment_cancelled",
+        APPOINTMENT_CANCELLED,
         {
             **views.to_citizen(booked),
             "cancelled_by": by,
@@ -350,7 +362,7 @@ def reschedule(
     row.reminder_sent_at = None
     manage_url = new_manage_link(session, row, settings, now)
     booked = Booked.load(session, row)
-    tx.publish("appointment_rescheduled", {**views.with_calendar(booked, manage_url), **previous})
+    tx.publish(APPOINTMENT_RESCHEDULED, {**views.with_calendar(booked, manage_url), **previous})
     return booked
 
 
@@ -369,7 +381,7 @@ def expire_holds(tx: Transaction, now: datetime, batch: int = 200) -> int:
                 DeskTime.appointment_id == row.id, DeskTime.free_after.is_not(None)
             )
         )
-        tx.publish("appointment_hold_expired", views.to_citizen(Booked.load(tx.session, row)))
+        tx.publish(APPOINTMENT_HOLD_EXPIRED, views.to_citizen(Booked.load(tx.session, row)))
     return len(rows)
 
 
@@ -393,7 +405,7 @@ def send_reminders(
         row.reminder_sent_at = now
         booked = Booked.load(tx.session, row)
         # only a digest of the manage link's secret is kept: the confirmation's link stays valid
-        tx.publish("appointment_reminder_due", views.with_calendar(booked, None))
+        tx.publish(APPOINTMENT_REMINDER_DUE, views.with_calendar(booked, None))
     return len(rows)
 
 

@@ -9,22 +9,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.appointments import lifecycle, statistics, tickets, views, walk_ins
-from services.appointments.errors import InvalidTransition, NobodyWaiting, NoSuchDesk
+from services.appointments.errors import NobodyWaiting, NoSuchDesk
+from services.appointments.events import (
+    APPOINTMENT_CHECKED_IN,
+    APPOINTMENT_COMPLETED,
+    APPOINTMENT_NO_SHOW,
+)
 from services.appointments.models import AppointmentRow, LocationRow, OfferRow
 from services.appointments.opening import day_bounds, local_date_of, to_local, to_minute
 from services.appointments.store import desks_at, location_row, offer_row
 from services.appointments.views import Booked
 from services.common.database import Transaction
 from services.common.errors import NotFound
-
-CHECK_IN_OPENS_MINUTES = 120
+from services.common.events import EventContract
+from services.common.transitions import refusal
 
 # what each desk action stamps, and the event a booked appointment's move publishes
-_STAMPS = {
-    "check_in": ("checked_in_at", "appointment_checked_in"),
+_STAMPS: dict[str, tuple[str, EventContract | None]] = {
+    "check_in": ("checked_in_at", APPOINTMENT_CHECKED_IN),
     "call": ("called_at", None),
-    "serve": ("finished_at", "appointment_completed"),
-    "no_show": ("finished_at", "appointment_no_show"),
+    "serve": ("finished_at", APPOINTMENT_COMPLETED),
+    "no_show": ("finished_at", APPOINTMENT_NO_SHOW),
 }
 
 
@@ -55,12 +60,16 @@ def act(
         action == "check_in"
         and to_local(row.start_minute).date() != to_local(to_minute(now)).date()
     ):
-        raise InvalidTransition(
-            "Check-in is possible on the appointment's day only.",
-            {"status": row.status, "action": action, "allowed": []},
+        raise refusal(
+            "appointment",
+            row.status,
+            lifecycle.CHECKED_IN,
+            message="Check-in is possible on the appointment's day only.",
+            status=row.status,
+            action=action,
         )
     row.status = lifecycle.next_status(row.status, action, lifecycle.DESK_ACTIONS)
-    stamp, event_type = _STAMPS[action]
+    stamp, contract = _STAMPS[action]
     setattr(row, stamp, now)
     if action == "check_in":
         row.ticket = tickets.draw(tx.session, row.location_id, local_date_of(row.start_minute))
@@ -70,10 +79,10 @@ def act(
     if row.walk_in:
         if action in ("serve", "no_show"):
             walk_ins.tell_finished(tx, booked)
-    elif event_type == "appointment_completed":
-        tx.publish(event_type, views.to_citizen(booked))
-    elif event_type is not None:
-        tx.publish(event_type, views.facts(booked))
+    elif contract is APPOINTMENT_COMPLETED:
+        tx.publish(contract, views.to_citizen(booked))
+    elif contract is not None:
+        tx.publish(contract, views.facts(booked))
     tickets.tell_the_desks(tx, row)
     return booked
 
@@ -113,12 +122,6 @@ def desk_among(desk: int, desks: int) -> int:
     if not isinstance(desk, int) or isinstance(desk, bool) or not 1 <= desk <= desks:
         raise NoSuchDesk("The location has no desk with that number.", {"desk": desk})
     return desk
-
-
-def _check_in_open(row: AppointmentRow, now: datetime) -> bool:
-    """From two hours before the start until the end of the appointment's day."""
-    _, day_ends = day_bounds(local_date_of(row.start_minute))
-    return row.start_minute - CHECK_IN_OPENS_MINUTES <= to_minute(now) < day_ends
 
 
 def figures(

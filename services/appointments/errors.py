@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from services.common.challenges import ChallengeSpent  # noqa: F401 (a booking's error too)
 from services.common.errors import ServiceError, service_error
+from services.common.transitions import IllegalTransition
+
+# a refused move of an appointment is every state machine's one error, `illegal_transition`;
+# the name stays importable from here, where the appointments' errors are looked up
+InvalidTransition = IllegalTransition
 
 
 @service_error("unknown_service", 404)
@@ -54,11 +59,6 @@ class HoldExpired(ServiceError):
 @service_error("invalid_link", 404)
 class InvalidLink(ServiceError):
     """A token that is wrong or used up; deliberately says nothing more."""
-
-
-@service_error("invalid_transition", 409)
-class InvalidTransition(ServiceError):
-    """The appointment's status does not allow this; `details.allowed` names what does."""
 
 
 @service_error("not_your_appointment", 404)

@@ -6,11 +6,16 @@ held -> confirmed -> checked_in -> called -> completed
   |         +-> no_show (did not come)
   |         '-> cancelled
   '-> hold_expired | cancelled
+
+The machine is written by action rather than as a status table: two actions may lead to
+the same status from different ones (confirm: held -> confirmed; reschedule: confirmed ->
+confirmed), and a table of statuses alone would let a second confirm through. A refused
+move is the common `illegal_transition`, its `allowed` naming the actions the status has.
 """
 
 from __future__ import annotations
 
-from services.appointments.errors import InvalidTransition
+from services.common.transitions import refusal
 
 HELD = "held"
 CONFIRMED = "confirmed"
@@ -47,8 +52,13 @@ def next_status(status: str, action: str, among: tuple[str, ...] = tuple(MOVES))
     """The status `action` leads to from `status`; refuse a move the status does not allow."""
     sources, target = MOVES[action]
     if status not in sources:
-        raise InvalidTransition(
+        raise refusal(
+            "appointment",
+            status,
+            target,
+            allowed_actions(status, among),
             f"Not possible for an appointment that is {status.replace('_', ' ')}.",
-            {"status": status, "action": action, "allowed": allowed_actions(status, among)},
+            status=status,
+            action=action,
         )
     return target

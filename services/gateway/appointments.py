@@ -11,7 +11,9 @@ from typing import Any
 
 from services.appointments import errors as booking
 from services.common.errors import NotFound
+from services.common.identity import CITIZEN, OFFICE
 from services.common.rpc import RemoteService
+from services.common.transitions import IllegalTransition
 from services.gateway import appointment_schemas as schemas
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
@@ -19,8 +21,6 @@ from services.gateway.http import SIGN_IN_OPTIONAL, api
 from services.gateway.idempotency import idempotency_key, keyed_api
 
 PREFIX = "/api/v1/appointments"
-CITIZEN = ("citizen",)
-DESK = ("clerk", "admin")
 # the desk's verbs in URLs, and the service's names for them
 DESK_ACTIONS = {"check-in": "check_in", "call": "call", "serve": "serve", "no-show": "no_show"}
 _DESK_ACTION = "<any({}):action>".format(", ".join(f'"{action}"' for action in DESK_ACTIONS))
@@ -122,7 +122,7 @@ class AppointmentRoutes:
         body=schemas.AppointmentToken,
         response=schemas.AppointmentView,
         responses=_ONE,
-        errors=(booking.InvalidLink, booking.HoldExpired, booking.InvalidTransition),
+        errors=(booking.InvalidLink, booking.HoldExpired, IllegalTransition),
     )
     def confirm(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Confirm a held slot with the token from the mail: the appointment is booked.
@@ -157,13 +157,13 @@ class AppointmentRoutes:
         body=schemas.AppointmentToken,
         response=schemas.AppointmentView,
         responses=_ONE,
-        errors=(booking.InvalidLink, booking.InvalidTransition),
+        errors=(booking.InvalidLink, IllegalTransition),
     )
     def cancel_by_token(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Cancel the appointment a manage link's token is for.
 
         Safe to retry: a cancelled appointment stays cancelled; cancelling it again is
-        refused (409 `invalid_transition`) and changes nothing.
+        refused (409 `illegal_transition`) and changes nothing.
         """
         return self.appointments.cancel_by_token(body["token"])
 
@@ -174,7 +174,7 @@ class AppointmentRoutes:
         body=schemas.RescheduleRequest,
         response=schemas.AppointmentView,
         responses=_ONE,
-        errors=(*_BOOKING_ERRORS, booking.InvalidLink, booking.InvalidTransition),
+        errors=(*_BOOKING_ERRORS, booking.InvalidLink, IllegalTransition),
     )
     def reschedule_by_token(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Move the appointment a manage link's token is for to another slot.
@@ -199,13 +199,13 @@ class AppointmentRoutes:
         roles=CITIZEN,
         response=schemas.AppointmentView,
         responses=_ONE,
-        errors=(booking.NotYourAppointment, booking.HoldExpired, booking.InvalidTransition),
+        errors=(booking.NotYourAppointment, booking.HoldExpired, IllegalTransition),
     )
     def confirm_mine(self, request, appointment_id: str) -> dict[str, Any]:
         """Confirm one of the signed-in citizen's held slots.
 
         Safe to retry: a confirmed appointment is not confirmed again (409
-        `invalid_transition`).
+        `illegal_transition`).
         """
         return self.appointments.confirm_mine(appointment_id)
 
@@ -215,20 +215,20 @@ class AppointmentRoutes:
         roles=CITIZEN,
         response=schemas.AppointmentView,
         responses=_ONE,
-        errors=(booking.NotYourAppointment, booking.InvalidTransition),
+        errors=(booking.NotYourAppointment, IllegalTransition),
     )
     def cancel_mine(self, request, appointment_id: str) -> dict[str, Any]:
         """Cancel one of the signed-in citizen's appointments.
 
         Safe to retry: a cancelled appointment stays cancelled; cancelling it again is
-        refused (409 `invalid_transition`) and changes nothing.
+        refused (409 `illegal_transition`) and changes nothing.
         """
         return self.appointments.cancel_mine(appointment_id)
 
     @api(
         "GET",
         f"{PREFIX}/desk/<location>/<date>",
-        roles=DESK,
+        roles=OFFICE,
         response=schemas.DayList,
         errors=(booking.UnknownLocation,),
     )
@@ -239,16 +239,16 @@ class AppointmentRoutes:
     @api(
         "POST",
         f"{PREFIX}/desk/appointments/<appointment_id>/{_DESK_ACTION}",
-        roles=DESK,
+        roles=OFFICE,
         response=schemas.AppointmentView,
         responses=_ONE,
-        errors=(NotFound, booking.InvalidTransition),
+        errors=(NotFound, IllegalTransition),
     )
     def desk_action(self, request, appointment_id: str, action: str) -> dict[str, Any]:
         """Move an appointment along at the desk: check in, call, serve, or no-show.
 
         Safe to retry: checking in, serving and no-show are refused once done (409
-        `invalid_transition`); a call sent again calls the citizen once more, as a second
+        `illegal_transition`); a call sent again calls the citizen once more, as a second
         press at the desk does.
         """
         return self.appointments.desk_action(appointment_id, DESK_ACTIONS[action])
@@ -256,7 +256,7 @@ class AppointmentRoutes:
     @api(
         "GET",
         f"{PREFIX}/statistics",
-        roles=DESK,
+        roles=OFFICE,
         query=schemas.StatisticsQuery,
         response=schemas.Statistics,
         errors=(booking.UnknownLocation, booking.UnknownService, booking.RangeTooLong),
@@ -268,7 +268,7 @@ class AppointmentRoutes:
     @api(
         "PUT",
         f"{PREFIX}/catalogue/services/<key>",
-        roles=DESK,
+        roles=OFFICE,
         body=schemas.ServiceDefinition,
         response=schemas.ServiceView,
     )
@@ -279,7 +279,7 @@ class AppointmentRoutes:
     @api(
         "PUT",
         f"{PREFIX}/catalogue/locations/<key>",
-        roles=DESK,
+        roles=OFFICE,
         body=schemas.LocationDefinition,
         response=schemas.LocationView,
         errors=(booking.SlotLengthInUse,),
@@ -291,7 +291,7 @@ class AppointmentRoutes:
     @api(
         "PUT",
         f"{PREFIX}/catalogue/locations/<location>/capacities/<service>",
-        roles=DESK,
+        roles=OFFICE,
         body=schemas.CapacityDefinition,
         response=schemas.CapacityView,
         errors=(booking.UnknownLocation, booking.UnknownService),

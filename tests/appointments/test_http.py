@@ -6,13 +6,7 @@ import eventlet
 import pytest
 import requests
 
-from tests.appointments.conftest import (
-    a_working_day,
-    free_slots_of,
-    hold_request,
-    office_time,
-    token_of,
-)
+from tests.support.appointments import a_working_day, free_slots_of, hold_request, office_time, token_of
 from tests.gateway.test_challenge import fetch_challenge, solved
 
 API = "/api/v1/appointments"
@@ -73,7 +67,7 @@ def test_a_citizen_finds_holds_confirms_and_cancels_an_appointment(portal, event
     assert_error(
         portal.post(f"{API}/manage/cancel", json={"token": manage_token}),
         409,
-        "invalid_transition",
+        "illegal_transition",
     )
 
 
@@ -257,7 +251,7 @@ def test_the_desk_works_the_day_over_http(portal, login, events):
     listed = portal.get(f"{API}/desk/town-hall/{start[:10]}", headers=clerk)
     assert [a["appointment_id"] for a in listed.json()["appointments"]] == [appointment_id]
     early = portal.post(f"{API}/desk/appointments/{appointment_id}/check-in", headers=clerk)
-    assert_error(early, 409, "invalid_transition")  # a week early
+    assert_error(early, 409, "illegal_transition")  # a week early
     assert_error(
         portal.get(f"{API}/desk/town-hall/{start[:10]}", headers=login("citizen")), 403, "forbidden"
     )
