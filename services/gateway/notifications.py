@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.context import ROLES
+from services.common.identity import ADMIN, OFFICE, SIGNED_IN
+from services.common.keyset import InvalidCursor
 from services.common.rpc import RemoteService
 from services.gateway import notification_schemas as schemas
 from services.gateway.http import api
@@ -20,8 +21,6 @@ from services.notifications import errors as failures
 from services.notifications import schemas as inputs
 
 PREFIX = "/api/v1/notifications"
-OFFICE = ("clerk", "admin")
-ADMIN = ("admin",)
 _SUBSCRIPTION_ERRORS = (
     failures.UnknownEventType,
     failures.UnknownAttribute,
@@ -33,18 +32,26 @@ _SUBSCRIPTION_ERRORS = (
 class NotificationRoutes:
     notifications = RemoteService("notifications")
 
-    @api("GET", f"{PREFIX}/inbox", roles=ROLES, query=inputs.InboxQuery, response=schemas.Inbox)
+    @api(
+        "GET",
+        f"{PREFIX}/inbox",
+        roles=SIGNED_IN,
+        query=inputs.InboxQuery,
+        response=schemas.Inbox,
+        errors=(InvalidCursor,),
+    )
     def inbox(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The caller's inbox, newest first: messages to them and, for clerks and admins,
         their role's queue too (`audience: role`).
 
-        Page with `limit` and `before` (the `next_cursor` of the page before);
-        `unread_only=true` leaves out what was read. `unread` counts the whole inbox. An
-        item of a role's queue is read or unread for each member on their own.
+        Page with `limit` and `before` (the `next_cursor` of the page before; any other
+        cursor is refused, 400 `invalid_cursor`); `unread_only=true` leaves out what was
+        read. `unread` counts the whole inbox. An item of a role's queue is read or unread
+        for each member on their own.
         """
         return self.notifications.inbox(query)
 
-    @api("GET", f"{PREFIX}/inbox/unread-count", roles=ROLES, response=schemas.UnreadCount)
+    @api("GET", f"{PREFIX}/inbox/unread-count", roles=SIGNED_IN, response=schemas.UnreadCount)
     def unread_count(self, request) -> dict[str, Any]:
         """How many items in the caller's inbox are unread: for a badge, cheap to poll."""
         return self.notifications.unread_count()
@@ -52,7 +59,7 @@ class NotificationRoutes:
     @api(
         "POST",
         f"{PREFIX}/inbox/<uuid(strict=False):item_id>/read",
-        roles=ROLES,
+        roles=SIGNED_IN,
         response=schemas.InboxItem,
         errors=(failures.InboxItemNotFound,),
     )
@@ -63,7 +70,7 @@ class NotificationRoutes:
         """
         return self.notifications.mark_read(str(item_id))
 
-    @api("POST", f"{PREFIX}/inbox/read-all", roles=ROLES, response=schemas.MarkedRead)
+    @api("POST", f"{PREFIX}/inbox/read-all", roles=SIGNED_IN, response=schemas.MarkedRead)
     def mark_all_read(self, request) -> dict[str, Any]:
         """Mark every item in the caller's inbox read.
 
@@ -71,7 +78,7 @@ class NotificationRoutes:
         """
         return self.notifications.mark_all_read()
 
-    @api("GET", f"{PREFIX}/preferences", roles=ROLES, response=schemas.PreferencesView)
+    @api("GET", f"{PREFIX}/preferences", roles=SIGNED_IN, response=schemas.PreferencesView)
     def get_preferences(self, request) -> dict[str, Any]:
         """How the caller wants to hear from the office: language, channels, addresses.
 
@@ -82,7 +89,7 @@ class NotificationRoutes:
     @api(
         "PUT",
         f"{PREFIX}/preferences",
-        roles=ROLES,
+        roles=SIGNED_IN,
         body=inputs.Preferences,
         response=schemas.PreferencesView,
     )
@@ -140,12 +147,14 @@ class NotificationRoutes:
         roles=ADMIN,
         query=inputs.DeliveryQuery,
         response=schemas.DeliveryList,
+        errors=(InvalidCursor,),
     )
     def list_deliveries(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The delivery log, newest first: every message, its channel, status and tries.
 
         Filter by `status`, `channel` or the `event_id` it answers; page with `limit` and
-        `before` (the `next_cursor` of the page before).
+        `before` (the `next_cursor` of the page before; any other cursor is refused, 400
+        `invalid_cursor`).
         """
         return self.notifications.deliveries(query)
 

@@ -18,11 +18,23 @@ import yaml
 from marshmallow import fields as schema_fields
 from nameko.exceptions import ConfigurationError
 
+from services.applications import events as applications_events
+from services.appointments import events as appointments_events
 from services.common.events import EventContract, InvalidEvent, find_contract
+from services.documents import events as documents_events
+from services.feedback import events as feedback_events
 from services.notifications.rendering import TemplateText
 from services.notifications.settings import NotificationSettings
 
 HERE = Path(__file__).parent
+# the services whose events the notifications service takes (its handlers, the routing, the
+# webhooks): their events modules, imported by name, define every contract looked up here
+SOURCES = (
+    appointments_events.SOURCE,
+    applications_events.SOURCE,
+    documents_events.SOURCE,
+    feedback_events.SOURCE,
+)
 LANGUAGES = ("de", "en")
 CITIZEN_CHANNELS = ("email", "sms", "inbox")
 # every template may use these besides its events' attributes

@@ -18,10 +18,12 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from services.common.database import Transaction
+from services.common.keyset import Keyset
 from services.notifications import intake as messages
 from services.notifications import template_store
 from services.notifications.catalogue import ALERT_TEMPLATE
 from services.notifications.errors import BodyPurged, MessageNotFound, NotResendable
+from services.notifications.events import NOTIFICATION_FAILED, NOTIFICATION_SENT
 from services.notifications.models import AttemptRow, MessageRow
 from services.notifications.outcomes import (
     CREATED,
@@ -32,12 +34,15 @@ from services.notifications.outcomes import (
     Outcome,
     Outgoing,
 )
-from services.notifications.paging import older_than
 from services.notifications.rendering import render
 from services.notifications.settings import NotificationSettings
 
+# the log, newest first; a page goes on from the `next_cursor` of the one before (`before`)
+NEWEST_FIRST = Keyset((MessageRow.created_at, MessageRow.id))
 _RATE_LOCK = zlib.crc32(b"notifications.rate_limits")
 _ALERTS = uuid.UUID("6f1f4a52-3c1e-4f7e-9a55-0d6c2b1e7a10")
+# an alert is about a message that failed: its event type in the log, `source.type`
+_FAILED_KEY = f"{NOTIFICATION_FAILED.source}.{NOTIFICATION_FAILED.type}"
 
 
 def claim(
@@ -174,11 +179,11 @@ def record(
     )
     facts = messages.message_facts(vars(message), attempts=attempts)
     if outcome.delivered:
-        tx.publish("notification_sent", facts)
+        tx.publish(NOTIFICATION_SENT, facts)
         return 0
     if not final:
         return 0
-    tx.publish("notification_failed", {**facts, "status": outcome.status, "reason": response})
+    tx.publish(NOTIFICATION_FAILED, {**facts, "status": outcome.status, "reason": response})
     if message.is_alert:
         return 0  # an alert about an alert would alert the same admins again
     return _alert(tx, message, outcome, attempts, intake, now)
@@ -200,7 +205,7 @@ def _alert(tx, message: Outgoing, outcome: Outcome, attempts: int, intake, now) 
     # one alert per final failure: a re-sent message that fails again alerts again
     alert_id = uuid.uuid5(_ALERTS, f"{message.id}:{attempts}")
     return messages.alert_admins(
-        tx, alert_id, "notifications.notification_failed", rendered, template.name, intake, now,
+        tx, alert_id, _FAILED_KEY, rendered, template.name, intake, now,
         is_alert=True,
     )  # fmt: skip
 
@@ -231,22 +236,15 @@ def find(session: Session, message_id: str) -> MessageRow:
 
 
 def page(session: Session, query: dict[str, Any]) -> dict[str, Any]:
-    statement = select(MessageRow).order_by(MessageRow.created_at.desc(), MessageRow.id.desc())
+    statement = select(MessageRow)
     if query["status"]:
         statement = statement.where(MessageRow.status == query["status"])
     if query["channel"]:
         statement = statement.where(MessageRow.channel == query["channel"])
     if query["event_id"]:
         statement = statement.where(MessageRow.event_id == str(query["event_id"]))
-    if query["before"]:
-        statement = statement.where(older_than(session, MessageRow, query["before"]))
-    rows = session.scalars(statement.limit(query["limit"] + 1)).all()
-    more = len(rows) > query["limit"]
-    rows = rows[: query["limit"]]
-    return {
-        "deliveries": [summary(row) for row in rows],
-        "next_cursor": rows[-1].id if more and rows else None,
-    }
+    rows, cursor = NEWEST_FIRST.page(session, statement, query["before"], query["limit"])
+    return {"deliveries": [summary(row) for row in rows], "next_cursor": cursor}
 
 
 def summary(row: MessageRow) -> dict[str, Any]:

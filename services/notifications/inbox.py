@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import insert_ignoring_duplicates
+from services.common.identity import OFFICE
+from services.common.keyset import Keyset, decode_cursor
 from services.notifications.catalogue import (
     InboxOwner,
     account_inbox,
@@ -23,13 +25,15 @@ from services.notifications.catalogue import (
 )
 from services.notifications.errors import InboxItemNotFound
 from services.notifications.models import InboxItemRow, InboxReadRow
-from services.notifications.paging import older_than
 from services.notifications.settings import NotificationSettings
+
+# newest first; a page goes on from the `next_cursor` of the one before (`before`)
+NEWEST_FIRST = Keyset((InboxItemRow.created_at, InboxItemRow.id))
 
 
 def owners(caller: Caller) -> list[InboxOwner]:
     mine = [account_inbox(caller.subject)]
-    if caller.role in ("clerk", "admin"):
+    if caller.role in OFFICE:
         mine.append(role_queue(caller.role))
         mine.extend(department_queue(name) for name in caller.departments)
     return mine
@@ -67,19 +71,20 @@ def page(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, A
             and_(InboxReadRow.item_id == InboxItemRow.id, InboxReadRow.reader == caller.subject),
         )
         .where(visible)
-        .order_by(InboxItemRow.created_at.desc(), InboxItemRow.id.desc())
+        .order_by(*NEWEST_FIRST.order())
     )
     if query["unread_only"]:
         statement = statement.where(InboxReadRow.read_at.is_(None))
     if query["before"]:
-        statement = statement.where(older_than(session, InboxItemRow, query["before"]))
+        after = decode_cursor(query["before"], len(NEWEST_FIRST.columns))
+        statement = statement.where(NEWEST_FIRST.after(after))
     rows = session.execute(statement.limit(query["limit"] + 1)).all()
     more = len(rows) > query["limit"]
     rows = rows[: query["limit"]]
     return {
         "items": [view(item, read_at) for item, read_at in rows],
         "unread": unread(session, caller),
-        "next_cursor": rows[-1][0].id if more and rows else None,
+        "next_cursor": NEWEST_FIRST.cursor_of(rows[-1][0]) if more and rows else None,
     }
 
 

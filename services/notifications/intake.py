@@ -20,8 +20,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+# the publishers whose events are taken here, imported by name: their events modules define
+# the contracts `find_contract` looks up by an event's source and type
+from services.applications import events as applications_events  # noqa: F401
+from services.appointments import events as appointments_events  # noqa: F401
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.events import Event, find_contract
+from services.documents import events as documents_events  # noqa: F401
+from services.feedback import events as feedback_events  # noqa: F401
 from services.notifications import template_store
 from services.notifications.catalogue import (
     ADMINS,
@@ -32,6 +38,7 @@ from services.notifications.catalogue import (
     account_inbox,
     role_queue,
 )
+from services.notifications.events import CLERK_QUEUE_ITEM_ADDED, NOTIFICATION_SENT
 from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
 from services.notifications.outcomes import CREATED, DELIVERED
 from services.notifications.recipients import Preference, Recipient, for_citizen
@@ -124,7 +131,7 @@ def _to_people(tx, event, key, route: Route, persons, public, intake: Intake, no
                 if _add(session, message, delivered=True):
                     owner = account_inbox(recipient.address)
                     _inbox_item(session, owner, event, key, rendered, now)
-                    tx.publish("notification_sent", message_facts(message, attempts=0))
+                    tx.publish(NOTIFICATION_SENT, message_facts(message, attempts=0))
             elif _add(session, message):
                 waiting += 1
     return waiting
@@ -196,7 +203,7 @@ def _queue_item(tx, event, key, route: Route, public, intake: Intake, now) -> No
         }
         if department is not None:  # absent for a role's items, as before departments
             item["department"] = department
-        tx.publish("clerk_queue_item_added", item)
+        tx.publish(CLERK_QUEUE_ITEM_ADDED, item)
 
 
 def _to_subscribers(session: Session, event, key, public, now) -> int:

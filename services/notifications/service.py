@@ -1,31 +1,26 @@
 """The notifications service's entrypoints: events in, messages out, and the RPCs behind the
-inbox, preferences, webhooks, templates and the delivery log."""
+inbox, preferences, webhooks, templates and the delivery log. Each loads its input, builds
+the command and calls its use case (services/notifications/use_cases)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from services.applications import events as applications_events
+from services.appointments import events as appointments_events
 from services.common import dead_letter_trail
 from services.common import service as common
-from services.common.audit import AuditQuery, changes
+from services.common.audit import AuditQuery
+from services.common.clock import system_clock
 from services.common.events import Event
 from services.common.handlers import event_handler
-from services.common.idempotency import Keyed, Once
 from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
-from services.notifications import (
-    admin_changes,
-    delivery_log,
-    inbox,
-    intake,
-    preferences,
-    subscriptions,
-    template_store,
-    webhooks,
-)
+from services.documents import events as documents_events
+from services.feedback import events as feedback_events
+from services.notifications import webhooks
 from services.notifications.dispatch import Dispatcher
 from services.notifications.schemas import (
     DeliveryQuery,
@@ -36,13 +31,11 @@ from services.notifications.schemas import (
     TemplateVersionInput,
 )
 from services.notifications.settings import NotificationSettings
+from services.notifications.use_cases import audit, deliveries, personal, taking, templates
+from services.notifications.use_cases import webhooks as subscribing
 
 # every event of these services: the routing picks some, webhooks may want any
 ALL = "#"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
@@ -50,174 +43,128 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
 
     dispatcher = Dispatcher()
 
-    @event_handler("appointments", ALL)
+    # Retry policy: the EVENTS defaults, nothing permanent. Taking an event refuses nothing
+    # for good: one no route and no subscription wants makes no message, and one that breaks
+    # its contract is dead-lettered before it gets here. What fails is a fault (the database
+    # away, a lock timed out), retried with back-off, then dead-lettered for an operator.
+
+    @event_handler(appointments_events.SOURCE, ALL)
     def on_appointments_event(self, event: Event) -> None:
-        self._take("appointments", event)
+        self._take(appointments_events.SOURCE, event)
 
-    @event_handler("applications", ALL)
+    @event_handler(applications_events.SOURCE, ALL)
     def on_applications_event(self, event: Event) -> None:
-        self._take("applications", event)
+        self._take(applications_events.SOURCE, event)
 
-    @event_handler("documents", ALL)
+    @event_handler(documents_events.SOURCE, ALL)
     def on_documents_event(self, event: Event) -> None:
-        self._take("documents", event)
+        self._take(documents_events.SOURCE, event)
 
-    @event_handler("feedback", ALL)
+    @event_handler(feedback_events.SOURCE, ALL)
     def on_feedback_event(self, event: Event) -> None:
-        self._take("feedback", event)
+        self._take(feedback_events.SOURCE, event)
 
     def _take(self, source: str, event: Event) -> None:
-        with self.db.transaction(handling=event) as tx:
-            waiting = intake.take(tx, event, source, self.dispatcher.intake, now())
-        if waiting:
-            self.dispatcher.kick()
+        command = taking.TakeEvent(source, event)
+        dispatcher = self.dispatcher
+        taking.take_event(command, self.db, system_clock, dispatcher.intake, dispatcher.kick)
 
     @every(interval=lambda: NotificationSettings.from_config().purge_interval)
     def purge(self) -> None:
         """Message texts past their retention go; the log keeps who, when, which channel."""
-        settings = self.dispatcher.settings
-        with self.db.transaction() as tx:
-            delivery_log.purge(tx.session, settings, now())
-            inbox.purge(tx.session, settings, now())
+        taking.purge_expired(self.db, system_clock, self.dispatcher.settings)
 
     # the inbox
 
     @rpc(roles=SIGNED_IN)
     def inbox(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return inbox.page(tx.session, caller, load(InboxQuery, query or {}))
+        command = personal.ReadInbox(self.caller, load(InboxQuery, query or {}))
+        return personal.read_inbox(command, self.db)
 
     @rpc(roles=SIGNED_IN)
     def unread_count(self) -> dict[str, int]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return {"unread": inbox.unread(tx.session, caller)}
+        return personal.count_unread(personal.CountUnread(self.caller), self.db)
 
     @rpc(roles=SIGNED_IN)
     def mark_read(self, item_id: str) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return inbox.mark_read(tx.session, caller, str(item_id), now())
+        command = personal.MarkRead(self.caller, str(item_id))
+        return personal.mark_read(command, self.db, system_clock)
 
     @rpc(roles=SIGNED_IN)
     def mark_all_read(self) -> dict[str, int]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return {"marked": inbox.mark_all_read(tx.session, caller, now())}
+        return personal.mark_all_read(personal.MarkAllRead(self.caller), self.db, system_clock)
 
     # preferences
 
     @rpc(roles=SIGNED_IN)
     def get_preferences(self) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return preferences.read(tx.session, caller, self.dispatcher.settings)
+        command = personal.ReadPreferences(self.caller)
+        return personal.read_preferences(command, self.db, self.dispatcher.settings)
 
     @rpc(roles=SIGNED_IN)
     def set_preferences(self, chosen: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller
-        chosen = load(Preferences, chosen)
-        with self.db.transaction() as tx:
-            return preferences.write(tx.session, caller, chosen, now())
+        command = personal.SetPreferences(self.caller, load(Preferences, chosen))
+        return personal.set_preferences(command, self.db, system_clock)
 
     # webhooks
 
     @rpc(roles=ADMIN)
     def list_subscriptions(self) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            return {"subscriptions": subscriptions.active(tx.session)}
+        return subscribing.list_subscriptions(self.db)
 
     @rpc(roles=ADMIN)
     def subscribe(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
-        caller = self.caller
-        spec = load(SubscriptionInput, spec)
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "subscription", idempotency_key, spec),
-            lambda tx, subscription_id: subscriptions.view_of(tx.session, subscription_id),
+        command = subscribing.Subscribe(self.caller, load(SubscriptionInput, spec), idempotency_key)
+        return subscribing.subscribe(
+            command, self.db, system_clock, self.dispatcher.settings, webhooks.test_call
         )
-        if (earlier := once.earlier()) is not None:
-            return earlier  # without calling the callback again
-        settings = self.dispatcher.settings
-        webhooks.check_callback_url(
-            spec["callback_url"], private_allowed=settings.private_callbacks
-        )
-        subscriptions.check_events_and_filters(spec)
-        webhooks.test_call(spec["callback_url"], spec["secret"], settings.webhook_timeout, now())
-        return once.make(lambda tx: admin_changes.subscribe(tx.session, spec, caller, now()))
 
     @rpc(roles=ADMIN)
     def unsubscribe(self, subscription_id: str) -> None:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            admin_changes.unsubscribe(tx.session, str(subscription_id), caller, now())
+        command = subscribing.Unsubscribe(self.caller, str(subscription_id))
+        subscribing.unsubscribe(command, self.db, system_clock)
 
     # the delivery log
 
     @rpc(roles=ADMIN)
     def deliveries(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            return delivery_log.page(tx.session, load(DeliveryQuery, query or {}))
+        command = deliveries.ListDeliveries(load(DeliveryQuery, query or {}))
+        return deliveries.list_deliveries(command, self.db)
 
     @rpc(roles=ADMIN)
     def delivery(self, message_id: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            return delivery_log.detail(tx.session, delivery_log.find(tx.session, str(message_id)))
+        return deliveries.show_delivery(deliveries.ShowDelivery(str(message_id)), self.db)
 
     @rpc(roles=ADMIN)
     def resend(self, message_id: str) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            row = admin_changes.resend(tx.session, str(message_id), caller, now())
-            answer = delivery_log.detail(tx.session, row)
-        self.dispatcher.kick()
-        return answer
+        command = deliveries.Resend(self.caller, str(message_id))
+        return deliveries.resend(command, self.db, system_clock, self.dispatcher.kick)
 
     # templates
 
     @rpc(roles=OFFICE)
     def list_templates(self) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            return {
-                "templates": template_store.listing(tx.session, self.dispatcher.intake.catalogue)
-            }
+        return templates.list_templates(self.db, self.dispatcher.intake)
 
     @rpc(roles=OFFICE)
     def get_template(self, name: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            return template_store.describe(tx.session, self.dispatcher.intake.catalogue, name)
+        command = templates.ShowTemplate(name)
+        return templates.show_template(command, self.db, self.dispatcher.intake)
 
     @rpc(roles=ADMIN)
     def add_template_version(
         self, name: str, version: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        caller = self.caller
         spec = load(TemplateVersionInput, version)
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "template_version", idempotency_key, {"name": name, **spec}),
-            lambda tx, made: template_store.version_view(
-                tx.session, name, spec["language"], int(made)
-            ),
-        )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        catalogue = self.dispatcher.intake.catalogue
-        return once.make(
-            lambda tx: str(
-                admin_changes.add_template_version(tx.session, catalogue, name, spec, caller, now())
-            )
+        command = templates.AddTemplateVersion(self.caller, name, spec, idempotency_key)
+        return templates.add_template_version(
+            command, self.db, system_clock, self.dispatcher.intake
         )
 
     @rpc(roles=OFFICE)
     def preview_template(self, name: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
-        request = load(PreviewInput, request or {})
-        intake_ = self.dispatcher.intake
-        with self.db.transaction() as tx:
-            return template_store.preview(
-                tx.session, intake_.catalogue, name, request, intake_.office
-            )
+        command = templates.PreviewTemplate(name, load(PreviewInput, request or {}))
+        return templates.preview_template(command, self.db, self.dispatcher.intake)
 
     # the audit trail
 
@@ -225,6 +172,5 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
     def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """Administrators' changes, newest first: who (subject and name), when, what
         (entity: template, webhook, message; key), before and after."""
-        asked = load(AuditQuery, query or {})
-        with self.db.transaction() as tx:
-            return changes(tx.session, asked)
+        command = audit.ReadAuditTrail(load(AuditQuery, query or {}))
+        return audit.read_audit_trail(command, self.db)

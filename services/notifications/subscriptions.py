@@ -15,12 +15,9 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.events import InvalidEvent
-from services.notifications.catalogue import contract_of
+from services.notifications.catalogue import SOURCES, contract_of
 from services.notifications.errors import SubscriptionNotFound, UnknownAttribute, UnknownEventType
 from services.notifications.models import SubscriptionRow
-
-# the services whose events the notifications service takes (its event handlers)
-SOURCES = ("appointments", "applications", "documents", "feedback")
 
 
 def check_events_and_filters(spec: dict[str, Any]) -> None:
