@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from nameko.exceptions import ConfigurationError
 
+from services.common.transitions import Transitions
 from services.feedback.errors import InvalidAnswers
 
 HERE = Path(__file__).parent
@@ -30,6 +31,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "rejected": ("in_review",),
     "duplicate": ("in_review",),
 }
+# the office's moves as the one state machine of the platform: refusals are illegal_transition
+MOVES = Transitions.of("report or idea", TRANSITIONS)
 # where an author's reopening takes a closed report
 REOPENED = "in_review"
 _STATUS_NAMES: dict[str, dict[str, str]] = {

@@ -25,11 +25,6 @@ class InvalidBox(ServiceError):
     """A bounding box is not south,west,north,east with south < north and west < east."""
 
 
-@service_error("invalid_cursor", 400)
-class InvalidCursor(ServiceError):
-    """A page's cursor names no item (it came from elsewhere, or the item is gone)."""
-
-
 @service_error("too_many_photos", 400)
 class TooManyPhotos(ServiceError):
     """More photos than FEEDBACK.max_photos."""
@@ -98,11 +93,6 @@ class AlreadyCounted(ServiceError):
 @service_error("item_closed", 409)
 class ItemClosed(ServiceError):
     """The report or idea is closed (done, rejected, duplicate): it takes no supports."""
-
-
-@service_error("illegal_transition", 409)
-class IllegalTransition(ServiceError):
-    """The item cannot move there from its status; details give the allowed ones."""
 
 
 @service_error("duplicate_of_required", 400)

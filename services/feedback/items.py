@@ -29,11 +29,14 @@ from services.feedback.errors import (
     TooManySubmissions,
     UnknownCategory,
 )
+from services.feedback.events import IDEA_SUBMITTED, REPORT_SUBMITTED
 from services.feedback.models import BanRow, CommentRow, FollowRow, HistoryRow, ItemRow
 from services.feedback.reach import works_on
 from services.feedback.settings import FeedbackSettings
 
 PHOTO_TYPE = "report_photo"
+# what each kind of item publishes when it is submitted
+SUBMITTED = {"report": REPORT_SUBMITTED, "idea": IDEA_SUBMITTED}
 
 
 def is_office(caller: Caller) -> bool:
@@ -157,7 +160,7 @@ def submit(
     record(tx.session, row, INITIAL, None, "author", caller.subject, None, now)
     tx.session.flush()
     tx.publish(
-        f"{kind}_submitted",
+        SUBMITTED[kind],
         {
             **facts(row),
             "status": row.status,

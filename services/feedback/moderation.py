@@ -14,6 +14,7 @@ from services.common.context import Caller
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.feedback import items, participation
 from services.feedback.errors import AlreadyFlagged, CommentNotFound, ItemNotFound
+from services.feedback.events import CONTENT_HIDDEN
 from services.feedback.models import BanRow, CommentRow, FlagRow, ItemRow, ModerationRow
 from services.feedback.reach import Reach
 
@@ -232,7 +233,7 @@ def _log(
 
 def _published_hidden(tx: Transaction, target: Target, hidden_by: str, now: datetime) -> None:
     tx.publish(
-        "content_hidden",
+        CONTENT_HIDDEN,
         {
             "target_kind": kind_of(target),
             "target_id": target.id,

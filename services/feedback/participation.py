@@ -11,17 +11,18 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.database import Transaction, insert_ignoring_duplicates
+from services.common.keyset import Keyset
 from services.feedback import items
 from services.feedback.catalogue import CLOSED
 from services.feedback.errors import (
     AlreadyCounted,
     AlreadySupported,
-    CommentNotFound,
     ItemClosed,
     NotAnIdea,
     NotAReport,
     SupportLimitReached,
 )
+from services.feedback.events import IDEA_SUPPORTED
 from services.feedback.models import CommentRow, FollowRow, ItemRow, MeTooRow, SupportRow
 from services.feedback.settings import FeedbackSettings
 
@@ -113,7 +114,7 @@ def support(
     )
     session.refresh(row)
     tx.publish(
-        "idea_supported",
+        IDEA_SUPPORTED,
         {
             "item_id": row.id,
             "category": row.category,
@@ -121,6 +122,10 @@ def support(
             "supported_at": now.isoformat(),
         },
     )
+
+
+# an item's comments page the oldest first, by creation and then id
+OLDEST_FIRST = Keyset((CommentRow.created_at, CommentRow.id), descending=False)
 
 
 def add_comment(
@@ -152,21 +157,10 @@ def comments(
         statement = statement.where(
             (CommentRow.hidden.is_(False)) | (CommentRow.author == caller.subject)
         )
-    if after:
-        anchor = session.get(CommentRow, after)
-        if anchor is None or anchor.item_id != row.id:
-            raise CommentNotFound("The cursor names no comment of this item.", {"cursor": after})
-        statement = statement.where(
-            (CommentRow.created_at > anchor.created_at)
-            | ((CommentRow.created_at == anchor.created_at) & (CommentRow.id > anchor.id))
-        )
-    found = list(
-        session.scalars(statement.order_by(CommentRow.created_at, CommentRow.id).limit(limit + 1))
-    )
-    page = found[:limit]
+    page, cursor = OLDEST_FIRST.page(session, statement, after, limit)
     return {
         "comments": [comment_view(c, caller, worked) for c in page],
-        "next_cursor": page[-1].id if len(found) > limit else None,
+        "next_cursor": cursor,
     }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from services.common.keyset import Keyset
 from services.feedback import geo
 from services.feedback.catalogue import OPEN, status_names
-from services.feedback.errors import InvalidBox, InvalidCursor
+from services.feedback.errors import InvalidBox
 from services.feedback.items import key_of
 from services.feedback.models import ItemRow
 from services.feedback.open311 import RequestSearch
@@ -44,26 +45,15 @@ def in_box(statement: Select, box: geo.Box) -> Select:
     )
 
 
+# lists of items page the newest first, by submission and then id
+NEWEST_FIRST = Keyset((ItemRow.submitted_at, ItemRow.id))
+
+
 def newest_first(
     session: Session, statement: Select, cursor: str | None, limit: int
 ) -> tuple[list[ItemRow], str | None]:
-    """A page of items, the newest first; the cursor is the last item's id."""
-    if cursor:
-        anchor = session.get(ItemRow, cursor)
-        if anchor is None:
-            raise InvalidCursor(
-                "The cursor names no item; start again without it.", {"cursor": cursor}
-            )
-        statement = statement.where(
-            or_(
-                ItemRow.submitted_at < anchor.submitted_at,
-                and_(ItemRow.submitted_at == anchor.submitted_at, ItemRow.id < anchor.id),
-            )
-        )
-    statement = statement.order_by(ItemRow.submitted_at.desc(), ItemRow.id.desc()).limit(limit + 1)
-    rows = list(session.scalars(statement))
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit else None)
+    """A page of items, the newest first, and the cursor of the next (None on the last)."""
+    return NEWEST_FIRST.page(session, statement, cursor, limit)
 
 
 def reports_in_box(

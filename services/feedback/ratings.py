@@ -26,6 +26,7 @@ from services.feedback.errors import (
     InvitationNotFound,
     RatingOutOfRange,
 )
+from services.feedback.events import FEEDBACK_RATING_RECEIVED, RATING_INVITED
 from services.feedback.models import InvitationRow, RatingRow
 from services.feedback.settings import FeedbackSettings
 
@@ -65,7 +66,7 @@ def invite(
         return  # nobody to write to: the invitation waits for nobody
     link = f"{settings.portal_url.rstrip('/')}/feedback/rate?{urlencode({'token': token})}"
     tx.publish(
-        "rating_invited",
+        RATING_INVITED,
         {
             "invitation_id": invitation["id"],
             "subject_kind": subject["subject_kind"],
@@ -140,7 +141,7 @@ def rate(
         )
     shown = {**rating, "rated_at": now.isoformat()}
     event = {key: value for key, value in shown.items() if key != "id"}
-    tx.publish("feedback_rating_received", {**event, "rating_id": rating["id"]})
+    tx.publish(FEEDBACK_RATING_RECEIVED, {**event, "rating_id": rating["id"]})
     return {**shown, "service_name": invitation.service_name}
 
 

@@ -9,6 +9,8 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 from services.common.loading import Strict
 from services.feedback.catalogue import KINDS, STATUSES
 
+# a keyset cursor (services.common.keyset): an instant and an id, base64url of JSON
+CURSOR_LENGTH = 200
 LANGUAGE = fields.String(load_default="de", validate=validate.OneOf(("de", "en")))
 NAME = fields.String(
     load_default=None,
@@ -83,7 +85,7 @@ class MapQuery(Strict):
     category = fields.String(load_default=None, validate=validate.Length(1, 50))
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
-    cursor = fields.String(load_default=None, validate=validate.Length(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(1, CURSOR_LENGTH))
 
 
 class WorklistQuery(Strict):
@@ -93,7 +95,7 @@ class WorklistQuery(Strict):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     open_only = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String(load_default=None, validate=validate.Length(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(1, CURSOR_LENGTH))
 
 
 class Text(Strict):

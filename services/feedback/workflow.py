@@ -8,17 +8,25 @@ from datetime import datetime, timedelta
 
 from services.common.context import Caller
 from services.common.database import Transaction
+from services.common.transitions import refusal
 from services.feedback import items
-from services.feedback.catalogue import CLOSED, REOPENED, TRANSITIONS, status_names
+from services.feedback.catalogue import CLOSED, MOVES, REOPENED, status_names
 from services.feedback.errors import (
     DuplicateOfRequired,
-    IllegalTransition,
     ItemNotFound,
     NotAReport,
     ReopenWindowPassed,
 )
+from services.feedback.events import (
+    IDEA_STATUS_CHANGED,
+    OFFICIAL_ANSWER_PUBLISHED,
+    REPORT_STATUS_CHANGED,
+)
 from services.feedback.models import ItemRow
 from services.feedback.settings import FeedbackSettings
+
+# what each kind of item publishes when its status changes
+STATUS_CHANGED = {"report": REPORT_STATUS_CHANGED, "idea": IDEA_STATUS_CHANGED}
 
 
 def change_status(
@@ -30,12 +38,7 @@ def change_status(
     duplicate_of: str | None,
     now: datetime,
 ) -> None:
-    allowed = TRANSITIONS[row.status]
-    if status not in allowed:
-        raise IllegalTransition(
-            f"A {row.kind} that is {row.status} cannot become {status}.",
-            {"status": row.status, "allowed": list(allowed)},
-        )
+    MOVES.check(row.status, status, _refused(row, status))
     if status == "duplicate":
         row.duplicate_of = _original(tx, caller, row, duplicate_of).id
     _move(tx, row, status, "office", caller.subject, answer, now)
@@ -47,11 +50,7 @@ def close_as_duplicate(
     tx: Transaction, caller: Caller, row: ItemRow, kept: ItemRow, answer: str | None, now: datetime
 ) -> None:
     """Close the item as a duplicate of `kept`, as a change of status to duplicate does."""
-    if "duplicate" not in TRANSITIONS[row.status]:
-        raise IllegalTransition(
-            f"A {row.kind} that is {row.status} cannot become duplicate.",
-            {"status": row.status, "allowed": list(TRANSITIONS[row.status])},
-        )
+    MOVES.check(row.status, "duplicate", _refused(row, "duplicate"))
     row.duplicate_of = kept.id
     _move(tx, row, "duplicate", "office", caller.subject, answer, now)
     if answer:
@@ -78,9 +77,8 @@ def reopen(
     if row.kind != "report":
         raise NotAReport("Only reports are reopened by their authors.")
     if row.status not in CLOSED:
-        raise IllegalTransition(
-            "Only a closed report can be reopened.", {"status": row.status, "allowed": []}
-        )
+        # the author's one move, from a closed status only: no move of theirs is allowed here
+        raise refusal("report", row.status, REOPENED, (), "Only a closed report can be reopened.")
     deadline = row.closed_at + timedelta(days=settings.reopen_days)
     if now > deadline:
         raise ReopenWindowPassed(
@@ -97,7 +95,7 @@ def publish_answer(tx: Transaction, row: ItemRow, text: str, now: datetime) -> N
     row.updated_at = now
     names = status_names(row.kind, row.status)
     tx.publish(
-        "official_answer_published",
+        OFFICIAL_ANSWER_PUBLISHED,
         {
             **items.facts(row),
             "status": row.status,
@@ -130,7 +128,7 @@ def _move(
     items.record(tx.session, row, status, previous, by, actor, text, now)
     names = status_names(row.kind, status)
     tx.publish(
-        f"{row.kind}_status_changed",
+        STATUS_CHANGED[row.kind],
         {
             **items.facts(row),
             "status": status,
@@ -142,6 +140,10 @@ def _move(
             "recipients": items.recipients(tx.session, row),
         },
     )
+
+
+def _refused(row: ItemRow, status: str) -> str:
+    return f"A {row.kind} that is {row.status} cannot become {status}."
 
 
 def _original(tx: Transaction, caller: Caller, row: ItemRow, duplicate_of: str | None) -> ItemRow:

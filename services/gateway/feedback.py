@@ -13,7 +13,10 @@ from typing import Any
 
 from services.common.challenges import ChallengeSpent
 from services.common.context import ROLES
+from services.common.identity import CITIZEN, OFFICE
+from services.common.keyset import InvalidCursor
 from services.common.rpc import RemoteService
+from services.common.transitions import IllegalTransition
 from services.feedback import errors as failures
 from services.feedback import schemas as inputs
 from services.gateway import feedback_schemas as schemas
@@ -25,8 +28,6 @@ from services.gateway.idempotency import idempotency_key, keyed_api
 from services.gateway.open311 import FORMAT, endpoint_base, open311
 
 PREFIX = "/api/v1/feedback"
-CITIZEN = ("citizen",)
-OFFICE = ("clerk", "admin")
 ITEM = f"{PREFIX}/items/<uuid(strict=False):item_id>"
 OPEN311 = f"{PREFIX}/open311/v2"
 # what a moderator decides on: a report or idea (item), or a comment
@@ -147,7 +148,7 @@ class FeedbackRoutes:
         query=schemas.MapQuery,
         response=schemas.MapPage,
         dump_response=False,
-        errors=(failures.InvalidBox,),
+        errors=(failures.InvalidBox, InvalidCursor),
     )
     def feedback_map(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """Reports (or ideas) on the public map, in a bounding box, the newest first.
@@ -276,7 +277,7 @@ class FeedbackRoutes:
         roles=SIGN_IN_OPTIONAL,
         query=schemas.CommentsQuery,
         response=schemas.CommentPage,
-        errors=(failures.ItemNotFound, failures.CommentNotFound),
+        errors=(failures.ItemNotFound, InvalidCursor),
     )
     def item_comments(self, request, item_id, query: dict[str, Any]) -> dict[str, Any]:
         """The comments on a report or idea, oldest first, a page at a time.
@@ -313,7 +314,7 @@ class FeedbackRoutes:
         errors=(
             failures.ItemNotFound,
             failures.NotAReport,
-            failures.IllegalTransition,
+            IllegalTransition,
             failures.ReopenWindowPassed,
         ),
     )
@@ -418,6 +419,7 @@ class FeedbackRoutes:
         roles=OFFICE,
         query=schemas.FeedbackWorklistQuery,
         response=schemas.FeedbackWorklist,
+        errors=(InvalidCursor,),
     )
     def feedback_worklist(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The office's reports and ideas, by kind, category, department or status.
@@ -436,7 +438,7 @@ class FeedbackRoutes:
         query=schemas.LanguageQuery,
         response=schemas.ItemView,
         responses=_THE_ITEM,
-        errors=(failures.ItemNotFound, failures.IllegalTransition, failures.DuplicateOfRequired),
+        errors=(failures.ItemNotFound, IllegalTransition, failures.DuplicateOfRequired),
     )
     def change_item_status(
         self, request, body: dict[str, Any], item_id, query: dict[str, Any]

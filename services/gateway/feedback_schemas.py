@@ -107,7 +107,7 @@ class MapQuery(inputs.MapQuery):
 class CommentsQuery(Schema):
     cursor = fields.String(
         load_default=None,
-        validate=validate.Length(1, 100),
+        validate=validate.Length(1, inputs.CURSOR_LENGTH),
         metadata=doc("the `next_cursor` of the page before"),
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.feedback.errors import CannotMerge, IllegalTransition, ItemNotFound
+from services.common.transitions import IllegalTransition
+from services.feedback.errors import CannotMerge, ItemNotFound
 from tests.feedback.conftest import EVERY_DEPARTMENT, ROADS, idea, report
 from tests.support.clients import as_caller
 

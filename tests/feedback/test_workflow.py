@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from services.common.settings import database_url
+from services.common.transitions import IllegalTransition
 from services.feedback.errors import (
     DuplicateOfRequired,
-    IllegalTransition,
     ReopenWindowPassed,
 )
 from services.feedback.models import ItemRow
