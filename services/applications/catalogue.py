@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 from nameko.exceptions import ConfigurationError
 
 from services.applications import form_schema
+from services.applications.errors import UnknownApplicationType
 from services.applications.settings import ApplicationsSettings
 from services.common.identity import is_department
 
@@ -91,6 +92,28 @@ class ApplicationType:
                 for s in self.statuses.values()
             ],
         }
+
+
+class Types:
+    """The application types the service takes, by key; a key it does not know is refused."""
+
+    def __init__(self, by_key: dict[str, ApplicationType]) -> None:
+        self.by_key = by_key
+
+    def __getitem__(self, key: str) -> ApplicationType:
+        return self.by_key[key]
+
+    def values(self) -> list[ApplicationType]:
+        return list(self.by_key.values())
+
+    def kind_of(self, key: str) -> ApplicationType:
+        try:
+            return self.by_key[key]
+        except KeyError:
+            raise UnknownApplicationType(
+                "There is no such application type.",
+                {"application_type": key, "known": list(self.by_key)},
+            ) from None
 
 
 def _kind(field: Any) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from services.common.errors import ServiceError, service_error
 
+# a move the case's status does not allow is refused as every state machine refuses one;
+# named here too, beside this service's other refusals
+from services.common.transitions import IllegalTransition  # noqa: F401
+
 
 @service_error("unknown_application_type", 404)
 class UnknownApplicationType(ServiceError):
@@ -38,11 +42,6 @@ class CaseNotFound(ServiceError):
 @service_error("draft_not_found", 404)
 class DraftNotFound(ServiceError):
     """No such draft of the caller's."""
-
-
-@service_error("illegal_transition", 409)
-class IllegalTransition(ServiceError):
-    """The case cannot move there from its status; details give the allowed ones."""
 
 
 @service_error("case_closed", 409)

@@ -1,15 +1,15 @@
-"""The applications service's entrypoints: citizens apply and follow; clerks work the cases."""
+"""The applications service's entrypoints: citizens apply and follow; clerks work the cases.
+
+Each entrypoint loads its input, builds the command and calls one use case (use_cases/).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
 
-from services.applications import cases, catalogue, drafts, submission
-from services.applications.errors import UnknownApplicationType
-from services.applications.reach import Reach, reach_of
+from services.applications import catalogue, notices, use_cases
 from services.applications.schemas import (
     Answer,
     Assignment,
@@ -22,23 +22,16 @@ from services.applications.schemas import (
 from services.applications.settings import ApplicationsSettings
 from services.common import dead_letter_trail
 from services.common import service as common
-from services.common.context import Caller
-from services.common.database import Transaction
+from services.common.clock import system_clock
 from services.common.events import Event
 from services.common.handlers import event_handler
-from services.common.idempotency import Keyed, Once
 from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
+from services.notifications import events as notification_events
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _decision_action(decision: dict[str, Any]) -> str:
-    return "approve" if decision["decision"] == "approved" else "reject"
+now = system_clock
 
 
 def _language(language: str) -> str:
@@ -50,25 +43,11 @@ class Catalogue(DependencyProvider):
     form stops the service), their form schemas named under APPLICATIONS.api_url."""
 
     def setup(self) -> None:
-        self.by_key = catalogue.load(api_url=ApplicationsSettings.from_config().api_url)
+        api_url = ApplicationsSettings.from_config().api_url
+        self.types = catalogue.Types(catalogue.load(api_url=api_url))
 
-    def get_dependency(self, worker_ctx) -> Catalogue:
-        return self
-
-    def __getitem__(self, key: str) -> catalogue.ApplicationType:
-        return self.by_key[key]
-
-    def values(self) -> list[catalogue.ApplicationType]:
-        return list(self.by_key.values())
-
-    def kind_of(self, key: str) -> catalogue.ApplicationType:
-        try:
-            return self.by_key[key]
-        except KeyError:
-            raise UnknownApplicationType(
-                "There is no such application type.",
-                {"application_type": key, "known": list(self.by_key)},
-            ) from None
+    def get_dependency(self, worker_ctx) -> catalogue.Types:
+        return self.types
 
 
 class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
@@ -88,20 +67,21 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
 
     # what the notifications service did about a case: into its history
 
-    @event_handler("notifications", "notification_sent")
+    # Retry policy of both: nothing here is refused (a message about anything but a case,
+    # or about a case that is gone, is skipped; a payload out of shape is dead-lettered on
+    # receipt), so no refusal is permanent; a fault of the database is retried with the
+    # default back-off.
+    @event_handler(notification_events.NOTIFICATION_SENT, permanent=())
     def on_notification_sent(self, event: Event) -> None:
-        self._note_notification(event, "citizen_notified")
+        self._note_notification(event, notices.SENT)
 
-    @event_handler("notifications", "notification_failed")
+    @event_handler(notification_events.NOTIFICATION_FAILED, permanent=())
     def on_notification_failed(self, event: Event) -> None:
-        self._note_notification(event, "notification_failed")
+        self._note_notification(event, notices.FAILED)
 
     def _note_notification(self, event: Event, action: str) -> None:
-        case_id = cases.concerns_a_case(event.payload)
-        if case_id is None:
-            return  # about an appointment, a webhook, an alert: not this service's business
-        with self.db.transaction(handling=event) as tx:
-            cases.note_notification(tx.session, case_id, event.payload, action, now())
+        command = use_cases.NoteNotification(event, action)
+        use_cases.note_notification(command, self.db, now)
 
     # drafts
 
@@ -114,32 +94,17 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
     ) -> dict[str, Any]:
         """A new draft (`draft_id` None; a key makes it safe to send again), or a draft
         replaced as a whole."""
-        caller = self.caller
         data = load(DraftInput, draft)
-        self.types.kind_of(data["application_type"])
-        if draft_id is not None:
-            with self.db.transaction() as tx:
-                return drafts.save(tx.session, caller, draft_id, data, now())
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "draft", idempotency_key, data),
-            lambda tx, made: drafts.view(drafts.find(tx.session, caller, made)),
-        )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        return once.make(lambda tx: drafts.save(tx.session, caller, None, data, now())["draft_id"])
+        command = use_cases.SaveDraft(self.caller, data, draft_id, idempotency_key)
+        return use_cases.save_draft(command, self.db, now, types=self.types)
 
     @rpc(roles=CITIZEN)
     def get_draft(self, draft_id: str) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return drafts.view(drafts.find(tx.session, caller, draft_id))
+        return use_cases.get_draft(use_cases.GetDraft(self.caller, draft_id), self.db)
 
     @rpc(roles=CITIZEN)
     def my_drafts(self) -> list[dict[str, Any]]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return drafts.mine(tx.session, caller)
+        return use_cases.my_drafts(use_cases.MyDrafts(self.caller), self.db)
 
     # the citizen's case
 
@@ -147,65 +112,29 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
     def submit(
         self, application: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        caller = self.caller
-        spec = load(Submission, application)
-        in_body = spec.pop("idempotency_key")  # the older way to send it; a header wins
-        key = in_body if idempotency_key is None else idempotency_key
-        kind = self.types.kind_of(spec["application_type"])
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "case", key, spec),
-            lambda tx, case_id: self._case_view(tx, caller, case_id),
+        loaded = load(Submission, application)
+        command = use_cases.SubmitApplication.of(self.caller, loaded, idempotency_key)
+        return use_cases.submit_application(
+            command, self.db, now, types=self.types, documents=self.documents
         )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        form = submission.checked_form(kind, spec["form"])
-        attachments = submission.checked_attachments(
-            kind, spec["attachments"], self.documents.get_document, complete=True
-        )
-
-        def create(tx: Transaction) -> str:
-            row = cases.submit(tx, caller, kind, spec, form, attachments, now())
-            if spec["draft_id"]:
-                drafts.discard(tx.session, caller, spec["draft_id"])
-            return row.id
-
-        return once.make(create)
 
     @rpc(roles=CITIZEN)
     def my_cases(self) -> list[dict[str, Any]]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return [
-                cases.summary(self.types[row.application_type], row, now())
-                for row in cases.mine(tx.session, caller)
-            ]
+        command = use_cases.MyCases(self.caller)
+        return use_cases.my_cases(command, self.db, now, types=self.types)
 
     @rpc(roles=SIGNED_IN)
     def get_case(self, case_id: str) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return self._case_view(tx, caller, case_id)
-
-    def _case_view(self, tx: Transaction, caller: Caller, case_id: str) -> dict[str, Any]:
-        row = cases.visible(tx.session, caller, case_id, self._reach(caller))
-        return cases.view(tx.session, self.types[row.application_type], row, caller)
-
-    def _reach(self, caller: Caller) -> Reach:
-        """The application types whose cases the caller works (their departments')."""
-        return reach_of(caller, self.types.values())
+        command = use_cases.GetCase(self.caller, case_id)
+        return use_cases.get_case(command, self.db, types=self.types)
 
     @rpc(roles=CITIZEN)
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller
         data = load(Answer, answer)
-        with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id, self._reach(caller))
-            kind = self.types[row.application_type]
-        attachments = submission.checked_attachments(
-            kind, data["attachments"], self.documents.get_document, complete=False
+        command = use_cases.AnswerCase(self.caller, case_id, data["text"], data["attachments"])
+        return use_cases.answer_case(
+            command, self.db, now, types=self.types, documents=self.documents
         )
-        return self._move(case_id, "answer", text=data["text"], attachments=attachments)
 
     @rpc(roles=CITIZEN)
     def withdraw(self, case_id: str) -> dict[str, Any]:
@@ -216,48 +145,22 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
     @rpc(roles=OFFICE)
     def worklist(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """A page of the cases the caller works: a clerk's departments', an admin's all."""
-        caller = self.caller
-        data = load(Worklist, query or {})
-        with self.db.transaction() as tx:
-            rows, cursor = cases.worklist(tx.session, data, now(), self._reach(caller))
-            return {
-                "cases": [
-                    cases.summary(self.types[row.application_type], row, now(), office=True)
-                    for row in rows
-                ],
-                "next_cursor": cursor,
-            }
+        command = use_cases.ReadWorklist(self.caller, load(Worklist, query or {}))
+        return use_cases.worklist(command, self.db, now, types=self.types)
 
     @rpc(roles=OFFICE)
     def assign(self, case_id: str, assignment: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller
         data = load(Assignment, assignment)
-        with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id, self._reach(caller), lock=True)
-            cases.assign(tx, caller, row, data["assignee"], now())
-            return cases.view(tx.session, self.types[row.application_type], row, caller)
+        command = use_cases.AssignCase(self.caller, case_id, data["assignee"])
+        return use_cases.assign_case(command, self.db, now, types=self.types)
 
     @rpc(roles=OFFICE)
     def add_note(
         self, case_id: str, note: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        caller = self.caller
-        data = load(Text, note)
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "note", idempotency_key, {"case_id": case_id, **data}),
-            lambda tx, note_id: cases.note_view(
-                cases.find_note(tx.session, caller, note_id, self._reach(caller))
-            ),
-        )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-
-        def create(tx: Transaction) -> str:
-            row = cases.visible(tx.session, caller, case_id, self._reach(caller))
-            return str(cases.add_note(tx.session, caller, row, data["text"], now()).id)
-
-        return once.make(create)
+        text = load(Text, note)["text"]
+        command = use_cases.AddNote(self.caller, case_id, text, idempotency_key)
+        return use_cases.add_note(command, self.db, now, types=self.types)
 
     @rpc(roles=OFFICE)
     def start_review(self, case_id: str) -> dict[str, Any]:
@@ -265,26 +168,23 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
 
     @rpc(roles=OFFICE)
     def request_information(self, case_id: str, request: dict[str, Any]) -> dict[str, Any]:
-        return self._move(case_id, "request_information", text=load(Text, request)["text"])
+        return self._move(case_id, "request_information", load(Text, request)["text"])
 
     @rpc(roles=OFFICE)
     def decide(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         data = load(Decision, decision)
-        return self._move(case_id, _decision_action(data), text=data["reason"])
+        command = use_cases.DecideCase(self.caller, case_id, data["decision"], data["reason"])
+        return use_cases.decide_case(command, self.db, now, types=self.types)
 
     @rpc(roles=OFFICE)
     def preview_decision(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         """The decision letter that deciding so now would issue, as a PDF (base64), while
         nothing is decided, issued or stored: refused as `decide` would refuse it."""
-        caller = self.caller
         data = load(Decision, decision)
-        with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id, self._reach(caller))
-            kind = self.types[row.application_type]
-            facts = cases.decision_preview(
-                kind, row, caller, _decision_action(data), data["reason"], now()
-            )
-        return self.documents.preview_decision_letter(facts)
+        command = use_cases.DecideCase(self.caller, case_id, data["decision"], data["reason"])
+        return use_cases.preview_decision(
+            command, self.db, now, types=self.types, documents=self.documents
+        )
 
     @rpc(roles=OFFICE)
     def complete(self, case_id: str) -> dict[str, Any]:
@@ -292,12 +192,8 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
 
     @rpc(roles=OFFICE)
     def reopen(self, case_id: str, reason: dict[str, Any]) -> dict[str, Any]:
-        return self._move(case_id, "reopen", text=load(Text, reason)["text"])
+        return self._move(case_id, "reopen", load(Text, reason)["text"])
 
-    def _move(self, case_id: str, action: str, **details: Any) -> dict[str, Any]:
-        caller = self.caller.require(*SIGNED_IN)
-        with self.db.transaction() as tx:
-            row = cases.visible(tx.session, caller, case_id, self._reach(caller), lock=True)
-            kind = self.types[row.application_type]
-            cases.move(tx, caller, kind, row, action, now(), **details)
-            return cases.view(tx.session, kind, row, caller)
+    def _move(self, case_id: str, action: str, text: str | None = None) -> dict[str, Any]:
+        command = use_cases.MoveCase(self.caller, case_id, action, text)
+        return use_cases.move_case(command, self.db, now, types=self.types)

@@ -16,18 +16,19 @@ from services.applications import errors as failures
 from services.applications import schemas as inputs
 from services.applications.form_schema import MEDIA_TYPE, SCHEMA_PATH
 from services.common.context import ROLES
+from services.common.identity import CITIZEN, OFFICE
+from services.common.keyset import InvalidCursor
 from services.common.rpc import RemoteService
+from services.common.transitions import IllegalTransition
 from services.gateway import application_schemas as schemas
 from services.gateway.http import Route, api
 from services.gateway.idempotency import idempotency_key, keyed_api
 
 PREFIX = "/api/v1/applications"
-CITIZEN = ("citizen",)
-OFFICE = ("clerk", "admin")
 CASE = f"{PREFIX}/cases/<uuid(strict=False):case_id>"
 DRAFT = f"{PREFIX}/drafts/<uuid(strict=False):draft_id>"
 _ATTACHMENT_ERRORS = (failures.AttachmentNotAllowed, failures.DocumentNotYours)
-_MOVE_ERRORS = (failures.CaseNotFound, failures.IllegalTransition, failures.CaseClosed)
+_MOVE_ERRORS = (failures.CaseNotFound, IllegalTransition, failures.CaseClosed)
 _THE_CASE = {200: "The case, as it is now."}
 
 
@@ -228,6 +229,7 @@ class ApplicationRoutes:
         roles=OFFICE,
         query=inputs.Worklist,
         response=schemas.WorklistPage,
+        errors=(InvalidCursor,),
     )
     def worklist(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The clerks' worklist: cases by type, status, assignee or overdue, in pages.
@@ -237,7 +239,8 @@ class ApplicationRoutes:
         not found by its id either.
 
         Sorted by `submitted_at` or `due_at` (`-` first for newest first); page on with
-        `cursor`, the `next_cursor` of the page before. A page costs the same wherever it is.
+        `cursor`, the `next_cursor` of the page before (any other is `invalid_cursor`). A
+        page costs the same wherever it is.
         """
         return self.applications.worklist(query)
 
@@ -350,7 +353,7 @@ class ApplicationRoutes:
         body=inputs.Text,
         response=schemas.CaseView,
         responses=_THE_CASE,
-        errors=(failures.CaseNotFound, failures.IllegalTransition),
+        errors=(failures.CaseNotFound, IllegalTransition),
     )
     def reopen_case(self, request, body: dict[str, Any], case_id) -> dict[str, Any]:
         """Reopen a closed case, with the reason; it goes back into review.

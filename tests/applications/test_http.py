@@ -146,7 +146,7 @@ def test_a_clerk_pages_through_the_worklist(anna_documents, web_session, anna, c
     assert cursor is not None and second.json()["next_cursor"] is None
     refused = web_session.get(WORKLIST, params={"cursor": "not-ours"}, headers=clara)
     assert refused.status_code == 400
-    assert refused.json()["error"]["code"] == "invalid_input"
+    assert refused.json()["error"]["code"] == "invalid_cursor"
 
 
 def test_a_move_the_status_does_not_allow_is_409_with_the_allowed_ones(
