@@ -1,5 +1,6 @@
-"""An application's case, the documents' side: the attachments filed, the letters issued;
-and a report's photos, filed under the report for the office to see.
+"""An application's case, the documents' side: which attachments may be filed, and what
+the receipt and the decision letter say; a report's photos, filed under the report for the
+office to see. The use cases that act on the events are in use_cases/casework.py.
 
 Driven by the applications and feedback services' events (at-least-once). Each letter is
 rendered and sealed before the transaction, as the `generate_letter` RPC does; the filing
@@ -11,21 +12,19 @@ receipt, and the rest of the event goes through.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from services.applications.events import APPLICATION_DECIDED
 from services.common.context import Caller
-from services.common.database import EventAlreadyHandled, Transaction, UnitOfWork
+from services.common.database import Transaction
 from services.common.errors import InvalidInput
-from services.common.events import Event, InvalidEvent
+from services.common.events import InvalidEvent
 from services.common.logging import get_logger
-from services.documents import access, generation, library
+from services.documents import access
 from services.documents.audit import record
 from services.documents.models import DocumentRow
-from services.documents.vault import Vault
 
 log = get_logger(__name__)
 
@@ -45,82 +44,6 @@ REFUSALS = {
 class AttachmentsChanged(Exception):
     """An attachment changed between writing the receipt and filing it; the event is retried
     and the receipt written anew."""
-
-
-def receive_application(db: UnitOfWork, vault: Vault, event: Event, now: datetime) -> None:
-    """File the applicant's attachments into the case as final; issue the receipt."""
-    facts = event.payload
-    titles = {str(item["document_id"]): item["title"] for item in facts["attachments"]}
-    with db.transaction() as tx:
-        fileable, _ = sort_attachments(tx, facts, list(titles))
-    request = receipt_request(facts, [titles[document_id] for document_id in fileable])
-
-    def file_attachments(tx: Transaction) -> None:
-        filed, refused = sort_attachments(tx, facts, list(titles), lock=True)
-        if filed != fileable:
-            raise AttachmentsChanged(f"fileable were {fileable}, now {filed}")
-        for document_id, refusal in refused.items():
-            refuse(tx, facts, document_id, refusal, now)
-        case = {
-            "case_id": str(facts["case_id"]),
-            "case_role": CASE_ROLE,
-            "case_department": facts.get("department"),
-            "owner": facts["citizen"],
-            "reason": f"Application {facts['case_number']} submitted.",
-        }
-        library.file_into_case(tx, PLATFORM, filed, case, now)
-
-    issue(db, vault, event, request, now, before=file_attachments)
-
-
-def receive_report(db: UnitOfWork, event: Event, now: datetime) -> None:
-    """File a report's photos under the report (its id as the case) for its clerks to see.
-
-    Only the author's own photos are filed; others are refused into the audit trail."""
-    facts = {
-        "citizen": event.payload["author"],
-        "case_id": str(event.payload["item_id"]),
-        "department": event.payload["department"],
-    }
-    photos = [str(photo) for photo in event.payload["photos"]]
-    with db.transaction(handling=event) as tx:
-        filed, refused = sort_attachments(tx, facts, photos, lock=True)
-        for document_id, refusal in refused.items():
-            refuse(tx, facts, document_id, refusal, now, caller=FEEDBACK)
-        case = {
-            "case_id": facts["case_id"],
-            "case_role": CASE_ROLE,
-            "case_department": facts["department"],
-            "owner": facts["citizen"],
-            "reason": f"Photo of report {facts['case_id']}.",
-        }
-        library.file_into_case(tx, FEEDBACK, filed, case, now)
-
-
-def receive_decision(db: UnitOfWork, vault: Vault, event: Event, now: datetime) -> None:
-    issue(db, vault, event, decision_request(event.payload), now)
-
-
-def issue(
-    db: UnitOfWork,
-    vault: Vault,
-    event: Event,
-    request: dict[str, Any],
-    now: datetime,
-    before: Callable[[Transaction], None] | None = None,
-) -> None:
-    pdf, title = generation.render(vault, request)
-    content = generation.seal_letter(vault, pdf)
-    try:
-        with db.transaction(handling=event) as tx:
-            if before is not None:
-                before(tx)
-            # last: it moves the sealed letter into place, which a rollback would not undo
-            generation.file_letter(tx, vault, PLATFORM, request, title, content, now)
-    except EventAlreadyHandled:
-        # the first delivery committed (and moved its copy away): this copy is not needed
-        vault.store.delete_prefix(f"staging/letter-{content.address}")
-        raise
 
 
 def sort_attachments(

@@ -13,21 +13,10 @@ from services.common import service as common
 from services.common.errors import InvalidInput, LengthRequired
 from services.common.events import Event
 from services.common.handlers import event_handler
-from services.common.idempotency import Keyed, Once
 from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
-from services.documents import (
-    access,
-    audit,
-    casework,
-    generation,
-    library,
-    receiving,
-    retention,
-    uploads,
-)
 from services.documents.data_plane import data_route
 from services.documents.downloads import stream_download
 from services.documents.intake import body_chunks
@@ -43,6 +32,14 @@ from services.documents.schemas import (
     UploadInput,
 )
 from services.documents.settings import DocumentSettings
+from services.documents.use_cases import (
+    casework,
+    documents,
+    letters,
+    receiving,
+    retention,
+    uploads,
+)
 from services.documents.vault import VaultProvider
 from services.feedback import events as feedback_events
 
@@ -65,35 +62,17 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     def start_upload(
         self, upload: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        caller = self.caller
-        spec = load(UploadInput, upload)
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "upload", idempotency_key, spec),
-            lambda tx, upload_id: uploads.status(tx, caller, upload_id),
-        )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        refusal = uploads.refused(self.vault, spec)
-        if refusal is not None:
-            with self.db.transaction() as tx:
-                facts = uploads.refusal_facts(caller, spec)
-                uploads.record_refusal(tx, caller, facts, refusal, now())
-            raise refusal.error
-        return once.make(lambda tx: uploads.start(tx, self.vault, caller, spec, now()))
+        command = uploads.StartUpload(self.caller, load(UploadInput, upload), idempotency_key)
+        return uploads.start_upload(command, self.db, now, self.vault)
 
     @rpc(roles=SIGNED_IN)
     def upload_status(self, upload_id: str) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return uploads.status(tx, caller, upload_id)
+        return uploads.upload_status(uploads.UploadOf(self.caller, upload_id), self.db)
 
     @rpc(roles=SIGNED_IN)
     def abort_upload(self, upload_id: str) -> None:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            uploads.abort(tx, caller, upload_id, now())
-        retention.remove_staged(self.vault, [upload_id])
+        command = uploads.UploadOf(self.caller, upload_id)
+        uploads.abort_upload(command, self.db, now, self.vault)
 
     @data_route("PUT", "/uploads/<upload_id>/parts/<int:number>")
     def receive_part(self, request: Request, upload_id: str, number: int) -> dict[str, Any]:
@@ -107,48 +86,37 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
                 {PART_HASH_HEADER: ["A SHA-256 in hex."]},
             )
         body = body_chunks(request.environ["wsgi.input"], request.content_length)
-        return receiving.receive_part(
-            self.db.transaction,
-            self.vault,
-            caller,
-            upload_id,
-            number,
-            request.content_length,
-            sha256,
-            body,
-            now,
+        command = receiving.ReceivePart(
+            caller, upload_id, number, request.content_length, sha256, body
         )
+        return receiving.receive_part(command, self.db, now, self.vault)
 
     @data_route("POST", "/uploads/<upload_id>/complete")
     def complete_upload(self, request: Request, upload_id: str) -> tuple[int, dict[str, Any]]:
-        caller = self.caller.require(*SIGNED_IN)
-        return 201, receiving.complete(self.db.transaction, self.vault, caller, upload_id, now)
+        command = receiving.CompleteUpload(self.caller.require(*SIGNED_IN), upload_id)
+        return 201, receiving.complete_upload(command, self.db, now, self.vault)
 
     # reading
 
     @data_route("GET", "/download/<token>")
     def download(self, request: Request, token: str) -> Response:
-        with self.db.transaction() as tx:
-            document, version, blob = library.open_download(tx, self.vault, token, now())
+        command = documents.OpenDownload(token)
+        document, version, blob = documents.open_download(command, self.db, now, self.vault)
         return stream_download(self.vault, document, version, blob)
 
     @rpc(roles=SIGNED_IN)
     def get_document(self, document_id: str) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return library.view(tx, caller, document_id, now())
+        return documents.get_document(documents.DocumentOf(self.caller, document_id), self.db, now)
 
     @rpc(roles=SIGNED_IN)
     def list_documents(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return library.list_documents(tx, caller, load(ListFilters, filters or {}))
+        command = documents.ListDocuments(self.caller, load(ListFilters, filters or {}))
+        return documents.list_documents(command, self.db)
 
     @rpc(roles=SIGNED_IN)
     def download_link(self, document_id: str, version: int | None = None) -> dict[str, Any]:
-        caller = self.caller
-        with self.db.transaction() as tx:
-            return library.download_link(tx, self.vault, caller, document_id, version, now())
+        command = documents.AskForLink(self.caller, document_id, version)
+        return documents.download_link(command, self.db, now, self.vault)
 
     @rpc
     def document_types(self) -> list[dict[str, Any]]:
@@ -158,66 +126,37 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     @rpc(roles=SIGNED_IN)
     def update_document(self, document_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller
-        data = load(DocumentChanges, changes)
-        with self.db.transaction() as tx:
-            return library.update(tx, caller, document_id, data, now())
+        command = documents.UpdateDocument(self.caller, document_id, load(DocumentChanges, changes))
+        return documents.update_document(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def file_into_case(self, document_ids: list[str], case: dict[str, Any]) -> list[dict]:
-        caller = self.caller
-        data = load(CaseFiling, case)
-        data["case_department"] = access.department_to_file(caller, data["case_department"])
-        with self.db.transaction() as tx:
-            return library.file_into_case(tx, caller, list(document_ids), data, now())
+        command = documents.FileIntoCase(self.caller, list(document_ids), load(CaseFiling, case))
+        return documents.file_into_case(command, self.db, now)
 
     @rpc(roles=ADMIN)
     def set_legal_hold(self, document_id: str, hold: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller
         data = load(LegalHold, hold)
-        with self.db.transaction() as tx:
-            return library.set_legal_hold(
-                tx, caller, document_id, data["hold"], data["reason"], now()
-            )
+        command = documents.SetLegalHold(self.caller, document_id, data["hold"], data["reason"])
+        return documents.set_legal_hold(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def generate_letter(
         self, letter: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        caller = self.caller
-        request = load(LetterRequest, letter)
-        if request["case_id"]:
-            request["case_department"] = access.department_to_file(
-                caller, request["case_department"]
-            )
-        once = Once(
-            self.db.transaction,
-            Keyed.of(caller.subject, "letter", idempotency_key, request),
-            lambda tx, document_id: library.view(tx, caller, document_id, now()),
-        )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        pdf, title = generation.render(self.vault, request)
-        content = generation.seal_letter(self.vault, pdf)
-        return once.make(
-            lambda tx: generation.file_letter(
-                tx, self.vault, caller, request, title, content, now()
-            )["document_id"]
-        )
+        command = letters.GenerateLetter(self.caller, load(LetterRequest, letter), idempotency_key)
+        return letters.generate_letter(command, self.db, now, self.vault)
 
     @rpc(roles=OFFICE, errors=(InvalidInput,))
     def preview_decision_letter(self, decision: dict[str, Any]) -> dict[str, Any]:
         """The decision letter an `application_decided` with these facts would issue, as a
         PDF (base64), written as that event's letter is; nothing is sealed, stored or issued."""
-        facts = casework.decided_facts(decision)
-        pdf, title = generation.render(self.vault, casework.decision_request(facts))
-        return generation.preview(pdf, title)
+        return letters.preview_decision_letter(letters.PreviewDecision(decision), self.vault)
 
     @rpc(roles=ADMIN)
     def audit_trail(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = load(AuditFilters, filters or {})
-        with self.db.transaction() as tx:
-            return audit.query(tx, data)
+        command = documents.AuditQuery(load(AuditFilters, filters or {}))
+        return documents.audit_trail(command, self.db)
 
     # the applications' cases (at-least-once; each effect once, through the inbox)
 
@@ -230,41 +169,29 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     @event_handler(application_events.APPLICATION_SUBMITTED, permanent=(InvalidInput,))
     def on_application_submitted(self, event: Event) -> None:
         """The applicant's attachments are filed into the case as final; the receipt issued."""
-        casework.receive_application(self.db, self.vault, event, now())
+        command = casework.ApplicationSubmitted(event)
+        casework.application_submitted(command, self.db, now, self.vault)
 
     @event_handler(application_events.APPLICATION_DECIDED, permanent=(InvalidInput,))
     def on_application_decided(self, event: Event) -> None:
         """The decision letter is issued to the applicant and filed into the case."""
-        casework.receive_decision(self.db, self.vault, event, now())
+        command = casework.ApplicationDecided(event)
+        casework.application_decided(command, self.db, now, self.vault)
 
     @event_handler(feedback_events.REPORT_SUBMITTED)
     def on_report_submitted(self, event: Event) -> None:
         """A report's photos are filed under it, for the department's clerks to see."""
-        casework.receive_report(self.db, event, now())
+        casework.report_submitted(casework.ReportSubmitted(event), self.db, now)
 
     # retention
 
     @every(interval=lambda: DocumentSettings.from_config().retention_interval)
     def keep_retention(self) -> None:
         """Erase what expired and old quarantine, batch by batch."""
-        while True:
-            with self.db.transaction() as tx:
-                erased, addresses = retention.erase_expired(tx, now())
-                quarantined = retention.old_quarantine(tx, self.vault, now())
-            retention.remove_blobs(self.vault, addresses)
-            retention.remove_quarantined(self.vault, quarantined)
-            # only a full batch may have left more behind (blobs are not documents: count these)
-            if max(erased, len(quarantined)) < retention.BATCH:
-                break
-        self.vault.store.sweep_temporaries(older_than_seconds=3600)
+        retention.keep_retention(self.db, now, self.vault)
 
     @every(interval=lambda: DocumentSettings.from_config().upload_sweep_seconds)
     def clear_abandoned_uploads(self) -> None:
         """Close upload sessions idle or open too long and remove their parts, batch by batch:
         a client that went away holds no storage for long."""
-        while True:
-            with self.db.transaction() as tx:
-                abandoned = retention.abandoned_uploads(tx, now())
-            retention.remove_staged(self.vault, abandoned)
-            if len(abandoned) < retention.BATCH:
-                break
+        retention.clear_abandoned_uploads(self.db, now, self.vault)

@@ -7,13 +7,14 @@ write lock; a citizen's slow phone must not hold it for minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
+from services.common.clock import Clock
 from services.common.context import Caller
-from services.common.database import Transaction
+from services.common.database import Transaction, UnitOfWork
 from services.documents import scanning
 from services.documents.errors import (
     ContentHashMismatch,
@@ -57,24 +58,28 @@ from services.documents.uploads import (
 )
 from services.documents.vault import Vault
 
-Transactions = Callable[[], AbstractContextManager[Transaction]]
+
+@dataclass(frozen=True)
+class ReceivePart:
+    """One part of an upload, streaming in with its length and its SHA-256."""
+
+    caller: Caller
+    upload_id: str
+    number: int
+    length: int
+    sha256: str
+    body: Iterable[bytes]
 
 
 def receive_part(
-    transaction: Transactions,
-    vault: Vault,
-    caller: Caller,
-    upload_id: str,
-    number: int,
-    length: int,
-    sha256: str,
-    body: Iterable[bytes],
-    now: Callable[[], datetime],
+    command: ReceivePart, uow: UnitOfWork, clock: Clock, vault: Vault
 ) -> dict[str, Any]:
-    with transaction() as tx:
+    caller, upload_id, number = command.caller, command.upload_id, command.number
+    length, sha256, body = command.length, command.sha256, command.body
+    with uow.transaction() as tx:
         upload = open_session(tx, caller, upload_id)
         check_part_length(upload, number, length)
-        keep_alive(upload, vault.settings, now())  # a part on its way is activity
+        keep_alive(upload, vault.settings, clock())  # a part on its way is activity
         facts = _facts(upload, vault)
     whole = part_count(upload) == 1
     # the head of the content is in part 1: a wrong type is refused while it streams
@@ -85,7 +90,7 @@ def receive_part(
         media_type = observed.inspector.finish() if whole and observed.inspector else None
     except ContentRefused as refused:
         vault.store.delete(name)
-        _refuse(transaction, vault, caller, upload_id, facts, _type_refusal(facts, refused), now())
+        _refuse(uow, vault, caller, upload_id, facts, _type_refusal(facts, refused), clock())
     if observed.sha256 != sha256:
         vault.store.delete(name)
         raise PartHashMismatch(
@@ -93,11 +98,11 @@ def receive_part(
             {"part": number, "expected": sha256, "received": observed.sha256},
         )
     if media_type is not None:
-        _check_media_type(transaction, vault, caller, upload_id, facts, media_type, now)
+        _check_media_type(uow, vault, caller, upload_id, facts, media_type, clock)
     try:
-        with transaction() as tx:
-            keep_alive(open_session(tx, caller, upload_id), vault.settings, now())
-            record_part(tx, upload_id, number, observed.size, observed.sha256, media_type, now())
+        with uow.transaction() as tx:
+            keep_alive(open_session(tx, caller, upload_id), vault.settings, clock())
+            record_part(tx, upload_id, number, observed.size, observed.sha256, media_type, clock())
     except UploadClosed:
         # closed while the part streamed (aborted, or abandoned after a long silence): the
         # parts removed with it did not include this one
@@ -106,14 +111,18 @@ def receive_part(
     return {"number": number, "size": observed.size, "sha256": observed.sha256}
 
 
-def complete(
-    transaction: Transactions,
-    vault: Vault,
-    caller: Caller,
-    upload_id: str,
-    now: Callable[[], datetime],
+@dataclass(frozen=True)
+class CompleteUpload:
+    caller: Caller
+    upload_id: str
+
+
+def complete_upload(
+    command: CompleteUpload, uow: UnitOfWork, clock: Clock, vault: Vault
 ) -> dict[str, Any]:
-    with transaction() as tx:
+    """Check the whole, decide its type, scan it, and store it as a document (or a version)."""
+    caller, upload_id = command.caller, command.upload_id
+    with uow.transaction() as tx:
         upload = own_session(tx, caller, upload_id)
         if upload.status == "completed":  # a retried completion gets the same answer
             return _completed(tx, upload)
@@ -125,16 +134,14 @@ def complete(
         raise UploadIncomplete("Some parts have not arrived.", {"missing": missing})
     verdict, sha256, media_type = _examine(vault, upload, parts)
     if sha256 != upload.sha256:
-        _refuse_quietly(transaction, vault, caller, upload_id)
+        _refuse_quietly(uow, vault, caller, upload_id)
         raise ContentHashMismatch(
             "The content does not have the SHA-256 announced for it.",
             {"expected": upload.sha256, "received": sha256},
         )
-    _check_media_type(transaction, vault, caller, upload_id, facts, media_type, now)
+    _check_media_type(uow, vault, caller, upload_id, facts, media_type, clock)
     if not verdict.clean:
-        _quarantine(
-            transaction, vault, caller, upload, facts, verdict, [p.size for p in parts], now()
-        )
+        _quarantine(uow, vault, caller, upload, facts, verdict, [p.size for p in parts], clock())
     content = Content(
         sha256=sha256,
         address=blob_address(vault.address_key, sha256),
@@ -145,7 +152,7 @@ def complete(
         filename=upload.filename,
         scanner=verdict.scanner,
     )
-    return _file(transaction, vault, caller, upload_id, content, now())
+    return _file(uow, vault, caller, upload_id, content, clock())
 
 
 def _examine(vault: Vault, upload: UploadRow, parts: list) -> tuple[scanning.Verdict, str, str]:
@@ -177,7 +184,7 @@ def _plaintext(vault: Vault, upload: UploadRow, prefix: str, parts: int) -> Iter
         yield from unseal(sealed, upload.wrapped_key, vault.master, number)
 
 
-def _check_media_type(transaction, vault, caller, upload_id, facts, media_type, now) -> None:
+def _check_media_type(uow, vault, caller, upload_id, facts, media_type, clock: Clock) -> None:
     allowed = vault.types.get(facts["document_type"]).media_types
     if media_type.startswith("refused:") or media_type not in allowed:
         error: Exception = MediaTypeNotAllowed(
@@ -192,7 +199,7 @@ def _check_media_type(transaction, vault, caller, upload_id, facts, media_type, 
     else:
         return
     refusal = Refusal(error, "type", media_type.removeprefix("refused:"))
-    _refuse(transaction, vault, caller, upload_id, facts, refusal, now())
+    _refuse(uow, vault, caller, upload_id, facts, refusal, clock())
 
 
 def _type_refusal(facts: dict[str, Any], refused: ContentRefused) -> Refusal:
@@ -204,24 +211,22 @@ def _type_refusal(facts: dict[str, Any], refused: ContentRefused) -> Refusal:
     )
 
 
-def _refuse(
-    transaction, vault, caller, upload_id, facts, refusal: Refusal, now: datetime
-) -> NoReturn:
+def _refuse(uow, vault, caller, upload_id, facts, refusal: Refusal, now: datetime) -> NoReturn:
     """Close the session, remove what it staged, announce the refusal, and raise it."""
-    with transaction() as tx:
+    with uow.transaction() as tx:
         close(tx, own_session(tx, caller, upload_id, lock=True), "refused")
         record_refusal(tx, caller, facts, refusal, now)
     vault.store.delete_prefix(staging(upload_id))
     raise refusal.error
 
 
-def _refuse_quietly(transaction, vault, caller, upload_id: str) -> None:
-    with transaction() as tx:
+def _refuse_quietly(uow, vault, caller, upload_id: str) -> None:
+    with uow.transaction() as tx:
         close(tx, own_session(tx, caller, upload_id, lock=True), "refused")
     vault.store.delete_prefix(staging(upload_id))
 
 
-def _quarantine(transaction, vault, caller, upload, facts, verdict, part_sizes, now) -> NoReturn:
+def _quarantine(uow, vault, caller, upload, facts, verdict, part_sizes, now) -> NoReturn:
     vault.store.move_prefix(staging(upload.id), f"quarantine/{upload.id}")
     refusal = Refusal(
         DocumentInfected(
@@ -231,7 +236,7 @@ def _quarantine(transaction, vault, caller, upload, facts, verdict, part_sizes, 
         "scan",
         verdict.signature,
     )
-    with transaction() as tx:
+    with uow.transaction() as tx:
         close(tx, own_session(tx, caller, upload.id, lock=True), "refused")
         tx.session.add(
             QuarantineRow(
@@ -249,8 +254,8 @@ def _quarantine(transaction, vault, caller, upload, facts, verdict, part_sizes, 
     raise refusal.error
 
 
-def _file(transaction, vault, caller, upload_id: str, content: Content, now: datetime) -> dict:
-    with transaction() as tx:
+def _file(uow, vault, caller, upload_id: str, content: Content, now: datetime) -> dict:
+    with uow.transaction() as tx:
         upload = own_session(tx, caller, upload_id, lock=True)
         if upload.status == "completed":  # completed meanwhile by a parallel request
             return _completed(tx, upload)
