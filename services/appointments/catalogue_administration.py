@@ -1,12 +1,12 @@
 """The appointments service's entrypoints for keeping the catalogue: the three puts, each
-recorded in the audit trail, the preview of the free slots a change makes, and the trail."""
+recorded in the audit trail, the preview of the free slots a change makes, and the trail.
+Each loads its input, builds a command and runs its use case (`use_cases.catalogue`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from services.appointments import catalogue_changes
 from services.appointments.catalogue_changes import (
     CAPACITY,
     LOCATION,
@@ -29,7 +29,8 @@ from services.appointments.schemas import (
     check_key,
 )
 from services.appointments.settings import AppointmentSettings
-from services.common.audit import AuditQuery, changes
+from services.appointments.use_cases import catalogue
+from services.common.audit import AuditQuery
 from services.common.identity import ADMIN, OFFICE
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
@@ -45,23 +46,20 @@ class CatalogueAdministration:
     @rpc(roles=OFFICE)
     def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
         change = CatalogueChange(SERVICE, load(OfferInput, service), key=check_key(key, "key"))
-        with self.db.transaction() as tx:
-            return catalogue_changes.put(tx, self.caller, change, _now())
+        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, _now)
 
     @rpc(roles=OFFICE, errors=(SlotLengthInUse,))
     def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
         """Save a location; a closed day it adds must not have passed."""
         data = load(LocationInput, location)
         change = CatalogueChange(LOCATION, data, key=check_key(key, "key"))
-        with self.db.transaction() as tx:
-            return catalogue_changes.put(tx, self.caller, change, _now())
+        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, _now)
 
     @rpc(roles=OFFICE, errors=(UnknownLocation, UnknownService))
     def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
         data = load(CapacityInput, capacity)
         change = CatalogueChange(CAPACITY, data, location=location, service=service)
-        with self.db.transaction() as tx:
-            return catalogue_changes.put(tx, self.caller, change, _now())
+        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, _now)
 
     @rpc(
         roles=OFFICE,
@@ -80,16 +78,12 @@ class CatalogueAdministration:
         """
         asked = CatalogueChange.of(load(ChangeInput, change))
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
-        settings = AppointmentSettings.from_config()
-        with self.db.transaction() as tx:
-            return catalogue_changes.preview(
-                tx, asked, days["date_from"], days["date_to"], settings, _now()
-            )
+        command = catalogue.PreviewChange(asked, days["date_from"], days["date_to"])
+        return catalogue.preview(command, self.db, _now, AppointmentSettings.from_config())
 
     @rpc(roles=ADMIN)
     def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """The catalogue's changes, newest first: who (subject and name), when, what
         (entity: service, location, capacity; key), before and after."""
         asked = load(AuditQuery, query or {})
-        with self.db.transaction() as tx:
-            return changes(tx.session, asked)
+        return catalogue.audit_trail(catalogue.ReadAuditTrail(asked), self.db)

@@ -1,23 +1,13 @@
-"""The appointments service's entrypoints: each loads its input, runs one use case, answers."""
+"""The appointments service's entrypoints: each loads its input, builds a command, runs one
+use case (`use_cases/`) and answers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from services.appointments import (
-    availability,
-    booking,
-    catalogue_admin,
-    catalogue_administration,
-    desk_board,
-    lifecycle,
-    views,
-    walk_ins,
-)
-from services.appointments import desk as front_desk
-from services.appointments.errors import NotYourAppointment
-from services.appointments.models import AppointmentRow
+from services.appointments import catalogue_administration
+from services.appointments.booking import HoldRequest
 from services.appointments.opening import local_date_of, to_minute
 from services.appointments.schemas import (
     BoardInput,
@@ -26,11 +16,11 @@ from services.appointments.schemas import (
     WalkInInput,
 )
 from services.appointments.settings import AppointmentSettings
-from services.common import challenges, dead_letter_trail
+from services.appointments.use_cases import catalogue, citizens, upkeep
+from services.appointments.use_cases import desk as front_desk
+from services.common import dead_letter_trail
 from services.common import service as common
-from services.common.database import Transaction
 from services.common.errors import InvalidInput
-from services.common.idempotency import Once
 from services.common.identity import CITIZEN, OFFICE
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
@@ -58,13 +48,11 @@ class AppointmentsService(
 
     @rpc
     def list_services(self) -> list[dict[str, Any]]:
-        with self.db.transaction() as tx:
-            return catalogue_admin.list_offers(tx)
+        return catalogue.list_services(self.db)
 
     @rpc
     def list_locations(self) -> list[dict[str, Any]]:
-        with self.db.transaction() as tx:
-            return catalogue_admin.list_locations(tx)
+        return catalogue.list_locations(self.db)
 
     # changing it: catalogue_administration.CatalogueAdministration
 
@@ -75,103 +63,73 @@ class AppointmentsService(
         self, service: str, date_from: str, date_to: str, location: str | None = None
     ) -> dict[str, Any]:
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
-        with self.db.transaction() as tx:
-            return availability.availability(
-                tx, service, days["date_from"], days["date_to"], location, settings(), now()
-            )
+        command = catalogue.FindFreeSlots(service, days["date_from"], days["date_to"], location)
+        return catalogue.availability(command, self.db, now, settings())
 
     @rpc
     def hold(self, request: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         data = load(HoldInput, request)
         citizen = self.caller.subject if self.caller.role == "citizen" else None
-        once = Once(
-            self.db.transaction,
-            booking.hold_keyed(data, citizen, idempotency_key),
-            lambda tx, appointment_id: views.view(
-                views.Booked.load(tx.session, tx.session.get(AppointmentRow, appointment_id))
-            ),
-        )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        hold_request = booking.HoldRequest(**data, citizen=citizen)
-        return once.make(lambda tx: booking.hold(tx, hold_request, settings(), now()).row.id)
+        command = citizens.Hold(HoldRequest(**data, citizen=citizen), idempotency_key)
+        return citizens.hold(command, self.db, now, settings())
 
     @rpc
     def confirm(self, token: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            return views.view(
-                booking.confirm(tx, _text(token), settings(), now()), with_calendar=True
-            )
+        command = citizens.ConfirmByLink(_text(token))
+        return citizens.confirm(command, self.db, now, settings())
 
     @rpc
     def view_by_token(self, token: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            row = booking.by_manage_token(tx.session, _text(token))
-            return views.view(views.Booked.load(tx.session, row), with_calendar=True)
+        return citizens.view_by_token(citizens.ViewByLink(_text(token)), self.db)
 
     @rpc
     def cancel_by_token(self, token: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            row = booking.by_manage_token(tx.session, _text(token))
-            return views.view(booking.cancel(tx, row, settings(), now()))
+        command = citizens.CancelByLink(_text(token))
+        return citizens.cancel_by_token(command, self.db, now, settings())
 
     @rpc
     def reschedule_by_token(
         self, token: str, start: str, challenge: str | None = None
     ) -> dict[str, Any]:
         start_at = _instant(start)
-        with self.db.transaction() as tx:
-            row = booking.by_manage_token(tx.session, _text(token))
-            moved = booking.reschedule(tx, row, start_at, challenge, settings(), now())
-            return views.view(moved, with_calendar=True)
+        command = citizens.RescheduleByLink(_text(token), start_at, challenge)
+        return citizens.reschedule_by_token(command, self.db, now, settings())
 
     @rpc(roles=CITIZEN)
     def my_appointments(self) -> list[dict[str, Any]]:
-        citizen = self.caller.subject
-        with self.db.transaction() as tx:
-            return [views.view(booked) for booked in booking.of_citizen(tx.session, citizen)]
+        return citizens.my_appointments(citizens.ListMine(self.caller.subject), self.db)
 
     @rpc(roles=CITIZEN)
     def confirm_mine(self, appointment_id: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            row = self._mine(tx, appointment_id)
-            return views.view(booking.confirm_held(tx, row, settings(), now()), with_calendar=True)
+        command = citizens.ConfirmMine(self._citizen(), _text(appointment_id))
+        return citizens.confirm_mine(command, self.db, now, settings())
 
     @rpc(roles=CITIZEN)
     def cancel_mine(self, appointment_id: str) -> dict[str, Any]:
-        with self.db.transaction() as tx:
-            row = self._mine(tx, appointment_id)
-            return views.view(booking.cancel(tx, row, settings(), now()))
+        command = citizens.CancelMine(self._citizen(), _text(appointment_id))
+        return citizens.cancel_mine(command, self.db, now, settings())
 
-    def _mine(self, tx: Transaction, appointment_id: str) -> AppointmentRow:
-        citizen = self.caller.require("citizen").subject
-        row = tx.session.get(AppointmentRow, _text(appointment_id), with_for_update=True)
-        if row is None or row.citizen != citizen:
-            raise NotYourAppointment("You have no appointment with that id.")
-        return row
+    def _citizen(self) -> str:
+        return self.caller.require("citizen").subject
 
     # the desk
 
     @rpc(roles=OFFICE)
     def day_list(self, location: str, date: str) -> dict[str, Any]:
         day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
-        with self.db.transaction() as tx:
-            listed = front_desk.day_list(tx, location, day)
-            return {
-                "location": location,
-                "date": day.isoformat(),
-                "appointments": [views.view(booked) for booked in listed],
-            }
+        return front_desk.day_list(front_desk.ReadDayList(location, day), self.db)
 
     @rpc(roles=OFFICE)
     def desk_action(
         self, appointment_id: str, action: str, desk: int | None = None
     ) -> dict[str, Any]:
         """Check in, call (to `desk`, the calling desk's number), serve, or no-show."""
-        if action not in lifecycle.DESK_ACTIONS:
-            raise InvalidInput("No such desk action.", {"action": list(lifecycle.DESK_ACTIONS)})
-        with self.db.transaction() as tx:
-            return views.view(front_desk.act(tx, _text(appointment_id), action, now(), desk))
+        command = front_desk.ActAtDesk(
+            action=front_desk.checked_action(action),
+            appointment_id=_text(appointment_id),
+            desk=desk,
+        )
+        return front_desk.desk_action(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def desk_board(
@@ -197,25 +155,22 @@ class AppointmentsService(
                 "limit": limit,
             },
         )
-        with self.db.transaction() as tx:
-            return desk_board.board(
-                tx,
-                asked["location"],
-                asked["date"],
-                asked["desk"],
-                asked["section"],
-                asked["offset"],
-                asked["limit"],
-                now(),
-            )
+        command = front_desk.ReadBoard(
+            asked["location"],
+            asked["date"],
+            asked["desk"],
+            asked["section"],
+            asked["offset"],
+            asked["limit"],
+        )
+        return front_desk.board(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def call_next(self, location: str, desk: int) -> dict[str, Any]:
         """Call the visit that has waited first today to `desk`."""
         asked = load(BoardInput, {"location": location, "desk": desk, "date": _today()})
-        with self.db.transaction() as tx:
-            called = front_desk.call_next(tx, asked["location"], asked["desk"], now())
-            return desk_board.visit(tx, called.row.id)
+        command = front_desk.CallNext(asked["location"], asked["desk"])
+        return front_desk.call_next(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def issue_walk_in(
@@ -224,21 +179,16 @@ class AppointmentsService(
         """A ticket for a citizen without an appointment, in today's queue, with the wait
         the day's figures let expect. Sent again with its key, it is the same ticket."""
         asked = load(WalkInInput, {"location": location, "service": service})
-        once = Once(
-            self.db.transaction,
-            walk_ins.keyed(self.caller.subject or "", location, service, idempotency_key),
-            desk_board.visit,
+        command = front_desk.IssueWalkIn(
+            self.caller.subject or "", **asked, idempotency_key=idempotency_key
         )
-        if (earlier := once.earlier()) is not None:
-            return earlier
-        return once.make(lambda tx: walk_ins.issue(tx, **asked, now=now()).id)
+        return front_desk.issue_walk_in(command, self.db, now)
 
     @rpc
     def call_display(self, location: str) -> dict[str, Any]:
         """The calls of the moment at a location: ticket numbers and desks, never a name.
         Open to any caller: it is what the hall's screen shows everyone in the room."""
-        with self.db.transaction() as tx:
-            return desk_board.display(tx, _text(location), local_date_of(to_minute(now())))
+        return front_desk.call_display(front_desk.ReadCallDisplay(_text(location)), self.db, now)
 
     @rpc(roles=OFFICE)
     def statistics(
@@ -249,22 +199,17 @@ class AppointmentsService(
         service: str | None = None,
     ) -> dict[str, Any]:
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
-        with self.db.transaction() as tx:
-            rows = front_desk.figures(tx, days["date_from"], days["date_to"], location, service)
-        return {"date_from": date_from, "date_to": date_to, "rows": rows}
+        command = front_desk.ReadFigures(
+            date_from, date_to, days["date_from"], days["date_to"], location, service
+        )
+        return front_desk.statistics(command, self.db)
 
     # timers
 
     @every(interval=lambda: settings().sweep_interval)
     def sweep(self) -> None:
         """Expire unconfirmed holds and send due reminders (each once, with any instances)."""
-        moment = now()
-        with self.db.transaction() as tx:
-            booking.expire_holds(tx, moment)
-        with self.db.transaction() as tx:
-            booking.send_reminders(tx, settings(), moment)
-        with self.db.transaction() as tx:
-            booking.forget_spent_challenges(tx.session, moment - challenges.SPENT_KEPT)
+        upkeep.sweep(self.db, now, settings())
 
 
 def _text(value: Any) -> str:
