@@ -87,7 +87,7 @@ class World:
 
     def stored(self, relative: str) -> list[str]:
         root = Path(self.vault.settings.storage_path)
-        found = root.glob(f"{relative}/**/*")
+        found = (root / relative).rglob("*")
         return sorted(str(path.relative_to(root)) for path in found if path.is_file())
 
 
