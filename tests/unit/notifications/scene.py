@@ -20,6 +20,7 @@ from services.appointments.events import (
 )
 from services.common.events import Event, EventContract
 from services.common.identity import Caller
+from services.common.tables import idempotency_metadata
 from services.feedback.events import RATING_INVITED
 from services.notifications import catalogue
 from services.notifications.intake import Intake
@@ -97,7 +98,8 @@ def setup(tmp_path: Path, **settings: Any) -> Intake:
 
 
 def unit_of_work(fake_uow, handler: str | None = None):
-    return fake_uow("notifications", Base.metadata, handler=handler)
+    """The service's tables, with the idempotency keys its creates remember."""
+    return fake_uow("notifications", Base.metadata, idempotency_metadata, handler=handler)
 
 
 def clock() -> Clock:
