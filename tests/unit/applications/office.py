@@ -118,9 +118,10 @@ def dog_form() -> dict[str, Any]:
     }
 
 
-def desk_of(fake_uow: Callable[..., FakeUnitOfWork]) -> Desk:
-    """A desk over the service's tables and the idempotency keys it shares with the others."""
-    return Desk(fake_uow("applications", Base.metadata, idempotency_metadata))
+def desk_of(fake_uow: Callable[..., FakeUnitOfWork], handler: str | None = None) -> Desk:
+    """A desk over the service's tables and the idempotency keys it shares with the others;
+    `handler` names the event handler whose deliveries its inbox counts."""
+    return Desk(fake_uow("applications", Base.metadata, idempotency_metadata, handler=handler))
 
 
 class Desk:
