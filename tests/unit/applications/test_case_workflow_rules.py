@@ -45,7 +45,10 @@ def test_a_closed_case_refuses_every_move_but_a_reopen(parking):
 
 
 def test_the_office_and_the_citizen_each_have_their_own_moves(parking):
-    assert workflow.allowed_actions(parking, "submitted", workflow.CITIZEN_ACTIONS) == ["withdraw"]
+    # whether the office waits for an answer is the case's business, not the table's
+    citizen = workflow.CITIZEN_ACTIONS
+    assert workflow.allowed_actions(parking, "submitted", citizen) == ["answer", "withdraw"]
+    assert workflow.allowed_actions(parking, "in_review", citizen) == ["withdraw"]
     assert workflow.allowed_actions(parking, "approved", workflow.OFFICE_ACTIONS) == ["complete"]
     assert workflow.allowed_actions(parking, "completed", workflow.OFFICE_ACTIONS) == ["reopen"]
     assert workflow.allowed_actions(parking, "withdrawn") == []
