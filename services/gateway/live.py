@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from eventlet.queue import Empty, Full, LightQueue
 from kombu import Queue
@@ -30,17 +30,15 @@ from nameko.extensions import SharedExtension
 from werkzeug.wrappers import Request, Response
 
 from services.common.amqp import ResilientConsumer
-from services.common.events import Event, InvalidEvent, find_contract
+from services.common.events import Event, EventContract, InvalidEvent
 from services.common.logging import get_logger
 from services.common.topology import transient_exchange
 from services.gateway.http import Route
 from services.gateway.settings import GatewaySettings
+from services.notifications.events import CLERK_QUEUE_ITEM_ADDED
 
 log = get_logger(__name__)
 
-SOURCE = "notifications"
-EVENT_TYPE = "clerk_queue_item_added"
-VERSION = 1
 # what an EventSource waits before it reconnects, in milliseconds
 RETRY_MS = 3000
 # the role that sees every item
@@ -56,21 +54,17 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _CLOSE = object()
 
 
-def broadcast_payload(body: Any, source: str, event_type: str, version: int) -> dict[str, Any]:
-    """The public payload of a broadcast envelope of `source`'s `event_type`; InvalidEvent
-    when it is anything else or breaks its contract."""
+def broadcast_payload(body: Any, contract: EventContract) -> dict[str, Any]:
+    """The public payload of a broadcast envelope of `contract`; InvalidEvent when it is
+    anything else or breaks the contract."""
     event = Event.from_message(body)
-    if (event.type, event.version) != (event_type, version):
-        raise InvalidEvent(f"not a {event_type} v{version}: {event.type} v{event.version}")
-    contract = find_contract(source, event_type, version)
+    if (event.type, event.version) != (contract.type, contract.version):
+        raise InvalidEvent(
+            f"not a {contract.type} v{contract.version}: {event.type} v{event.version}"
+        )
     contract.validate(event.payload)
     # the payload as it came (JSON already), without anything that may not leave
     return contract.thin(event.payload)
-
-
-def queue_item_from(body: Any) -> dict[str, Any]:
-    """The public payload of a broadcast `clerk_queue_item_added`."""
-    return broadcast_payload(body, SOURCE, EVENT_TYPE, VERSION)
 
 
 def event_stream(request: Request, frames: Iterator[bytes]) -> Response:
@@ -226,15 +220,18 @@ class TransientFeed(NamekoEventHandler):
     """
 
     consumer_cls = ResilientConsumer
-    source: str
-    event_type: str
+    contract: ClassVar[EventContract]
     hub: LiveHub
     # the log line of a message that breaks its contract
     dropped: str
 
     def __init__(self, **kwargs) -> None:
         super().__init__(
-            self.source, self.event_type, handler_type=BROADCAST, reliable_delivery=False, **kwargs
+            self.contract.source,
+            self.contract.type,
+            handler_type=BROADCAST,
+            reliable_delivery=False,
+            **kwargs,
         )
 
     def setup(self) -> None:
@@ -242,8 +239,8 @@ class TransientFeed(NamekoEventHandler):
         # the event is transient: it comes on the source's transient exchange (topology.py)
         self.queue = Queue(
             self.queue.name,
-            exchange=transient_exchange(self.source),
-            routing_key=self.event_type,
+            exchange=transient_exchange(self.contract.source),
+            routing_key=self.contract.type,
             durable=self.queue.durable,
             auto_delete=self.queue.auto_delete,
             exclusive=self.queue.exclusive,
@@ -252,7 +249,7 @@ class TransientFeed(NamekoEventHandler):
 
     def read(self, body: Any) -> dict[str, Any]:
         """The item the hub hands on; InvalidEvent when the message is not one."""
-        raise NotImplementedError
+        return broadcast_payload(body, self.contract)
 
     def handle_message(self, body, message) -> None:
         try:
@@ -267,13 +264,9 @@ class TransientFeed(NamekoEventHandler):
 class QueueItemFeed(TransientFeed):
     """`@queue_items`: every `clerk_queue_item_added`, to this instance's hub."""
 
-    source = SOURCE
-    event_type = EVENT_TYPE
+    contract = CLERK_QUEUE_ITEM_ADDED
     hub = LiveHub()
     dropped = "live_queue_item_dropped"
-
-    def read(self, body: Any) -> dict[str, Any]:
-        return queue_item_from(body)
 
 
 queue_items = QueueItemFeed.decorator

@@ -24,13 +24,13 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from services.appointments.events import DeskQueueChanged
 from services.common.identity import OFFICE
 from services.common.logging import get_logger
 from services.gateway.live import (
     Listener,
     LiveHub,
     TransientFeed,
-    broadcast_payload,
     event_stream,
 )
 from services.portal.session import COOKIE
@@ -39,16 +39,8 @@ from services.portal.staff.streams import SessionStream
 
 log = get_logger(__name__)
 
-SOURCE = "appointments"
-EVENT_TYPE = "desk_queue_changed"
-VERSION = 1
 RETRY_MS = 2000
 OPENING = f"retry: {RETRY_MS}\n: connected\n\n".encode()
-
-
-def change_from(body: Any) -> dict[str, Any]:
-    """The public payload of a broadcast `desk_queue_changed`; InvalidEvent otherwise."""
-    return broadcast_payload(body, SOURCE, EVENT_TYPE, VERSION)
 
 
 def frame(change: Mapping[str, Any]) -> bytes:
@@ -83,13 +75,9 @@ class DeskHub(LiveHub):
 class DeskChangeFeed(TransientFeed):
     """`@desk_changes`: every `desk_queue_changed`, to this instance's hub."""
 
-    source = SOURCE
-    event_type = EVENT_TYPE
+    contract = DeskQueueChanged.contract
     hub = DeskHub()
     dropped = "desk_change_dropped"
-
-    def read(self, body: Any) -> dict[str, Any]:
-        return change_from(body)
 
 
 desk_changes = DeskChangeFeed.decorator
