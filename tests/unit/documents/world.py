@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.common.audit import audit_metadata
 from services.common.context import Caller
 from services.common.loading import load
-from services.common.tables import idempotency_metadata
 from services.documents.schemas import UploadInput
 from services.documents.settings import DocumentSettings, OfficeSettings
 from services.documents.use_cases import receiving, uploads
@@ -94,9 +92,5 @@ class World:
 def world(fake_uow, tmp_path: Path, handler: str | None = None) -> World:
     from services.documents.models import Base
 
-    uow = fake_uow("documents", Base.metadata, idempotency_metadata, handler=handler)
-    # the fake makes the platform's shared audit_trail first; the documents service keeps a
-    # table of that name of its own (the shared one is its admin_trail)
-    audit_metadata.drop_all(uow.engine)
-    Base.metadata.create_all(uow.engine)
+    uow = fake_uow("documents", Base.metadata, handler=handler)
     return World(uow, Clock(MOMENT), vault_in(tmp_path / "store"))
