@@ -4,7 +4,6 @@ Each loads its input, builds a command and runs its use case (`use_cases.catalog
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from services.appointments.catalogue_changes import (
@@ -31,13 +30,10 @@ from services.appointments.schemas import (
 from services.appointments.settings import AppointmentSettings
 from services.appointments.use_cases import catalogue
 from services.common.audit import AuditQuery
+from services.common.clock import system_clock
 from services.common.identity import ADMIN, OFFICE
 from services.common.loading import load
 from services.common.rpc_entrypoint import rpc
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class CatalogueAdministration:
@@ -46,20 +42,20 @@ class CatalogueAdministration:
     @rpc(roles=OFFICE)
     def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
         change = CatalogueChange(SERVICE, load(OfferInput, service), key=check_key(key, "key"))
-        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, _now)
+        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, system_clock)
 
     @rpc(roles=OFFICE, errors=(SlotLengthInUse,))
     def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
         """Save a location; a closed day it adds must not have passed."""
         data = load(LocationInput, location)
         change = CatalogueChange(LOCATION, data, key=check_key(key, "key"))
-        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, _now)
+        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, system_clock)
 
     @rpc(roles=OFFICE, errors=(UnknownLocation, UnknownService))
     def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
         data = load(CapacityInput, capacity)
         change = CatalogueChange(CAPACITY, data, location=location, service=service)
-        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, _now)
+        return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, system_clock)
 
     @rpc(
         roles=OFFICE,
@@ -79,7 +75,7 @@ class CatalogueAdministration:
         asked = CatalogueChange.of(load(ChangeInput, change))
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
         command = catalogue.PreviewChange(asked, days["date_from"], days["date_to"])
-        return catalogue.preview(command, self.db, _now, AppointmentSettings.from_config())
+        return catalogue.preview(command, self.db, system_clock, AppointmentSettings.from_config())
 
     @rpc(roles=ADMIN)
     def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
