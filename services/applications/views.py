@@ -1,5 +1,5 @@
 """A case as its reader may see it: the citizen their own, the office with its notes and
-who works it; a line of a list; a draft; a note.
+who works it; a line of a list; a note.
 """
 
 from __future__ import annotations

@@ -143,8 +143,8 @@ def move(
     records.history(tx.session, row, caller, action, before, target, text, attachments, now)
     tx.publish(APPLICATION_STATUS_CHANGED, payloads.status_changed(kind, row))
     if action == "request_information":
-        question = payloads.information_requested(kind, row, text)
-        tx.publish(APPLICATION_INFORMATION_REQUESTED, question)
+        asked = payloads.information_requested(kind, row, text)
+        tx.publish(APPLICATION_INFORMATION_REQUESTED, asked)
     if action in workflow.DECISIONS:
         tx.publish(APPLICATION_DECIDED, payloads.decided(kind, row, caller, target, text, now))
     return row
