@@ -236,6 +236,11 @@ CONTENT_HIDDEN = define_event(
 )
 
 
+# what an item publishes, by its kind
+SUBMITTED = {"report": REPORT_SUBMITTED, "idea": IDEA_SUBMITTED}
+STATUS_CHANGED = {"report": REPORT_STATUS_CHANGED, "idea": IDEA_STATUS_CHANGED}
+
+
 @dataclass(frozen=True)
 class ItemMerged(TypedEvent):
     item_id: str

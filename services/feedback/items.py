@@ -29,14 +29,12 @@ from services.feedback.errors import (
     TooManySubmissions,
     UnknownCategory,
 )
-from services.feedback.events import IDEA_SUBMITTED, REPORT_SUBMITTED
+from services.feedback.events import SUBMITTED
 from services.feedback.models import BanRow, CommentRow, FollowRow, HistoryRow, ItemRow
 from services.feedback.reach import works_on
 from services.feedback.settings import FeedbackSettings
 
 PHOTO_TYPE = "report_photo"
-# what each kind of item publishes when it is submitted
-SUBMITTED = {"report": REPORT_SUBMITTED, "idea": IDEA_SUBMITTED}
 
 
 def is_office(caller: Caller) -> bool:

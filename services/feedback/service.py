@@ -1,10 +1,10 @@
 """The feedback service's entrypoints: citizens rate, report, propose, support, comment and
 follow; the office answers, moves items through their statuses and moderates; the public
-reads the map and Open311."""
+reads the map and Open311. Each loads its input, builds the command and calls its use case
+(services/feedback/use_cases)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,34 +12,19 @@ from nameko.extensions import DependencyProvider
 
 from services.applications import events as application_events
 from services.appointments import events as appointment_events
-from services.common import challenges, dead_letter_trail
+from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.events import Event
 from services.common.handlers import event_handler
 from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
 from services.common.loading import load
-from services.common.local_time import OFFICE_TIMEZONE
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 from services.common.transitions import IllegalTransition
-from services.feedback import (
-    catalogue,
-    figures,
-    geo,
-    moderation,
-    open311,
-    public_map,
-)
+from services.feedback import catalogue
 from services.feedback.catalogue import Town
-from services.feedback.errors import (
-    CannotMerge,
-    CommentNotFound,
-    ItemNotFound,
-    UnknownCategory,
-)
-from services.feedback.models import SpentChallenge
-from services.feedback.reach import reach_of
+from services.feedback.errors import CannotMerge, CommentNotFound, ItemNotFound
 from services.feedback.schemas import (
     Ban,
     CommentInput,
@@ -59,10 +44,12 @@ from services.feedback.schemas import (
     WorklistQuery,
 )
 from services.feedback.settings import FeedbackSettings
+from services.feedback.use_cases import moderation as moderating
 from services.feedback.use_cases import office, reading, submissions
+from services.feedback.use_cases import open311 as georeport
 from services.feedback.use_cases import participation as taking_part
 from services.feedback.use_cases import ratings as rating_cases
-from services.feedback.use_cases.setting import Setting, language_of
+from services.feedback.use_cases.setting import Setting
 
 
 # the service's clock: a test pins it (tests/support/clock.py)
@@ -131,16 +118,13 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     @rpc
     def categories(self, language: str = "de") -> list[dict[str, Any]]:
-        language = language_of(language)
-        departments = self.town.departments
-        return [category.view(language, departments) for category in self.town.categories.values()]
+        return reading.categories(language, self.setting)
 
     @rpc
     def town_area(self) -> dict[str, Any]:
         """The town's name and the box around its boundary (south, west, north, east in
         degrees): where the portal's map opens and its address search looks."""
-        box = geo.bounds(self.town.boundary)
-        return {"name": self.town.name, **asdict(box)}
+        return reading.town_area(self.setting)
 
     # reports and ideas
 
@@ -277,59 +261,36 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     @rpc(roles=OFFICE)
     def moderation_queue(self) -> dict[str, Any]:
         """Hidden and flagged content of the items of the caller's departments."""
-        with self.db.transaction() as tx:
-            return moderation.queue(tx.session, reach_of(self.caller))
+        return moderating.queue(moderating.Queue(self.caller), self.db)
 
     @rpc(roles=OFFICE, errors=(ItemNotFound, CommentNotFound))
     def moderate(
         self, target_kind: str, target_id: str, decision: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
         """Restore, hide or edit an item or a comment of an item the caller works."""
-        caller = self.caller
         data = load(Moderation, decision)
-        with self.db.transaction() as tx:
-            target = moderation.find_moderated(tx.session, caller, target_kind, target_id)
-            moderation.moderate(tx, caller, target, data, now())
-            return moderation.target_view(
-                tx.session, caller, target, self.town, language_of(language)
-            )
+        command = moderating.Moderate(self.caller, target_kind, target_id, data, language)
+        return moderating.moderate(command, self.db, now, self.setting)
 
     @rpc(roles=OFFICE)
     def ban(self, account: str, ban: dict[str, Any]) -> dict[str, Any]:
-        caller = self.caller
-        reason = load(Ban, ban)["reason"]
-        with self.db.transaction() as tx:
-            return moderation.ban(tx.session, caller, account, reason, now())
+        command = moderating.Ban(self.caller, account, load(Ban, ban)["reason"])
+        return moderating.ban(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def unban(self, account: str) -> None:
-        with self.db.transaction() as tx:
-            moderation.unban(tx.session, account)
+        moderating.unban(moderating.Unban(account), self.db)
 
     @rpc(roles=OFFICE)
     def bans(self) -> list[dict[str, Any]]:
-        with self.db.transaction() as tx:
-            return moderation.bans(tx.session)
+        return moderating.bans(self.db)
 
     @rpc(roles=OFFICE)
     def figures(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """Ratings of visits and cases, and the items of the caller's departments by category
         and status with the time to answer."""
-        data = load(FiguresQuery, query or {})
-        reach = reach_of(self.caller)
-        moment = now()
-        start, end = figures.window(
-            data["since"], data["until"], moment.astimezone(OFFICE_TIMEZONE).date()
-        )
-        with self.db.transaction() as tx:
-            return {
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "period": data["period"],
-                "ratings": figures.ratings(tx.session, start, end, data["period"]),
-                "items": figures.by_category_and_status(tx.session, start, end, reach),
-                "time_to_answer": figures.time_to_answer(tx.session, start, end, reach),
-            }
+        command = office.Figures(self.caller, load(FiguresQuery, query or {}))
+        return office.figures(command, self.db, now)
 
     # Open311 GeoReport v2 (read)
 
@@ -337,56 +298,35 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     def open311_services(
         self, language: str = "de", jurisdiction_id: str | None = None
     ) -> list[dict[str, Any]]:
-        open311.check_jurisdiction(self.town, jurisdiction_id)
-        return open311.services(self.town, open311.language(language))
+        return georeport.services(georeport.Services(language, jurisdiction_id), self.setting)
 
     @rpc
     def open311_service(
         self, service_code: str, language: str = "de", jurisdiction_id: str | None = None
     ) -> dict[str, Any]:
-        open311.check_jurisdiction(self.town, jurisdiction_id)
-        category = open311.service_category(self.town, service_code)
-        if category is None:
-            raise UnknownCategory("There is no such service.", {"service_code": service_code})
-        return open311.definition(category, open311.language(language))
+        command = georeport.Service(service_code, language, jurisdiction_id)
+        return georeport.service(command, self.setting)
 
     @rpc
     def open311_requests(
         self, query: dict[str, Any] | None = None, language: str = "de"
     ) -> list[dict[str, Any]]:
-        data = load(Open311Query, query or {})
-        open311.check_jurisdiction(self.town, data["jurisdiction_id"])
-        language = open311.language(language)
-        with self.db.transaction() as tx:
-            if data["service_request_id"]:  # the spec's: ids override every other filter
-                rows = public_map.requests_by_id(tx.session, data["service_request_id"])
-            else:
-                rows = public_map.requests(tx.session, open311.search(self.town, data, now()))
-            return [open311.request(row, self.town, language) for row in rows]
+        command = georeport.Requests(load(Open311Query, query or {}), language)
+        return georeport.requests(command, self.db, now, self.setting)
 
     @rpc
     def open311_request(
         self, request_id: str, language: str = "de", jurisdiction_id: str | None = None
     ) -> list[dict[str, Any]]:
-        open311.check_jurisdiction(self.town, jurisdiction_id)
-        with self.db.transaction() as tx:
-            rows = public_map.requests_by_id(tx.session, [request_id])
-            if not rows:
-                raise ItemNotFound("There is no such request.", {"service_request_id": request_id})
-            return [open311.request(rows[0], self.town, open311.language(language))]
+        command = georeport.Request(request_id, language, jurisdiction_id)
+        return georeport.request(command, self.db, self.setting)
 
     @rpc
     def open311_discovery(self, endpoint_url: str) -> dict[str, Any]:
-        return open311.discovery(self.town, endpoint_url)
+        return georeport.discovery(endpoint_url, self.setting)
 
     # housekeeping
 
     @every(interval=lambda: 3600.0)
     def forget_spent_challenges(self) -> None:
-        moment = now()
-        with self.db.transaction() as tx:
-            challenges.forget_spent(
-                tx.session,
-                SpentChallenge,
-                moment - challenges.SPENT_KEPT,
-            )
+        submissions.forget_spent_challenges(self.db, now)

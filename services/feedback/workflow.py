@@ -17,16 +17,9 @@ from services.feedback.errors import (
     NotAReport,
     ReopenWindowPassed,
 )
-from services.feedback.events import (
-    IDEA_STATUS_CHANGED,
-    OFFICIAL_ANSWER_PUBLISHED,
-    REPORT_STATUS_CHANGED,
-)
+from services.feedback.events import OFFICIAL_ANSWER_PUBLISHED, STATUS_CHANGED
 from services.feedback.models import ItemRow
 from services.feedback.settings import FeedbackSettings
-
-# what each kind of item publishes when its status changes
-STATUS_CHANGED = {"report": REPORT_STATUS_CHANGED, "idea": IDEA_STATUS_CHANGED}
 
 
 def change_status(

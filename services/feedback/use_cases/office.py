@@ -1,5 +1,5 @@
 """The office's work on reports and ideas: its list, an item with its history, moves
-through the statuses, official answers and merges of duplicates."""
+through the statuses, official answers, merges of duplicates, and the figures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from services.common.clock import Clock
 from services.common.context import Caller
 from services.common.database import Transaction, UnitOfWork
 from services.common.idempotency import Keyed, Once
+from services.common.local_time import OFFICE_TIMEZONE
+from services.feedback import figures as counting
 from services.feedback import items, merging, moderation, public_map, workflow
 from services.feedback.catalogue import TRANSITIONS
 from services.feedback.reach import reach_of
@@ -144,3 +146,29 @@ def merge(command: Merge, uow: UnitOfWork, clock: Clock, setting: Setting) -> di
         )
         merging.merge(tx, caller, duplicate, kept, data["answer"], clock())
         return items.view(tx.session, caller, kept, setting.town, language_of(command.language))
+
+
+@dataclass(frozen=True)
+class Figures:
+    caller: Caller
+    query: dict[str, Any]  # as loaded by FiguresQuery
+
+
+def figures(command: Figures, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
+    """Ratings of visits and cases, and the items of the caller's departments by category
+    and status with the time to answer."""
+    data = command.query
+    reach = reach_of(command.caller)
+    moment = clock()
+    start, end = counting.window(
+        data["since"], data["until"], moment.astimezone(OFFICE_TIMEZONE).date()
+    )
+    with uow.transaction() as tx:
+        return {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "period": data["period"],
+            "ratings": counting.ratings(tx.session, start, end, data["period"]),
+            "items": counting.by_category_and_status(tx.session, start, end, reach),
+            "time_to_answer": counting.time_to_answer(tx.session, start, end, reach),
+        }

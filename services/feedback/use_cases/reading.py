@@ -1,17 +1,31 @@
-"""What the public and authors read: the map, reports near a place, a citizen's own items."""
+"""What the public and authors read: the categories, the town's area, the map, reports
+near a place, a citizen's own items."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from services.common.context import Caller
 from services.common.database import UnitOfWork
-from services.feedback import items, public_map
+from services.feedback import geo, items, public_map
 from services.feedback.models import ItemRow
 from services.feedback.use_cases.setting import Setting, language_of
+
+
+def categories(language: str, setting: Setting) -> list[dict[str, Any]]:
+    language = language_of(language)
+    departments = setting.town.departments
+    return [category.view(language, departments) for category in setting.town.categories.values()]
+
+
+def town_area(setting: Setting) -> dict[str, Any]:
+    """The town's name and the box around its boundary (south, west, north, east in
+    degrees): where the portal's map opens and its address search looks."""
+    box = geo.bounds(setting.town.boundary)
+    return {"name": setting.town.name, **asdict(box)}
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,10 @@ def get_item(command: GetItem, uow: UnitOfWork, setting: Setting) -> dict[str, A
         return items.view(
             tx.session, command.caller, row, setting.town, language_of(command.language)
         )
+
+
+def forget_spent_challenges(uow: UnitOfWork, clock: Clock) -> None:
+    """Proofs of work spent long enough ago that any challenge then issued has expired."""
+    moment = clock()
+    with uow.transaction() as tx:
+        challenges.forget_spent(tx.session, SpentChallenge, moment - challenges.SPENT_KEPT)

@@ -175,6 +175,7 @@ def test_a_comments_cursor_the_list_did_not_give_is_an_invalid_cursor(world):
 def test_the_office_speaks_as_the_office_and_sees_who_wrote(world):
     item = world.report()
     comment(world, item["id"], "Wir schauen es uns an.", ROLF)
+    world.clock.advance(minutes=1)
     comment(world, item["id"], "Danke!", ANNA)
 
     public = comments(world, item["id"])["comments"]

@@ -19,7 +19,16 @@ from services.feedback.errors import (
 )
 from services.feedback.models import BanRow, ItemRow
 from services.feedback.use_cases import submissions
-from tests.unit.feedback.world import ANNA, BEN, DORTMUND, MONDAY, NOBODY, ROLF, World
+from tests.unit.feedback.world import (
+    ANNA,
+    BEN,
+    DORTMUND,
+    MONDAY,
+    NOBODY,
+    ROLF,
+    World,
+    report_input,
+)
 
 
 @pytest.fixture
@@ -217,7 +226,5 @@ def test_a_text_that_names_no_item_is_not_found(world):
 
 
 def test_a_title_too_short_is_invalid_input():
-    from tests.unit.feedback.world import report_input
-
     with pytest.raises(InvalidInput):
         report_input(title="a")
