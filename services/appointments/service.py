@@ -17,7 +17,7 @@ from services.appointments.schemas import (
 )
 from services.appointments.settings import AppointmentSettings
 from services.appointments.use_cases import catalogue, citizens, upkeep
-from services.appointments.use_cases import desk as front_desk
+from services.appointments.use_cases import desk as desk_use_cases
 from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.errors import InvalidInput
@@ -117,19 +117,20 @@ class AppointmentsService(
     @rpc(roles=OFFICE)
     def day_list(self, location: str, date: str) -> dict[str, Any]:
         day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
-        return front_desk.day_list(front_desk.ReadDayList(location, day), self.db)
+        return desk_use_cases.day_list(desk_use_cases.ReadDayList(location, day), self.db)
 
     @rpc(roles=OFFICE)
     def desk_action(
         self, appointment_id: str, action: str, desk: int | None = None
     ) -> dict[str, Any]:
         """Check in, call (to `desk`, the calling desk's number), serve, or no-show."""
-        command = front_desk.ActAtDesk(
-            action=front_desk.checked_action(action),
+        # an unknown action is refused before the appointment's id is looked at
+        command = desk_use_cases.ActAtDesk(
+            action=desk_use_cases.checked_action(action),
             appointment_id=_text(appointment_id),
             desk=desk,
         )
-        return front_desk.desk_action(command, self.db, now)
+        return desk_use_cases.desk_action(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def desk_board(
@@ -155,7 +156,7 @@ class AppointmentsService(
                 "limit": limit,
             },
         )
-        command = front_desk.ReadBoard(
+        command = desk_use_cases.ReadBoard(
             asked["location"],
             asked["date"],
             asked["desk"],
@@ -163,14 +164,14 @@ class AppointmentsService(
             asked["offset"],
             asked["limit"],
         )
-        return front_desk.board(command, self.db, now)
+        return desk_use_cases.board(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def call_next(self, location: str, desk: int) -> dict[str, Any]:
         """Call the visit that has waited first today to `desk`."""
         asked = load(BoardInput, {"location": location, "desk": desk, "date": _today()})
-        command = front_desk.CallNext(asked["location"], asked["desk"])
-        return front_desk.call_next(command, self.db, now)
+        command = desk_use_cases.CallNext(asked["location"], asked["desk"])
+        return desk_use_cases.call_next(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def issue_walk_in(
@@ -179,16 +180,17 @@ class AppointmentsService(
         """A ticket for a citizen without an appointment, in today's queue, with the wait
         the day's figures let expect. Sent again with its key, it is the same ticket."""
         asked = load(WalkInInput, {"location": location, "service": service})
-        command = front_desk.IssueWalkIn(
+        command = desk_use_cases.IssueWalkIn(
             self.caller.subject or "", **asked, idempotency_key=idempotency_key
         )
-        return front_desk.issue_walk_in(command, self.db, now)
+        return desk_use_cases.issue_walk_in(command, self.db, now)
 
     @rpc
     def call_display(self, location: str) -> dict[str, Any]:
         """The calls of the moment at a location: ticket numbers and desks, never a name.
         Open to any caller: it is what the hall's screen shows everyone in the room."""
-        return front_desk.call_display(front_desk.ReadCallDisplay(_text(location)), self.db, now)
+        command = desk_use_cases.ReadCallDisplay(_text(location))
+        return desk_use_cases.call_display(command, self.db, now)
 
     @rpc(roles=OFFICE)
     def statistics(
@@ -199,10 +201,10 @@ class AppointmentsService(
         service: str | None = None,
     ) -> dict[str, Any]:
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
-        command = front_desk.ReadFigures(
+        command = desk_use_cases.ReadFigures(
             date_from, date_to, days["date_from"], days["date_to"], location, service
         )
-        return front_desk.statistics(command, self.db)
+        return desk_use_cases.statistics(command, self.db)
 
     # timers
 
