@@ -11,7 +11,6 @@ from typing import Any
 from services.common.context import Caller
 from services.common.errors import ServiceError
 from services.common.loading import load
-from services.common.tables import idempotency_metadata
 from services.feedback import catalogue
 from services.feedback.models import Base
 from services.feedback.schemas import IdeaInput, ReportInput, StatusChange
@@ -59,8 +58,7 @@ class FakeDocuments:
 
 class World:
     def __init__(self, fake_uow, **settings: Any) -> None:
-        # a keyed submission, answer or comment remembers its key beside the service's rows
-        self.uow = fake_uow("feedback", Base.metadata, idempotency_metadata)
+        self.uow = fake_uow("feedback", Base.metadata)
         self.clock = Clock(MONDAY)
         self.settings = replace(FeedbackSettings(location_blur_meters=50), **settings)
         self.setting = Setting(self.settings, TOWN)
