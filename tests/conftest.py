@@ -6,7 +6,6 @@ there, each test in databases of its own.
 
 from __future__ import annotations
 
-import base64
 import os
 import uuid
 from urllib.parse import urljoin
@@ -19,12 +18,29 @@ from sqlalchemy.engine import make_url
 from services.common import migrations
 from services.common.migrations import drop_databases
 from services.common.settings import database_url as service_database_url
+from tests.support.documents import TEST_MASTER_KEY
 from tests.support.processes import free_port
 
-pytest_plugins = ["tests.support.fakes"]
-
-TEST_MASTER_KEY = base64.b64encode(b"a-test-master-key-of-32-bytes!!!").decode()
+# the fixtures more than one folder uses; a folder's conftest.py keeps the ones only it uses
+pytest_plugins = [
+    "tests.support.fakes",
+    "tests.support.gateway",
+    "tests.support.documents",
+    "tests.support.appointments",
+    "tests.support.notifications",
+    "tests.support.s3",
+    "tests.support.clamd",
+]
 FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark `broker` every test that reaches RabbitMQ: each of nameko's broker fixtures (a vhost,
+    its config, the AMQP URI) starts from `rabbit_manager`, so the fixtures a test asks for say
+    it, and `make unit` / `make integration` select by the mark instead of by a list to keep."""
+    for item in items:
+        if "rabbit_manager" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.broker)
 
 
 def postgres_base_url() -> str | None:

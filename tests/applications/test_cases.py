@@ -10,9 +10,9 @@ import re
 import pytest
 
 from services.applications import errors
-from tests.applications.conftest import parking_application, parking_form, upload
-from tests.documents.conftest import pdf
+from tests.support.applications import parking_application, parking_form, upload
 from tests.support.clients import as_caller
+from tests.support.documents import pdf
 
 # the department that works resident parking permits (types.yaml)
 TRAFFIC = ("traffic",)

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from services.applications import errors
-from tests.applications.conftest import parking_application, upload
+from tests.support.applications import parking_application, upload
 from tests.support.clients import as_caller
 
 TRAFFIC = ("traffic",)  # resident parking permits

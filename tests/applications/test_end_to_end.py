@@ -12,13 +12,7 @@ import time
 import eventlet
 from pypdf import PdfReader
 
-from tests.applications.conftest import parking_application, upload
-from tests.notifications.conftest import (  # noqa: F401
-    mail_catcher,
-    notification_settings,
-    notifications,
-    sms_provider,
-)
+from tests.support.applications import parking_application, upload
 from tests.support.waiting import wait_for
 
 API = "/api/v1"
@@ -41,8 +35,8 @@ def case_documents(session, clerk_headers, case_id: str) -> dict[str, list[dict]
 
 def test_from_the_sofa_to_the_decision_without_paper(
     applications,
-    notifications,  # noqa: F811
-    mail_catcher,  # noqa: F811
+    notifications,
+    mail_catcher,
     portal_of,
     web_session,
     login,

@@ -9,15 +9,9 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.applications.conftest import parking_application, parking_form, upload
-from tests.documents.conftest import Portal
-from tests.notifications.conftest import (  # noqa: F401
-    REFUSED,
-    mail_catcher,
-    notification_settings,
-    notifications,
-    sms_provider,
-)
+from tests.support.applications import parking_application, parking_form, upload
+from tests.support.documents import Portal
+from tests.support.notifications import REFUSED
 from tests.support.waiting import wait_for
 
 CASES = "/api/v1/applications/cases"
@@ -271,7 +265,7 @@ def history_texts(web_session, case_id: str, headers, action: str) -> list[str]:
 
 def test_the_citizen_sees_one_entry_per_step_with_how_they_were_told_the_clerk_every_message(
     anna_documents,
-    notifications,  # noqa: F811
+    notifications,
     web_session,
     anna,
     clara,
@@ -305,7 +299,7 @@ def test_the_citizen_sees_one_entry_per_step_with_how_they_were_told_the_clerk_e
 
 def test_a_message_that_could_not_be_delivered_is_flagged_on_its_step(
     anna_documents,
-    notifications,  # noqa: F811
+    notifications,
     web_session,
     anna,
     clara,

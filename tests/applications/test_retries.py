@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.applications.conftest import parking_application, upload
 from tests.applications.test_http import CASES, submitted
+from tests.support.applications import parking_application, upload
 
 DRAFTS = "/api/v1/applications/drafts"
 

@@ -21,7 +21,7 @@ from services.appointments.errors import (
     UnknownService,
 )
 from services.common.errors import InvalidInput
-from tests.appointments.conftest import (
+from tests.support.appointments import (
     TOWN_HALL,
     a_working_day,
     free_slots_of,

@@ -9,7 +9,7 @@ import pytest
 
 from services.appointments.errors import SlotLengthInUse
 from services.common.errors import Forbidden, InvalidInput
-from tests.appointments.conftest import TOWN_HALL, a_working_day, free_slots_of
+from tests.support.appointments import TOWN_HALL, a_working_day, free_slots_of
 from tests.support.clients import as_caller
 
 ADMIN_ANNA = ("admin", "admin.anna", (), "Anna Admin")

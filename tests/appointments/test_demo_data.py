@@ -20,7 +20,7 @@ from services.common.database import Transaction
 from services.common.local_time import OFFICE_TIMEZONE
 from services.common.migrations import upgrade
 from services.common.settings import derive_database_url
-from tests.appointments.conftest import free_slots_of
+from tests.support.appointments import free_slots_of
 from tests.support.databases import database_transaction
 
 

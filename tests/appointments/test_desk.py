@@ -10,7 +10,7 @@ from services.appointments import service as appointments_service
 from services.appointments.errors import InvalidTransition
 from services.common.errors import Forbidden, Unauthenticated
 from services.common.local_time import OFFICE_TIMEZONE
-from tests.appointments.conftest import free_slots_of, hold_request, token_of
+from tests.support.appointments import free_slots_of, hold_request, token_of
 from tests.support.clients import cluster_client
 from tests.support.clock import Clock
 

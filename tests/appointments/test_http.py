@@ -6,8 +6,14 @@ import eventlet
 import pytest
 import requests
 
-from tests.support.appointments import a_working_day, free_slots_of, hold_request, office_time, token_of
 from tests.gateway.test_challenge import fetch_challenge, solved
+from tests.support.appointments import (
+    a_working_day,
+    free_slots_of,
+    hold_request,
+    office_time,
+    token_of,
+)
 
 API = "/api/v1/appointments"
 NO_LIMITS = {

@@ -7,7 +7,7 @@ from collections import Counter
 
 from services.common.migrations import upgrade
 from services.common.settings import database_url
-from tests.appointments.conftest import (
+from tests.support.appointments import (
     ID_CARD,
     TOWN_HALL,
     a_working_day,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.documents.conftest import pdf
+from tests.support.documents import pdf
 from tests.support.waiting import wait_for
 
 TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)

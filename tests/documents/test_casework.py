@@ -12,9 +12,9 @@ from pypdf import PdfReader
 
 from services.documents.casework import refusal_of
 from services.documents.models import DocumentRow
-from tests.documents.conftest import pdf, stored_files
-from tests.notifications.conftest import publish, publish_event
 from tests.notifications.test_office import submitted as application_submitted
+from tests.support.documents import pdf, stored_files
+from tests.support.publishing import publish, publish_event
 from tests.support.waiting import wait_for
 
 TRAFFIC = ("traffic",)  # the department of the parking permits (2026-BPA-...)

@@ -6,7 +6,7 @@ import hashlib
 import http.client
 import resource
 
-from tests.documents.conftest import MIB, stored_files
+from tests.support.documents import MIB, stored_files
 
 FIVE_GIB = 5 * 1024**3
 HEAD = b"%PDF-1.7\n"

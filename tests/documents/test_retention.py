@@ -10,8 +10,8 @@ from nameko.testing.services import entrypoint_hook
 
 from services.documents import service as documents_service
 from services.documents.kinds import DEFAULT_FILE
-from tests.documents.conftest import MIB, pdf, stored_files
 from tests.support.clock import Clock
+from tests.support.documents import MIB, pdf, stored_files
 
 # one retention period of a second and a half; long enough to put a hold on in time
 BRIEF_DAYS = 1.5 / 86400

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.documents.conftest import MIB, pdf, sha
 from tests.documents.test_generated import RECEIPT
+from tests.support.documents import MIB, pdf, sha
 
 UPLOADS = "/api/v1/documents/uploads"
 LETTERS = "/api/v1/documents/letters"

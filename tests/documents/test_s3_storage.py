@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.documents.conftest import MIB, pdf
+from tests.support.documents import MIB, pdf
 
 
 @pytest.fixture

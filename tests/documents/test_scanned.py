@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.documents.conftest import stored_files
+from tests.support.documents import stored_files
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!H+H*"
 NOTE = "Bitte um Rückruf wegen des Antrags.\n".encode()

@@ -14,26 +14,26 @@ from services.documents.scanning import (
     Verdict,
     scanner_from_address,
 )
-from tests.support.clamd import EICAR, fake_clamd  # noqa: F401
+from tests.support.clamd import EICAR
 
 MiB = 1024 * 1024
 
 
-def test_clean_content_gets_a_clean_verdict(fake_clamd):  # noqa: F811
+def test_clean_content_gets_a_clean_verdict(fake_clamd):
     verdict = ClamdScanner(fake_clamd.address).scan([b"Meldebescheinigung\n"])
 
     assert verdict == Verdict(clean=True, signature=None, scanner="clamd")
     assert fake_clamd.scanned == 1
 
 
-def test_the_eicar_test_file_is_reported_with_its_signature(fake_clamd):  # noqa: F811
+def test_the_eicar_test_file_is_reported_with_its_signature(fake_clamd):
     verdict = ClamdScanner(fake_clamd.address).scan([EICAR])
 
     assert verdict == Verdict(clean=False, signature="Eicar-Test-Signature", scanner="clamd")
 
 
 def test_content_in_many_chunks_over_a_mebibyte_is_streamed_in_pieces_clamd_accepts(
-    fake_clamd,  # noqa: F811
+    fake_clamd,
 ):
     # small chunks, one larger than a piece may be, and the test string across two chunks
     chunks = [b"a" * 1000] * 500 + [b"b" * (3 * MiB + 17), b"", EICAR[:20], EICAR[20:]]
@@ -44,14 +44,14 @@ def test_content_in_many_chunks_over_a_mebibyte_is_streamed_in_pieces_clamd_acce
     assert fake_clamd.largest_piece == MiB
 
 
-def test_an_unreachable_scanner_is_unavailable(fake_clamd):  # noqa: F811
+def test_an_unreachable_scanner_is_unavailable(fake_clamd):
     fake_clamd.refuse_connections()
 
     with pytest.raises(ScannerUnavailable):
         ClamdScanner(fake_clamd.address, timeout=2).scan([b"Antrag"])
 
 
-def test_a_scanner_over_its_size_limit_is_unavailable(fake_clamd):  # noqa: F811
+def test_a_scanner_over_its_size_limit_is_unavailable(fake_clamd):
     fake_clamd.size_limit = MiB
 
     with pytest.raises(ScannerUnavailable) as unavailable:
@@ -99,7 +99,7 @@ def test_an_address_names_clamd_over_tcp_or_a_unix_socket():
         scanner_from_address("clamav")
 
 
-def test_ping_tells_whether_clamd_answers(fake_clamd):  # noqa: F811
+def test_ping_tells_whether_clamd_answers(fake_clamd):
     scanner = ClamdScanner(fake_clamd.address, timeout=2)
     assert scanner.ping()
 

@@ -12,7 +12,6 @@ import pytest
 
 from services.documents.s3_storage import S3Store
 from services.documents.storage import BlobMissing, LocalStore
-from tests.support.s3 import s3_bucket, s3_server  # noqa: F401
 
 MiB = 1024 * 1024
 
@@ -218,7 +217,7 @@ def test_a_fresh_temporary_is_not_swept(tmp_path):
     assert store.stray_temporaries() == [".tmp/put-running.part"]
 
 
-def test_an_s3_store_with_a_prefix_keeps_its_objects_under_it(s3_bucket):  # noqa: F811
+def test_an_s3_store_with_a_prefix_keeps_its_objects_under_it(s3_bucket):
     store = S3Store(**s3_bucket.store_arguments(), prefix="tenant-a")
 
     store.put("blobs/abc/00001", [b"x"])
@@ -228,7 +227,7 @@ def test_an_s3_store_with_a_prefix_keeps_its_objects_under_it(s3_bucket):  # noq
     assert [item["Key"] for item in listing["Contents"]] == ["tenant-a/blobs/abc/00001"]
 
 
-def test_an_s3_move_of_an_object_too_large_for_one_copy_copies_it_in_parts(s3_bucket):  # noqa: F811
+def test_an_s3_move_of_an_object_too_large_for_one_copy_copies_it_in_parts(s3_bucket):
     store = S3Store(**s3_bucket.store_arguments())
     store.COPY_LIMIT = 8 * MiB  # stands in for S3's 5 GiB limit of CopyObject
     store.COPY_PART_SIZE = 6 * MiB

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.documents.conftest import MIB, contains, pdf, sha, stored_files
+from tests.support.documents import MIB, contains, pdf, sha, stored_files
 
 ZIP = b"PK\x03\x04" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 300

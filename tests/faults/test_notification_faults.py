@@ -23,12 +23,12 @@ from services.common.events import Event
 from services.common.migrations import upgrade
 from services.common.settings import database_url
 from services.notifications.models import AttemptRow, MessageRow
-from tests.notifications.conftest import publish, publish_event
 from tests.notifications.test_delivery import confirmed
 from tests.support.clients import as_caller
 from tests.support.databases import database_transaction
 from tests.support.events import EventTap
 from tests.support.processes import ServiceProcess, free_port
+from tests.support.publishing import publish, publish_event
 from tests.support.smtp import MailCatcher
 from tests.support.waiting import wait_for
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from services.feedback.errors import ItemNotFound
-from tests.feedback.conftest import ROADS, report
 from tests.support.clients import as_caller, cluster_client
+from tests.support.feedback import ROADS, report
 
 PARKS = ("parks",)
 

@@ -13,23 +13,10 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
-from tests.appointments.conftest import (  # noqa: F401
-    appointment_settings,
-    clerk,
-    events,
-    office,
-    start_appointments,
-)
 from tests.appointments.test_desk import book_soon, station  # noqa: F401
-from tests.feedback.conftest import report
 from tests.gateway.test_challenge import solved
-from tests.notifications.conftest import (  # noqa: F401
-    mail_catcher,
-    notification_settings,
-    notifications,
-    sms_provider,
-)
 from tests.support.clients import cluster_client
+from tests.support.feedback import report
 from tests.support.waiting import wait_for
 
 API = "/api/v1/feedback"
@@ -50,10 +37,10 @@ def sign_in(web_session, role: str, subject: str, departments=()) -> dict[str, s
 
 def test_a_served_citizen_rates_her_visit_once_by_the_mailed_link(
     station,  # noqa: F811
-    events,  # noqa: F811
+    events,
     feedback,
-    notifications,  # noqa: F811
-    mail_catcher,  # noqa: F811
+    notifications,
+    mail_catcher,
     web_session,
 ):
     with cluster_client() as anyone:
@@ -88,8 +75,8 @@ def test_a_served_citizen_rates_her_visit_once_by_the_mailed_link(
 
 def test_a_report_reaches_its_department_and_the_answer_reaches_author_and_follower(
     feedback,
-    notifications,  # noqa: F811
-    mail_catcher,  # noqa: F811
+    notifications,
+    mail_catcher,
     web_session,
 ):
     anna = sign_in(web_session, "citizen", "anna")

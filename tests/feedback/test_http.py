@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.feedback.conftest import (
+from tests.gateway.test_challenge import solved
+from tests.support.clients import as_caller
+from tests.support.feedback import (
     DORTMUND,
     EVERY_DEPARTMENT,
     MARKET,
@@ -15,8 +17,6 @@ from tests.feedback.conftest import (
     report,
     visit_completed,
 )
-from tests.gateway.test_challenge import solved
-from tests.support.clients import as_caller
 
 API = "/api/v1/feedback"
 # a box around the old town, and one around Dortmund

@@ -12,8 +12,8 @@ from services.feedback.errors import (
     SupportLimitReached,
     UnknownCategory,
 )
-from tests.feedback.conftest import EVERY_DEPARTMENT, idea, report
 from tests.support.clients import as_caller
+from tests.support.feedback import EVERY_DEPARTMENT, idea, report
 
 
 @pytest.fixture

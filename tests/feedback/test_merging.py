@@ -8,8 +8,8 @@ import pytest
 
 from services.common.transitions import IllegalTransition
 from services.feedback.errors import CannotMerge, ItemNotFound
-from tests.feedback.conftest import EVERY_DEPARTMENT, ROADS, idea, report
 from tests.support.clients import as_caller
+from tests.support.feedback import EVERY_DEPARTMENT, ROADS, idea, report
 
 
 def test_a_duplicate_merged_brings_its_followers_and_me_toos_to_the_report_kept(

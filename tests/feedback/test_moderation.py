@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from services.feedback.errors import AccountBanned, AlreadyFlagged, ItemNotFound
-from tests.feedback.conftest import EVERY_DEPARTMENT, idea, report
 from tests.support.clients import as_caller, cluster_client
+from tests.support.feedback import EVERY_DEPARTMENT, idea, report
 
 
 def flag_by(subjects, target_kind, target_id, reason="abusive"):

@@ -14,8 +14,8 @@ import requests
 from georeport import GeoReport
 
 from services.feedback import service as feedback_service
-from tests.feedback.conftest import EVERY_DEPARTMENT, MARKET, ROADS, idea, report
 from tests.support.clients import as_caller
+from tests.support.feedback import EVERY_DEPARTMENT, MARKET, ROADS, idea, report
 
 OPEN311 = "/api/v1/feedback/open311/v2"
 JSON = "application/json; charset=utf-8"

@@ -12,8 +12,8 @@ from services.feedback.errors import (
     InvitationNotFound,
     RatingOutOfRange,
 )
-from tests.feedback.conftest import completed_visit, rating_token, visit_completed
 from tests.support.clients import as_caller, cluster_client
+from tests.support.feedback import completed_visit, rating_token, visit_completed
 from tests.support.publishing import publish
 
 

@@ -12,8 +12,8 @@ from services.feedback.errors import (
     TooManyPhotos,
     UnknownCategory,
 )
-from tests.feedback.conftest import DORTMUND, MARKET, ROADS, photo, report
 from tests.support.clients import as_caller, cluster_client
+from tests.support.feedback import DORTMUND, MARKET, ROADS, photo, report
 from tests.support.waiting import wait_for
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.feedback.conftest import ROADS, idea, report
 from tests.feedback.test_http import (  # noqa: F401 (fixtures: the participation limit)
     API,
     altcha,
@@ -13,6 +12,7 @@ from tests.feedback.test_http import (  # noqa: F401 (fixtures: the participatio
     participation_limit,
     start_gateway,
 )
+from tests.support.feedback import ROADS, idea, report
 
 
 def keyed(headers: dict[str, str], key: str) -> dict[str, str]:

@@ -15,9 +15,9 @@ from services.feedback.errors import (
     ReopenWindowPassed,
 )
 from services.feedback.models import ItemRow
-from tests.feedback.conftest import EVERY_DEPARTMENT, report
 from tests.support.clients import as_caller
 from tests.support.databases import database_transaction
+from tests.support.feedback import EVERY_DEPARTMENT, report
 
 
 def test_an_answer_reaches_the_author_and_the_followers(feedback, feedback_events):

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import serialization
 
 from services.gateway.auth import TokenVerifier
 from services.gateway.settings import AuthSettings
-from tests.gateway.conftest import DEV_AUTH, DEV_SECRET
 from tests.gateway.doubles import Echo, GatewayUnderTest
 from tests.gateway.identity_provider import AUDIENCE, ISSUER, new_key
+from tests.support.gateway import DEV_AUTH, DEV_SECRET
 
 DEAD_LETTERS = "/api/v1/admin/dead-letters"
 

@@ -13,7 +13,7 @@ import pytest
 from nameko.exceptions import ConfigurationError
 
 from services.gateway.challenge import as_widget_fetches
-from tests.gateway.conftest import ALTCHA_HMAC_KEY, CHALLENGE
+from tests.support.gateway import ALTCHA_HMAC_KEY, CHALLENGE
 
 CHALLENGE_ROUTE = "/api/v1/appointments/challenge"
 PROOF = "/test/proof"

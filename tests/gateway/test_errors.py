@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from tests.gateway.conftest import MAX_BODY_BYTES
 from tests.gateway.doubles import Echo, GatewayUnderTest
+from tests.support.gateway import MAX_BODY_BYTES
 
 DEV_LOGIN = "/api/v1/auth/dev-login"
 

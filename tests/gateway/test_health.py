@@ -6,8 +6,8 @@ import time
 
 from services import BUSINESS_SERVICES
 from services.gateway.health import check_health
-from tests.gateway.conftest import HEALTH_TIMEOUT
 from tests.gateway.doubles import StuckFeedback
+from tests.support.gateway import HEALTH_TIMEOUT
 
 
 def test_health_is_ok_when_every_service_and_the_broker_answer(

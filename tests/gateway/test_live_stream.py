@@ -17,7 +17,7 @@ from services.common.events import Event
 from services.gateway.live import OPENING, LiveHub, frame
 from services.gateway.service import GatewayService
 from services.gateway.settings import GatewaySettings
-from tests.gateway.conftest import CHALLENGE, DEV_AUTH
+from tests.support.gateway import CHALLENGE, DEV_AUTH
 from tests.support.processes import free_port
 from tests.support.publishing import publish_event
 from tests.support.waiting import wait_for

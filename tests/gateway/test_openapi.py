@@ -8,7 +8,7 @@ from services.gateway.http import SIGN_IN_OPTIONAL
 from services.gateway.openapi import build_document, openapi_path, render, routes
 from services.gateway.openapi_export import COMMITTED
 from services.gateway.service import GatewayService
-from tests.gateway.conftest import DEV_AUTH
+from tests.support.gateway import DEV_AUTH
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,8 +15,8 @@ from services.gateway.openapi import build_document
 from services.gateway.rate_limits import TokenBuckets
 from services.gateway.service import GatewayService
 from services.gateway.settings import DEFAULT_RATE_LIMITS, RateLimit
-from tests.gateway.conftest import TEST_LIMIT
 from tests.gateway.doubles import GatewayUnderTest, GatewayWithAnUnknownLimit
+from tests.support.gateway import TEST_LIMIT
 
 LIMITED = "/test/limited"
 BURST = TEST_LIMIT["burst"]

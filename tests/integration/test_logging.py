@@ -8,7 +8,6 @@ import pytest
 import structlog
 
 from services.common.logging import configure_logging
-from tests.gateway.conftest import start_gateway  # noqa: F401
 from tests.gateway.doubles import Echo, GatewayUnderTest
 from tests.support.clients import cluster_client
 from tests.support.pipeline import Base, Ledger, TallyService
@@ -60,7 +59,7 @@ def test_a_handlers_log_lines_carry_the_correlation_id_of_the_original_request(
 
 
 @pytest.fixture
-def gateway_and_echo(start_gateway, container_factory):  # noqa: F811
+def gateway_and_echo(start_gateway, container_factory):
     container_factory(Echo).start()
     return start_gateway(GatewayUnderTest)
 

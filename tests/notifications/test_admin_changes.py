@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import Forbidden
-from tests.notifications.conftest import publish
 from tests.notifications.test_delivery import confirmed
 from tests.support.clients import as_caller
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 SECRET = "a-webhook-secret-of-some-length"

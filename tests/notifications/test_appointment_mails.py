@@ -6,25 +6,16 @@ from __future__ import annotations
 
 import re
 
-from tests.appointments.conftest import (  # noqa: F401
-    a_working_day,
-    anyone,
-    appointment_settings,
-    clerk,
-    hold_request,
-    office,
-    start_appointments,
-    token_of,
-)
 from tests.appointments.test_booking import slots_on
+from tests.support.appointments import a_working_day, hold_request, token_of
 from tests.support.waiting import wait_for
 
 LINK = re.compile(r"https://portal\.test/\S+")
 
 
 def test_a_booking_is_confirmed_by_the_link_in_the_real_mail(
-    office,  # noqa: F811
-    anyone,  # noqa: F811
+    office,
+    anyone,
     notifications,
     mail_catcher,
 ):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from tests.notifications.conftest import ADMIN_EMAIL, publish
 from tests.support.clients import as_caller
+from tests.support.notifications import ADMIN_EMAIL
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 START = "2026-12-01T09:30:00+01:00"
@@ -84,10 +85,10 @@ def test_a_redelivered_event_makes_no_second_message(notifications, mail_catcher
     wait_for(lambda: mail_catcher.to("anna@example.org"), timeout=10)
     # the same event again, as the broker would redeliver it
     from services.common.events import Event
-    from tests.notifications import conftest
+    from tests.support.publishing import publish_event
 
     again = Event(type="appointment_confirmed", payload=payload, event_id=first.event_id)
-    conftest.publish_event("appointments", again)
+    publish_event("appointments", again)
     publish("appointments", "appointment_confirmed", confirmed(email="ben@example.org"))
     wait_for(lambda: mail_catcher.to("ben@example.org"), timeout=10)
     assert len(mail_catcher.to("anna@example.org")) == 1

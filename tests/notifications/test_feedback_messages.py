@@ -19,8 +19,9 @@ from tests.gateway.test_live_stream import (  # noqa: F401
     start_instance,
     token_for,
 )
-from tests.notifications.conftest import OFFICE, publish, publish_event
 from tests.support.clients import as_caller
+from tests.support.notifications import OFFICE
+from tests.support.publishing import publish, publish_event
 from tests.support.waiting import wait_for
 
 TITLE = "Schlagloch in der Bahnhofstraße"

@@ -9,7 +9,7 @@ import uuid
 import eventlet
 import pytest
 
-from tests.notifications.conftest import publish
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 API = "/api/v1/notifications"

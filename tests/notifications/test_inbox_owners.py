@@ -13,12 +13,13 @@ import jwt
 import pytest
 
 from services.common.errors import Unauthenticated
-from tests.gateway.conftest import DEV_AUTH
-from tests.notifications.conftest import REFUSED, publish
 from tests.notifications.test_delivery import confirmed
 from tests.notifications.test_feedback_messages import ANNA, submitted
 from tests.notifications.test_office import submitted as application_submitted
 from tests.support.clients import as_caller
+from tests.support.gateway import DEV_AUTH
+from tests.support.notifications import REFUSED
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 API = "/api/v1/notifications"

@@ -17,9 +17,9 @@ from tests.deployment.test_rabbitmq_policies import (  # noqa: F401 (fixtures)
     rabbitmqadmin,
 )
 from tests.gateway.test_live_stream import StreamClient
-from tests.notifications.conftest import publish
 from tests.notifications.test_office import submitted
 from tests.support.clients import as_caller
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 QUEUE_ITEM = {"exchange": "notifications.transient", "event_type": "clerk_queue_item_added"}

@@ -17,10 +17,11 @@ from tests.gateway.test_live_stream import (  # noqa: F401
     start_instance,
     token_for,
 )
-from tests.notifications.conftest import ADMIN_EMAIL, publish
 from tests.notifications.test_delivery import appointment, confirmed
 from tests.support.clients import as_caller
 from tests.support.databases import database_transaction
+from tests.support.notifications import ADMIN_EMAIL
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 TRAFFIC = ("traffic",)  # the parking permits' department

@@ -11,9 +11,9 @@ import pytest
 
 from services.notifications import errors
 from services.notifications.webhooks import check_callback_url
-from tests.notifications.conftest import publish
 from tests.notifications.test_delivery import confirmed
 from tests.support.clients import as_caller
+from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
 SECRET = "a-webhook-secret-of-some-length"

@@ -16,7 +16,7 @@ from services.common.identity import Caller
 from services.common.local_time import OFFICE_TIMEZONE
 from services.portal.session import COOKIE, Session, SessionCodec
 from services.portal.settings import PortalSettings
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
+from tests.support.portal import Platform, api_token, assert_accessible, sign_in
 from tests.support.waiting import wait_for
 
 

@@ -14,13 +14,7 @@ import requests
 from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 from pypdf import PdfReader
 
-from tests.portal.conftest import (
-    Platform,
-    api_token,
-    assert_accessible,
-    dog_tax_by_api,
-    sign_in,
-)
+from tests.support.portal import Platform, api_token, assert_accessible, dog_tax_by_api, sign_in
 from tests.support.waiting import wait_for
 
 CASES = "/api/v1/applications/cases"

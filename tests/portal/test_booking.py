@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.portal.conftest import Platform, assert_accessible, sign_in
+from tests.support.portal import Platform, assert_accessible, sign_in
 from tests.support.waiting import wait_for
 
 ERIKA = "erika.mustermann@example.org"

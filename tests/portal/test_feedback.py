@@ -14,7 +14,7 @@ import requests
 from nameko import config
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
+from tests.support.portal import Platform, api_token, assert_accessible, sign_in
 from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
 from tests.support.geocoder import NominatimDouble
+from tests.support.portal import Platform, api_token, assert_accessible, sign_in
 from tests.support.tiles import TileServer
 from tests.support.waiting import wait_for
 

@@ -11,8 +11,8 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.portal.conftest import Platform, assert_accessible
 from tests.portal.test_booking import mailed_link
+from tests.support.portal import Platform, assert_accessible
 
 KAI = "kai.tastatur@example.org"
 SERVICE = "Personalausweis beantragen"

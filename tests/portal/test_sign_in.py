@@ -20,8 +20,8 @@ from services.portal.oidc import (
     pending_sign_in,
 )
 from services.portal.settings import PortalSettings
-from tests.portal.conftest import Platform, assert_accessible
 from tests.support.oidc_provider import OidcProvider
+from tests.support.portal import Platform, assert_accessible
 from tests.support.processes import free_port
 
 CLIENT_ID = "buergerportal-soest"

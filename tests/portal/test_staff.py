@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.portal.conftest import Platform, assert_accessible, sign_in
+from tests.support.portal import Platform, assert_accessible, sign_in
 
 
 def test_a_clerk_lands_in_the_workspace_of_their_departments(page: Page, platform: Platform):

@@ -13,7 +13,7 @@ from nameko.standalone.events import get_event_exchange
 from playwright.sync_api import Page, expect
 
 from services.common import dead_letters
-from tests.portal.conftest import Platform, assert_accessible, sign_in
+from tests.support.portal import Platform, assert_accessible, sign_in
 from tests.support.waiting import wait_for
 
 SATURDAY_BOOKING = "/appointments/book?service=personalausweis&location=rathaus"

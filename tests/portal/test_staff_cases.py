@@ -15,13 +15,8 @@ import zlib
 from playwright.sync_api import Browser, Locator, Page, expect
 from pypdf import PdfReader
 
-from tests.portal.conftest import (
-    Platform,
-    assert_accessible,
-    dog_tax_by_api,
-    sign_in,
-)
 from tests.portal.test_applications import fill_address, fill_dog, small_pdf
+from tests.support.portal import Platform, assert_accessible, dog_tax_by_api, sign_in
 from tests.support.waiting import wait_for
 
 CASES = "/api/v1/applications/cases"

@@ -15,8 +15,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from services.common.local_time import OFFICE_TIMEZONE
 from tests.gateway.test_challenge import solved
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
 from tests.portal.test_booking import mailed_link
+from tests.support.portal import Platform, api_token, assert_accessible, sign_in
 
 API = "/api/v1/appointments"
 HALL = "desk-hall"

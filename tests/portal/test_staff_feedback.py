@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.gateway.test_challenge import solved
-from tests.portal.conftest import Platform, api_token, assert_accessible, sign_in
+from tests.support.portal import Platform, api_token, assert_accessible, sign_in
 from tests.support.tiles import TileServer
 from tests.support.waiting import wait_for
 

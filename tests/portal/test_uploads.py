@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from tests.portal.conftest import Platform
+from tests.support.portal import Platform
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -2,6 +2,7 @@
 
 It answers PING, VERSION and INSTREAM (z- and n-prefixed commands), flags any stream holding
 the EICAR test string, and can be told to hang up over a size limit or to refuse connections.
+A pytest plugin (tests/conftest.py) for `fake_clamd`.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """A real S3-compatible server for tests: moto's server mode on loopback, a fresh bucket per test.
 
-Use it by importing the fixtures into a test module (or a conftest):
-
-    from tests.support.s3 import s3_bucket, s3_server  # noqa: F401
-
-`s3_bucket` yields an `S3Bucket` with endpoint_url, bucket, region and keys, ready for
-`S3Store(**s3_bucket.store_arguments())`.
+A pytest plugin (tests/conftest.py): a test asks for `s3_bucket`, an `S3Bucket` with
+endpoint_url, bucket, region and keys, ready for `S3Store(**s3_bucket.store_arguments())`.
 """
 
 from __future__ import annotations
