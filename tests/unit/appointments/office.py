@@ -21,7 +21,6 @@ from services.appointments.use_cases import catalogue, citizens
 from services.common.identity import Caller
 from services.common.loading import load
 from services.common.local_time import OFFICE_TIMEZONE
-from services.common.tables import idempotency_metadata
 from tests.support.clock import Clock
 from tests.support.fakes import FakeUnitOfWork
 
@@ -138,7 +137,7 @@ class Office:
 
 
 def town_hall(fake_uow, moment: datetime | None = None) -> Office:
-    uow = fake_uow("appointments", Base.metadata, idempotency_metadata)
+    uow = fake_uow("appointments", Base.metadata)
     clock = Clock(moment or at("07:00"))
     put_catalogue(uow, clock)
     return Office(uow, clock)
