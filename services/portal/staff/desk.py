@@ -227,7 +227,7 @@ def _back(visit: Visit) -> str:
 
 
 def _refusal(refused: ServiceError) -> str:
-    known = ("invalid_transition", "nobody_waiting", "no_such_desk", "unknown_service")
+    known = ("illegal_transition", "nobody_waiting", "no_such_desk", "unknown_service")
     return f"staff.desk.refused.{refused.code if refused.code in known else 'other'}"
 
 
