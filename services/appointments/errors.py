@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from services.common.challenges import ChallengeSpent  # noqa: F401 (a booking's error too)
 from services.common.errors import ServiceError, service_error
-from services.common.transitions import IllegalTransition
-
-# a refused move of an appointment is every state machine's one error, `illegal_transition`;
-# the name stays importable from here, where the appointments' errors are looked up
-InvalidTransition = IllegalTransition
 
 
 @service_error("unknown_service", 404)

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.appointments import service as appointments_service
-from services.appointments.errors import InvalidTransition
 from services.common.errors import Forbidden, Unauthenticated
 from services.common.local_time import OFFICE_TIMEZONE
+from services.common.transitions import IllegalTransition
 from tests.support.appointments import free_slots_of, hold_request, token_of
 from tests.support.clients import cluster_client
 from tests.support.clock import Clock
@@ -90,7 +90,7 @@ def test_a_citizen_who_does_not_come_is_marked_no_show_and_counted(station, anyo
 
 def test_the_desk_cannot_serve_a_citizen_who_has_not_arrived(station, anyone, events):
     booked = book_soon(anyone, events, "erika@example.org")
-    with pytest.raises(InvalidTransition) as refused:
+    with pytest.raises(IllegalTransition) as refused:
         station.desk_action(booked["appointment_id"], "serve")
     assert "Not possible for an appointment that is confirmed" in str(refused.value)
 

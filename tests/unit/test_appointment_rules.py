@@ -13,12 +13,12 @@ from services.appointments.calendar_file import CalendarEntry, render
 from services.appointments.catalogue import Capacity, Location, Offer, OpeningRule
 from services.appointments.errors import (
     DateInPast,
-    InvalidTransition,
     OutsideBookingWindow,
     SlotNotOffered,
 )
 from services.appointments.opening import local_minute, opening_periods, to_local
 from services.appointments.slots import check_bookable, free_slots, minutes_taken, slot_starts
+from services.common.transitions import IllegalTransition
 
 EVERY_DAY = frozenset(range(1, 8))
 ID_CARD = Offer("id-card", "Personalausweis", duration_units=2, documents=("Foto",))
@@ -232,10 +232,10 @@ def test_a_start_off_the_grid_or_outside_the_hours_is_refused():
 
 def test_the_desk_may_serve_a_checked_in_citizen_but_not_check_in_a_cancelled_one():
     assert lifecycle.next_status("checked_in", "serve", lifecycle.DESK_ACTIONS) == "completed"
-    with pytest.raises(InvalidTransition) as refused:
+    with pytest.raises(IllegalTransition) as refused:
         lifecycle.next_status("cancelled", "check_in", lifecycle.DESK_ACTIONS)
     assert refused.value.details["allowed"] == []
-    with pytest.raises(InvalidTransition) as refused:
+    with pytest.raises(IllegalTransition) as refused:
         lifecycle.next_status("confirmed", "serve", lifecycle.DESK_ACTIONS)
     assert refused.value.details["allowed"] == ["check_in", "no_show"]
 
