@@ -1,13 +1,25 @@
 # Rathaus Online: `make run` starts the platform, `make test` runs every test.
+#
+# The tests come in three layers, each with its own target:
+#   unit         no RabbitMQ: rules, use cases on a fake unit of work, plumbing, deployment files
+#   integration  the services' suites on the real RabbitMQ and database
+#   e2e          the portal in Chromium against the whole platform
+# `make test` runs all three; a test that asks for one of nameko's broker fixtures is marked
+# `broker` (tests/conftest.py), which is what tells unit from integration.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+PYTEST_FLAGS := -q -W ignore::DeprecationWarning
+# unit runs against a broker address where nothing listens: a test that reaches RabbitMQ
+# without saying so fails there instead of passing by luck
+NO_BROKER := --amqp-uri pyamqp://guest:guest@127.0.0.1:1/ --rabbit-api-uri http://guest:guest@127.0.0.1:1
 # the portal's pinned npm packages (services/portal/assets/package-lock.json)
 ASSETS := services/portal/assets/node_modules/.installed
 
-.PHONY: run test unit test-postgres bench lint format docs services assets browser clean
+.PHONY: run test unit integration e2e test-postgres bench lint typecheck format docs services assets \
+	browser clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,16 +41,30 @@ browser:
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m services.launch --config config/local.yaml
 
-## test: the services' suite under `nameko test` on the real RabbitMQ, then the portal in Chromium
-## (DATABASE_URL=postgresql://... for PostgreSQL)
+## test: every layer: the services' suite (unit and integration in one run) under `nameko test`
+## on the real RabbitMQ, then the portal in Chromium (DATABASE_URL=postgresql://... for PostgreSQL)
 test: $(INSTALLED) $(ASSETS) browser
 	scripts/ensure-rabbitmq
-	$(BIN)/nameko test tests -q -W ignore::DeprecationWarning --ignore=tests/portal $(PYTEST_ARGS)
-	$(BIN)/pytest tests/portal -q -W ignore::DeprecationWarning $(PYTEST_ARGS)
+	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal $(PYTEST_ARGS)
+	$(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PYTEST_ARGS)
 
-## unit: the rules and plumbing without broker or database, in seconds
+## unit: every test that needs no RabbitMQ (not marked `broker`): tests/unit, tests/deployment and
+## the broker-free tests of the other folders; SQLite where a test needs a database
 unit: $(INSTALLED)
-	$(BIN)/nameko test tests/unit -q -W ignore::DeprecationWarning $(PYTEST_ARGS)
+	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "not broker" $(NO_BROKER) \
+		$(PYTEST_ARGS)
+
+## integration: the tests marked `broker`: services, gateway and plumbing on the real RabbitMQ and
+## database (DATABASE_URL=postgresql://... for PostgreSQL)
+integration: $(INSTALLED)
+	scripts/ensure-rabbitmq
+	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m broker $(PYTEST_ARGS)
+
+## e2e: the portal in Chromium against the whole platform as one process (plain pytest:
+## Playwright does not run under eventlet)
+e2e: $(INSTALLED) $(ASSETS) browser
+	scripts/ensure-rabbitmq
+	$(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PYTEST_ARGS)
 
 ## test-postgres: the same suite on the local PostgreSQL
 test-postgres:
@@ -49,9 +75,14 @@ bench: $(INSTALLED)
 	scripts/ensure-rabbitmq
 	$(BIN)/python -m bench
 
+## lint: ruff's rules and its formatting, checked (`make format` applies them)
 lint: $(INSTALLED)
 	$(BIN)/ruff check services tests bench
 	$(BIN)/ruff format --check services tests bench
+
+## typecheck: mypy on the domain and the service layer ([tool.mypy] files in pyproject.toml)
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix services tests bench

@@ -152,6 +152,7 @@ class BatchPublisher:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise NotConfirmed(f"no confirm within {self.confirm_timeout:g} s")
+            assert self._connection is not None, "confirms are awaited on an open connection"
             try:
                 self._connection.drain_events(timeout=remaining)
             except TimeoutError:

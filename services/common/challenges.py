@@ -8,8 +8,9 @@ transaction, so a solution used twice is refused however many gateways there are
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import String, delete
+from sqlalchemy import CursorResult, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.database import insert_ignoring_duplicates
@@ -42,7 +43,8 @@ def spend(
     if challenge is None:
         return
     statement = insert_ignoring_duplicates(session, model.__table__)  # type: ignore[attr-defined]
-    if session.execute(statement, {"challenge": challenge, "spent_at": now}).rowcount == 0:
+    inserted = session.execute(statement, {"challenge": challenge, "spent_at": now})
+    if cast(CursorResult, inserted).rowcount == 0:
         raise ChallengeSpent("This proof of work was used already; solve a new challenge.")
 
 

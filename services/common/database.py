@@ -15,14 +15,14 @@ which the handler entrypoint acknowledges.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, text
+from sqlalchemy import CursorResult, Engine, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +33,10 @@ from services.common.outbox import OutboxRelay, record_event
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[Any], Any]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def insert_ignoring_duplicates(session: Session, table: Any) -> Any:
@@ -53,10 +56,12 @@ def fetch_plain(session: Session, statement: Any) -> list[tuple]:
     """
     dialect = session.get_bind().dialect
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    cursor = session.connection().connection.dbapi_connection.cursor()
+    driver = session.connection().connection.dbapi_connection
+    assert driver is not None, "a session's open connection has its driver connection"
+    cursor = driver.cursor()
     try:
         cursor.execute(sql)
-        return cursor.fetchall()
+        return cast(list[tuple], cursor.fetchall())
     finally:
         cursor.close()
 
@@ -121,7 +126,8 @@ class UnitOfWork:
     def _record_in_inbox(self, session: Session, event: Event) -> None:
         handler = f"{self._source}.{self._handler}"
         row = {"event_id": str(event.event_id), "handler": handler, "handled_at": datetime.now(UTC)}
-        if session.execute(insert_ignoring_duplicates(session, inbox), row).rowcount == 0:
+        inserted = session.execute(insert_ignoring_duplicates(session, inbox), row)
+        if cast(CursorResult, inserted).rowcount == 0:
             raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}")
 
     def ping(self) -> None:

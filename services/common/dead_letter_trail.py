@@ -10,7 +10,7 @@ caller, as every other change there.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import fields, validate
 from sqlalchemy import Table
@@ -20,6 +20,10 @@ from services.common.dead_letters import DISCARDED, REPLAYED
 from services.common.identity import ADMIN
 from services.common.loading import Strict, load
 from services.common.rpc_entrypoint import rpc
+
+if TYPE_CHECKING:
+    from services.common.database import UnitOfWork
+    from services.common.identity import Caller
 
 DEAD_LETTER = "dead_letter"
 
@@ -64,6 +68,9 @@ class DeadLetterTrail:
 
     # the table of the service's audit trail
     dead_letter_audit_table: Table = audit.audit_trail
+    # what `ServiceBase`'s dependencies give a worker
+    db: UnitOfWork
+    caller: Caller
 
     @rpc(roles=ADMIN)
     def record_dead_letter(self, act: dict[str, Any]) -> dict[str, Any]:

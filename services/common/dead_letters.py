@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from kombu import Connection
 
@@ -113,6 +114,7 @@ def record_of(action: str, message) -> dict:
         "body": body[:BODY_EXCERPT],
         "body_length": len(raw),
     }
+    after: dict[str, Any]
     if action == REPLAYED:
         after = {"replayed_to": f"{REDELIVER_EXCHANGE.name}/{queue}"}
     else:

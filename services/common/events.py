@@ -8,6 +8,7 @@ that schema when they are recorded and again when they are received.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import functools
 import importlib
@@ -79,7 +80,8 @@ class EventContract:
     source: str
     type: str
     version: int
-    schema: type[Schema]
+    # `builtins.`: the field `type` above hides the builtin in the class body
+    schema: builtins.type[Schema]
     description: str
     # the attributes that may leave the platform (webhooks, the clerks' live stream): ids
     # and non-personal facts; every other attribute stays inside

@@ -51,6 +51,7 @@ log = get_logger(__name__)
 
 class EventHandler(NamekoEventHandler):
     consumer_cls = ResilientConsumer
+    queue: Queue
 
     def __init__(
         self,
@@ -129,7 +130,8 @@ class EventHandler(NamekoEventHandler):
             return result, exc_info
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         retries = int(message.headers.get(RETRIES_HEADER, 0))
-        if retries < self.retry_policy.max_retries and not isinstance(exc_info[1], self.permanent):
+        policy = self._retry_policy()
+        if retries < policy.max_retries and not isinstance(exc_info[1], self.permanent):
             self._forward(message, self._schedule_retry, error, retries + 1)
         else:
             self._forward(message, self._dead_letter, error, retries)
@@ -148,6 +150,10 @@ class EventHandler(NamekoEventHandler):
             return
         self.consumer.ack_message(message)
 
+    def _retry_policy(self) -> RetryPolicy:
+        assert self.retry_policy is not None, "setup() takes the config's policy when none is named"
+        return self.retry_policy
+
     def _failure_headers(self, message, error: str, retries: int) -> dict:
         return {
             **message.headers,
@@ -157,7 +163,7 @@ class EventHandler(NamekoEventHandler):
         }
 
     def _schedule_retry(self, message, error: str, retry_number: int) -> None:
-        delay_ms = int(self.retry_policy.delay_for(retry_number) * 1000)
+        delay_ms = int(self._retry_policy().delay_for(retry_number) * 1000)
         log.warning(
             "event_handler_failed_will_retry",
             queue=self.queue.name,

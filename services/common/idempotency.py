@@ -26,9 +26,9 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,9 +124,8 @@ def remember(session: Session, keyed: Keyed, resource_id: str, now: datetime) ->
 
 def forget(session: Session, before: datetime) -> int:
     """Forget keys remembered before `before`; how many."""
-    return session.execute(
-        delete(idempotency_keys).where(idempotency_keys.c.created_at < before)
-    ).rowcount
+    stale = delete(idempotency_keys).where(idempotency_keys.c.created_at < before)
+    return cast(CursorResult, session.execute(stale)).rowcount
 
 
 class Once(Generic[T]):

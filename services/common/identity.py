@@ -266,7 +266,8 @@ class IdentityVerifier:
 
     def _claims(self, token: str) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
-        key = self._keys.get(header.get("kid"))
+        kid = header.get("kid")
+        key = self._keys.get(kid) if isinstance(kid, str) else None
         if key is None or header.get("alg") != ALGORITHM:
             raise ValueError("not signed with a trusted key")
         return jwt.decode(

@@ -12,21 +12,23 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any, cast
 
 import structlog
+from structlog.typing import Processor
 
 # what nameko's ServiceContainer._run_worker logs, with the traceback, for an expected error
 EXPECTED_ERROR_LINE = "(expected) error handling worker %s: %s"
 
 
 def configure_logging(log_format: str = "console", level: str = "INFO", stream=None) -> None:
-    renderer = (
+    renderer: list[Processor] = (
         # a JSON line carries a traceback as text (the console renders its own)
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if log_format == "json"
         else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     )
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -61,7 +63,7 @@ class RefusalsInOneLine(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.msg != EXPECTED_ERROR_LINE:
             return True
-        worker_ctx, error = record.args
+        worker_ctx, error = cast(tuple[Any, BaseException], record.args)
         get_logger("nameko.containers").info(
             "worker_refused",
             code=getattr(error, "code", type(error).__name__),

@@ -44,9 +44,10 @@ _UNROUTABLE = object()
 class RpcReplies(SharedExtension):
     """A container's reply queue, and the connection its requests leave on."""
 
+    consumer: ConsumerPublisher  # made in setup, once the container's config is known
+
     def __init__(self) -> None:
         self.pending: dict[str, GreenEvent] = {}
-        self.consumer: ConsumerPublisher | None = None
         super().__init__()
 
     def setup(self) -> None:
