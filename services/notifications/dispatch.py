@@ -22,12 +22,13 @@ from nameko.extensions import DependencyProvider
 from services.common.database import Database
 from services.common.logging import get_logger
 from services.common.settings import section
-from services.notifications import catalogue, delivery_log, subscriptions, webhooks
+from services.notifications import catalogue, subscriptions, webhooks
 from services.notifications.intake import Intake
 from services.notifications.mail import MailChannel
 from services.notifications.outcomes import PERMANENT, TECHNICAL, Outcome, Outgoing
 from services.notifications.settings import NotificationSettings
 from services.notifications.sms import SmsChannel
+from services.notifications.use_cases import sending
 
 log = get_logger(__name__)
 
@@ -54,8 +55,8 @@ class Lease:
     def holds(self, message: Outgoing) -> bool:
         if time.monotonic() - self.renewed > self.settings.lease_seconds / 2:
             until = now() + timedelta(seconds=self.settings.lease_seconds)
-            with self.work.transaction() as tx:
-                self.held = delivery_log.renew(tx.session, self.token, self.held, until)
+            command = sending.RenewLease(self.token, frozenset(self.held), until)
+            self.held = sending.renew_lease(command, self.work)
             self.renewed = time.monotonic()
         return message.id in self.held
 
@@ -116,8 +117,7 @@ class Dispatcher(DependencyProvider):
         """Claim what is due and send it; how many messages were claimed."""
         token = str(uuid.uuid4())
         work = self.db.background()
-        with work.transaction() as tx:
-            claimed = delivery_log.claim(tx.session, self.settings, now(), token)
+        claimed = sending.claim_due(sending.ClaimDue(token), work, now, self.settings)
         if not claimed:
             return 0
         by_channel: dict[str, list[Outgoing]] = defaultdict(list)
@@ -127,10 +127,8 @@ class Dispatcher(DependencyProvider):
         lease = Lease(work, token, {message.id for message in claimed}, self.settings)
 
         def record(message: Outgoing, outcome: Outcome) -> None:
-            with work.transaction() as tx:
-                waiting = delivery_log.record(tx, message, outcome, token, self.intake, now())
-            if waiting:
-                self.kick()
+            command = sending.RecordTry(message, outcome, token)
+            sending.record_try(command, work, now, self.intake, self.kick)
 
         pool = GreenPool(HTTP_CONCURRENCY + 1)
         if by_channel["email"]:
