@@ -15,8 +15,8 @@ from services.documents.schemas import UploadInput
 from services.documents.settings import DocumentSettings, OfficeSettings
 from services.documents.use_cases import receiving, uploads
 from services.documents.vault import Vault, open_vault
-from tests.conftest import TEST_MASTER_KEY
 from tests.support.clock import Clock
+from tests.support.documents import TEST_MASTER_KEY
 from tests.support.fakes import FakeUnitOfWork
 
 MOMENT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
