@@ -31,10 +31,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "rejected": ("in_review",),
     "duplicate": ("in_review",),
 }
-# the office's moves as the one state machine of the platform: refusals are illegal_transition
+# the office's moves as a table; a move it does not hold is refused as illegal_transition
 MOVES = Transitions.of("report or idea", TRANSITIONS)
 # where an author's reopening takes a closed report
 REOPENED = "in_review"
+# the author's one move: a closed report back to review
+REOPENING = Transitions.of("report", {status: (REOPENED,) for status in CLOSED})
 _STATUS_NAMES: dict[str, dict[str, str]] = {
     "submitted": {"de": "Eingegangen", "en": "Submitted"},
     "in_review": {"de": "In Prüfung", "en": "In review"},

@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 
 from services.common.context import Caller
 from services.common.database import Transaction
-from services.common.transitions import refusal
 from services.feedback import items
-from services.feedback.catalogue import CLOSED, MOVES, REOPENED, status_names
+from services.feedback.catalogue import CLOSED, MOVES, REOPENED, REOPENING, status_names
 from services.feedback.errors import (
     DuplicateOfRequired,
     ItemNotFound,
@@ -69,9 +68,7 @@ def reopen(
         raise ItemNotFound("There is no such report of yours.", {"item_id": row.id})
     if row.kind != "report":
         raise NotAReport("Only reports are reopened by their authors.")
-    if row.status not in CLOSED:
-        # the author's one move, from a closed status only: no move of theirs is allowed here
-        raise refusal("report", row.status, REOPENED, (), "Only a closed report can be reopened.")
+    REOPENING.check(row.status, REOPENED, "Only a closed report can be reopened.")
     deadline = row.closed_at + timedelta(days=settings.reopen_days)
     if now > deadline:
         raise ReopenWindowPassed(
