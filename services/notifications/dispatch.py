@@ -22,7 +22,7 @@ from nameko.extensions import DependencyProvider
 from services.common.database import Database
 from services.common.logging import get_logger
 from services.common.settings import section
-from services.notifications import catalogue, subscriptions, webhooks
+from services.notifications import catalogue, webhooks
 from services.notifications.intake import Intake
 from services.notifications.mail import MailChannel
 from services.notifications.outcomes import PERMANENT, TECHNICAL, Outcome, Outgoing
@@ -151,8 +151,7 @@ class Dispatcher(DependencyProvider):
     def _secrets(self, work, messages: list[Outgoing]) -> dict[str, str | None]:
         if not messages:
             return {}
-        with work.transaction() as tx:
-            return {m.recipient: subscriptions.secret_of(tx.session, m.recipient) for m in messages}
+        return sending.secrets_of(frozenset(m.recipient for m in messages), work)
 
     def _webhook(self, secret: str | None):
         def send(message: Outgoing) -> Outcome:

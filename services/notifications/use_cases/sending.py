@@ -8,7 +8,7 @@ from datetime import datetime
 
 from services.common.clock import Clock
 from services.common.database import UnitOfWork
-from services.notifications import delivery_log
+from services.notifications import delivery_log, subscriptions
 from services.notifications.intake import Intake
 from services.notifications.outcomes import Outcome, Outgoing
 from services.notifications.settings import NotificationSettings
@@ -59,3 +59,10 @@ def record_try(command: RecordTry, uow: UnitOfWork, clock: Clock, setup: Intake,
     if waiting:
         kick()
     return waiting
+
+
+def secrets_of(subscription_ids: frozenset[str], uow: UnitOfWork) -> dict[str, str | None]:
+    """The secret each webhook delivery is signed with; None for a subscription since ended
+    (its deliveries fail for good)."""
+    with uow.transaction() as tx:
+        return {key: subscriptions.secret_of(tx.session, key) for key in subscription_ids}

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from services.common.loading import load
 from services.notifications.models import AttemptRow, InboxItemRow, MessageRow
 from services.notifications.outcomes import DELIVERED, PERMANENT, TECHNICAL, TEMPORARY, Outcome
+from services.notifications.schemas import SubscriptionInput
 from services.notifications.use_cases.sending import (
     ClaimDue,
     RecordTry,
@@ -16,11 +18,15 @@ from services.notifications.use_cases.sending import (
     claim_due,
     record_try,
     renew_lease,
+    secrets_of,
 )
 from services.notifications.use_cases.taking import TakeEvent, take_event
+from services.notifications.use_cases.webhooks import Subscribe, Unsubscribe, subscribe, unsubscribe
 from tests.unit.notifications.scene import (
+    ADA,
     ADMIN_EMAIL,
     MOMENT,
+    CallbackTests,
     Kicks,
     appointment_held,
     clock,
@@ -226,3 +232,23 @@ def test_a_channels_rate_limit_holds_messages_back_without_dropping_them(uow, tm
 
     assert (len(first), second) == (1, [])
     assert len([row for row in rows(uow, MessageRow) if row.status == "created"]) == 1
+
+
+def test_a_webhook_is_signed_with_its_subscriptions_secret_until_it_is_ended(uow, tmp_path):
+    intake = setup(tmp_path, private_callbacks=True)
+    spec = load(
+        SubscriptionInput,
+        {
+            "event_types": ["appointments.appointment_held"],
+            "callback_url": "https://hooks.example.org/x",
+            "secret": "sixteen-characters-at-least",
+        },
+    )
+    made = subscribe(Subscribe(ADA, spec), uow, clock(), intake.settings, CallbackTests())
+    key = made["subscription_id"]
+
+    before = secrets_of(frozenset({key}), uow)
+    unsubscribe(Unsubscribe(ADA, key), uow, clock())
+
+    assert before == {key: "sixteen-characters-at-least"}
+    assert secrets_of(frozenset({key}), uow) == {key: None}
