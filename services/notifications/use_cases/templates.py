@@ -45,8 +45,9 @@ def add_template_version(
     caller, name, spec = command.caller, command.name, command.spec
     once = Once(
         uow.transaction,
+        # only an administrator gets here, signed in: the subject is there
         Keyed.of(
-            caller.subject, "template_version", command.idempotency_key, {"name": name, **spec}
+            str(caller.subject), "template_version", command.idempotency_key, {"name": name, **spec}
         ),
         lambda tx, made: template_store.version_view(tx.session, name, spec["language"], int(made)),
     )

@@ -39,7 +39,8 @@ def subscribe(
     caller, spec = command.caller, command.spec
     once = Once(
         uow.transaction,
-        Keyed.of(caller.subject, "subscription", command.idempotency_key, spec),
+        # only an administrator gets here, signed in: the subject is there
+        Keyed.of(str(caller.subject), "subscription", command.idempotency_key, spec),
         lambda tx, subscription_id: subscriptions.view_of(tx.session, subscription_id),
     )
     if (earlier := once.earlier()) is not None:
