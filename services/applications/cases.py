@@ -43,6 +43,8 @@ def _may_see(caller: Caller, reach: Reach, row: CaseRow) -> bool:
 def find_note(session: Session, caller: Caller, note_id: str, reach: Reach) -> NoteRow:
     """A note by its id, on a case the caller may see."""
     note = session.get(NoteRow, int(note_id))
+    if note is None:
+        raise CaseNotFound("There is no such note.", {"note_id": str(note_id)})
     visible(session, caller, note.case_id, reach)
     return note
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services.applications import records
 from services.applications.errors import DraftNotFound
 from services.applications.models import DraftRow
 from services.common.context import Caller
@@ -18,7 +19,7 @@ def save(
     session: Session, caller: Caller, draft_id: str | None, data: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     row = find(session, caller, draft_id) if draft_id else DraftRow(id=str(uuid.uuid4()))
-    row.citizen = caller.subject
+    row.citizen = records.subject(caller)
     row.application_type = data["application_type"]
     row.form = data["form"]
     row.attachments = [

@@ -6,6 +6,7 @@ this module knows which of them concern a case and which step of the case they t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.applications import workflow
@@ -19,7 +20,7 @@ FAILED = "notification_failed"
 NOTICES = (SENT, FAILED)
 
 
-def concerns_a_case(facts: dict[str, Any]) -> str | None:
+def concerns_a_case(facts: Mapping[str, Any]) -> str | None:
     """The case a notification was about, when it was a message to the citizen about one."""
     if not facts["event_type"].startswith("applications."):
         return None
@@ -28,12 +29,12 @@ def concerns_a_case(facts: dict[str, Any]) -> str | None:
     return facts["facts"].get("case_id")
 
 
-def event_type_of(facts: dict[str, Any]) -> str:
+def event_type_of(facts: Mapping[str, Any]) -> str:
     """The applications event the message answered, without its source."""
     return facts["event_type"].partition(".")[2]
 
 
-def told_status(event_type: str, public: dict[str, Any]) -> str | None:
+def told_status(event_type: str, public: Mapping[str, Any]) -> str | None:
     """The status a message told the citizen of, from its event's public facts."""
     if event_type == "application_submitted":
         return INITIAL
@@ -42,7 +43,7 @@ def told_status(event_type: str, public: dict[str, Any]) -> str | None:
     return public.get("status") or public.get("decision")
 
 
-def notice_text(facts: dict[str, Any]) -> str:
+def notice_text(facts: Mapping[str, Any]) -> str:
     """The text of a notice entry: 'channel: event' (channel_of reads it back)."""
     return f"{facts['channel']}: {event_type_of(facts)}"
 

@@ -57,7 +57,9 @@ def status_changed(kind: ApplicationType, row: CaseRow) -> dict[str, Any]:
     }
 
 
-def information_requested(kind: ApplicationType, row: CaseRow, question: str) -> dict[str, Any]:
+def information_requested(
+    kind: ApplicationType, row: CaseRow, question: str | None
+) -> dict[str, Any]:
     return {**facts(kind, row), "question": question}
 
 

@@ -16,6 +16,13 @@ from services.applications.models import CaseAttachmentRow, CaseRow, HistoryRow,
 from services.common.context import Caller
 
 
+def subject(caller: Caller) -> str:
+    """Who makes a change: the signed-in caller's subject; an anonymous caller is refused."""
+    made_by = caller.require().subject
+    assert made_by is not None  # require() refuses a caller without a subject
+    return made_by
+
+
 def attachment(case_id: str, facts: dict[str, Any], now: datetime) -> CaseAttachmentRow:
     return CaseAttachmentRow(
         case_id=case_id,

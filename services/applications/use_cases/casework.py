@@ -185,7 +185,7 @@ def add_note(command: AddNote, uow: UnitOfWork, clock: Clock, *, types: Types) -
     once = Once(
         uow.transaction,
         Keyed.of(
-            caller.subject,
+            records.subject(caller),
             "note",
             command.idempotency_key,
             {"case_id": command.case_id, "text": command.text},

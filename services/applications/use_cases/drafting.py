@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services.applications import drafts
+from services.applications import drafts, records
 from services.applications.use_cases.ports import Types
 from services.common.clock import Clock
 from services.common.context import Caller
@@ -43,7 +43,7 @@ def save_draft(
             return drafts.save(tx.session, caller, command.draft_id, data, clock())
     once = Once(
         uow.transaction,
-        Keyed.of(caller.subject, "draft", command.idempotency_key, data),
+        Keyed.of(records.subject(caller), "draft", command.idempotency_key, data),
         lambda tx, made: drafts.view(drafts.find(tx.session, caller, made)),
     )
     if (earlier := once.earlier()) is not None:

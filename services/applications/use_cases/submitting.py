@@ -56,7 +56,7 @@ def submit_application(
     kind = types.kind_of(spec["application_type"])
     once = Once(
         uow.transaction,
-        Keyed.of(caller.subject, "case", command.idempotency_key, spec),
+        Keyed.of(records.subject(caller), "case", command.idempotency_key, spec),
         lambda tx, case_id: case_view(tx, caller, case_id, types),
     )
     if (earlier := once.earlier()) is not None:
