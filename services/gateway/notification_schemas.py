@@ -133,6 +133,7 @@ class TemplateList(Schema):
 
 class TemplateVersionView(Schema):
     version = fields.Integer(metadata=doc("1 ships with the service; admins add the next"))
+    language = fields.String(metadata=doc("de or en: the language this text is in"))
     subject = fields.String()
     body = fields.String(metadata=doc("the text, with ((placeholders)) such as ((start|date))"))
     sms = fields.String(allow_none=True, metadata=doc("the SMS text; without it, the subject"))

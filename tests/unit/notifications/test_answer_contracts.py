@@ -134,11 +134,6 @@ def test_templates_answer_as_documented(uow, intake):
     conforms(preview, answers.Preview)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each version of a described template carries its language; the gateway's "
-    "TemplateVersionView has none, so the HTTP answer leaves it out",
-)
 def test_a_described_template_answers_as_documented(uow, intake):
     conforms(
         templates.show_template(templates.ShowTemplate("no_show"), uow, intake),
