@@ -2,8 +2,9 @@
 the clerks' live stream.
 
 Each route calls one RPC of the notifications service, which owns every rule and checks the
-caller's role again; the roles here describe the routes and refuse early. The live stream
-is served by the gateway itself (services/gateway/live.py).
+caller's role again; the roles here describe the routes and refuse early. Bodies and answers
+are the service's own schemas (services/notifications/schemas.py, here `contract`). The live
+stream is served by the gateway itself (services/gateway/live.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from typing import Any
 from services.common.identity import ADMIN, OFFICE, SIGNED_IN
 from services.common.keyset import InvalidCursor
 from services.common.rpc import RemoteService
-from services.gateway import notification_schemas as schemas
 from services.gateway.http import api
 from services.gateway.idempotency import idempotency_key, keyed_api
 from services.gateway.live import live_stream
 from services.notifications import errors as failures
-from services.notifications import schemas as inputs
+from services.notifications import schemas as contract
 
 PREFIX = "/api/v1/notifications"
 _SUBSCRIPTION_ERRORS = (
@@ -36,8 +36,8 @@ class NotificationRoutes:
         "GET",
         f"{PREFIX}/inbox",
         roles=SIGNED_IN,
-        query=inputs.InboxQuery,
-        response=schemas.Inbox,
+        query=contract.InboxQuery,
+        response=contract.Inbox,
         errors=(InvalidCursor,),
     )
     def inbox(self, request, query: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +51,7 @@ class NotificationRoutes:
         """
         return self.notifications.inbox(query)
 
-    @api("GET", f"{PREFIX}/inbox/unread-count", roles=SIGNED_IN, response=schemas.UnreadCount)
+    @api("GET", f"{PREFIX}/inbox/unread-count", roles=SIGNED_IN, response=contract.UnreadCount)
     def unread_count(self, request) -> dict[str, Any]:
         """How many items in the caller's inbox are unread: for a badge, cheap to poll."""
         return self.notifications.unread_count()
@@ -60,7 +60,7 @@ class NotificationRoutes:
         "POST",
         f"{PREFIX}/inbox/<uuid(strict=False):item_id>/read",
         roles=SIGNED_IN,
-        response=schemas.InboxItem,
+        response=contract.InboxItem,
         errors=(failures.InboxItemNotFound,),
     )
     def mark_read(self, request, item_id) -> dict[str, Any]:
@@ -70,7 +70,7 @@ class NotificationRoutes:
         """
         return self.notifications.mark_read(str(item_id))
 
-    @api("POST", f"{PREFIX}/inbox/read-all", roles=SIGNED_IN, response=schemas.MarkedRead)
+    @api("POST", f"{PREFIX}/inbox/read-all", roles=SIGNED_IN, response=contract.MarkedRead)
     def mark_all_read(self, request) -> dict[str, Any]:
         """Mark every item in the caller's inbox read.
 
@@ -78,7 +78,7 @@ class NotificationRoutes:
         """
         return self.notifications.mark_all_read()
 
-    @api("GET", f"{PREFIX}/preferences", roles=SIGNED_IN, response=schemas.PreferencesView)
+    @api("GET", f"{PREFIX}/preferences", roles=SIGNED_IN, response=contract.PreferencesView)
     def get_preferences(self, request) -> dict[str, Any]:
         """How the caller wants to hear from the office: language, channels, addresses.
 
@@ -90,8 +90,8 @@ class NotificationRoutes:
         "PUT",
         f"{PREFIX}/preferences",
         roles=SIGNED_IN,
-        body=inputs.Preferences,
-        response=schemas.PreferencesView,
+        body=contract.Preferences,
+        response=contract.PreferencesView,
     )
     def set_preferences(self, request, body: dict[str, Any]) -> dict[str, Any]:
         """Replace the caller's preferences as a whole.
@@ -102,7 +102,7 @@ class NotificationRoutes:
         """
         return self.notifications.set_preferences(body)
 
-    @api("GET", f"{PREFIX}/subscriptions", roles=ADMIN, response=schemas.SubscriptionList)
+    @api("GET", f"{PREFIX}/subscriptions", roles=ADMIN, response=contract.SubscriptionList)
     def list_subscriptions(self, request) -> dict[str, Any]:
         """The webhook subscriptions: who gets which events, where."""
         return self.notifications.list_subscriptions()
@@ -111,8 +111,8 @@ class NotificationRoutes:
         "POST",
         f"{PREFIX}/subscriptions",
         roles=ADMIN,
-        body=inputs.SubscriptionInput,
-        response=schemas.Subscription,
+        body=contract.SubscriptionInput,
+        response=contract.Subscription,
         responses={201: "The subscription; its deliveries start with the next event."},
         errors=_SUBSCRIPTION_ERRORS,
     )
@@ -145,8 +145,8 @@ class NotificationRoutes:
         "GET",
         f"{PREFIX}/deliveries",
         roles=ADMIN,
-        query=inputs.DeliveryQuery,
-        response=schemas.DeliveryList,
+        query=contract.DeliveryQuery,
+        response=contract.DeliveryList,
         errors=(InvalidCursor,),
     )
     def list_deliveries(self, request, query: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +162,7 @@ class NotificationRoutes:
         "GET",
         f"{PREFIX}/deliveries/<uuid(strict=False):message_id>",
         roles=ADMIN,
-        response=schemas.DeliveryView,
+        response=contract.DeliveryView,
         errors=(failures.MessageNotFound,),
     )
     def get_delivery(self, request, message_id) -> dict[str, Any]:
@@ -173,7 +173,7 @@ class NotificationRoutes:
         "POST",
         f"{PREFIX}/deliveries/<uuid(strict=False):message_id>/resend",
         roles=ADMIN,
-        response=schemas.DeliveryView,
+        response=contract.DeliveryView,
         errors=(failures.MessageNotFound, failures.NotResendable, failures.BodyPurged),
     )
     def resend_delivery(self, request, message_id) -> dict[str, Any]:
@@ -185,7 +185,7 @@ class NotificationRoutes:
         """
         return self.notifications.resend(str(message_id))
 
-    @api("GET", f"{PREFIX}/templates", roles=OFFICE, response=schemas.TemplateList)
+    @api("GET", f"{PREFIX}/templates", roles=OFFICE, response=contract.TemplateList)
     def list_templates(self, request) -> dict[str, Any]:
         """The message templates: the events each answers and its version per language."""
         return self.notifications.list_templates()
@@ -194,7 +194,7 @@ class NotificationRoutes:
         "GET",
         f"{PREFIX}/templates/<name>",
         roles=OFFICE,
-        response=schemas.TemplateView,
+        response=contract.TemplateView,
         errors=(failures.UnknownTemplate,),
     )
     def get_template(self, request, name: str) -> dict[str, Any]:
@@ -205,8 +205,8 @@ class NotificationRoutes:
         "POST",
         f"{PREFIX}/templates/<name>/versions",
         roles=ADMIN,
-        body=inputs.TemplateVersionInput,
-        response=schemas.NewTemplateVersion,
+        body=contract.TemplateVersionInput,
+        response=contract.NewTemplateVersion,
         responses={201: "The new version; it is used from the next message on."},
         errors=(failures.UnknownTemplate, failures.UnknownPlaceholder),
     )
@@ -226,8 +226,8 @@ class NotificationRoutes:
         "POST",
         f"{PREFIX}/templates/<name>/preview",
         roles=OFFICE,
-        body=inputs.PreviewInput,
-        response=schemas.Preview,
+        body=contract.PreviewInput,
+        response=contract.Preview,
         errors=(failures.UnknownTemplate, failures.MissingValues),
     )
     def preview_template(self, request, body: dict[str, Any], name: str) -> dict[str, Any]:

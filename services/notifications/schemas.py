@@ -1,8 +1,13 @@
-"""What the notifications service's RPCs take, checked with marshmallow."""
+"""What the notifications service's RPCs take, checked with marshmallow, and what they answer.
+
+The answers' schemas are the contract: every RPC dumps its answer through its own
+(`@rpc(answers=...)`), and the gateway and the OpenAPI document refer to them. Times are
+ISO 8601 strings with their offset.
+"""
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.common.loading import Strict
 from services.notifications.outcomes import CHANNELS, STATUSES
@@ -77,3 +82,203 @@ class PreviewInput(Strict):
     language = fields.String(load_default="de", validate=validate.OneOf(LANGUAGES))
     values = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
     version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+# answers ------------------------------------------------------------------------------
+# every field is in every answer (null where allow_none says so)
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"description": text}
+
+
+class InboxItem(Schema):
+    item_id = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    event_type = fields.String(metadata=_doc("source.type of the event it tells of"), required=True)
+    created_at = fields.String(required=True)
+    read_at = fields.String(allow_none=True, metadata=_doc("null while unread"), required=True)
+    audience = fields.String(
+        metadata={
+            "enum": ["personal", "role"],
+            "description": "personal: for the caller alone; role: for every clerk of the role",
+        },
+        required=True,
+    )
+
+
+class Inbox(Schema):
+    items = fields.List(fields.Nested(InboxItem), metadata=_doc("newest first"), required=True)
+    unread = fields.Integer(
+        metadata=_doc("unread items in the whole inbox, not only this page"), required=True
+    )
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata=_doc("pass as `before` for the next page; null on the last"),
+        required=True,
+    )
+
+
+class UnreadCount(Schema):
+    unread = fields.Integer(required=True)
+
+
+class MarkedRead(Schema):
+    marked = fields.Integer(metadata=_doc("how many items were unread until now"), required=True)
+
+
+class PreferencesView(Schema):
+    language = fields.String(metadata={"enum": ["de", "en"]}, required=True)
+    channels = fields.Nested(
+        Channels, metadata=_doc("the channels the caller wants mail on"), required=True
+    )
+    email = fields.String(allow_none=True, required=True)
+    phone = fields.String(allow_none=True, metadata=_doc("E.164, for SMS"), required=True)
+    non_essential = fields.Boolean(
+        metadata=_doc("reminders, invitations to rate; essential messages always go"),
+        required=True,
+    )
+    updated_at = fields.String(
+        allow_none=True, metadata=_doc("null until first saved"), required=True
+    )
+
+
+class Subscription(Schema):
+    subscription_id = fields.String(required=True)
+    event_types = fields.List(fields.String(), metadata=_doc("source.type"), required=True)
+    filters = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata=_doc("public attribute -> exact value, or * for any"),
+        required=True,
+    )
+    callback_url = fields.String(required=True)
+    created_at = fields.String(required=True)
+    created_by = fields.String(required=True)
+
+
+class SubscriptionList(Schema):
+    subscriptions = fields.List(fields.Nested(Subscription), required=True)
+
+
+class Delivery(Schema):
+    message_id = fields.String(required=True)
+    event_id = fields.String(metadata=_doc("the event the message answers"), required=True)
+    event_type = fields.String(metadata=_doc("source.type"), required=True)
+    channel = fields.String(metadata={"enum": ["email", "sms", "inbox", "webhook"]}, required=True)
+    template = fields.String(allow_none=True, required=True)
+    template_version = fields.Integer(allow_none=True, required=True)
+    language = fields.String(allow_none=True, required=True)
+    recipient = fields.String(
+        metadata=_doc("masked (a***@example.org, +49***12): enough to tell messages apart"),
+        required=True,
+    )
+    status = fields.String(metadata={"enum": list(STATUSES)}, required=True)
+    attempts = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    next_attempt_at = fields.String(
+        allow_none=True, metadata=_doc("when it is tried again"), required=True
+    )
+    delivered_at = fields.String(allow_none=True, required=True)
+    purged = fields.Boolean(metadata=_doc("the text is gone after its retention"), required=True)
+
+
+class DeliveryList(Schema):
+    deliveries = fields.List(fields.Nested(Delivery), metadata=_doc("newest first"), required=True)
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata=_doc("pass as `before` for the next page; null on the last"),
+        required=True,
+    )
+
+
+class Attempt(Schema):
+    number = fields.Integer(metadata=_doc("from 1"), required=True)
+    at = fields.String(required=True)
+    channel = fields.String(required=True)
+    outcome = fields.String(metadata=_doc("delivered, or the kind of failure"), required=True)
+    response = fields.String(
+        allow_none=True, metadata=_doc("what the provider answered"), required=True
+    )
+
+
+class DeliveryView(Delivery):
+    subject = fields.String(allow_none=True, metadata=_doc("null once purged"), required=True)
+    text = fields.String(allow_none=True, metadata=_doc("null once purged"), required=True)
+    attempt_log = fields.List(fields.Nested(Attempt), required=True)
+
+
+class LatestVersion(Schema):
+    version = fields.Integer(metadata=_doc("the version in use"), required=True)
+
+
+class TemplateSummary(Schema):
+    name = fields.String(required=True)
+    events = fields.List(
+        fields.String(), metadata=_doc("the events (source.type) it answers"), required=True
+    )
+    languages = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(LatestVersion),
+        metadata=_doc("language (de, en) -> its latest version"),
+        required=True,
+    )
+
+
+class TemplateList(Schema):
+    templates = fields.List(fields.Nested(TemplateSummary), required=True)
+
+
+class TemplateVersionView(Schema):
+    version = fields.Integer(
+        metadata=_doc("1 ships with the service; admins add the next"), required=True
+    )
+    language = fields.String(metadata=_doc("de or en: the language this text is in"), required=True)
+    subject = fields.String(required=True)
+    body = fields.String(
+        metadata=_doc("the text, with ((placeholders)) such as ((start|date))"), required=True
+    )
+    sms = fields.String(
+        allow_none=True, metadata=_doc("the SMS text; without it, the subject"), required=True
+    )
+    created_at = fields.String(allow_none=True, metadata=_doc("null for version 1"), required=True)
+    created_by = fields.String(allow_none=True, metadata=_doc("null for version 1"), required=True)
+
+
+class TemplateView(Schema):
+    name = fields.String(required=True)
+    events = fields.List(
+        fields.String(), metadata=_doc("the events (source.type) it answers"), required=True
+    )
+    links = fields.List(
+        fields.String(),
+        metadata=_doc("the values that stay links (the platform made them)"),
+        required=True,
+    )
+    values = fields.List(
+        fields.String(),
+        metadata=_doc("the placeholders its events supply; only these may be used"),
+        required=True,
+    )
+    versions = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(TemplateVersionView)),
+        metadata=_doc("language (de, en) -> every version, oldest first; the latest is in use"),
+        required=True,
+    )
+
+
+class NewTemplateVersion(TemplateVersionView):
+    language = fields.String(metadata={"enum": ["de", "en"]}, required=True)
+
+
+class Preview(Schema):
+    name = fields.String(required=True)
+    language = fields.String(required=True)
+    version = fields.Integer(required=True)
+    subject = fields.String(required=True)
+    text = fields.String(metadata=_doc("the plain-text mail"), required=True)
+    html = fields.String(metadata=_doc("the HTML mail"), required=True)
+    sms = fields.String(allow_none=True, required=True)

@@ -20,6 +20,7 @@ from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 from services.documents import events as documents_events
 from services.feedback import events as feedback_events
+from services.notifications import schemas as answers
 from services.notifications import webhooks
 from services.notifications.dispatch import Dispatcher
 from services.notifications.schemas import (
@@ -76,43 +77,43 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
 
     # the inbox
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=answers.Inbox)
     def inbox(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         command = personal.ReadInbox(self.caller, load(InboxQuery, query or {}))
         return personal.read_inbox(command, self.db)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=answers.UnreadCount)
     def unread_count(self) -> dict[str, int]:
         return personal.count_unread(personal.CountUnread(self.caller), self.db)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=answers.InboxItem)
     def mark_read(self, item_id: str) -> dict[str, Any]:
         command = personal.MarkRead(self.caller, str(item_id))
         return personal.mark_read(command, self.db, system_clock)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=answers.MarkedRead)
     def mark_all_read(self) -> dict[str, int]:
         return personal.mark_all_read(personal.MarkAllRead(self.caller), self.db, system_clock)
 
     # preferences
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=answers.PreferencesView)
     def get_preferences(self) -> dict[str, Any]:
         command = personal.ReadPreferences(self.caller)
         return personal.read_preferences(command, self.db, self.dispatcher.settings)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=answers.PreferencesView)
     def set_preferences(self, chosen: dict[str, Any]) -> dict[str, Any]:
         command = personal.SetPreferences(self.caller, load(Preferences, chosen))
         return personal.set_preferences(command, self.db, system_clock)
 
     # webhooks
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=answers.SubscriptionList)
     def list_subscriptions(self) -> dict[str, Any]:
         return subscribing.list_subscriptions(self.db)
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=answers.Subscription)
     def subscribe(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         command = subscribing.Subscribe(self.caller, load(SubscriptionInput, spec), idempotency_key)
         return subscribing.subscribe(
@@ -126,32 +127,32 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
 
     # the delivery log
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=answers.DeliveryList)
     def deliveries(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         command = deliveries.ListDeliveries(load(DeliveryQuery, query or {}))
         return deliveries.list_deliveries(command, self.db)
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=answers.DeliveryView)
     def delivery(self, message_id: str) -> dict[str, Any]:
         return deliveries.show_delivery(deliveries.ShowDelivery(str(message_id)), self.db)
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=answers.DeliveryView)
     def resend(self, message_id: str) -> dict[str, Any]:
         command = deliveries.Resend(self.caller, str(message_id))
         return deliveries.resend(command, self.db, system_clock, self.dispatcher.kick)
 
     # templates
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=answers.TemplateList)
     def list_templates(self) -> dict[str, Any]:
         return templates.list_templates(self.db, self.dispatcher.intake)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=answers.TemplateView)
     def get_template(self, name: str) -> dict[str, Any]:
         command = templates.ShowTemplate(name)
         return templates.show_template(command, self.db, self.dispatcher.intake)
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=answers.NewTemplateVersion)
     def add_template_version(
         self, name: str, version: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -161,7 +162,7 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
             command, self.db, system_clock, self.dispatcher.intake
         )
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=answers.Preview)
     def preview_template(self, name: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
         command = templates.PreviewTemplate(name, load(PreviewInput, request or {}))
         return templates.preview_template(command, self.db, self.dispatcher.intake)
