@@ -41,7 +41,9 @@ class EntryRecorded(Schema):
     amount = fields.Integer(required=True)
 
 
-define_event("bench_ledger", "entry_recorded", EntryRecorded, description="Bench: an entry.")
+ENTRY_RECORDED = define_event(
+    "bench_ledger", "entry_recorded", EntryRecorded, description="Bench: an entry."
+)
 
 
 class Recorder:
@@ -84,13 +86,13 @@ class BenchLedger(common.ServiceBase):
     def _record(self, entry_id: str, amount: int) -> None:
         with self.db.transaction() as tx:
             tx.session.add(Entry(entry_id=entry_id, amount=amount))
-            tx.publish("entry_recorded", {"entry_id": entry_id, "amount": amount})
+            tx.publish(ENTRY_RECORDED, {"entry_id": entry_id, "amount": amount})
 
 
 class BenchTally(common.ServiceBase):
     name = "bench_tally"
 
-    @event_handler("bench_ledger", "entry_recorded")
+    @event_handler(ENTRY_RECORDED)
     def count_entry(self, event: Event) -> None:
         with self.db.transaction(handling=event) as tx:
             tx.session.add(Tally(entry_id=event.payload["entry_id"]))

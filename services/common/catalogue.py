@@ -6,7 +6,6 @@ python -m services.common.catalogue --write docs/events.md
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import sys
 from collections import defaultdict
@@ -17,8 +16,8 @@ from marshmallow import Schema, fields
 from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
-from services import ALL_SERVICES, BUSINESS_SERVICES
-from services.common.events import EnvelopeSchema, EventContract, all_contracts
+from services import ALL_SERVICES
+from services.common.events import EnvelopeSchema, EventContract
 
 # what the catalogue says of a transient event (its contract's `transient`)
 _TRANSIENT = [
@@ -31,9 +30,6 @@ def load_services() -> dict[tuple[str, str], list[str]]:
     """Import every service's contracts and entrypoints; map (source, type) to its handlers."""
     consumers: dict[tuple[str, str], list[str]] = defaultdict(list)
     for name in ALL_SERVICES:
-        if name in BUSINESS_SERVICES:
-            with contextlib.suppress(ModuleNotFoundError):
-                importlib.import_module(f"services.{name}.events")
         module = importlib.import_module(f"services.{name}.service")
         for service_class in vars(module).values():
             if getattr(service_class, "name", None) != name:
@@ -109,10 +105,10 @@ def _type_name(field: fields.Field) -> str:
 
 
 def generate() -> str:
-    consumers = load_services()
-    # only the platform's own services: tests and tools may register contracts of their own
-    contracts = [c for c in all_contracts() if c.source in ALL_SERVICES]
-    return render(contracts, consumers)
+    # the platform's whole catalogue, which no service of it imports
+    from services.contracts import platform_contracts
+
+    return render(platform_contracts(), load_services())
 
 
 def write_document(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.context import CORRELATION_ID_KEY
 from services.common.engine import TransactionGate, create_service_engine
-from services.common.events import Event, EventContract, InvalidEvent, find_contract
+from services.common.events import Event, EventContract, InvalidEvent
 from services.common.outbox import OutboxRelay, record_event
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
@@ -77,10 +77,8 @@ class Transaction:
     correlation_id: str | None
     recorded: list[Event] = field(default_factory=list)
 
-    def publish(self, contract: EventContract | str, payload: Mapping[str, Any]) -> Event:
+    def publish(self, contract: EventContract, payload: Mapping[str, Any]) -> Event:
         """Record an event of one of this service's contracts, published once this commits."""
-        if isinstance(contract, str):
-            contract = find_contract(self.source, contract, 1)
         if contract.source != self.source:
             raise InvalidEvent(f"{self.source} publishes {contract.source}'s {contract.type}")
         contract.validate(payload)

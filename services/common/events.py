@@ -9,9 +9,7 @@ that schema when they are recorded and again when they are received.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import functools
-import importlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -146,9 +144,8 @@ def define_event(
 
 
 def find_contract(source: str, event_type: str, version: int) -> EventContract:
+    """A contract registered by its publisher's events module, which the caller imported."""
     key = (source, event_type, version)
-    if key not in _contracts:
-        _load_contracts_of(source)
     try:
         return _contracts[key]
     except KeyError:
@@ -165,9 +162,3 @@ def is_transient(source: str, event_type: str, version: int) -> bool:
 
 def all_contracts() -> list[EventContract]:
     return sorted(_contracts.values(), key=lambda c: (c.source, c.type, c.version))
-
-
-def _load_contracts_of(source: str) -> None:
-    """A service's contracts live in `services.<source>.events`; importing it registers them."""
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module(f"services.{source}.events")

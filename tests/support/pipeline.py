@@ -38,7 +38,9 @@ class EntryRecorded(Schema):
     amount = fields.Integer(required=True)
 
 
-define_event("ledger", "entry_recorded", EntryRecorded, description="An entry was recorded.")
+ENTRY_RECORDED = define_event(
+    "ledger", "entry_recorded", EntryRecorded, description="An entry was recorded."
+)
 
 
 class Ledger(common.ServiceBase):
@@ -48,7 +50,7 @@ class Ledger(common.ServiceBase):
     def record(self, entry_id: str, amount: int) -> str:
         with self.db.transaction() as tx:
             tx.session.add(Entry(entry_id=entry_id, amount=amount))
-            tx.publish("entry_recorded", {"entry_id": entry_id, "amount": amount})
+            tx.publish(ENTRY_RECORDED, {"entry_id": entry_id, "amount": amount})
         return entry_id
 
     @rpc
@@ -64,12 +66,12 @@ class Ledger(common.ServiceBase):
 class TallyService(common.ServiceBase):
     name = "tally"
 
-    @event_handler("ledger", "entry_recorded")
+    @event_handler(ENTRY_RECORDED)
     def count_entry(self, event: Event) -> None:
         with self.db.transaction(handling=event) as tx:
             tx.session.add(Tally(entry_id=event.payload["entry_id"], handler="count_entry"))
 
-    @event_handler("ledger", "entry_recorded")
+    @event_handler(ENTRY_RECORDED)
     def count_entry_unless_broken(self, event: Event) -> None:
         """Fails while the file named by TALLY_BROKEN_FLAG exists: a bug, then its fix."""
         flag = os.environ.get("TALLY_BROKEN_FLAG")
