@@ -11,15 +11,20 @@ import uuid
 from urllib.parse import urljoin
 
 import pytest
-import requests
-from nameko import config
-from sqlalchemy.engine import make_url
 
-from services.common import migrations
-from services.common.migrations import drop_databases
-from services.common.settings import database_url as service_database_url
-from tests.support.documents import TEST_MASTER_KEY
-from tests.support.processes import free_port
+# the support modules' asserts report their values too (they are imported before pytest
+# would take them as plugins)
+pytest.register_assert_rewrite("tests.support")
+
+import requests  # noqa: E402
+from nameko import config  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from services.common import migrations  # noqa: E402
+from services.common.migrations import drop_databases  # noqa: E402
+from services.common.settings import database_url as service_database_url  # noqa: E402
+from tests.support.documents import TEST_MASTER_KEY  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 
 # the fixtures more than one folder uses; a folder's conftest.py keeps the ones only it uses
 pytest_plugins = [
