@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import JSON, Column, Index, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,30 @@ class AuditQuery(Strict):
         load_default=None,
         validate=validate.Range(min=1),
         metadata={"description": "next_cursor of the previous page"},
+    )
+
+
+class AuditChange(Schema):
+    """One change an administrator made, as the trail shows it."""
+
+    change_id = fields.Integer(required=True)
+    at = fields.String(required=True, metadata={"description": "when, UTC, ISO 8601"})
+    actor = fields.String(required=True, metadata={"description": "who (their account)"})
+    actor_name = fields.String(required=True, allow_none=True)
+    entity = fields.String(required=True, metadata={"description": 'e.g. "location"'})
+    key = fields.String(required=True, metadata={"description": "which one of them"})
+    action = fields.String(required=True, metadata={"description": "created, changed, removed"})
+    before = fields.Raw(required=True, allow_none=True, metadata={"description": "null: new"})
+    after = fields.Raw(required=True, allow_none=True, metadata={"description": "null: gone"})
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+class AuditPage(Schema):
+    """A page of the trail, newest first: the answer of every service's `audit_trail`."""
+
+    changes = fields.List(fields.Nested(AuditChange), required=True)
+    next_cursor = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "`before` of the next page"}
     )
 
 

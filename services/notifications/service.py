@@ -10,7 +10,7 @@ from services.applications import events as applications_events
 from services.appointments import events as appointments_events
 from services.common import dead_letter_trail
 from services.common import service as common
-from services.common.audit import AuditQuery
+from services.common.audit import AuditPage, AuditQuery
 from services.common.clock import system_clock
 from services.common.events import Event
 from services.common.handlers import event_handler
@@ -169,7 +169,7 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
 
     # the audit trail
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=AuditPage)
     def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """Administrators' changes, newest first: who (subject and name), when, what
         (entity: template, webhook, message; key), before and after."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from marshmallow import Schema, fields
 from nameko import config
 
 from services.common.answers import AnswerOutOfContract, answer, mismatches
+from services.common.audit import AuditPage, changes, record
+from services.common.identity import Caller
 
 
 class Step(Schema):
@@ -52,3 +56,18 @@ def test_a_strict_platform_refuses_an_answer_out_of_contract_and_a_lenient_one_d
         dumped = answer(CaseView, {**CASE, "priority": "high"}, where="applications.get_case")
 
     assert "priority" not in dumped and dumped["case_id"] == "c-1"
+
+
+def test_a_page_of_the_administrators_trail_answers_as_its_schema_says(fake_uow):
+    uow = fake_uow("unit_office")
+    ada = Caller(subject="ada", role="admin", name="Ada Admin")
+    moment = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+    with uow.transaction() as tx:
+        record(tx.session, ada, moment, entity="location", key="town-hall", before=None, after={})
+        record(tx.session, ada, moment, entity="location", key="town-hall", before={}, after=None)
+    with uow.transaction() as tx:
+        page = changes(tx.session, {"entities": None, "key": None, "limit": 1, "before": None})
+
+    assert mismatches(AuditPage(), page) == []
+    assert page["changes"][0]["action"] == "removed" and page["next_cursor"] is not None
