@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.appointments.answers import (
+    AvailabilityPreview,
+    CapacityView,
+    CatalogueTrail,
+    LocationView,
+    ServiceView,
+)
 from services.appointments.catalogue_changes import (
     CAPACITY,
     LOCATION,
@@ -39,19 +46,19 @@ from services.common.rpc_entrypoint import rpc
 class CatalogueAdministration:
     """Mixed into AppointmentsService (which brings `db` and `caller`)."""
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=ServiceView)
     def put_service(self, key: str, service: dict[str, Any]) -> dict[str, Any]:
         change = CatalogueChange(SERVICE, load(OfferInput, service), key=check_key(key, "key"))
         return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, system_clock)
 
-    @rpc(roles=OFFICE, errors=(SlotLengthInUse,))
+    @rpc(roles=OFFICE, errors=(SlotLengthInUse,), answers=LocationView)
     def put_location(self, key: str, location: dict[str, Any]) -> dict[str, Any]:
         """Save a location; a closed day it adds must not have passed."""
         data = load(LocationInput, location)
         change = CatalogueChange(LOCATION, data, key=check_key(key, "key"))
         return catalogue.put(catalogue.ChangeCatalogue(change, self.caller), self.db, system_clock)
 
-    @rpc(roles=OFFICE, errors=(UnknownLocation, UnknownService))
+    @rpc(roles=OFFICE, errors=(UnknownLocation, UnknownService), answers=CapacityView)
     def put_capacity(self, location: str, service: str, capacity: dict[str, Any]) -> dict[str, Any]:
         data = load(CapacityInput, capacity)
         change = CatalogueChange(CAPACITY, data, location=location, service=service)
@@ -60,6 +67,7 @@ class CatalogueAdministration:
     @rpc(
         roles=OFFICE,
         errors=(SlotLengthInUse, UnknownLocation, UnknownService, DateInPast, RangeTooLong),
+        answers=AvailabilityPreview,
     )
     def preview_availability(
         self, change: dict[str, Any], date_from: str, date_to: str
@@ -77,7 +85,7 @@ class CatalogueAdministration:
         command = catalogue.PreviewChange(asked, days["date_from"], days["date_to"])
         return catalogue.preview(command, self.db, system_clock, AppointmentSettings.from_config())
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=CatalogueTrail)
     def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """The catalogue's changes, newest first: who (subject and name), when, what
         (entity: service, location, capacity; key), before and after."""

@@ -1,5 +1,6 @@
 """The appointments service's entrypoints: each loads its input, builds a command, runs one
-use case (`use_cases/`) and answers."""
+use case (`use_cases/`) and answers through the answer's schema (answers.py), the one the
+gateway and the OpenAPI document refer to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.appointments import catalogue_administration
+from services.appointments.answers import (
+    AppointmentView,
+    Availability,
+    CallDisplay,
+    DayList,
+    DeskBoard,
+    LocationView,
+    ServiceView,
+    Statistics,
+    Visit,
+)
 from services.appointments.booking import HoldRequest
 from services.appointments.opening import local_date_of, to_minute
 from services.appointments.schemas import (
@@ -46,11 +58,11 @@ class AppointmentsService(
 
     # the catalogue
 
-    @rpc
+    @rpc(answers=ServiceView, many=True)
     def list_services(self) -> list[dict[str, Any]]:
         return catalogue.list_services(self.db)
 
-    @rpc
+    @rpc(answers=LocationView, many=True)
     def list_locations(self) -> list[dict[str, Any]]:
         return catalogue.list_locations(self.db)
 
@@ -58,7 +70,7 @@ class AppointmentsService(
 
     # citizens
 
-    @rpc
+    @rpc(answers=Availability)
     def availability(
         self, service: str, date_from: str, date_to: str, location: str | None = None
     ) -> dict[str, Any]:
@@ -66,28 +78,28 @@ class AppointmentsService(
         command = catalogue.FindFreeSlots(service, days["date_from"], days["date_to"], location)
         return catalogue.availability(command, self.db, now, settings())
 
-    @rpc
+    @rpc(answers=AppointmentView)
     def hold(self, request: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         data = load(HoldInput, request)
         citizen = self.caller.subject if self.caller.role == "citizen" else None
         command = citizens.Hold(HoldRequest(**data, citizen=citizen), idempotency_key)
         return citizens.hold(command, self.db, now, settings())
 
-    @rpc
+    @rpc(answers=AppointmentView)
     def confirm(self, token: str) -> dict[str, Any]:
         command = citizens.ConfirmByLink(_text(token))
         return citizens.confirm(command, self.db, now, settings())
 
-    @rpc
+    @rpc(answers=AppointmentView)
     def view_by_token(self, token: str) -> dict[str, Any]:
         return citizens.view_by_token(citizens.ViewByLink(_text(token)), self.db)
 
-    @rpc
+    @rpc(answers=AppointmentView)
     def cancel_by_token(self, token: str) -> dict[str, Any]:
         command = citizens.CancelByLink(_text(token))
         return citizens.cancel_by_token(command, self.db, now, settings())
 
-    @rpc
+    @rpc(answers=AppointmentView)
     def reschedule_by_token(
         self, token: str, start: str, challenge: str | None = None
     ) -> dict[str, Any]:
@@ -95,16 +107,16 @@ class AppointmentsService(
         command = citizens.RescheduleByLink(_text(token), start_at, challenge)
         return citizens.reschedule_by_token(command, self.db, now, settings())
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=AppointmentView, many=True)
     def my_appointments(self) -> list[dict[str, Any]]:
         return citizens.my_appointments(citizens.ListMine(self.caller.subject), self.db)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=AppointmentView)
     def confirm_mine(self, appointment_id: str) -> dict[str, Any]:
         command = citizens.ConfirmMine(self._citizen(), _text(appointment_id))
         return citizens.confirm_mine(command, self.db, now, settings())
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=AppointmentView)
     def cancel_mine(self, appointment_id: str) -> dict[str, Any]:
         command = citizens.CancelMine(self._citizen(), _text(appointment_id))
         return citizens.cancel_mine(command, self.db, now, settings())
@@ -114,12 +126,12 @@ class AppointmentsService(
 
     # the desk
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=DayList)
     def day_list(self, location: str, date: str) -> dict[str, Any]:
         day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
         return desk_use_cases.day_list(desk_use_cases.ReadDayList(location, day), self.db)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=AppointmentView)
     def desk_action(
         self, appointment_id: str, action: str, desk: int | None = None
     ) -> dict[str, Any]:
@@ -132,7 +144,7 @@ class AppointmentsService(
         )
         return desk_use_cases.desk_action(command, self.db, now)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=DeskBoard)
     def desk_board(
         self,
         location: str,
@@ -166,14 +178,14 @@ class AppointmentsService(
         )
         return desk_use_cases.board(command, self.db, now)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=Visit)
     def call_next(self, location: str, desk: int) -> dict[str, Any]:
         """Call the visit that has waited first today to `desk`."""
         asked = load(BoardInput, {"location": location, "desk": desk, "date": _today()})
         command = desk_use_cases.CallNext(asked["location"], asked["desk"])
         return desk_use_cases.call_next(command, self.db, now)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=Visit)
     def issue_walk_in(
         self, location: str, service: str, idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -185,14 +197,14 @@ class AppointmentsService(
         )
         return desk_use_cases.issue_walk_in(command, self.db, now)
 
-    @rpc
+    @rpc(answers=CallDisplay)
     def call_display(self, location: str) -> dict[str, Any]:
         """The calls of the moment at a location: ticket numbers and desks, never a name.
         Open to any caller: it is what the hall's screen shows everyone in the room."""
         command = desk_use_cases.ReadCallDisplay(_text(location))
         return desk_use_cases.call_display(command, self.db, now)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=Statistics)
     def statistics(
         self,
         date_from: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.appointments import answers
 from services.appointments import errors as booking
 from services.common.errors import NotFound
 from services.common.identity import CITIZEN, OFFICE
@@ -71,7 +72,7 @@ class AppointmentRoutes:
         f"{PREFIX}/availability",
         rate_limit="availability",
         query=schemas.AvailabilityQuery,
-        response=schemas.Availability,
+        response=answers.Availability,
         dump_response=False,
         errors=(
             booking.UnknownService,
@@ -94,7 +95,7 @@ class AppointmentRoutes:
         roles=SIGN_IN_OPTIONAL,
         rate_limit="booking",
         body=schemas.HoldRequest,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses={201: "Held; a mail asks to confirm it before `hold_expires_at`."},
         errors=(
             *_BOOKING_ERRORS,
@@ -120,7 +121,7 @@ class AppointmentRoutes:
         "POST",
         f"{PREFIX}/confirmations",
         body=schemas.AppointmentToken,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(booking.InvalidLink, booking.HoldExpired, IllegalTransition),
     )
@@ -136,7 +137,7 @@ class AppointmentRoutes:
         "POST",
         f"{PREFIX}/manage",
         body=schemas.AppointmentToken,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(booking.InvalidLink,),
     )
@@ -155,7 +156,7 @@ class AppointmentRoutes:
         "POST",
         f"{PREFIX}/manage/cancel",
         body=schemas.AppointmentToken,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(booking.InvalidLink, IllegalTransition),
     )
@@ -172,7 +173,7 @@ class AppointmentRoutes:
         f"{PREFIX}/manage/reschedule",
         rate_limit="booking",
         body=schemas.RescheduleRequest,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(*_BOOKING_ERRORS, booking.InvalidLink, IllegalTransition),
     )
@@ -197,7 +198,7 @@ class AppointmentRoutes:
         "POST",
         f"{PREFIX}/mine/<appointment_id>/confirm",
         roles=CITIZEN,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(booking.NotYourAppointment, booking.HoldExpired, IllegalTransition),
     )
@@ -213,7 +214,7 @@ class AppointmentRoutes:
         "POST",
         f"{PREFIX}/mine/<appointment_id>/cancel",
         roles=CITIZEN,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(booking.NotYourAppointment, IllegalTransition),
     )
@@ -229,7 +230,7 @@ class AppointmentRoutes:
         "GET",
         f"{PREFIX}/desk/<location>/<date>",
         roles=OFFICE,
-        response=schemas.DayList,
+        response=answers.DayList,
         errors=(booking.UnknownLocation,),
     )
     def day_list(self, request, location: str, date: str) -> dict[str, Any]:
@@ -240,7 +241,7 @@ class AppointmentRoutes:
         "POST",
         f"{PREFIX}/desk/appointments/<appointment_id>/{_DESK_ACTION}",
         roles=OFFICE,
-        response=schemas.AppointmentView,
+        response=answers.AppointmentView,
         responses=_ONE,
         errors=(NotFound, IllegalTransition),
     )
@@ -258,7 +259,7 @@ class AppointmentRoutes:
         f"{PREFIX}/statistics",
         roles=OFFICE,
         query=schemas.StatisticsQuery,
-        response=schemas.Statistics,
+        response=answers.Statistics,
         errors=(booking.UnknownLocation, booking.UnknownService, booking.RangeTooLong),
     )
     def statistics(self, request, query: dict[str, Any]) -> dict[str, Any]:
@@ -269,8 +270,8 @@ class AppointmentRoutes:
         "PUT",
         f"{PREFIX}/catalogue/services/<key>",
         roles=OFFICE,
-        body=schemas.ServiceDefinition,
-        response=schemas.ServiceView,
+        body=answers.ServiceDefinition,
+        response=answers.ServiceView,
     )
     def put_service(self, request, body: dict[str, Any], key: str) -> dict[str, Any]:
         """Create or replace a bookable service."""
@@ -280,8 +281,8 @@ class AppointmentRoutes:
         "PUT",
         f"{PREFIX}/catalogue/locations/<key>",
         roles=OFFICE,
-        body=schemas.LocationDefinition,
-        response=schemas.LocationView,
+        body=answers.LocationDefinition,
+        response=answers.LocationView,
         errors=(booking.SlotLengthInUse,),
     )
     def put_location(self, request, body: dict[str, Any], key: str) -> dict[str, Any]:
@@ -293,7 +294,7 @@ class AppointmentRoutes:
         f"{PREFIX}/catalogue/locations/<location>/capacities/<service>",
         roles=OFFICE,
         body=schemas.CapacityDefinition,
-        response=schemas.CapacityView,
+        response=answers.CapacityView,
         errors=(booking.UnknownLocation, booking.UnknownService),
     )
     def put_capacity(
