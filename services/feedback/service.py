@@ -23,6 +23,29 @@ from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 from services.common.transitions import IllegalTransition
 from services.feedback import catalogue
+from services.feedback.answers import (
+    BanView,
+    CategoryView,
+    CommentPage,
+    CommentView,
+    FeedbackWorklist,
+    Figures,
+    FlagView,
+    InvitationView,
+    ItemView,
+    MapPage,
+    Marker,
+    ModeratedView,
+    ModerationQueue,
+    MyItem,
+    OfficeItemView,
+    Open311Definition,
+    Open311Discovery,
+    Open311Request,
+    Open311Service,
+    RatingView,
+    TownArea,
+)
 from services.feedback.catalogue import Town
 from services.feedback.errors import CannotMerge, CommentNotFound, ItemNotFound
 from services.feedback.schemas import (
@@ -103,24 +126,24 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     # ratings
 
-    @rpc
+    @rpc(answers=InvitationView)
     def rating_invitation(self, token: str) -> dict[str, Any]:
         """What the invitation's link asks to rate (for the rating page)."""
         command = rating_cases.ShowInvitation(self.caller, token)
         return rating_cases.rating_invitation(command, self.db, now)
 
-    @rpc
+    @rpc(answers=RatingView)
     def rate(self, rating: dict[str, Any]) -> dict[str, Any]:
         command = rating_cases.Rate(self.caller, load(RatingInput, rating))
         return rating_cases.rate(command, self.db, now)
 
     # the town's categories
 
-    @rpc
+    @rpc(answers=CategoryView, many=True)
     def categories(self, language: str = "de") -> list[dict[str, Any]]:
         return reading.categories(language, self.setting)
 
-    @rpc
+    @rpc(answers=TownArea)
     def town_area(self) -> dict[str, Any]:
         """The town's name and the box around its boundary (south, west, north, east in
         degrees): where the portal's map opens and its address search looks."""
@@ -128,14 +151,14 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     # reports and ideas
 
-    @rpc
+    @rpc(answers=Marker, many=True)
     def nearby_reports(self, query: dict[str, Any], language: str = "de") -> list[dict[str, Any]]:
         """Open reports of the category close to a place: say "me too" instead of reporting
         the same thing again."""
         command = reading.Nearby(load(NearbyQuery, query), language)
         return reading.nearby_reports(command, self.db, self.setting)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=ItemView)
     def submit_report(
         self, report: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -144,20 +167,20 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         )
         return submissions.submit(command, self.db, now, self.setting, self.documents.get_document)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=ItemView)
     def submit_idea(
         self, idea: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
         command = submissions.Submit(self.caller, "idea", load(IdeaInput, idea), idempotency_key)
         return submissions.submit(command, self.db, now, self.setting, self.documents.get_document)
 
-    @rpc
+    @rpc(answers=ItemView)
     def get_item(self, item_id: str, language: str = "de") -> dict[str, Any]:
         """A report or idea as the caller may see it (anyone may: the public view)."""
         command = submissions.GetItem(self.caller, item_id, language)
         return submissions.get_item(command, self.db, self.setting)
 
-    @rpc
+    @rpc(answers=MapPage)
     def public_map(
         self, query: dict[str, Any] | None = None, language: str = "de"
     ) -> dict[str, Any]:
@@ -165,33 +188,33 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = reading.PublicMap(load(MapQuery, query or {}), language)
         return reading.show_map(command, self.db, self.setting)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=MyItem, many=True)
     def my_items(self, language: str = "de") -> list[dict[str, Any]]:
         return reading.my_items(reading.MyItems(self.caller, language), self.db)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=ItemView)
     def me_too(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
         data = load(FollowInput, follow or {})
         command = taking_part.MeToo(self.caller, item_id, data["email"], data["language"])
         return taking_part.me_too(command, self.db, now, self.setting)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=ItemView)
     def support(self, item_id: str, language: str = "de") -> dict[str, Any]:
         command = taking_part.Support(self.caller, item_id, language)
         return taking_part.support(command, self.db, now, self.setting)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=ItemView)
     def follow(self, item_id: str, follow: dict[str, Any] | None = None) -> dict[str, Any]:
         data = load(FollowInput, follow or {})
         command = taking_part.Follow(self.caller, item_id, data["email"], data["language"])
         return taking_part.follow(command, self.db, now, self.setting)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=ItemView)
     def unfollow(self, item_id: str, language: str = "de") -> dict[str, Any]:
         command = taking_part.Unfollow(self.caller, item_id, language)
         return taking_part.unfollow(command, self.db, self.setting)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=CommentView)
     def comment(
         self, item_id: str, comment: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -199,17 +222,17 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = taking_part.AddComment(self.caller, item_id, data, idempotency_key)
         return taking_part.add_comment(command, self.db, now, self.setting)
 
-    @rpc
+    @rpc(answers=CommentPage)
     def comments(self, item_id: str, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
         command = taking_part.Comments(self.caller, item_id, cursor, limit)
         return taking_part.comments(command, self.db)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=ItemView)
     def reopen(self, item_id: str, reason: dict[str, Any], language: str = "de") -> dict[str, Any]:
         command = taking_part.Reopen(self.caller, item_id, load(Text, reason)["text"], language)
         return taking_part.reopen(command, self.db, now, self.setting)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=FlagView)
     def flag(self, target_kind: str, target_id: str, flag: dict[str, Any]) -> dict[str, Any]:
         reason = load(Flag, flag)["reason"]
         command = taking_part.Flag(self.caller, target_kind, target_id, reason)
@@ -217,13 +240,13 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     # the office
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=FeedbackWorklist)
     def worklist(self, query: dict[str, Any] | None = None, language: str = "de") -> dict[str, Any]:
         """The items of the caller's departments (an admin's: all), the newest first."""
         command = office.Worklist(self.caller, load(WorklistQuery, query or {}), language)
         return office.worklist(command, self.db)
 
-    @rpc(roles=OFFICE, errors=(ItemNotFound,))
+    @rpc(roles=OFFICE, errors=(ItemNotFound,), answers=OfficeItemView)
     def office_item(self, item_id: str, language: str = "de") -> dict[str, Any]:
         """An item the caller works, as the office sees it: with its history, its moderation
         log, the duplicates merged into it and the statuses it may move to. Another
@@ -231,7 +254,7 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = office.OfficeItem(self.caller, item_id, language)
         return office.office_item(command, self.db, self.setting)
 
-    @rpc(roles=OFFICE, errors=(ItemNotFound, CannotMerge, IllegalTransition))
+    @rpc(roles=OFFICE, errors=(ItemNotFound, CannotMerge, IllegalTransition), answers=ItemView)
     def merge(self, item_id: str, merge: dict[str, Any], language: str = "de") -> dict[str, Any]:
         """Merge the item, a duplicate, into the one it repeats (`into`): its followers,
         "me too"s and supports count there, and it is closed as a duplicate pointing at it.
@@ -239,14 +262,14 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = office.Merge(self.caller, item_id, load(MergeInput, merge), language)
         return office.merge(command, self.db, now, self.setting)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=ItemView)
     def change_status(
         self, item_id: str, change: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
         command = office.ChangeStatus(self.caller, item_id, load(StatusChange, change), language)
         return office.change_status(command, self.db, now, self.setting)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=ItemView)
     def publish_answer(
         self,
         item_id: str,
@@ -258,12 +281,12 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = office.PublishAnswer(self.caller, item_id, text, language, idempotency_key)
         return office.publish_answer(command, self.db, now, self.setting)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=ModerationQueue)
     def moderation_queue(self) -> dict[str, Any]:
         """Hidden and flagged content of the items of the caller's departments."""
         return moderating.queue(moderating.Queue(self.caller), self.db)
 
-    @rpc(roles=OFFICE, errors=(ItemNotFound, CommentNotFound))
+    @rpc(roles=OFFICE, errors=(ItemNotFound, CommentNotFound), answers=ModeratedView)
     def moderate(
         self, target_kind: str, target_id: str, decision: dict[str, Any], language: str = "de"
     ) -> dict[str, Any]:
@@ -272,7 +295,7 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = moderating.Moderate(self.caller, target_kind, target_id, data, language)
         return moderating.moderate(command, self.db, now, self.setting)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=BanView)
     def ban(self, account: str, ban: dict[str, Any]) -> dict[str, Any]:
         command = moderating.Ban(self.caller, account, load(Ban, ban)["reason"])
         return moderating.ban(command, self.db, now)
@@ -281,11 +304,11 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
     def unban(self, account: str) -> None:
         moderating.unban(moderating.Unban(account), self.db)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=BanView, many=True)
     def bans(self) -> list[dict[str, Any]]:
         return moderating.bans(self.db)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=Figures)
     def figures(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """Ratings of visits and cases, and the items of the caller's departments by category
         and status with the time to answer."""
@@ -294,34 +317,34 @@ class FeedbackService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     # Open311 GeoReport v2 (read)
 
-    @rpc
+    @rpc(answers=Open311Service, many=True)
     def open311_services(
         self, language: str = "de", jurisdiction_id: str | None = None
     ) -> list[dict[str, Any]]:
         return georeport.services(georeport.Services(language, jurisdiction_id), self.setting)
 
-    @rpc
+    @rpc(answers=Open311Definition)
     def open311_service(
         self, service_code: str, language: str = "de", jurisdiction_id: str | None = None
     ) -> dict[str, Any]:
         command = georeport.Service(service_code, language, jurisdiction_id)
         return georeport.service(command, self.setting)
 
-    @rpc
+    @rpc(answers=Open311Request, many=True)
     def open311_requests(
         self, query: dict[str, Any] | None = None, language: str = "de"
     ) -> list[dict[str, Any]]:
         command = georeport.Requests(load(Open311Query, query or {}), language)
         return georeport.requests(command, self.db, now, self.setting)
 
-    @rpc
+    @rpc(answers=Open311Request, many=True)
     def open311_request(
         self, request_id: str, language: str = "de", jurisdiction_id: str | None = None
     ) -> list[dict[str, Any]]:
         command = georeport.Request(request_id, language, jurisdiction_id)
         return georeport.request(command, self.db, self.setting)
 
-    @rpc
+    @rpc(answers=Open311Discovery)
     def open311_discovery(self, endpoint_url: str) -> dict[str, Any]:
         return georeport.discovery(endpoint_url, self.setting)
 

@@ -17,6 +17,7 @@ from services.common.identity import CITIZEN, OFFICE
 from services.common.keyset import InvalidCursor
 from services.common.rpc import RemoteService
 from services.common.transitions import IllegalTransition
+from services.feedback import answers
 from services.feedback import errors as failures
 from services.feedback import schemas as inputs
 from services.gateway import feedback_schemas as schemas
@@ -80,7 +81,7 @@ class FeedbackRoutes:
         roles=CITIZEN,
         rate_limit=PARTICIPATION,
         body=schemas.ReportRequest,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses={201: "The report, as its author sees it."},
         errors=(
             *_SUBMISSION_ERRORS,
@@ -111,7 +112,7 @@ class FeedbackRoutes:
         roles=CITIZEN,
         rate_limit=PARTICIPATION,
         body=schemas.IdeaRequest,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses={201: "The idea, as its author sees it."},
         errors=_SUBMISSION_ERRORS,
     )
@@ -146,7 +147,7 @@ class FeedbackRoutes:
         "GET",
         f"{PREFIX}/map",
         query=schemas.MapQuery,
-        response=schemas.MapPage,
+        response=answers.MapPage,
         dump_response=False,
         errors=(failures.InvalidBox, InvalidCursor),
     )
@@ -176,7 +177,7 @@ class FeedbackRoutes:
         ITEM,
         roles=SIGN_IN_OPTIONAL,
         query=schemas.LanguageQuery,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         errors=(failures.ItemNotFound,),
     )
     def get_feedback_item(self, request, item_id, query: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +195,7 @@ class FeedbackRoutes:
         roles=CITIZEN,
         rate_limit=PARTICIPATION,
         body=inputs.FollowInput,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses=_THE_ITEM,
         errors=(
             failures.ItemNotFound,
@@ -220,7 +221,7 @@ class FeedbackRoutes:
         roles=CITIZEN,
         rate_limit=PARTICIPATION,
         query=schemas.LanguageQuery,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses={201: "Supported; the idea, with its supports."},
         errors=(
             failures.ItemNotFound,
@@ -247,7 +248,7 @@ class FeedbackRoutes:
         f"{ITEM}/follow",
         roles=ROLES,
         body=inputs.FollowInput,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses=_THE_ITEM,
         errors=(failures.ItemNotFound,),
     )
@@ -263,7 +264,7 @@ class FeedbackRoutes:
         f"{ITEM}/follow",
         roles=ROLES,
         query=schemas.LanguageQuery,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses=_THE_ITEM,
         errors=(failures.ItemNotFound,),
     )
@@ -276,7 +277,7 @@ class FeedbackRoutes:
         f"{ITEM}/comments",
         roles=SIGN_IN_OPTIONAL,
         query=schemas.CommentsQuery,
-        response=schemas.CommentPage,
+        response=answers.CommentPage,
         errors=(failures.ItemNotFound, InvalidCursor),
     )
     def item_comments(self, request, item_id, query: dict[str, Any]) -> dict[str, Any]:
@@ -293,7 +294,7 @@ class FeedbackRoutes:
         roles=ROLES,
         rate_limit=PARTICIPATION,
         body=inputs.CommentInput,
-        response=schemas.CommentView,
+        response=answers.CommentView,
         responses={201: "The comment; the public never sees who wrote it."},
         errors=(failures.ItemNotFound, failures.AccountBanned, failures.TooManySubmissions),
     )
@@ -309,7 +310,7 @@ class FeedbackRoutes:
         roles=CITIZEN,
         body=schemas.FeedbackText,
         query=schemas.LanguageQuery,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses=_THE_ITEM,
         errors=(
             failures.ItemNotFound,
@@ -336,7 +337,7 @@ class FeedbackRoutes:
         roles=ROLES,
         rate_limit=PARTICIPATION,
         body=inputs.Flag,
-        response=schemas.FlagView,
+        response=answers.FlagView,
         responses={201: "Flagged; a moderator will look at it."},
         errors=(failures.ItemNotFound, failures.AlreadyFlagged, failures.AccountBanned),
     )
@@ -356,7 +357,7 @@ class FeedbackRoutes:
         roles=ROLES,
         rate_limit=PARTICIPATION,
         body=inputs.Flag,
-        response=schemas.FlagView,
+        response=answers.FlagView,
         responses={201: "Flagged; a moderator will look at it."},
         errors=(
             failures.CommentNotFound,
@@ -377,7 +378,7 @@ class FeedbackRoutes:
         "POST",
         f"{PREFIX}/ratings/invitation",
         body=schemas.RatingToken,
-        response=schemas.InvitationView,
+        response=answers.InvitationView,
         errors=_INVITATION_ERRORS,
     )
     def rating_invitation(self, request, body: dict[str, Any]) -> dict[str, Any]:
@@ -395,7 +396,7 @@ class FeedbackRoutes:
         roles=SIGN_IN_OPTIONAL,
         rate_limit=PARTICIPATION,
         body=schemas.RatingRequest,
-        response=schemas.RatingView,
+        response=answers.RatingView,
         responses={201: "The rating; it keeps no account."},
         errors=(*_INVITATION_ERRORS, failures.RatingOutOfRange, failures.AlreadyRated),
     )
@@ -418,7 +419,7 @@ class FeedbackRoutes:
         f"{PREFIX}/worklist",
         roles=OFFICE,
         query=schemas.FeedbackWorklistQuery,
-        response=schemas.FeedbackWorklist,
+        response=answers.FeedbackWorklist,
         errors=(InvalidCursor,),
     )
     def feedback_worklist(self, request, query: dict[str, Any]) -> dict[str, Any]:
@@ -436,7 +437,7 @@ class FeedbackRoutes:
         roles=OFFICE,
         body=schemas.StatusChangeRequest,
         query=schemas.LanguageQuery,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses=_THE_ITEM,
         errors=(failures.ItemNotFound, IllegalTransition, failures.DuplicateOfRequired),
     )
@@ -459,7 +460,7 @@ class FeedbackRoutes:
         roles=OFFICE,
         body=schemas.FeedbackText,
         query=schemas.LanguageQuery,
-        response=schemas.ItemView,
+        response=answers.ItemView,
         responses=_THE_ITEM,
         errors=(failures.ItemNotFound,),
     )
@@ -474,7 +475,7 @@ class FeedbackRoutes:
             str(item_id), body, query["language"], idempotency_key=idempotency_key(request)
         )
 
-    @api("GET", f"{PREFIX}/moderation", roles=OFFICE, response=schemas.ModerationQueue)
+    @api("GET", f"{PREFIX}/moderation", roles=OFFICE, response=answers.ModerationQueue)
     def moderation_queue(self, request) -> dict[str, Any]:
         """What waits for a moderator: flagged or hidden reports, ideas and comments."""
         return self.feedback.moderation_queue()
@@ -485,7 +486,7 @@ class FeedbackRoutes:
         roles=OFFICE,
         query=schemas.LanguageQuery,
         body=inputs.Moderation,
-        response=schemas.ModeratedView,
+        response=answers.ModeratedView,
         errors=(failures.ItemNotFound, failures.CommentNotFound),
     )
     def moderate(
@@ -511,7 +512,7 @@ class FeedbackRoutes:
         f"{PREFIX}/bans/<account>",
         roles=OFFICE,
         body=inputs.Ban,
-        response=schemas.BanView,
+        response=answers.BanView,
     )
     def ban_account(self, request, body: dict[str, Any], account: str) -> dict[str, Any]:
         """Ban an account from reporting, proposing, commenting, supporting and flagging.
@@ -536,7 +537,7 @@ class FeedbackRoutes:
         f"{PREFIX}/figures",
         roles=OFFICE,
         query=schemas.FiguresQuery,
-        response=schemas.Figures,
+        response=answers.Figures,
     )
     def feedback_figures(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """How visits and cases are rated, per service, location and period; how many
@@ -552,7 +553,7 @@ class FeedbackRoutes:
     @open311(
         f"{OPEN311}/discovery.{FORMAT}",
         root="discovery",
-        response=schemas.Open311Discovery,
+        response=answers.Open311Discovery,
     )
     def open311_discovery(self, request, format: str) -> dict[str, Any]:
         """Open311 service discovery: where the GeoReport v2 endpoint is, in which formats,
@@ -566,7 +567,7 @@ class FeedbackRoutes:
         f"{OPEN311}/services.{FORMAT}",
         root="services",
         query=schemas.Open311Query,
-        items=schemas.Open311Service,
+        items=answers.Open311Service,
         responses={200: "The services, as GeoReport v2 lists them."},
         errors=_OPEN311_ERRORS,
     )
@@ -581,7 +582,7 @@ class FeedbackRoutes:
         f"{OPEN311}/services/<service_code>.{FORMAT}",
         root="service_definition",
         query=schemas.Open311Query,
-        response=schemas.Open311Definition,
+        response=answers.Open311Definition,
         errors=(*_OPEN311_ERRORS, failures.UnknownCategory),
     )
     def open311_service(
@@ -599,7 +600,7 @@ class FeedbackRoutes:
         f"{OPEN311}/requests.{FORMAT}",
         root="service_requests",
         query=schemas.Open311RequestsQuery,
-        items=schemas.Open311Request,
+        items=answers.Open311Request,
         responses={200: "The requests, as GeoReport v2 lists them; [] when none match."},
         errors=(*_OPEN311_ERRORS, failures.InvalidBox),
     )
@@ -619,7 +620,7 @@ class FeedbackRoutes:
         f"{OPEN311}/requests/<request_id>.{FORMAT}",
         root="service_requests",
         query=schemas.Open311Query,
-        items=schemas.Open311Request,
+        items=answers.Open311Request,
         responses={200: "A list of the one request, as GeoReport v2 has it."},
         errors=(*_OPEN311_ERRORS, failures.ItemNotFound),
     )
