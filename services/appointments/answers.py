@@ -47,6 +47,15 @@ class IsoDateTime(_KeptIsoString, fields.AwareDateTime):
     """A time with its UTC offset: "2026-12-01T09:00:00+01:00"."""
 
 
+class PlainList(fields.List):
+    """A list of plain values (strings, numbers) the service builds as such: passed on as
+    it is. Dumped item by item, the times of a month of free slots at every location would
+    cost an availability answer more than finding them."""
+
+    def _serialize(self, value: Any, attr, obj, **kwargs) -> Any:
+        return value
+
+
 # the catalogue: a service's and a location's fields are those a put takes, and a key
 
 
@@ -123,12 +132,12 @@ class FreeDay(Schema):
 
     date = IsoDate(required=True)
     utc_offset = fields.String(required=True, metadata=_doc("e.g. +01:00 in winter."))
-    times = fields.List(
+    times = PlainList(
         fields.String(),
         required=True,
         metadata=_doc("Local start times, HH:MM; hold one as `{date}T{time}:00{utc_offset}`."),
     )
-    free = fields.List(
+    free = PlainList(
         fields.Integer(), required=True, metadata=_doc("Places left at each of the times.")
     )
 
