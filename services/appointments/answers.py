@@ -308,26 +308,3 @@ class CallDisplay(Schema):
     location_name = fields.String(required=True)
     date = IsoDate(required=True)
     calls = fields.List(fields.Nested(DisplayedCall), required=True)
-
-
-# the catalogue's audit trail
-
-
-class CatalogueChangeView(Schema):
-    change_id = fields.Integer(required=True)
-    at = IsoDateTime(required=True)
-    actor = fields.String(required=True)
-    actor_name = fields.String(required=True, allow_none=True)
-    entity = fields.String(required=True, metadata=_doc("service, location or capacity"))
-    key = fields.String(required=True)
-    action = fields.String(required=True)
-    before = fields.Raw(required=True, allow_none=True)
-    after = fields.Raw(required=True, allow_none=True)
-    changed_fields = fields.List(fields.String(), required=True)
-
-
-class CatalogueTrail(Schema):
-    changes = fields.List(fields.Nested(CatalogueChangeView), required=True)
-    next_cursor = fields.Integer(
-        required=True, allow_none=True, metadata=_doc("send as `before` for the next page")
-    )

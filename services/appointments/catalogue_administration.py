@@ -9,7 +9,6 @@ from typing import Any
 from services.appointments.answers import (
     AvailabilityPreview,
     CapacityView,
-    CatalogueTrail,
     LocationView,
     ServiceView,
 )
@@ -36,7 +35,7 @@ from services.appointments.schemas import (
 )
 from services.appointments.settings import AppointmentSettings
 from services.appointments.use_cases import catalogue
-from services.common.audit import AuditQuery
+from services.common.audit import AuditPage, AuditQuery
 from services.common.clock import system_clock
 from services.common.identity import ADMIN, OFFICE
 from services.common.loading import load
@@ -85,7 +84,7 @@ class CatalogueAdministration:
         command = catalogue.PreviewChange(asked, days["date_from"], days["date_to"])
         return catalogue.preview(command, self.db, system_clock, AppointmentSettings.from_config())
 
-    @rpc(roles=ADMIN, answers=CatalogueTrail)
+    @rpc(roles=ADMIN, answers=AuditPage)
     def audit_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """The catalogue's changes, newest first: who (subject and name), when, what
         (entity: service, location, capacity; key), before and after."""
