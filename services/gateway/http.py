@@ -170,7 +170,8 @@ class Route(HttpRequestHandler):
     values and, with a `query` schema, the loaded query as the keyword `query`; it returns
     the payload or `(status, payload)`, dumped through the `response` schema unless
     `dump_response=False` (the service answers in that shape already, and dumping tens of
-    thousands of values costs more than the query). For OpenAPI, `responses` describes
+    thousands of values costs more than the query) or the schema is the service's own (the
+    service dumped its answer through it). For OpenAPI, `responses` describes
     those statuses and `errors` the ServiceErrors the route may answer besides the ones
     every route of its kind may. `enabled` (a function of the configuration) decides at
     start-up whether the route exists at all.
@@ -203,7 +204,8 @@ class Route(HttpRequestHandler):
         self.response = response
         self.responses = responses or {200: "OK"}
         self.errors = errors
-        self.dump_response = dump_response
+        # a schema a service owns has dumped the answer already, in the service
+        self.dump_response = dump_response and not _owned_by_a_service(response)
         self.enabled = enabled
 
     def is_enabled(self) -> bool:
@@ -271,3 +273,10 @@ class Route(HttpRequestHandler):
 
 
 api = Route.decorator
+
+
+def _owned_by_a_service(schema: type[Schema] | None) -> bool:
+    """Whether `schema` is a service's own output schema (services.<service>...), which the
+    service dumps its answers through (`@rpc(answers=...)`), rather than the gateway's."""
+    module = getattr(schema, "__module__", "")
+    return module.startswith("services.") and not module.startswith("services.gateway")
