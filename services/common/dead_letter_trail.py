@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import Table
 
 from services.common import audit
@@ -63,6 +63,10 @@ class DeadLetterTrailQuery(Strict):
     )
 
 
+class Recorded(Schema):
+    recorded = fields.String(required=True, metadata={"description": "the dead letter's id"})
+
+
 class DeadLetterTrail:
     """Mixed into a service class beside `ServiceBase` (its `db` and `caller`)."""
 
@@ -72,7 +76,7 @@ class DeadLetterTrail:
     db: UnitOfWork
     caller: Caller
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=Recorded)
     def record_dead_letter(self, act: dict[str, Any]) -> dict[str, Any]:
         """Keep an administrator's act on one of this service's dead letters in the audit
         trail: the letter as it was (queue, event type, headers, error, a part of the body)
@@ -93,7 +97,7 @@ class DeadLetterTrail:
             )
         return {"recorded": asked["letter_id"]}
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=audit.AuditPage)
     def dead_letter_trail(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """This service's dead letters replayed or discarded, newest first: who, when, the
         letter as it was and where it went."""

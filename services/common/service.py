@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from marshmallow import Schema, fields
+
 from services.common import idempotency
 from services.common.context import RequestContext
 from services.common.database import Database
@@ -14,12 +16,17 @@ from services.common.rpc_entrypoint import rpc
 from services.common.timers import every
 
 
+class Health(Schema):
+    status = fields.String(required=True, metadata={"description": "ok or degraded"})
+    database = fields.String(required=True, metadata={"description": "ok, or why not"})
+
+
 class ServiceBase:
     db = Database()
     caller = RequestContext()
     metrics = WorkerMetrics()
 
-    @rpc
+    @rpc(answers=Health)
     def health(self) -> dict[str, Any]:
         try:
             self.db.ping()
