@@ -56,13 +56,15 @@ class IdempotencyKeyReused(ServiceError):
 class Keyed:
     """A create that may come again: who sent it, what it does, its key, what it asked."""
 
-    caller: str
+    caller: str | None  # None: an anonymous caller (a report without an account)
     operation: str
     key: str | None
     fingerprint: str
 
     @classmethod
-    def of(cls, caller: str, operation: str, key: str | None, request: Mapping[str, Any]) -> Keyed:
+    def of(
+        cls, caller: str | None, operation: str, key: str | None, request: Mapping[str, Any]
+    ) -> Keyed:
         """`request` is what makes the thing: leave out the key and anything a retry may
         send anew (a fresh proof of work)."""
         return cls(caller, operation, checked_key(key), fingerprint(request))

@@ -28,6 +28,11 @@ def find_target(session: Session, caller: Caller, target_kind: str, target_id: s
     and the clerks who work its item."""
     if target_kind == "item":
         return items.find(session, caller, target_id)
+    return find_comment(session, caller, target_id)
+
+
+def find_comment(session: Session, caller: Caller, target_id: str) -> CommentRow:
+    """A comment as the caller may see it (find_target)."""
     comment = session.get(CommentRow, str(target_id))
     if comment is None:
         raise CommentNotFound("There is no such comment.", {"comment_id": target_id})

@@ -41,7 +41,7 @@ def hold(
 
 
 def _held(tx: Transaction, appointment_id: str) -> dict[str, Any]:
-    row = tx.session.get(AppointmentRow, appointment_id)
+    row = tx.session.get_one(AppointmentRow, appointment_id)
     return views.view(views.Booked.load(tx.session, row))
 
 

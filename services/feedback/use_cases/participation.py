@@ -100,7 +100,7 @@ def add_comment(
         lambda tx, comment_id: participation.shown_comment(
             tx.session,
             caller,
-            moderation.find_target(tx.session, caller, "comment", comment_id),
+            moderation.find_comment(tx.session, caller, comment_id),
         ),
     )
     if (earlier := once.earlier()) is not None:
