@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-LANGUAGES = ("de", "en")
+from services.common.language import LANGUAGES
+
 STATUSES = (
     "held",
     "confirmed",

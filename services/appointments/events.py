@@ -15,6 +15,7 @@ from typing import ClassVar
 from marshmallow import Schema, fields, validate
 
 from services.common.events import EventContract, TypedEvent, define_event
+from services.common.language import language_field
 
 SOURCE = "appointments"
 
@@ -35,9 +36,7 @@ class ToCitizen(AppointmentFacts):
 
     email = fields.Email(required=True, metadata={"description": "personal: stays inside"})
     name = fields.String(required=True, metadata={"description": "personal: stays inside"})
-    language = fields.String(
-        required=True, validate=validate.OneOf(("de", "en")), metadata={"description": "de or en"}
-    )
+    language = language_field(required=True, metadata={"description": "de or en"})
     service_name = fields.String(required=True)
     location_name = fields.String(required=True)
     location_address = fields.String(required=True)

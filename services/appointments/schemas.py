@@ -16,6 +16,7 @@ from marshmallow import (
 from services.appointments.catalogue import SLOT_LENGTHS
 from services.appointments.queue import SECTIONS
 from services.common.errors import InvalidInput
+from services.common.language import language_field
 from services.common.loading import Strict
 
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
@@ -105,7 +106,7 @@ class HoldInput(Strict):
     start = fields.AwareDateTime(required=True)
     email = fields.Email(required=True, validate=validate.Length(max=320))
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    language = fields.String(load_default="de", validate=validate.OneOf(("de", "en")))
+    language = language_field()
     challenge = fields.String(load_default=None, validate=validate.Length(max=128))
 
     @validates("start")

@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 from nameko.exceptions import ConfigurationError
 
+from services.common.language import LANGUAGES
 from services.common.transitions import Transitions
 from services.feedback.errors import InvalidAnswers
 
 HERE = Path(__file__).parent
-LANGUAGES = ("de", "en")
 KINDS = ("report", "idea")
 QUESTION_TYPES = ("text", "choice", "boolean", "number")
 

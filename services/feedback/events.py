@@ -16,10 +16,10 @@ from typing import ClassVar
 from marshmallow import Schema, fields, validate
 
 from services.common.events import EventContract, TypedEvent, define_event
+from services.common.language import language_field
 
 SOURCE = "feedback"
 KINDS = ("report", "idea")
-LANGUAGES = ("de", "en")
 
 
 class Recipient(Schema):
@@ -29,7 +29,7 @@ class Recipient(Schema):
     email = fields.Email(
         required=True, allow_none=True, metadata={"description": "personal: stays inside"}
     )
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language = language_field(required=True)
 
 
 class ItemFacts(Schema):
@@ -114,7 +114,7 @@ class RatingInvited(Schema):
     email = fields.Email(
         required=True, allow_none=True, metadata={"description": "personal: stays inside"}
     )
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language = language_field(required=True)
     rate_url = fields.Url(
         required=True, require_tld=False, metadata={"description": "secret: the rating link"}
     )

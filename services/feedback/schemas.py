@@ -6,12 +6,13 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from services.common.language import language_field
 from services.common.loading import Strict
 from services.feedback.catalogue import KINDS, STATUSES
 
 # a keyset cursor (services.common.keyset): an instant and an id, base64url of JSON
 CURSOR_LENGTH = 200
-LANGUAGE = fields.String(load_default="de", validate=validate.OneOf(("de", "en")))
+LANGUAGE = language_field()
 NAME = fields.String(
     load_default=None,
     validate=validate.Length(1, 80),

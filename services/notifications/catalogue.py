@@ -21,6 +21,7 @@ from nameko.exceptions import ConfigurationError
 from services.applications import events as applications_events
 from services.appointments import events as appointments_events
 from services.common.events import EventContract, InvalidEvent, find_contract
+from services.common.language import LANGUAGES
 from services.documents import events as documents_events
 from services.feedback import events as feedback_events
 from services.notifications.rendering import TemplateText
@@ -35,7 +36,6 @@ SOURCES = (
     documents_events.SOURCE,
     feedback_events.SOURCE,
 )
-LANGUAGES = ("de", "en")
 CITIZEN_CHANNELS = ("email", "sms", "inbox")
 # every template may use these besides its events' attributes
 COMMON_VALUES = frozenset({"office"})

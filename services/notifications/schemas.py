@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.common.language import language_field
 from services.common.loading import Strict
 from services.notifications.outcomes import CHANNELS, STATUSES
 
-LANGUAGES = ("de", "en")
 # E.164: a plus, a country code and the number, 8 to 15 digits in all
 PHONE = validate.Regexp(r"^\+[1-9][0-9]{7,14}$", error="An international number: +49...")
 CURSOR = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -34,7 +34,7 @@ class Channels(Strict):
 
 
 class Preferences(Strict):
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language = language_field(required=True)
     channels = fields.Nested(Channels, required=True)
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
@@ -72,14 +72,14 @@ class DeliveryQuery(Page):
 
 
 class TemplateVersionInput(Strict):
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language = language_field(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
     body = fields.String(required=True, validate=validate.Length(min=1, max=20000))
     sms = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=480))
 
 
 class PreviewInput(Strict):
-    language = fields.String(load_default="de", validate=validate.OneOf(LANGUAGES))
+    language = language_field()
     values = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
     version = fields.Integer(load_default=None, validate=validate.Range(min=1))
 

@@ -17,8 +17,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from services.common.language import LANGUAGES
+
 TRANSLATIONS = Path(__file__).with_name("translations")
-LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
 

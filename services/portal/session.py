@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass, field, replace
 from cryptography.fernet import Fernet, InvalidToken
 
 from services.common.identity import Caller
+from services.common.language import LANGUAGES
 from services.portal.settings import PortalSettings
 
 COOKIE = "rathaus_session"
-LANGUAGES = ("de", "en")
 
 
 @dataclass(frozen=True)

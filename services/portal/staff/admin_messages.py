@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound
 from services.common import dead_letters
 from services.common.errors import InvalidInput, ServiceError
 from services.common.identity import ADMIN
+from services.common.language import LANGUAGES
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
 from services.gateway.dead_letter_acts import DeadLetterActs
@@ -30,7 +31,6 @@ TEMPLATE = f"{AREA}/templates/<name>"
 DELIVERY = f"{AREA}/deliveries/<message_id>"
 WEBHOOKS = f"{AREA}/webhooks"
 DEAD_LETTERS = f"{AREA}/dead-letters"
-LANGUAGES = ("de", "en")
 STATUSES = ("created", "sending", "delivered", "temporary_failure", "permanent_failure")
 PAGE_SIZE = 50
 # what a subscription's refusal names, as the form field it belongs to
