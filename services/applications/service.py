@@ -10,6 +10,15 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.applications import catalogue, notices, use_cases
+from services.applications.answers import (
+    ApplicationTypeView,
+    CaseSummary,
+    CaseView,
+    DecisionLetterPreview,
+    DraftView,
+    NoteView,
+    WorklistPage,
+)
 from services.applications.schemas import (
     Answer,
     Assignment,
@@ -56,10 +65,11 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
     types = Catalogue()
     documents = RemoteService("documents")
 
-    @rpc
+    @rpc(answers=ApplicationTypeView, many=True)
     def application_types(self, language: str = "de") -> list[dict[str, Any]]:
         return [kind.view(_language(language)) for kind in self.types.values()]
 
+    # a JSON Schema document, whose keywords are JSON Schema's: no schema of ours describes it
     @rpc
     def form_schema(self, application_type: str, language: str = "de") -> dict[str, Any]:
         """The type's form as JSON Schema (draft 2020-12), its texts in the language asked."""
@@ -85,7 +95,7 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
 
     # drafts
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=DraftView)
     def save_draft(
         self,
         draft: dict[str, Any],
@@ -98,17 +108,17 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
         command = use_cases.SaveDraft(self.caller, data, draft_id, idempotency_key)
         return use_cases.save_draft(command, self.db, now, types=self.types)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=DraftView)
     def get_draft(self, draft_id: str) -> dict[str, Any]:
         return use_cases.get_draft(use_cases.GetDraft(self.caller, draft_id), self.db)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=DraftView, many=True)
     def my_drafts(self) -> list[dict[str, Any]]:
         return use_cases.my_drafts(use_cases.MyDrafts(self.caller), self.db)
 
     # the citizen's case
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=CaseView)
     def submit(
         self, application: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -118,17 +128,17 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
             command, self.db, now, types=self.types, documents=self.documents
         )
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=CaseSummary, many=True)
     def my_cases(self) -> list[dict[str, Any]]:
         command = use_cases.MyCases(self.caller)
         return use_cases.my_cases(command, self.db, now, types=self.types)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=CaseView)
     def get_case(self, case_id: str) -> dict[str, Any]:
         command = use_cases.GetCase(self.caller, case_id)
         return use_cases.get_case(command, self.db, types=self.types)
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=CaseView)
     def answer(self, case_id: str, answer: dict[str, Any]) -> dict[str, Any]:
         data = load(Answer, answer)
         command = use_cases.AnswerCase(self.caller, case_id, data["text"], data["attachments"])
@@ -136,25 +146,25 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
             command, self.db, now, types=self.types, documents=self.documents
         )
 
-    @rpc(roles=CITIZEN)
+    @rpc(roles=CITIZEN, answers=CaseView)
     def withdraw(self, case_id: str) -> dict[str, Any]:
         return self._move(case_id, "withdraw")
 
     # the clerk's work
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=WorklistPage)
     def worklist(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """A page of the cases the caller works: a clerk's departments', an admin's all."""
         command = use_cases.ReadWorklist(self.caller, load(Worklist, query or {}))
         return use_cases.worklist(command, self.db, now, types=self.types)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=CaseView)
     def assign(self, case_id: str, assignment: dict[str, Any]) -> dict[str, Any]:
         data = load(Assignment, assignment)
         command = use_cases.AssignCase(self.caller, case_id, data["assignee"])
         return use_cases.assign_case(command, self.db, now, types=self.types)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=NoteView)
     def add_note(
         self, case_id: str, note: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -162,21 +172,21 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
         command = use_cases.AddNote(self.caller, case_id, text, idempotency_key)
         return use_cases.add_note(command, self.db, now, types=self.types)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=CaseView)
     def start_review(self, case_id: str) -> dict[str, Any]:
         return self._move(case_id, "start_review")
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=CaseView)
     def request_information(self, case_id: str, request: dict[str, Any]) -> dict[str, Any]:
         return self._move(case_id, "request_information", load(Text, request)["text"])
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=CaseView)
     def decide(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         data = load(Decision, decision)
         command = use_cases.DecideCase(self.caller, case_id, data["decision"], data["reason"])
         return use_cases.decide_case(command, self.db, now, types=self.types)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=DecisionLetterPreview)
     def preview_decision(self, case_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         """The decision letter that deciding so now would issue, as a PDF (base64), while
         nothing is decided, issued or stored: refused as `decide` would refuse it."""
@@ -186,11 +196,11 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
             command, self.db, now, types=self.types, documents=self.documents
         )
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=CaseView)
     def complete(self, case_id: str) -> dict[str, Any]:
         return self._move(case_id, "complete")
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=CaseView)
     def reopen(self, case_id: str, reason: dict[str, Any]) -> dict[str, Any]:
         return self._move(case_id, "reopen", load(Text, reason)["text"])
 

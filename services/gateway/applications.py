@@ -12,6 +12,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from services.applications import answers
 from services.applications import errors as failures
 from services.applications import schemas as inputs
 from services.applications.form_schema import MEDIA_TYPE, SCHEMA_PATH
@@ -98,7 +99,7 @@ class ApplicationRoutes:
         f"{PREFIX}/drafts",
         roles=CITIZEN,
         body=inputs.DraftInput,
-        response=schemas.DraftView,
+        response=answers.DraftView,
         responses={201: "The draft; resume it by its draft_id, on any device."},
         errors=(failures.UnknownApplicationType,),
     )
@@ -111,7 +112,7 @@ class ApplicationRoutes:
         DRAFT,
         roles=CITIZEN,
         body=inputs.DraftInput,
-        response=schemas.DraftView,
+        response=answers.DraftView,
         errors=(failures.UnknownApplicationType, failures.DraftNotFound),
     )
     def update_draft(self, request, body: dict[str, Any], draft_id) -> dict[str, Any]:
@@ -125,7 +126,7 @@ class ApplicationRoutes:
         "GET",
         DRAFT,
         roles=CITIZEN,
-        response=schemas.DraftView,
+        response=answers.DraftView,
         errors=(failures.DraftNotFound,),
     )
     def get_draft(self, request, draft_id) -> dict[str, Any]:
@@ -142,7 +143,7 @@ class ApplicationRoutes:
         f"{PREFIX}/cases",
         roles=CITIZEN,
         body=inputs.Submission,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses={201: "The case, with its number; the same key answers the same case."},
         errors=(
             failures.UnknownApplicationType,
@@ -177,7 +178,7 @@ class ApplicationRoutes:
         "GET",
         CASE,
         roles=ROLES,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         errors=(failures.CaseNotFound,),
     )
     def get_case(self, request, case_id) -> dict[str, Any]:
@@ -193,7 +194,7 @@ class ApplicationRoutes:
         f"{CASE}/answer",
         roles=CITIZEN,
         body=inputs.Answer,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=(*_MOVE_ERRORS, failures.NoOpenRequest, *_ATTACHMENT_ERRORS),
     )
@@ -211,7 +212,7 @@ class ApplicationRoutes:
         "POST",
         f"{CASE}/withdraw",
         roles=CITIZEN,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=_MOVE_ERRORS,
     )
@@ -228,7 +229,7 @@ class ApplicationRoutes:
         f"{PREFIX}/worklist",
         roles=OFFICE,
         query=inputs.Worklist,
-        response=schemas.WorklistPage,
+        response=answers.WorklistPage,
         errors=(InvalidCursor,),
     )
     def worklist(self, request, query: dict[str, Any]) -> dict[str, Any]:
@@ -249,7 +250,7 @@ class ApplicationRoutes:
         f"{CASE}/assignment",
         roles=OFFICE,
         body=inputs.Assignment,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=(failures.CaseNotFound,),
     )
@@ -265,7 +266,7 @@ class ApplicationRoutes:
         f"{CASE}/notes",
         roles=OFFICE,
         body=inputs.Text,
-        response=schemas.NoteView,
+        response=answers.NoteView,
         responses={201: "The note; only the office ever sees it."},
         errors=(failures.CaseNotFound,),
     )
@@ -279,7 +280,7 @@ class ApplicationRoutes:
         "POST",
         f"{CASE}/review",
         roles=OFFICE,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=_MOVE_ERRORS,
     )
@@ -296,7 +297,7 @@ class ApplicationRoutes:
         f"{CASE}/information-requests",
         roles=OFFICE,
         body=inputs.Text,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=_MOVE_ERRORS,
     )
@@ -316,7 +317,7 @@ class ApplicationRoutes:
         f"{CASE}/decision",
         roles=OFFICE,
         body=inputs.Decision,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=_MOVE_ERRORS,
     )
@@ -334,7 +335,7 @@ class ApplicationRoutes:
         "POST",
         f"{CASE}/completion",
         roles=OFFICE,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=_MOVE_ERRORS,
     )
@@ -351,7 +352,7 @@ class ApplicationRoutes:
         f"{CASE}/reopening",
         roles=OFFICE,
         body=inputs.Text,
-        response=schemas.CaseView,
+        response=answers.CaseView,
         responses=_THE_CASE,
         errors=(failures.CaseNotFound, IllegalTransition),
     )

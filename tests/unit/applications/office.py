@@ -84,7 +84,7 @@ class FakeDocuments:
 
     def preview_decision_letter(self, facts: dict[str, Any]) -> dict[str, Any]:
         self.previews.append(facts)
-        return {"media_type": "application/pdf", "content": "JVBERi0="}
+        return {"title": "Bescheid", "media_type": "application/pdf", "content": "JVBERi0="}
 
 
 def parking_form(**changes: Any) -> dict[str, Any]:
