@@ -49,10 +49,11 @@ test: $(INSTALLED) $(ASSETS) browser
 	$(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PYTEST_ARGS)
 
 ## unit: every test that needs no RabbitMQ (not marked `broker`): tests/unit, tests/deployment and
-## the broker-free tests of the other folders; SQLite where a test needs a database
+## the broker-free tests of the other folders; SQLite where a test needs a database. Two workers
+## (pytest-xdist): each test stands alone, so the two cores share them
 unit: $(INSTALLED)
 	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "not broker" $(NO_BROKER) \
-		$(PYTEST_ARGS)
+		-n 2 $(PYTEST_ARGS)
 
 ## integration: the tests marked `broker`: services, gateway and plumbing on the real RabbitMQ and
 ## database (DATABASE_URL=postgresql://... for PostgreSQL)

@@ -112,7 +112,11 @@ def test_each_page_masks_the_form_token_afresh_and_every_mask_is_accepted():
     assert csrf_matches(first, token) and csrf_matches(second, token)
 
 
-@pytest.mark.parametrize("sent", ["", "forged", "!!", masked_csrf("another-sessions-token")])
+@pytest.mark.parametrize(
+    "sent",
+    ["", "forged", "!!", masked_csrf("another-sessions-token")],
+    ids=["empty", "forged", "not-base64", "another-sessions"],
+)
 def test_a_form_token_the_session_did_not_give_is_refused(sent):
     assert not csrf_matches(sent, Session().csrf)
 
