@@ -12,6 +12,7 @@ receipt, and the rest of the event goes through.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -47,7 +48,7 @@ class AttachmentsChanged(Exception):
 
 
 def sort_attachments(
-    tx: Transaction, facts: dict[str, Any], document_ids: list[str], *, lock: bool = False
+    tx: Transaction, facts: Mapping[str, Any], document_ids: list[str], *, lock: bool = False
 ) -> tuple[list[str], dict[str, str]]:
     """The attachments that may be filed, in order, and why each other one may not."""
     fileable, refused = [], {}
@@ -77,7 +78,7 @@ def refusal_of(document: DocumentRow | None, citizen: str | None, case_id: str) 
 
 def refuse(
     tx: Transaction,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
     document_id: str,
     refusal: str,
     now: datetime,
@@ -89,7 +90,7 @@ def refuse(
     log.warning("attachment_not_filed", document_id=document_id, case_id=case_id, refusal=refusal)
 
 
-def receipt_request(facts: dict[str, Any], titles: list[str]) -> dict[str, Any]:
+def receipt_request(facts: Mapping[str, Any], titles: list[str]) -> dict[str, Any]:
     fee_cents = facts["fee_cents"]
     values = {
         "case_number": facts["case_number"],
@@ -113,7 +114,7 @@ def decided_facts(payload: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("These are not the facts of a decision.", details) from None
 
 
-def decision_request(facts: dict[str, Any]) -> dict[str, Any]:
+def decision_request(facts: Mapping[str, Any]) -> dict[str, Any]:
     values = {
         "case_number": facts["case_number"],
         "application_title": facts["type_name"],

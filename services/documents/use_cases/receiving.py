@@ -160,13 +160,12 @@ def _examine(vault: Vault, upload: UploadRow, parts: list) -> tuple[scanning.Ver
     single = parts[0] if len(parts) == 1 and parts[0].media_type else None
     if single is not None and isinstance(vault.scanner, scanning.NoScanner):
         return scanning.Verdict(clean=True), single.sha256, single.media_type
-    observed = Observed(
-        _plaintext(vault, upload, staging(upload.id), len(parts)), ContentInspector()
-    )
+    inspector = ContentInspector()
+    observed = Observed(_plaintext(vault, upload, staging(upload.id), len(parts)), inspector)
     try:
         verdict = vault.scanner.scan(observed)
         observed.drain()
-        media_type = observed.inspector.finish()
+        media_type = inspector.finish()
     except scanning.ScannerUnavailable as error:
         raise ScannerUnavailable(
             "The virus scanner is not available; try completing the upload again later.",
@@ -296,7 +295,7 @@ def _document_for(tx, vault, caller, upload, content, now) -> tuple[DocumentRow,
 
 
 def _completed(tx: Transaction, upload: UploadRow) -> dict[str, Any]:
-    return describe_document(tx, tx.session.get(DocumentRow, upload.result_document_id))
+    return describe_document(tx, tx.session.get_one(DocumentRow, upload.result_document_id))
 
 
 def _facts(upload: UploadRow, vault: Vault) -> dict[str, Any]:
