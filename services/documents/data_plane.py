@@ -12,11 +12,13 @@ from functools import partial
 from typing import Any
 
 from eventlet.event import Event
+from marshmallow import Schema
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WsgiApp, parse_address
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from services.common import answers
 from services.common.context import CORRELATION_ID_KEY, new_correlation_id
 from services.common.errors import ServiceError
 from services.common.identity import IDENTITY_HEADER, IDENTITY_KEY
@@ -77,13 +79,17 @@ class DataPlaneApp(WsgiApp):
 
 class DataRoute(HttpRequestHandler):
     """A data plane route: its method gets the request (body unread) and returns a Response
-    (a stream) or a JSON payload, or `(status, payload)`."""
+    (a stream) or a JSON payload, or `(status, payload)`; a payload is dumped through the
+    route's `answers` schema, checked as an RPC's answer is (services.common.answers)."""
 
     server = DataPlaneServer()
 
-    def __init__(self, method: str, url: str, **kwargs) -> None:
+    def __init__(
+        self, method: str, url: str, *, answers: type[Schema] | None = None, **kwargs
+    ) -> None:
         kwargs.setdefault("expected_exceptions", (ServiceError,))
         super().__init__(method, url, **kwargs)
+        self.answers = answers
 
     def handle_request(self, request: Request) -> Response:
         request.shallow = False
@@ -105,6 +111,9 @@ class DataRoute(HttpRequestHandler):
         if isinstance(result, Response):
             return result
         status, payload = result if isinstance(result, tuple) else (200, result)
+        if self.answers is not None:
+            where = f"{self.container.service_name}.{self.method_name}"
+            payload = answers.answer(self.answers, payload, where=where)
         return json_response(payload, status)
 
 

@@ -1,10 +1,15 @@
-"""What the documents service accepts over RPC and its data plane."""
+"""What the documents service accepts over RPC and its data plane, and what it answers.
+
+The answers' schemas are the contract: every RPC and data plane route dumps its answer
+through its own (`@rpc(answers=...)`, `@data_route(..., answers=...)`), and the gateway
+and the OpenAPI document refer to them.
+"""
 
 from __future__ import annotations
 
 import re
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.loading import Strict
 from services.documents.kinds import CONFIDENTIALITY, LANGUAGES, LETTER_KINDS
@@ -118,3 +123,127 @@ class ListFilters(Strict):
     feedback_id = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+
+
+# answers ------------------------------------------------------------------------------
+# every field is in every answer (null where allow_none says so)
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"description": text}
+
+
+class ReceivedPart(Schema):
+    number = fields.Integer(required=True)
+    size = fields.Integer(required=True, metadata=_doc("bytes"))
+    sha256 = fields.String(required=True)
+
+
+class UploadSession(Schema):
+    upload_id = fields.String(
+        required=True, metadata=_doc("send the parts to .../uploads/{upload_id}/parts/{n}")
+    )
+    status = fields.String(required=True, metadata=_doc("open, completed, refused or aborted"))
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    part_size = fields.Integer(
+        required=True, metadata=_doc("every part but the last has this many bytes")
+    )
+    parts = fields.Integer(required=True, metadata=_doc("how many parts the content is sent in"))
+    received = fields.List(fields.Nested(ReceivedPart), required=True)
+    missing = fields.List(
+        fields.Integer(), required=True, metadata=_doc("part numbers still to send")
+    )
+    expires_at = fields.String(required=True, metadata=_doc("complete the upload before this"))
+    document_id = fields.String(required=True, allow_none=True, metadata=_doc("once completed"))
+
+
+class VersionView(Schema):
+    number = fields.Integer(required=True)
+    current = fields.Boolean(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    media_type = fields.String(required=True, metadata=_doc("as found in the content"))
+    filename = fields.String(required=True, allow_none=True)
+    author = fields.String(required=True, allow_none=True)
+    scanner = fields.String(required=True, metadata=_doc("none or clamd"))
+    created_at = fields.String(required=True)
+
+
+class DocumentSummary(Schema):
+    document_id = fields.String(required=True)
+    document_type = fields.String(required=True)
+    title = fields.String(required=True, allow_none=True, metadata=_doc("null once erased"))
+    language = fields.String(required=True)
+    confidentiality = fields.String(required=True)
+    status = fields.String(required=True, metadata=_doc("draft, final, archived or erased"))
+    owner = fields.String(required=True, allow_none=True)
+    author = fields.String(required=True, allow_none=True)
+    case_id = fields.String(required=True, allow_none=True)
+    appointment_id = fields.String(required=True, allow_none=True)
+    feedback_id = fields.String(required=True, allow_none=True)
+    current_version = fields.Integer(required=True)
+    legal_hold = fields.Boolean(required=True)
+    retain_until = fields.String(
+        required=True, metadata=_doc("erased after this unless under legal hold")
+    )
+    created_at = fields.String(required=True)
+    modified_at = fields.String(required=True)
+    erased_at = fields.String(required=True, allow_none=True)
+
+
+class DocumentView(DocumentSummary):
+    versions = fields.List(fields.Nested(VersionView), required=True)
+
+
+class DocumentList(Schema):
+    documents = fields.List(fields.Nested(DocumentSummary), required=True)
+    count = fields.Integer(required=True)
+
+
+class DownloadLink(Schema):
+    url = fields.String(
+        required=True, metadata=_doc("GET it within its lifetime; it needs no token")
+    )
+    version = fields.Integer(required=True)
+    expires_at = fields.String(required=True)
+
+
+class DocumentTypeView(Schema):
+    key = fields.String(required=True)
+    title = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    media_types = fields.List(
+        fields.String(), required=True, metadata=_doc("allowed, checked in the content")
+    )
+    max_bytes = fields.Integer(required=True)
+    retention_days = fields.Float(required=True)
+    confidentiality = fields.String(required=True, metadata=_doc("the default level"))
+    generated = fields.Boolean(required=True, metadata=_doc("made by the office, never uploaded"))
+
+
+class AuditEntry(Schema):
+    id = fields.Integer(required=True)
+    at = fields.String(required=True)
+    actor = fields.String(required=True, allow_none=True)
+    actor_role = fields.String(required=True, allow_none=True)
+    action = fields.String(
+        required=True,
+        metadata=_doc("create, add_version, view, link, read, update, file, legal_hold, erase ..."),
+    )
+    document_id = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    details = fields.Dict(required=True)
+
+
+class AuditPage(Schema):
+    entries = fields.List(fields.Nested(AuditEntry), required=True)
+    next_before = fields.Integer(required=True, allow_none=True)
+
+
+class LetterPreview(Schema):
+    """A decision letter before it is issued; nothing of it is stored."""
+
+    title = fields.String(required=True)
+    media_type = fields.String(required=True)
+    content = fields.String(required=True, metadata=_doc("the PDF, base64"))

@@ -1,4 +1,7 @@
-"""The documents service's entrypoints: RPC for metadata, the data plane for content."""
+"""The documents service's entrypoints: RPC for metadata, the data plane for content.
+
+Each answer is dumped through the service's own schema (services/documents/schemas.py), the
+one the gateway and the OpenAPI document refer to."""
 
 from __future__ import annotations
 
@@ -24,12 +27,20 @@ from services.documents.models import admin_trail
 from services.documents.schemas import (
     SHA256_HEX,
     AuditFilters,
+    AuditPage,
     CaseFiling,
     DocumentChanges,
+    DocumentList,
+    DocumentTypeView,
+    DocumentView,
+    DownloadLink,
     LegalHold,
+    LetterPreview,
     LetterRequest,
     ListFilters,
+    ReceivedPart,
     UploadInput,
+    UploadSession,
 )
 from services.documents.settings import DocumentSettings
 from services.documents.use_cases import (
@@ -58,14 +69,14 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
 
     # uploads
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=UploadSession)
     def start_upload(
         self, upload: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
         command = uploads.StartUpload(self.caller, load(UploadInput, upload), idempotency_key)
         return uploads.start_upload(command, self.db, now, self.vault)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=UploadSession)
     def upload_status(self, upload_id: str) -> dict[str, Any]:
         return uploads.upload_status(uploads.UploadOf(self.caller, upload_id), self.db)
 
@@ -74,7 +85,7 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         command = uploads.UploadOf(self.caller, upload_id)
         uploads.abort_upload(command, self.db, now, self.vault)
 
-    @data_route("PUT", "/uploads/<upload_id>/parts/<int:number>")
+    @data_route("PUT", "/uploads/<upload_id>/parts/<int:number>", answers=ReceivedPart)
     def receive_part(self, request: Request, upload_id: str, number: int) -> dict[str, Any]:
         caller = self.caller.require(*SIGNED_IN)
         if request.content_length is None:
@@ -91,7 +102,7 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         )
         return receiving.receive_part(command, self.db, now, self.vault)
 
-    @data_route("POST", "/uploads/<upload_id>/complete")
+    @data_route("POST", "/uploads/<upload_id>/complete", answers=DocumentView)
     def complete_upload(self, request: Request, upload_id: str) -> tuple[int, dict[str, Any]]:
         command = receiving.CompleteUpload(self.caller.require(*SIGNED_IN), upload_id)
         return 201, receiving.complete_upload(command, self.db, now, self.vault)
@@ -104,56 +115,56 @@ class DocumentsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
         document, version, blob = documents.open_download(command, self.db, now, self.vault)
         return stream_download(self.vault, document, version, blob)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=DocumentView)
     def get_document(self, document_id: str) -> dict[str, Any]:
         return documents.get_document(documents.DocumentOf(self.caller, document_id), self.db, now)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=DocumentList)
     def list_documents(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         command = documents.ListDocuments(self.caller, load(ListFilters, filters or {}))
         return documents.list_documents(command, self.db)
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=DownloadLink)
     def download_link(self, document_id: str, version: int | None = None) -> dict[str, Any]:
         command = documents.AskForLink(self.caller, document_id, version)
         return documents.download_link(command, self.db, now, self.vault)
 
-    @rpc
+    @rpc(answers=DocumentTypeView, many=True)
     def document_types(self) -> list[dict[str, Any]]:
         return [document_type.as_dict() for document_type in self.vault.types.all()]
 
     # changing
 
-    @rpc(roles=SIGNED_IN)
+    @rpc(roles=SIGNED_IN, answers=DocumentView)
     def update_document(self, document_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         command = documents.UpdateDocument(self.caller, document_id, load(DocumentChanges, changes))
         return documents.update_document(command, self.db, now)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=DocumentView, many=True)
     def file_into_case(self, document_ids: list[str], case: dict[str, Any]) -> list[dict]:
         command = documents.FileIntoCase(self.caller, list(document_ids), load(CaseFiling, case))
         return documents.file_into_case(command, self.db, now)
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=DocumentView)
     def set_legal_hold(self, document_id: str, hold: dict[str, Any]) -> dict[str, Any]:
         data = load(LegalHold, hold)
         command = documents.SetLegalHold(self.caller, document_id, data["hold"], data["reason"])
         return documents.set_legal_hold(command, self.db, now)
 
-    @rpc(roles=OFFICE)
+    @rpc(roles=OFFICE, answers=DocumentView)
     def generate_letter(
         self, letter: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
         command = letters.GenerateLetter(self.caller, load(LetterRequest, letter), idempotency_key)
         return letters.generate_letter(command, self.db, now, self.vault)
 
-    @rpc(roles=OFFICE, errors=(InvalidInput,))
+    @rpc(roles=OFFICE, errors=(InvalidInput,), answers=LetterPreview)
     def preview_decision_letter(self, decision: dict[str, Any]) -> dict[str, Any]:
         """The decision letter an `application_decided` with these facts would issue, as a
         PDF (base64), written as that event's letter is; nothing is sealed, stored or issued."""
         return letters.preview_decision_letter(letters.PreviewDecision(decision), self.vault)
 
-    @rpc(roles=ADMIN)
+    @rpc(roles=ADMIN, answers=AuditPage)
     def audit_trail(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         command = documents.AuditQuery(load(AuditFilters, filters or {}))
         return documents.audit_trail(command, self.db)

@@ -1,5 +1,7 @@
 """The document routes: uploads in parts, the case file, download links, retention, audit.
 
+Bodies and answers are the documents service's own schemas (services/documents/schemas.py,
+here `contract`); the gateway adds only a query's form and the lists it wraps an answer in.
 Metadata goes over RPC; content streams to and from the documents service's data plane
 (services/gateway/streaming.py), never over RabbitMQ. A download link is a short-lived
 capability: the URL itself grants one reader one version for DOCUMENTS.download_link_seconds.
@@ -15,7 +17,7 @@ from services.common.identity import ADMIN, OFFICE
 from services.common.rpc import RemoteService
 from services.common.transitions import IllegalTransition
 from services.documents import errors as failures
-from services.documents import schemas as inputs
+from services.documents import schemas as contract
 from services.gateway import document_schemas as schemas
 from services.gateway.errors import BadRequest
 from services.gateway.http import api
@@ -52,8 +54,8 @@ class DocumentRoutes:
         "POST",
         f"{PREFIX}/uploads",
         roles=ROLES,
-        body=inputs.UploadInput,
-        response=schemas.UploadSession,
+        body=contract.UploadInput,
+        response=contract.UploadSession,
         responses={201: "The upload session: send its parts, then complete it."},
         errors=(
             failures.UnknownDocumentType,
@@ -77,7 +79,7 @@ class DocumentRoutes:
         "GET",
         f"{PREFIX}/uploads/<upload_id>",
         roles=ROLES,
-        response=schemas.UploadSession,
+        response=contract.UploadSession,
         errors=(failures.UploadNotFound,),
     )
     def upload_status(self, request, upload_id: str) -> dict[str, Any]:
@@ -107,7 +109,7 @@ class DocumentRoutes:
         upstream=data_plane,
         path="/uploads/{upload_id}/parts/{number}",
         request_content=BINARY,
-        response=schemas.ReceivedPart,
+        response=contract.ReceivedPart,
         headers=(_PART_HASH,),
         responses={200: "The part arrived whole and is kept (sealed) until completion."},
         errors=(
@@ -137,7 +139,7 @@ class DocumentRoutes:
         roles=ROLES,
         upstream=data_plane,
         path="/uploads/{upload_id}/complete",
-        response=schemas.DocumentView,
+        response=contract.DocumentView,
         responses={201: "The document (or its new version), stored and encrypted."},
         errors=(
             *_SESSION_ERRORS,
@@ -160,8 +162,8 @@ class DocumentRoutes:
         "GET",
         f"{PREFIX}",
         roles=ROLES,
-        query=inputs.ListFilters,
-        response=schemas.DocumentList,
+        query=contract.ListFilters,
+        response=contract.DocumentList,
     )
     def list_documents(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """Documents: a citizen's own; for a clerk, those of one case (`case_id`)."""
@@ -171,7 +173,7 @@ class DocumentRoutes:
         "GET",
         f"{PREFIX}/<uuid(strict=False):document_id>",
         roles=ROLES,
-        response=schemas.DocumentView,
+        response=contract.DocumentView,
         errors=(failures.DocumentNotFound,),
     )
     def get_document(self, request, document_id) -> dict[str, Any]:
@@ -182,8 +184,8 @@ class DocumentRoutes:
         "PATCH",
         f"{PREFIX}/<uuid(strict=False):document_id>",
         roles=ROLES,
-        body=inputs.DocumentChanges,
-        response=schemas.DocumentView,
+        body=contract.DocumentChanges,
+        response=contract.DocumentView,
         errors=(
             *_DOCUMENT_ERRORS,
             failures.DocumentArchived,
@@ -200,7 +202,7 @@ class DocumentRoutes:
         f"{PREFIX}/<uuid(strict=False):document_id>/download-link",
         roles=ROLES,
         body=schemas.LinkRequest,
-        response=schemas.DownloadLink,
+        response=contract.DownloadLink,
         errors=(*_DOCUMENT_ERRORS, failures.UnknownVersion),
     )
     def download_link(self, request, body: dict[str, Any], document_id) -> dict[str, Any]:
@@ -230,8 +232,8 @@ class DocumentRoutes:
         "PUT",
         f"{PREFIX}/<uuid(strict=False):document_id>/legal-hold",
         roles=ADMIN,
-        body=inputs.LegalHold,
-        response=schemas.DocumentView,
+        body=contract.LegalHold,
+        response=contract.DocumentView,
         errors=_DOCUMENT_ERRORS,
     )
     def legal_hold(self, request, body: dict[str, Any], document_id) -> dict[str, Any]:
@@ -261,8 +263,8 @@ class DocumentRoutes:
         "POST",
         f"{PREFIX}/letters",
         roles=OFFICE,
-        body=inputs.LetterRequest,
-        response=schemas.DocumentView,
+        body=contract.LetterRequest,
+        response=contract.DocumentView,
         responses={201: "The letter, rendered to PDF and stored as a document."},
     )
     def generate_letter(self, request, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -270,7 +272,7 @@ class DocumentRoutes:
         return 201, self.documents.generate_letter(body, idempotency_key=idempotency_key(request))
 
     @api(
-        "GET", f"{PREFIX}/audit", roles=ADMIN, query=schemas.AuditQuery, response=schemas.AuditPage
+        "GET", f"{PREFIX}/audit", roles=ADMIN, query=schemas.AuditQuery, response=contract.AuditPage
     )
     def audit_trail(self, request, query: dict[str, Any]) -> dict[str, Any]:
         """The audit trail, newest first: every read and change, by whom, when and why."""
