@@ -172,11 +172,16 @@ class PreviewPlace(Schema):
     days = fields.List(fields.Nested(PreviewDay), required=True)
 
 
-class AvailabilityPreview(Schema):
-    """The free slots a catalogue change would make, per location and service it touches."""
+class Period(Schema):
+    """From one local day to another, both included."""
 
     date_from = IsoDate(required=True)
     date_to = IsoDate(required=True)
+
+
+class AvailabilityPreview(Period):
+    """The free slots a catalogue change would make, per location and service it touches."""
+
     places = fields.List(fields.Nested(PreviewPlace), required=True)
 
 
@@ -238,9 +243,7 @@ class StatisticsRow(Schema):
     )
 
 
-class Statistics(Schema):
-    date_from = IsoDate(required=True)
-    date_to = IsoDate(required=True)
+class Statistics(Period):
     rows = fields.List(fields.Nested(StatisticsRow), required=True)
 
 

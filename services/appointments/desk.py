@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.appointments import lifecycle, statistics, tickets, views, walk_ins
 from services.appointments.errors import NobodyWaiting, NoSuchDesk
@@ -33,15 +34,22 @@ _STAMPS: dict[str, tuple[str, EventContract | None]] = {
 }
 
 
+def of_the_day(location_id: int, day: date) -> tuple[ColumnElement[bool], ...]:
+    """What picks a location's visits of one local day, by the minute they start."""
+    first, end = day_bounds(day)
+    return (
+        AppointmentRow.location_id == location_id,
+        AppointmentRow.start_minute >= first,
+        AppointmentRow.start_minute < end,
+    )
+
+
 def day_list(tx: Transaction, location: str, day: date) -> list[Booked]:
     place = location_row(tx.session, location)
-    first, end = day_bounds(day)
     rows = tx.session.scalars(
         select(AppointmentRow)
         .where(
-            AppointmentRow.location_id == place.id,
-            AppointmentRow.start_minute >= first,
-            AppointmentRow.start_minute < end,
+            *of_the_day(place.id, day),
             AppointmentRow.status.not_in((lifecycle.HELD, lifecycle.HOLD_EXPIRED)),
         )
         .order_by(AppointmentRow.start_minute, AppointmentRow.desk)
@@ -92,13 +100,10 @@ def call_next(tx: Transaction, location: str, desk: int, now: datetime) -> Booke
     start, a walk-in's arrival) to `desk`. Two desks calling at once call two visits: the
     one each takes is locked, and the other desk passes it by."""
     place = location_row(tx.session, location)
-    first, end = day_bounds(local_date_of(to_minute(now)))
     row = tx.session.scalars(
         select(AppointmentRow)
         .where(
-            AppointmentRow.location_id == place.id,
-            AppointmentRow.start_minute >= first,
-            AppointmentRow.start_minute < end,
+            *of_the_day(place.id, local_date_of(to_minute(now))),
             AppointmentRow.status == lifecycle.CHECKED_IN,
         )
         .order_by(AppointmentRow.start_minute, AppointmentRow.ticket)

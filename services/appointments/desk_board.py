@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.appointments import lifecycle, queue
-from services.appointments.desk import desk_among
+from services.appointments.desk import desk_among, of_the_day
 from services.appointments.models import AppointmentRow, CapacityRow, LocationRow, OfferRow
-from services.appointments.opening import day_bounds, local_date_of, to_minute
+from services.appointments.opening import local_date_of, to_minute
 from services.appointments.store import desks_at, location_row
 from services.appointments.views import iso
 from services.common.database import Transaction
@@ -48,15 +48,10 @@ def board(
     place = location_row(session, location)
     desks = desks_at(session, place.id)
     desk_among(desk, desks)
-    first, end = day_bounds(day)
-    of_the_day = (
-        AppointmentRow.location_id == place.id,
-        AppointmentRow.start_minute >= first,
-        AppointmentRow.start_minute < end,
-    )
-    counts = _counts(session, of_the_day)
-    pace = _pace(session, place, of_the_day, desks)
-    rows = _visits(session, of_the_day, queue.STATUSES_OF[section], _ORDER[section], offset, limit)
+    the_day = of_the_day(place.id, day)
+    counts = _counts(session, the_day)
+    pace = _pace(session, place, the_day, desks)
+    rows = _visits(session, the_day, queue.STATUSES_OF[section], _ORDER[section], offset, limit)
     if section == queue.WAITING:
         rows = [
             {**row, "wait_minutes": pace.wait(offset + position)}
@@ -64,7 +59,7 @@ def board(
         ]
     at_desk = _visits(
         session,
-        (*of_the_day, AppointmentRow.called_desk == desk),
+        (*the_day, AppointmentRow.called_desk == desk),
         (lifecycle.CALLED,),
         _ORDER[queue.CALLED],
         0,
@@ -92,16 +87,11 @@ def visit(tx: Transaction, appointment_id: str) -> dict[str, Any]:
     """One visit as the desk's list shows it, with the wait of its place in the queue."""
     row = tx.session.get(AppointmentRow, appointment_id)
     place = tx.session.get(LocationRow, row.location_id)
-    first, end = day_bounds(local_date_of(row.start_minute))
-    of_the_day = (
-        AppointmentRow.location_id == place.id,
-        AppointmentRow.start_minute >= first,
-        AppointmentRow.start_minute < end,
-    )
+    the_day = of_the_day(place.id, local_date_of(row.start_minute))
     [shown] = _visits(tx.session, (AppointmentRow.id == row.id,), (row.status,), (), 0, 1)
     ahead = tx.session.scalar(
         select(func.count()).where(
-            *of_the_day,
+            *the_day,
             AppointmentRow.status == lifecycle.CHECKED_IN,
             (AppointmentRow.start_minute < row.start_minute)
             | (
@@ -110,20 +100,17 @@ def visit(tx: Transaction, appointment_id: str) -> dict[str, Any]:
             ),
         )
     )
-    pace = _pace(tx.session, place, of_the_day, desks_at(tx.session, place.id))
+    pace = _pace(tx.session, place, the_day, desks_at(tx.session, place.id))
     return {**shown, "wait_minutes": pace.wait(ahead)}
 
 
 def display(tx: Transaction, location: str, day: date) -> dict[str, Any]:
     """The calls of the moment at a location, the latest first: number and desk, no name."""
     place = location_row(tx.session, location)
-    first, end = day_bounds(day)
     calls = tx.session.execute(
         select(AppointmentRow.ticket, AppointmentRow.called_desk, AppointmentRow.called_at)
         .where(
-            AppointmentRow.location_id == place.id,
-            AppointmentRow.start_minute >= first,
-            AppointmentRow.start_minute < end,
+            *of_the_day(place.id, day),
             AppointmentRow.status == lifecycle.CALLED,
         )
         .order_by(AppointmentRow.called_at.desc(), AppointmentRow.ticket.desc())
@@ -158,7 +145,7 @@ class _Pace:
         return queue.estimated_wait_minutes(ahead, self.handling, self.desks, self.planned)
 
 
-def _pace(session: Session, place: LocationRow, of_the_day: tuple, desks: int) -> _Pace:
+def _pace(session: Session, place: LocationRow, the_day: tuple, desks: int) -> _Pace:
     """The day's pace in one aggregate: late in a day of two thousand visits, reading each
     one served would cost the desk's list more than all its other queries."""
     served = (AppointmentRow.status == lifecycle.COMPLETED) & AppointmentRow.called_at.is_not(None)
@@ -170,7 +157,7 @@ def _pace(session: Session, place: LocationRow, of_the_day: tuple, desks: int) -
             func.count(case((served, AppointmentRow.called_desk)).distinct()),
             func.avg(case((waiting, AppointmentRow.end_minute - AppointmentRow.start_minute))),
         ).where(
-            *of_the_day,
+            *the_day,
             AppointmentRow.status.in_((lifecycle.COMPLETED, lifecycle.CHECKED_IN)),
         )
     ).one()
@@ -188,11 +175,11 @@ def _seconds_between(session: Session, later, earlier) -> ColumnElement[float]:
     return func.round((func.julianday(later) - func.julianday(earlier)) * 86400, 3)
 
 
-def _counts(session: Session, of_the_day: tuple) -> dict[str, int]:
+def _counts(session: Session, the_day: tuple) -> dict[str, int]:
     counted = dict(
         session.execute(
             select(AppointmentRow.status, func.count())
-            .where(*of_the_day, AppointmentRow.status.in_(queue.SECTION_OF))
+            .where(*the_day, AppointmentRow.status.in_(queue.SECTION_OF))
             .group_by(AppointmentRow.status)
         ).all()
     )
