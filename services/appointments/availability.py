@@ -87,7 +87,7 @@ def local_days(slots: list[Slot]) -> list[dict[str, Any]]:
     for start, free in slots:
         if not same_offset_from <= start < same_offset_until:
             local = to_local(start)
-            offset = int(local.utcoffset().total_seconds()) // 60
+            offset = _minutes_east(local)
             day_start, day_end = day_bounds(local.date())
             if _offset_of(day_start) == _offset_of(day_end - 1) == offset:
                 same_offset_from, same_offset_until = day_start, day_end
@@ -103,7 +103,13 @@ def local_days(slots: list[Slot]) -> list[dict[str, Any]]:
 
 
 def _offset_of(minute: int) -> int:
-    return int(to_local(minute).utcoffset().total_seconds()) // 60
+    return _minutes_east(to_local(minute))
+
+
+def _minutes_east(local: datetime) -> int:
+    offset = local.utcoffset()
+    assert offset is not None, "to_local's times carry the office's time zone"
+    return int(offset.total_seconds()) // 60
 
 
 def _utc_offset(minutes: int) -> str:

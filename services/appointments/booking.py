@@ -14,9 +14,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.appointments import lifecycle, views
@@ -147,14 +147,14 @@ def enforce_limit(
     same_citizen = AppointmentRow.email_key == email_key
     if citizen:
         same_citizen = or_(same_citizen, AppointmentRow.citizen == citizen)
-    active = session.scalar(
+    active = session.execute(
         select(func.count()).where(
             same_citizen,
             AppointmentRow.status.in_(lifecycle.ACTIVE),
             AppointmentRow.end_minute > to_minute(now),
             or_(AppointmentRow.status != lifecycle.HELD, AppointmentRow.hold_expires_at > now),
         )
-    )
+    ).scalar_one()
     if active >= limit:
         raise TooManyAppointments(
             f"At most {limit} appointments may be booked at once; cancel one first.",
@@ -221,7 +221,7 @@ def _claim(
     )
     # one statement: a concurrent winner's row makes it insert fewer, never fail
     statement = insert_ignoring_duplicates(session, DeskTime.__table__).values(rows)
-    if session.execute(statement).rowcount == len(rows):
+    if cast(CursorResult, session.execute(statement)).rowcount == len(rows):
         savepoint.commit()
         return True
     savepoint.rollback()
@@ -242,15 +242,19 @@ def confirm(tx: Transaction, token: str, settings: AppointmentSettings, now: dat
 def confirm_held(
     tx: Transaction, row: AppointmentRow, settings: AppointmentSettings, now: datetime
 ) -> Booked:
-    lapsed = row.status == lifecycle.HELD and row.hold_expires_at <= now
+    lapsed = False
+    if row.status == lifecycle.HELD:
+        assert row.hold_expires_at is not None, "a held appointment is held until a moment"
+        lapsed = row.hold_expires_at <= now
     if lapsed or row.status == lifecycle.HOLD_EXPIRED:
         raise HoldExpired("The hold has expired; please book the appointment again.")
     row.status = lifecycle.next_status(row.status, "confirm")
-    kept = tx.session.execute(
+    released = tx.session.execute(
         update(DeskTime)
         .where(DeskTime.appointment_id == row.id, DeskTime.free_after.is_not(None))
         .values(free_after=None)
-    ).rowcount
+    )
+    kept = cast(CursorResult, released).rowcount
     if kept != row.desk_units:  # the hold ran out while this request was on its way
         raise HoldExpired("The hold has expired; please book the appointment again.")
     row.confirmation_token_hash = None

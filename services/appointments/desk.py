@@ -153,7 +153,8 @@ def figures(
         query = query.where(AppointmentRow.location_id == location_row(tx.session, location).id)
     if service is not None:
         query = query.where(AppointmentRow.offer_id == offer_row(tx.session, service).id)
+    rows = tx.session.execute(query)
     return statistics.figures(
-        statistics.Outcome(offer, place, status, to_local(minute), *times)
-        for offer, place, status, minute, *times in tx.session.execute(query)
+        statistics.Outcome(offer, place, status, to_local(minute), confirmed, walk_in, came, called)
+        for offer, place, status, minute, confirmed, walk_in, came, called in rows
     )

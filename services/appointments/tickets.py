@@ -45,6 +45,6 @@ def tell_the_desks(tx: Transaction, row: AppointmentRow) -> None:
             status=row.status,
             desk=row.called_desk,
             walk_in=row.walk_in,
-            service=tx.session.get(OfferRow, row.offer_id).key,
+            service=tx.session.get_one(OfferRow, row.offer_id).key,
         ),
     )

@@ -25,7 +25,9 @@ class Booked:
     @classmethod
     def load(cls, session: Session, row: AppointmentRow) -> Booked:
         return cls(
-            row, session.get(OfferRow, row.offer_id), session.get(LocationRow, row.location_id)
+            row,
+            session.get_one(OfferRow, row.offer_id),
+            session.get_one(LocationRow, row.location_id),
         )
 
 

@@ -32,6 +32,7 @@ def issue(tx: Transaction, location: str, service: str, now: datetime) -> Appoin
     """A ticket for `service` at `location`, in the queue from now."""
     place = placement(tx.session, service, location)
     arrived = to_minute(now)
+    ticket = tickets.draw(tx.session, place.location_id, local_date_of(arrived))
     row = AppointmentRow(
         id=str(uuid.uuid4()),
         offer_id=place.offer_id,
@@ -49,7 +50,7 @@ def issue(tx: Transaction, location: str, service: str, now: datetime) -> Appoin
         checked_in_at=now,
         sequence=0,
         walk_in=True,
-        ticket=tickets.draw(tx.session, place.location_id, local_date_of(arrived)),
+        ticket=ticket,
     )
     tx.session.add(row)
     publish(
@@ -58,7 +59,7 @@ def issue(tx: Transaction, location: str, service: str, now: datetime) -> Appoin
             appointment_id=row.id,
             service=service,
             location=location,
-            ticket=row.ticket,
+            ticket=ticket,
             issued_at=now,
         ),
     )
@@ -68,6 +69,9 @@ def issue(tx: Transaction, location: str, service: str, now: datetime) -> Appoin
 
 def tell_finished(tx: Transaction, booked: Booked) -> None:
     row = booked.row
+    # a walk-in has its ticket and check-in from the start, and the desk stamped its end
+    assert row.ticket is not None and row.checked_in_at is not None
+    assert row.finished_at is not None
     publish(
         tx,
         WalkInFinished(

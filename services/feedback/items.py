@@ -75,7 +75,7 @@ def check_may_take_part(
     comments = select(func.count()).where(
         CommentRow.author == caller.subject, CommentRow.created_at > since
     )
-    submitted = session.scalar(items) + session.scalar(comments)
+    submitted = session.execute(items).scalar_one() + session.execute(comments).scalar_one()
     if submitted >= settings.submissions_per_hour:
         raise TooManySubmissions(
             "Too many reports, ideas and comments within an hour; try again later.",
@@ -125,7 +125,7 @@ def submit(
     latitude, longitude = data.get("latitude"), data.get("longitude")
     public = (
         geo.blurred(latitude, longitude, settings.location_blur_meters)
-        if latitude is not None
+        if latitude is not None and longitude is not None
         else (None, None)
     )
     row = ItemRow(

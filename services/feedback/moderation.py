@@ -5,9 +5,9 @@ keeps the text it replaced in the moderation log. Moderators ban accounts that a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -46,7 +46,7 @@ def find_moderated(session: Session, caller: Caller, target_kind: str, target_id
     """An item or a comment the caller moderates: one of an item they work; any other is not
     found."""
     target = find_target(session, caller, target_kind, target_id)
-    item = target if isinstance(target, ItemRow) else session.get(ItemRow, target.item_id)
+    item = target if isinstance(target, ItemRow) else session.get_one(ItemRow, target.item_id)
     if not items.works(caller, item):
         if isinstance(target, ItemRow):
             raise ItemNotFound("There is no such report or idea.", {"item_id": target_id})
@@ -73,10 +73,8 @@ def flag(
         "reason": reason,
         "at": now,
     }
-    if (
-        session.execute(insert_ignoring_duplicates(session, FlagRow.__table__), values).rowcount
-        == 0
-    ):
+    statement = insert_ignoring_duplicates(session, FlagRow.__table__)
+    if cast(CursorResult, session.execute(statement, values)).rowcount == 0:
         raise AlreadyFlagged("You flagged this already; a moderator will look at it.")
     model = type(target)
     session.execute(update(model).where(model.id == target.id).values(flags=model.flags + 1))

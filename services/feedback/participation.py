@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -66,8 +66,9 @@ def me_too(
         raise AlreadyCounted("This is your own report.")
     statement = insert_ignoring_duplicates(session, MeTooRow.__table__)
     if (
-        session.execute(
-            statement, {"item_id": row.id, "citizen": caller.subject, "at": now}
+        cast(
+            CursorResult,
+            session.execute(statement, {"item_id": row.id, "citizen": caller.subject, "at": now}),
         ).rowcount
         == 0
     ):
@@ -107,7 +108,7 @@ def support(
         )
     statement = insert_ignoring_duplicates(session, SupportRow.__table__)
     values = {"item_id": row.id, "citizen": caller.subject, "supported_at": now}
-    if session.execute(statement, values).rowcount == 0:
+    if cast(CursorResult, session.execute(statement, values)).rowcount == 0:
         raise AlreadySupported("You support this idea already.", {"item_id": row.id})
     session.execute(
         update(ItemRow).where(ItemRow.id == row.id).values(supports=ItemRow.supports + 1)

@@ -11,10 +11,10 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -60,7 +60,7 @@ def invite(
         "expires_at": now + timedelta(days=settings.rating_days),
     }
     statement = insert_ignoring_duplicates(tx.session, InvitationRow.__table__)
-    if tx.session.execute(statement, invitation).rowcount == 0:
+    if cast(CursorResult, tx.session.execute(statement, invitation)).rowcount == 0:
         return
     if subject["citizen"] is None and subject["email"] is None:
         return  # nobody to write to: the invitation waits for nobody
@@ -134,7 +134,7 @@ def rate(
         "rated_at": now,
     }
     statement = insert_ignoring_duplicates(tx.session, RatingRow.__table__)
-    if tx.session.execute(statement, rating).rowcount == 0:
+    if cast(CursorResult, tx.session.execute(statement, rating)).rowcount == 0:
         raise AlreadyRated(
             "This visit or case has been rated already; one rating each.",
             {"subject_kind": invitation.subject_kind, "subject_id": invitation.subject_id},

@@ -69,6 +69,7 @@ def reopen(
     if row.kind != "report":
         raise NotAReport("Only reports are reopened by their authors.")
     REOPENING.check(row.status, REOPENED, "Only a closed report can be reopened.")
+    assert row.closed_at is not None, "a closed report keeps when it was closed"
     deadline = row.closed_at + timedelta(days=settings.reopen_days)
     if now > deadline:
         raise ReopenWindowPassed(

@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 import zlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from services.common.database import Transaction
@@ -100,16 +100,16 @@ def renew(session: Session, token: str, ids: set[str], until: datetime) -> set[s
 
 def _budget(session: Session, settings: NotificationSettings, channel: str, now: datetime) -> int:
     since = now - timedelta(seconds=settings.rate_window_seconds)
-    tried = session.scalar(
+    tried = session.execute(
         select(func.count()).where(AttemptRow.channel == channel, AttemptRow.at >= since)
-    )
-    in_flight = session.scalar(
+    ).scalar_one()
+    in_flight = session.execute(
         select(func.count()).where(
             MessageRow.channel == channel,
             MessageRow.status == SENDING,
             MessageRow.lease_until >= now,
         )
-    )
+    ).scalar_one()
     return settings.rate_of(channel) - tried - in_flight
 
 
@@ -162,7 +162,7 @@ def record(
         .where(MessageRow.id == message.id, MessageRow.claim == token)
         .values(**values)
     )
-    if changed.rowcount != 1:
+    if cast(CursorResult, changed).rowcount != 1:
         return 0  # the lease ran out and another sender took it over: its try counts
     response = outcome.response
     if message.in_doubt:
@@ -310,4 +310,4 @@ def purge(session: Session, settings: NotificationSettings, now: datetime) -> in
         )
         .values(content=None, purged_at=now)
     )
-    return purged.rowcount
+    return cast(CursorResult, purged).rowcount

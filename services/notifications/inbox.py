@@ -8,9 +8,9 @@ kept per reader, so one clerk marking an item read does not hide it as unread fr
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -32,6 +32,7 @@ NEWEST_FIRST = Keyset((InboxItemRow.created_at, InboxItemRow.id))
 
 
 def owners(caller: Caller) -> list[InboxOwner]:
+    assert caller.subject is not None, "the inbox's RPCs are for signed-in callers only"
     mine = [account_inbox(caller.subject)]
     if caller.role in OFFICE:
         mine.append(role_queue(caller.role))
@@ -89,9 +90,9 @@ def page(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, A
 
 
 def unread(session: Session, caller: Caller) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count()).select_from(InboxItemRow).where(_visible_to(caller), ~_read_by(caller))
-    )
+    ).scalar_one()
 
 
 def mark_read(session: Session, caller: Caller, item_id: str, now: datetime) -> dict[str, Any]:
@@ -135,4 +136,5 @@ def purge(session: Session, settings: NotificationSettings, now: datetime) -> in
     cutoff = now - timedelta(days=settings.inbox_retention_days)
     old = select(InboxItemRow.id).where(InboxItemRow.created_at < cutoff)
     session.execute(delete(InboxReadRow).where(InboxReadRow.item_id.in_(old)))
-    return session.execute(delete(InboxItemRow).where(InboxItemRow.created_at < cutoff)).rowcount
+    purged = session.execute(delete(InboxItemRow).where(InboxItemRow.created_at < cutoff))
+    return cast(CursorResult, purged).rowcount

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 # the publishers whose events are taken here, imported by name: their events modules define
@@ -277,7 +277,7 @@ def _add(session: Session, message: dict[str, Any], *, delivered: bool = False) 
     if delivered:
         message.update(status=DELIVERED, final=True, delivered_at=message["created_at"])
     statement = insert_ignoring_duplicates(session, MessageRow.__table__)
-    return session.execute(statement, message).rowcount == 1
+    return cast(CursorResult, session.execute(statement, message)).rowcount == 1
 
 
 def _content(
@@ -315,7 +315,7 @@ def _inbox_item(
         "created_at": now,
     }
     inserted = session.execute(insert_ignoring_duplicates(session, InboxItemRow.__table__), row)
-    return item_id if inserted.rowcount == 1 else None
+    return item_id if cast(CursorResult, inserted).rowcount == 1 else None
 
 
 def message_facts(message: Mapping[str, Any], *, attempts: int) -> dict[str, Any]:

@@ -56,13 +56,13 @@ def for_citizen(
     }
     reachable = {"email": email, "sms": phone, "inbox": account}
     chosen = [
-        Recipient(channel, reachable[channel], account, language)
+        Recipient(channel, address, account, language)
         for channel in route.channels
-        if wanted[channel] and reachable[channel]
+        if wanted[channel] and (address := reachable[channel])
     ]
     if chosen or not route.essential:
         return chosen
     for fallback in ("inbox", "email"):
-        if fallback in route.channels and reachable[fallback]:
-            return [Recipient(fallback, reachable[fallback], account, language)]
+        if fallback in route.channels and (address := reachable[fallback]):
+            return [Recipient(fallback, address, account, language)]
     return []

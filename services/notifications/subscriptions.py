@@ -21,7 +21,8 @@ from services.notifications.models import SubscriptionRow
 
 
 def check_events_and_filters(spec: dict[str, Any]) -> None:
-    unknown, public = [], set()
+    unknown: list[str] = []
+    public: frozenset[str] = frozenset()
     for event_type in spec["event_types"]:
         try:
             if event_type.partition(".")[0] not in SOURCES:
@@ -60,7 +61,7 @@ def add(session: Session, spec: dict[str, Any], caller: Caller, now: datetime) -
 
 def view_of(session: Session, subscription_id: str) -> dict[str, Any]:
     """A subscription by its id, removed or not (what an admin's create answered)."""
-    return view(session.get(SubscriptionRow, subscription_id))
+    return view(session.get_one(SubscriptionRow, subscription_id))
 
 
 def active(session: Session) -> list[dict[str, Any]]:
