@@ -33,6 +33,11 @@ PAGE_SIZE = 25
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 # the moves a plain button takes, without words
 PLAIN_MOVES = {"review": "start_review", "complete": "complete"}
+# the moves that take the clerk's words: the RPC, and what the next page says
+WORDED_MOVES = {
+    "information": ("request_information", "staff.cases.told.information"),
+    "reopen": ("reopen", "staff.cases.told.reopened"),
+}
 _REFUSED_MOVES = (failures.IllegalTransition, failures.CaseClosed)
 
 
@@ -113,24 +118,15 @@ class StaffCasesPages:
         visit.tell(f"staff.cases.told.{move}")
         return Redirect(case_url(case_id))
 
-    @page("POST", f"{CASE}/information", roles=OFFICE)
-    def staff_request_information_page(self, visit: Visit, case_id) -> Rendered | Redirect:
-        text = visit.value("information")
+    @page("POST", f"{CASE}/<any(information, reopen):move>", roles=OFFICE)
+    def staff_worded_move_page(self, visit: Visit, case_id, move: str) -> Rendered | Redirect:
+        rpc, told = WORDED_MOVES[move]
+        text = visit.value(move)
         try:
-            self.applications.request_information(str(case_id), said(text))
+            getattr(self.applications, rpc)(str(case_id), said(text))
         except InvalidInput as refused:
-            return self._staff_refused(visit, case_id, "information", refused, text)
-        visit.tell("staff.cases.told.information")
-        return Redirect(case_url(case_id))
-
-    @page("POST", f"{CASE}/reopen", roles=OFFICE)
-    def staff_reopen_page(self, visit: Visit, case_id) -> Rendered | Redirect:
-        text = visit.value("reopen")
-        try:
-            self.applications.reopen(str(case_id), said(text))
-        except InvalidInput as refused:
-            return self._staff_refused(visit, case_id, "reopen", refused, text)
-        visit.tell("staff.cases.told.reopened")
+            return self._staff_refused(visit, case_id, move, refused, text)
+        visit.tell(told)
         return Redirect(case_url(case_id))
 
     # deciding: the letter is seen before it is issued
