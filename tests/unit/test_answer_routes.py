@@ -41,7 +41,8 @@ RPCS = {
 ROUTES = {
     name: (method, route)
     for name, (method, route) in entrypoints(SERVICES["gateway"], Route).items()
-    if route.response is not None and _owned_by_a_service(route.response)
+    if route.response is not None
+    and _owned_by_a_service(route.response)
     # a stream passes the documents data plane's answer on as it comes, never dumping it
     and not hasattr(route, "upstream")
 }
