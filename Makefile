@@ -5,7 +5,8 @@
 #   integration  the services' suites on the real RabbitMQ and database
 #   e2e          the portal in Chromium against the whole platform
 # `make test` runs all three; a test that asks for one of nameko's broker fixtures is marked
-# `broker` (tests/conftest.py), which is what tells unit from integration.
+# `broker`, one that starts a server or processes `server` (tests/conftest.py): what tells
+# unit from integration.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -48,18 +49,18 @@ test: $(INSTALLED) $(ASSETS) browser
 	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal $(PYTEST_ARGS)
 	$(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PYTEST_ARGS)
 
-## unit: every test that needs no RabbitMQ (not marked `broker`): tests/unit, tests/deployment and
-## the broker-free tests of the other folders; SQLite where a test needs a database. Two workers
-## (pytest-xdist): each test stands alone, so the two cores share them
+## unit: every test that needs no RabbitMQ and starts no server (marked neither `broker` nor
+## `server`): tests/unit, tests/deployment and the like of the other folders; SQLite where a
+## test needs a database. Two workers (pytest-xdist): each test stands alone
 unit: $(INSTALLED)
-	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "not broker" $(NO_BROKER) \
+	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "not broker and not server" $(NO_BROKER) \
 		-n 2 $(PYTEST_ARGS)
 
-## integration: the tests marked `broker`: services, gateway and plumbing on the real RabbitMQ and
-## database (DATABASE_URL=postgresql://... for PostgreSQL)
+## integration: the tests marked `broker` or `server`: services, gateway and plumbing on the real
+## RabbitMQ, the local S3 and database (DATABASE_URL=postgresql://... for PostgreSQL)
 integration: $(INSTALLED)
 	scripts/ensure-rabbitmq
-	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m broker $(PYTEST_ARGS)
+	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "broker or server" $(PYTEST_ARGS)
 
 ## e2e: the portal in Chromium against the whole platform as one process (plain pytest:
 ## Playwright does not run under eventlet)

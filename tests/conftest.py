@@ -42,10 +42,15 @@ FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0
 def pytest_collection_modifyitems(items):
     """Mark `broker` every test that reaches RabbitMQ: each of nameko's broker fixtures (a vhost,
     its config, the AMQP URI) starts from `rabbit_manager`, so the fixtures a test asks for say
-    it, and `make unit` / `make integration` select by the mark instead of by a list to keep."""
+    it, and `make unit` / `make integration` select by the mark instead of by a list to keep.
+    Mark `server` every test that starts a server or the platform's processes of its own (the
+    local S3, a service as a process): real components too, for the integration layer."""
     for item in items:
-        if "rabbit_manager" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "rabbit_manager" in fixtures:
             item.add_marker(pytest.mark.broker)
+        if "s3_server" in fixtures or item.path.parent.name in ("faults", "integration"):
+            item.add_marker(pytest.mark.server)
 
 
 def postgres_base_url() -> str | None:

@@ -7,6 +7,8 @@ substitute compose's `${VAR:-default}` as if it were nameko syntax.
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -38,7 +40,7 @@ PlainLoader.yaml_implicit_resolvers = {
 
 
 def load_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(), Loader=PlainLoader)
+    return copy.deepcopy(_parsed(path.read_text())[0])
 
 
 def load_yaml_documents(path: Path) -> list[Any]:
@@ -46,8 +48,14 @@ def load_yaml_documents(path: Path) -> list[Any]:
 
 
 def load_yaml_text_documents(text: str) -> list[Any]:
-    documents = yaml.load_all(text, Loader=PlainLoader)
-    return [document for document in documents if document is not None]
+    return [document for document in copy.deepcopy(_parsed(text)) if document is not None]
+
+
+@functools.cache
+def _parsed(text: str) -> list[Any]:
+    """The documents of a text, parsed once a run (the pure-Python loader is slow; the
+    manifests are read by dozens of tests); callers get copies to change as they like."""
+    return list(yaml.load_all(text, Loader=PlainLoader))
 
 
 # compose -------------------------------------------------------------------------------

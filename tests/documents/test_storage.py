@@ -20,7 +20,7 @@ class Boom(Exception):
     pass
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.server)])
 def store(request, tmp_path):
     if request.param == "local":
         return LocalStore(tmp_path / "blobs")
