@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from services.common.answers import doc
 from services.common.language import LANGUAGES
 
 STATUSES = (
@@ -24,10 +25,6 @@ STATUSES = (
     "completed",
     "no_show",
 )
-
-
-def _doc(text: str) -> dict[str, str]:
-    return {"description": text}
 
 
 class _KeptIsoString:
@@ -65,25 +62,25 @@ class ServiceDefinition(Schema):
     duration_units = fields.Integer(
         strict=True,
         required=True,
-        metadata=_doc("How many of a location's slots one appointment takes."),
+        metadata=doc("How many of a location's slots one appointment takes."),
     )
-    documents = fields.List(fields.String(), metadata=_doc("What to bring; none if left out."))
+    documents = fields.List(fields.String(), metadata=doc("What to bring; none if left out."))
 
 
 class OpeningHours(Schema):
     weekdays = fields.List(
         fields.Integer(strict=True),
         required=True,
-        metadata=_doc("ISO weekdays: 1 is Monday, 7 Sunday."),
+        metadata=doc("ISO weekdays: 1 is Monday, 7 Sunday."),
     )
-    start = fields.String(required=True, metadata=_doc("HH:MM, local time."))
+    start = fields.String(required=True, metadata=doc("HH:MM, local time."))
     end = fields.String(
-        required=True, metadata=_doc("HH:MM, local time; 24:00 is the end of the day.")
+        required=True, metadata=doc("HH:MM, local time; 24:00 is the end of the day.")
     )
-    valid_from = IsoDate(allow_none=True, metadata=_doc("From this day on; always if null."))
-    valid_until = IsoDate(allow_none=True, metadata=_doc("Up to this day; always if null."))
+    valid_from = IsoDate(allow_none=True, metadata=doc("From this day on; always if null."))
+    valid_until = IsoDate(allow_none=True, metadata=doc("Up to this day; always if null."))
     every_n_weeks = fields.Integer(
-        strict=True, metadata=_doc("1 (the default): every week, 2: every other week, ...")
+        strict=True, metadata=doc("1 (the default): every week, 2: every other week, ...")
     )
 
 
@@ -92,18 +89,18 @@ class LocationDefinition(Schema):
 
     name = fields.String(required=True)
     address = fields.String(required=True)
-    slot_minutes = fields.Integer(strict=True, metadata=_doc("The length of one slot."))
+    slot_minutes = fields.Integer(strict=True, metadata=doc("The length of one slot."))
     buffer_units = fields.Integer(
-        strict=True, metadata=_doc("Slots kept free after each appointment.")
+        strict=True, metadata=doc("Slots kept free after each appointment.")
     )
     min_notice_minutes = fields.Integer(
-        strict=True, metadata=_doc("How soon before a slot it may be booked.")
+        strict=True, metadata=doc("How soon before a slot it may be booked.")
     )
     max_days_ahead = fields.Integer(
-        strict=True, metadata=_doc("How far ahead a slot may be booked.")
+        strict=True, metadata=doc("How far ahead a slot may be booked.")
     )
     opening_hours = fields.List(fields.Nested(OpeningHours))
-    closed_dates = fields.List(IsoDate(), metadata=_doc("Closed besides the public holidays."))
+    closed_dates = fields.List(IsoDate(), metadata=doc("Closed besides the public holidays."))
 
 
 class ServiceView(ServiceDefinition):
@@ -132,14 +129,14 @@ class FreeDay(Schema):
     """One local day's free slots (on the days the clocks change: one part per UTC offset)."""
 
     date = IsoDate(required=True)
-    utc_offset = fields.String(required=True, metadata=_doc("e.g. +01:00 in winter."))
+    utc_offset = fields.String(required=True, metadata=doc("e.g. +01:00 in winter."))
     times = PlainList(
         fields.String(),
         required=True,
-        metadata=_doc("Local start times, HH:MM; hold one as `{date}T{time}:00{utc_offset}`."),
+        metadata=doc("Local start times, HH:MM; hold one as `{date}T{time}:00{utc_offset}`."),
     )
     free = PlainList(
-        fields.Integer(), required=True, metadata=_doc("Places left at each of the times.")
+        fields.Integer(), required=True, metadata=doc("Places left at each of the times.")
     )
 
 
@@ -162,8 +159,8 @@ class PreviewDay(Schema):
     date = IsoDate(required=True)
     places_before = fields.Integer(required=True)
     places_after = fields.Integer(required=True)
-    times_opened = fields.List(fields.String(), required=True, metadata=_doc("HH:MM"))
-    times_closed = fields.List(fields.String(), required=True, metadata=_doc("HH:MM"))
+    times_opened = fields.List(fields.String(), required=True, metadata=doc("HH:MM"))
+    times_closed = fields.List(fields.String(), required=True, metadata=doc("HH:MM"))
 
 
 class PreviewPlace(Schema):
@@ -201,19 +198,19 @@ class AppointmentView(Schema):
     name = fields.String(required=True)
     email = fields.String(required=True)
     language = fields.String(required=True, metadata={"enum": list(LANGUAGES)})
-    documents = fields.List(fields.String(), required=True, metadata=_doc("What to bring."))
+    documents = fields.List(fields.String(), required=True, metadata=doc("What to bring."))
     hold_expires_at = IsoDateTime(
-        allow_none=True, metadata=_doc("Until when a held slot waits for confirmation.")
+        allow_none=True, metadata=doc("Until when a held slot waits for confirmation.")
     )
     checked_in_at = IsoDateTime(allow_none=True)
     called_at = IsoDateTime(allow_none=True)
     ticket = fields.Integer(
-        allow_none=True, metadata=_doc("The number in the day's queue, once checked in.")
+        allow_none=True, metadata=doc("The number in the day's queue, once checked in.")
     )
-    called_desk = fields.Integer(allow_none=True, metadata=_doc("The desk it was called to."))
-    walk_in = fields.Boolean(metadata=_doc("Came without an appointment, for a ticket."))
+    called_desk = fields.Integer(allow_none=True, metadata=doc("The desk it was called to."))
+    walk_in = fields.Boolean(metadata=doc("Came without an appointment, for a ticket."))
     ics = fields.String(
-        allow_none=True, metadata=_doc("The appointment as an iCalendar file, where asked for.")
+        allow_none=True, metadata=doc("The appointment as an iCalendar file, where asked for.")
     )
 
 
@@ -233,13 +230,13 @@ class StatisticsRow(Schema):
     no_show = fields.Integer(required=True)
     no_show_rate = fields.Float(allow_none=True, required=True)
     median_lead_time_hours = fields.Float(
-        allow_none=True, required=True, metadata=_doc("Between booking and appointment.")
+        allow_none=True, required=True, metadata=doc("Between booking and appointment.")
     )
     median_wait_minutes = fields.Float(
-        allow_none=True, required=True, metadata=_doc("Between checking in and being called.")
+        allow_none=True, required=True, metadata=doc("Between checking in and being called.")
     )
     p90_wait_minutes = fields.Float(
-        allow_none=True, required=True, metadata=_doc("Nine in ten waited no longer.")
+        allow_none=True, required=True, metadata=doc("Nine in ten waited no longer.")
     )
 
 
@@ -257,20 +254,20 @@ class Visit(Schema):
     ticket = fields.Integer(required=True, allow_none=True)
     ticket_label = fields.String(required=True, allow_none=True)
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
-    section = fields.String(required=True, metadata=_doc("The part of the desk's list."))
+    section = fields.String(required=True, metadata=doc("The part of the desk's list."))
     walk_in = fields.Boolean(required=True)
     service = fields.String(required=True)
     service_name = fields.String(required=True)
     start = IsoDateTime(required=True)
-    name = fields.String(required=True, allow_none=True, metadata=_doc("null for a walk-in."))
+    name = fields.String(required=True, allow_none=True, metadata=doc("null for a walk-in."))
     checked_in_at = IsoDateTime(required=True, allow_none=True)
     called_at = IsoDateTime(required=True, allow_none=True)
     called_desk = fields.Integer(required=True, allow_none=True)
     finished_at = IsoDateTime(required=True, allow_none=True)
     allowed = fields.List(
-        fields.String(), required=True, metadata=_doc("The desk's moves open to it now.")
+        fields.String(), required=True, metadata=doc("The desk's moves open to it now.")
     )
-    wait_minutes = fields.Integer(metadata=_doc("The wait expected, while it waits."))
+    wait_minutes = fields.Integer(metadata=doc("The wait expected, while it waits."))
 
 
 class ServiceName(Schema):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, fields
 from nameko import config
@@ -21,6 +21,21 @@ from nameko import config
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
+
+
+class Answer(Schema):
+    """An answer's schema: every field is in every answer, but those in `optional` (shown
+    to some callers only, or in one of an answer's two shapes)."""
+
+    optional: ClassVar[frozenset[str]] = frozenset()
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.required = field_name not in self.optional
+
+
+def doc(text: str) -> dict[str, str]:
+    """A field's description, for the RPC catalogue and the OpenAPI document."""
+    return {"description": text}
 
 
 class AnswerOutOfContract(Exception):

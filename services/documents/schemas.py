@@ -11,6 +11,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.common.answers import doc
 from services.common.loading import Strict
 from services.documents.kinds import CONFIDENTIALITY, LANGUAGES, LETTER_KINDS
 
@@ -129,33 +130,29 @@ class ListFilters(Strict):
 # every field is in every answer (null where allow_none says so)
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"description": text}
-
-
 class ReceivedPart(Schema):
     number = fields.Integer(required=True)
-    size = fields.Integer(required=True, metadata=_doc("bytes"))
+    size = fields.Integer(required=True, metadata=doc("bytes"))
     sha256 = fields.String(required=True)
 
 
 class UploadSession(Schema):
     upload_id = fields.String(
-        required=True, metadata=_doc("send the parts to .../uploads/{upload_id}/parts/{n}")
+        required=True, metadata=doc("send the parts to .../uploads/{upload_id}/parts/{n}")
     )
-    status = fields.String(required=True, metadata=_doc("open, completed, refused or aborted"))
+    status = fields.String(required=True, metadata=doc("open, completed, refused or aborted"))
     size = fields.Integer(required=True)
     sha256 = fields.String(required=True)
     part_size = fields.Integer(
-        required=True, metadata=_doc("every part but the last has this many bytes")
+        required=True, metadata=doc("every part but the last has this many bytes")
     )
-    parts = fields.Integer(required=True, metadata=_doc("how many parts the content is sent in"))
+    parts = fields.Integer(required=True, metadata=doc("how many parts the content is sent in"))
     received = fields.List(fields.Nested(ReceivedPart), required=True)
     missing = fields.List(
-        fields.Integer(), required=True, metadata=_doc("part numbers still to send")
+        fields.Integer(), required=True, metadata=doc("part numbers still to send")
     )
-    expires_at = fields.String(required=True, metadata=_doc("complete the upload before this"))
-    document_id = fields.String(required=True, allow_none=True, metadata=_doc("once completed"))
+    expires_at = fields.String(required=True, metadata=doc("complete the upload before this"))
+    document_id = fields.String(required=True, allow_none=True, metadata=doc("once completed"))
 
 
 class VersionView(Schema):
@@ -163,20 +160,20 @@ class VersionView(Schema):
     current = fields.Boolean(required=True)
     size = fields.Integer(required=True)
     sha256 = fields.String(required=True)
-    media_type = fields.String(required=True, metadata=_doc("as found in the content"))
+    media_type = fields.String(required=True, metadata=doc("as found in the content"))
     filename = fields.String(required=True, allow_none=True)
     author = fields.String(required=True, allow_none=True)
-    scanner = fields.String(required=True, metadata=_doc("none or clamd"))
+    scanner = fields.String(required=True, metadata=doc("none or clamd"))
     created_at = fields.String(required=True)
 
 
 class DocumentSummary(Schema):
     document_id = fields.String(required=True)
     document_type = fields.String(required=True)
-    title = fields.String(required=True, allow_none=True, metadata=_doc("null once erased"))
+    title = fields.String(required=True, allow_none=True, metadata=doc("null once erased"))
     language = fields.String(required=True)
     confidentiality = fields.String(required=True)
-    status = fields.String(required=True, metadata=_doc("draft, final, archived or erased"))
+    status = fields.String(required=True, metadata=doc("draft, final, archived or erased"))
     owner = fields.String(required=True, allow_none=True)
     author = fields.String(required=True, allow_none=True)
     case_id = fields.String(required=True, allow_none=True)
@@ -185,7 +182,7 @@ class DocumentSummary(Schema):
     current_version = fields.Integer(required=True)
     legal_hold = fields.Boolean(required=True)
     retain_until = fields.String(
-        required=True, metadata=_doc("erased after this unless under legal hold")
+        required=True, metadata=doc("erased after this unless under legal hold")
     )
     created_at = fields.String(required=True)
     modified_at = fields.String(required=True)
@@ -203,7 +200,7 @@ class DocumentList(Schema):
 
 class DownloadLink(Schema):
     url = fields.String(
-        required=True, metadata=_doc("GET it within its lifetime; it needs no token")
+        required=True, metadata=doc("GET it within its lifetime; it needs no token")
     )
     version = fields.Integer(required=True)
     expires_at = fields.String(required=True)
@@ -213,12 +210,12 @@ class DocumentTypeView(Schema):
     key = fields.String(required=True)
     title = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     media_types = fields.List(
-        fields.String(), required=True, metadata=_doc("allowed, checked in the content")
+        fields.String(), required=True, metadata=doc("allowed, checked in the content")
     )
     max_bytes = fields.Integer(required=True)
     retention_days = fields.Float(required=True)
-    confidentiality = fields.String(required=True, metadata=_doc("the default level"))
-    generated = fields.Boolean(required=True, metadata=_doc("made by the office, never uploaded"))
+    confidentiality = fields.String(required=True, metadata=doc("the default level"))
+    generated = fields.Boolean(required=True, metadata=doc("made by the office, never uploaded"))
 
 
 class AuditEntry(Schema):
@@ -228,7 +225,7 @@ class AuditEntry(Schema):
     actor_role = fields.String(required=True, allow_none=True)
     action = fields.String(
         required=True,
-        metadata=_doc("create, add_version, view, link, read, update, file, legal_hold, erase ..."),
+        metadata=doc("create, add_version, view, link, read, update, file, legal_hold, erase ..."),
     )
     document_id = fields.String(required=True, allow_none=True)
     version = fields.Integer(required=True, allow_none=True)
@@ -246,4 +243,4 @@ class LetterPreview(Schema):
 
     title = fields.String(required=True)
     media_type = fields.String(required=True)
-    content = fields.String(required=True, metadata=_doc("the PDF, base64"))
+    content = fields.String(required=True, metadata=doc("the PDF, base64"))

@@ -9,68 +9,53 @@ one named here and missing from an answer fails too. Times are ISO 8601 with the
 
 from __future__ import annotations
 
-from typing import ClassVar
+from marshmallow import fields
 
-from marshmallow import Schema, fields
+from services.common.answers import Answer, doc
 
-
-class Answer(Schema):
-    """An answer's schema: every field is in every answer, but those in `optional` (shown
-    to some callers only, or in one of an answer's two shapes)."""
-
-    optional: ClassVar[frozenset[str]] = frozenset()
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.required = field_name not in self.optional
-
-
-def _doc(text: str) -> dict[str, str]:
-    return {"description": text}
-
-
-_OFFICE_ONLY = _doc("office only")
-_AUTHOR_AND_OFFICE = _doc("its author and the office only")
-_CURSOR = _doc("pass as `cursor` for the next page; null on the last")
+_OFFICE_ONLY = doc("office only")
+_AUTHOR_AND_OFFICE = doc("its author and the office only")
+_CURSOR = doc("pass as `cursor` for the next page; null on the last")
 
 
 class TownArea(Answer):
     """Where the portal's map opens and its address search looks."""
 
     name = fields.String()
-    south = fields.Float(metadata=_doc("the box around the town's boundary, in degrees"))
+    south = fields.Float(metadata=doc("the box around the town's boundary, in degrees"))
     west = fields.Float()
     north = fields.Float()
     east = fields.Float()
 
 
 class QuestionView(Answer):
-    key = fields.String(metadata=_doc("answer it under this key in `answers`"))
+    key = fields.String(metadata=doc("answer it under this key in `answers`"))
     label = fields.String()
     type = fields.String(metadata={"enum": ["text", "choice", "boolean", "number"]})
     required = fields.Boolean()
-    choices = fields.List(fields.String(), metadata=_doc("a choice question's answers"))
+    choices = fields.List(fields.String(), metadata=doc("a choice question's answers"))
     choice_names = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
-        metadata=_doc("what a form shows for each choice, in the language asked"),
+        metadata=doc("what a form shows for each choice, in the language asked"),
     )
 
 
 class CategoryView(Answer):
-    key = fields.String(metadata=_doc("name it in `category`"))
+    key = fields.String(metadata=doc("name it in `category`"))
     kind = fields.String(metadata={"enum": ["report", "idea"]})
     name = fields.String()
-    department = fields.String(metadata=_doc("the department that handles it"))
+    department = fields.String(metadata=doc("the department that handles it"))
     department_name = fields.String()
-    questions = fields.List(fields.Nested(QuestionView), metadata=_doc("the extra questions"))
+    questions = fields.List(fields.Nested(QuestionView), metadata=doc("the extra questions"))
 
 
 class ItemHistoryEntry(Answer):
     status = fields.String()
-    previous_status = fields.String(allow_none=True, metadata=_doc("null for the submission"))
+    previous_status = fields.String(allow_none=True, metadata=doc("null for the submission"))
     by = fields.String(metadata={"enum": ["author", "office"]})
     actor = fields.String(allow_none=True)
-    text = fields.String(allow_none=True, metadata=_doc("an answer or a reason"))
+    text = fields.String(allow_none=True, metadata=doc("an answer or a reason"))
     at = fields.String()
 
 
@@ -90,36 +75,36 @@ class ItemView(Answer):
     department_name = fields.String()
     title = fields.String()
     description = fields.String()
-    answers = fields.Dict(keys=fields.String(), metadata=_doc("to the category's questions"))
-    author_name = fields.String(allow_none=True, metadata=_doc("the name shown; never the account"))
+    answers = fields.Dict(keys=fields.String(), metadata=doc("to the category's questions"))
+    author_name = fields.String(allow_none=True, metadata=doc("the name shown; never the account"))
     status = fields.String(
-        metadata=_doc("submitted, in_review, accepted, done, rejected, duplicate")
+        metadata=doc("submitted, in_review, accepted, done, rejected, duplicate")
     )
-    status_name = fields.String(metadata=_doc("what the citizen reads"))
-    latitude = fields.Float(allow_none=True, metadata=_doc("the place, blurred; null for ideas"))
+    status_name = fields.String(metadata=doc("what the citizen reads"))
+    latitude = fields.Float(allow_none=True, metadata=doc("the place, blurred; null for ideas"))
     longitude = fields.Float(allow_none=True)
     photo_count = fields.Integer()
-    supports = fields.Integer(metadata=_doc("an idea's supports"))
-    me_too = fields.Integer(metadata=_doc('a report\'s "me too"s'))
+    supports = fields.Integer(metadata=doc("an idea's supports"))
+    me_too = fields.Integer(metadata=doc('a report\'s "me too"s'))
     official_answer = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
     submitted_at = fields.String()
     updated_at = fields.String()
     closed_at = fields.String(allow_none=True)
-    following = fields.Boolean(metadata=_doc("the caller follows it"))
-    mine = fields.Boolean(metadata=_doc("the caller is its author"))
+    following = fields.Boolean(metadata=doc("the caller follows it"))
+    mine = fields.Boolean(metadata=doc("the caller is its author"))
     exact_latitude = fields.Float(allow_none=True, metadata=_AUTHOR_AND_OFFICE)
     exact_longitude = fields.Float(allow_none=True, metadata=_AUTHOR_AND_OFFICE)
     photos = fields.List(fields.String(), metadata=_AUTHOR_AND_OFFICE)
     anonymous = fields.Boolean(metadata=_AUTHOR_AND_OFFICE)
-    hidden = fields.Boolean(metadata=_doc("by moderation; its author and the office only"))
-    author = fields.String(metadata=_doc("the account; office only"))
+    hidden = fields.Boolean(metadata=doc("by moderation; its author and the office only"))
+    author = fields.String(metadata=doc("the account; office only"))
     email = fields.String(allow_none=True, metadata=_OFFICE_ONLY)
     language = fields.String(metadata=_OFFICE_ONLY)
     department = fields.String(metadata=_OFFICE_ONLY)
     flags = fields.Integer(metadata=_OFFICE_ONLY)
     history = fields.List(
-        fields.Nested(ItemHistoryEntry), metadata=_doc("oldest first; office only")
+        fields.Nested(ItemHistoryEntry), metadata=doc("oldest first; office only")
     )
 
 
@@ -132,7 +117,7 @@ class Marker(Answer):
     title = fields.String()
     status = fields.String()
     status_name = fields.String()
-    latitude = fields.Float(allow_none=True, metadata=_doc("blurred; null for ideas"))
+    latitude = fields.Float(allow_none=True, metadata=doc("blurred; null for ideas"))
     longitude = fields.Float(allow_none=True)
     me_too = fields.Integer()
     supports = fields.Integer()
@@ -140,24 +125,24 @@ class Marker(Answer):
 
 
 class MapPage(Answer):
-    items = fields.List(fields.Nested(Marker), metadata=_doc("the newest first"))
+    items = fields.List(fields.Nested(Marker), metadata=doc("the newest first"))
     next_cursor = fields.String(allow_none=True, metadata=_CURSOR)
 
 
 class MyItem(Marker):
-    hidden = fields.Boolean(metadata=_doc("hidden from the public until a moderator decides"))
+    hidden = fields.Boolean(metadata=doc("hidden from the public until a moderator decides"))
 
 
 class WorklistEntry(Marker):
     department = fields.String()
     flags = fields.Integer()
     hidden = fields.Boolean()
-    exact_latitude = fields.Float(allow_none=True, metadata=_doc("null for ideas"))
+    exact_latitude = fields.Float(allow_none=True, metadata=doc("null for ideas"))
     exact_longitude = fields.Float(allow_none=True)
 
 
 class FeedbackWorklist(Answer):
-    items = fields.List(fields.Nested(WorklistEntry), metadata=_doc("the newest first"))
+    items = fields.List(fields.Nested(WorklistEntry), metadata=doc("the newest first"))
     next_cursor = fields.String(allow_none=True, metadata=_CURSOR)
 
 
@@ -167,8 +152,8 @@ class CommentView(Answer):
     id = fields.String()
     item_id = fields.String()
     body = fields.String()
-    from_office = fields.Boolean(metadata=_doc("written by the office, which speaks as one"))
-    mine = fields.Boolean(metadata=_doc("the caller wrote it"))
+    from_office = fields.Boolean(metadata=doc("written by the office, which speaks as one"))
+    mine = fields.Boolean(metadata=doc("the caller wrote it"))
     created_at = fields.String()
     author = fields.String(metadata=_OFFICE_ONLY)
     hidden = fields.Boolean(metadata=_OFFICE_ONLY)
@@ -176,7 +161,7 @@ class CommentView(Answer):
 
 
 class CommentPage(Answer):
-    comments = fields.List(fields.Nested(CommentView), metadata=_doc("oldest first"))
+    comments = fields.List(fields.Nested(CommentView), metadata=doc("oldest first"))
     next_cursor = fields.String(allow_none=True, metadata=_CURSOR)
 
 
@@ -188,12 +173,12 @@ class FlagView(Answer):
 
 class InvitationView(Answer):
     subject_kind = fields.String(metadata={"enum": ["visit", "case"]})
-    subject_id = fields.String(metadata=_doc("the appointment or the case"))
+    subject_id = fields.String(metadata=doc("the appointment or the case"))
     service = fields.String()
     service_name = fields.String()
-    location = fields.String(allow_none=True, metadata=_doc("a visit's location; null for a case"))
+    location = fields.String(allow_none=True, metadata=doc("a visit's location; null for a case"))
     expires_at = fields.String()
-    rated = fields.Boolean(metadata=_doc("it has its rating already"))
+    rated = fields.Boolean(metadata=doc("it has its rating already"))
 
 
 class RatingView(Answer):
@@ -203,7 +188,7 @@ class RatingView(Answer):
     service = fields.String()
     service_name = fields.String()
     location = fields.String(allow_none=True)
-    score = fields.Integer(metadata=_doc("1 (bad) to 5 (very good)"))
+    score = fields.Integer(metadata=doc("1 (bad) to 5 (very good)"))
     comment = fields.String(allow_none=True)
     rated_at = fields.String()
 
@@ -213,21 +198,21 @@ class ModerationEntry(Answer):
     target_id = fields.String()
     item_id = fields.String()
     text = fields.String()
-    author = fields.String(metadata=_doc("the account"))
+    author = fields.String(metadata=doc("the account"))
     flags = fields.Integer()
     hidden = fields.Boolean()
 
 
 class ModerationQueue(Answer):
-    entries = fields.List(fields.Nested(ModerationEntry), metadata=_doc("the most flagged first"))
+    entries = fields.List(fields.Nested(ModerationEntry), metadata=doc("the most flagged first"))
 
 
 class ModerationLogEntry(Answer):
     action = fields.String(metadata={"enum": ["auto_hidden", "hidden", "edited", "restored"]})
-    moderator = fields.String(allow_none=True, metadata=_doc("null when flags hid it"))
+    moderator = fields.String(allow_none=True, metadata=doc("null when flags hid it"))
     reason = fields.String(allow_none=True)
-    before = fields.Dict(allow_none=True, metadata=_doc("an edit's text it replaced"))
-    after = fields.Dict(allow_none=True, metadata=_doc("an edit's new text"))
+    before = fields.Dict(allow_none=True, metadata=doc("an edit's text it replaced"))
+    after = fields.Dict(allow_none=True, metadata=doc("an edit's new text"))
     at = fields.String()
 
 
@@ -238,11 +223,11 @@ class ModeratedView(ItemView):
         {*ItemView._declared_fields, "item_id", "body", "from_office", "created_at"}
     ) - {"id", "mine"}
 
-    item_id = fields.String(metadata=_doc("a comment's item"))
-    body = fields.String(metadata=_doc("a comment's text"))
+    item_id = fields.String(metadata=doc("a comment's item"))
+    body = fields.String(metadata=doc("a comment's text"))
     from_office = fields.Boolean()
     created_at = fields.String()
-    moderation = fields.List(fields.Nested(ModerationLogEntry), metadata=_doc("oldest first"))
+    moderation = fields.List(fields.Nested(ModerationLogEntry), metadata=doc("oldest first"))
 
 
 class DuplicateView(Answer):
@@ -254,11 +239,11 @@ class DuplicateView(Answer):
 class OfficeItemView(ItemView):
     """An item the office works, with what it decides on next."""
 
-    moderation = fields.List(fields.Nested(ModerationLogEntry), metadata=_doc("oldest first"))
+    moderation = fields.List(fields.Nested(ModerationLogEntry), metadata=doc("oldest first"))
     duplicates = fields.List(
-        fields.Nested(DuplicateView), metadata=_doc("merged into it or closed as its duplicates")
+        fields.Nested(DuplicateView), metadata=doc("merged into it or closed as its duplicates")
     )
-    next_statuses = fields.List(fields.String(), metadata=_doc("the statuses it may move to"))
+    next_statuses = fields.List(fields.String(), metadata=doc("the statuses it may move to"))
 
 
 class BanView(Answer):
@@ -269,7 +254,7 @@ class BanView(Answer):
 
 
 class RatingFigure(Answer):
-    period = fields.String(metadata=_doc("2026-11 for a month, 2026-W47 for a week"))
+    period = fields.String(metadata=doc("2026-11 for a month, 2026-W47 for a week"))
     subject_kind = fields.String(metadata={"enum": ["visit", "case"]})
     service = fields.String()
     location = fields.String(allow_none=True)
@@ -292,7 +277,7 @@ class CategoryTimeToAnswer(Answer):
 
 
 class TimeToAnswer(Answer):
-    median_hours = fields.Float(allow_none=True, metadata=_doc("submission to first answer"))
+    median_hours = fields.Float(allow_none=True, metadata=doc("submission to first answer"))
     answered = fields.Integer()
     unanswered = fields.Integer()
     per_category = fields.List(fields.Nested(CategoryTimeToAnswer))
@@ -305,9 +290,9 @@ Figures = Answer.from_dict(
         "to": fields.String(),
         "period": fields.String(metadata={"enum": ["week", "month"]}),
         "ratings": fields.List(
-            fields.Nested(RatingFigure), metadata=_doc("per period, service and location")
+            fields.Nested(RatingFigure), metadata=doc("per period, service and location")
         ),
-        "items": fields.List(fields.Nested(ItemCount), metadata=_doc("submitted in the window")),
+        "items": fields.List(fields.Nested(ItemCount), metadata=doc("submitted in the window")),
         "time_to_answer": fields.Nested(TimeToAnswer),
     },
     name="Figures",
@@ -321,10 +306,10 @@ class Open311Service(Answer):
     service_code = fields.String()
     service_name = fields.String()
     description = fields.String()
-    metadata = fields.Boolean(metadata=_doc("it has attributes: see its definition"))
+    metadata = fields.Boolean(metadata=doc("it has attributes: see its definition"))
     type = fields.String(metadata={"enum": ["realtime"]})
     keywords = fields.String()
-    group = fields.String(metadata=_doc("the department"))
+    group = fields.String(metadata=doc("the department"))
 
 
 class Open311Value(Answer):
@@ -351,7 +336,7 @@ class Open311Definition(Answer):
 class Open311Request(Answer):
     service_request_id = fields.String()
     status = fields.String(metadata={"enum": ["open", "closed"]})
-    status_notes = fields.String(metadata=_doc("the official answer"))
+    status_notes = fields.String(metadata=doc("the official answer"))
     service_name = fields.String()
     service_code = fields.String()
     description = fields.String()
@@ -363,21 +348,21 @@ class Open311Request(Answer):
     address = fields.String()
     address_id = fields.String()
     zipcode = fields.String()
-    lat = fields.Float(allow_none=True, metadata=_doc("blurred"))
-    long = fields.Float(allow_none=True, metadata=_doc("blurred"))
+    lat = fields.Float(allow_none=True, metadata=doc("blurred"))
+    long = fields.Float(allow_none=True, metadata=doc("blurred"))
     media_url = fields.String()
 
 
 class Open311Endpoint(Answer):
-    specification = fields.String(metadata=_doc("http://wiki.open311.org/GeoReport_v2"))
-    url = fields.String(metadata=_doc("the endpoint; add /services.json and so on"))
-    changeset = fields.String(metadata=_doc("when the services or their definitions changed"))
+    specification = fields.String(metadata=doc("http://wiki.open311.org/GeoReport_v2"))
+    url = fields.String(metadata=doc("the endpoint; add /services.json and so on"))
+    changeset = fields.String(metadata=doc("when the services or their definitions changed"))
     type = fields.String(metadata={"enum": ["production", "test"]})
-    formats = fields.List(fields.String(), metadata=_doc("application/json and text/xml"))
+    formats = fields.List(fields.String(), metadata=doc("application/json and text/xml"))
 
 
 class Open311Discovery(Answer):
     changeset = fields.String()
     contact = fields.String()
-    key_service = fields.String(metadata=_doc("no key is needed to read"))
+    key_service = fields.String(metadata=doc("no key is needed to read"))
     endpoints = fields.List(fields.Nested(Open311Endpoint))

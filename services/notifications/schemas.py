@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.common.answers import doc
 from services.common.language import language_field
 from services.common.loading import Strict
 from services.notifications.outcomes import CHANNELS, STATUSES
@@ -88,17 +89,13 @@ class PreviewInput(Strict):
 # every field is in every answer (null where allow_none says so)
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"description": text}
-
-
 class InboxItem(Schema):
     item_id = fields.String(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
-    event_type = fields.String(metadata=_doc("source.type of the event it tells of"), required=True)
+    event_type = fields.String(metadata=doc("source.type of the event it tells of"), required=True)
     created_at = fields.String(required=True)
-    read_at = fields.String(allow_none=True, metadata=_doc("null while unread"), required=True)
+    read_at = fields.String(allow_none=True, metadata=doc("null while unread"), required=True)
     audience = fields.String(
         metadata={
             "enum": ["personal", "role"],
@@ -109,13 +106,13 @@ class InboxItem(Schema):
 
 
 class Inbox(Schema):
-    items = fields.List(fields.Nested(InboxItem), metadata=_doc("newest first"), required=True)
+    items = fields.List(fields.Nested(InboxItem), metadata=doc("newest first"), required=True)
     unread = fields.Integer(
-        metadata=_doc("unread items in the whole inbox, not only this page"), required=True
+        metadata=doc("unread items in the whole inbox, not only this page"), required=True
     )
     next_cursor = fields.String(
         allow_none=True,
-        metadata=_doc("pass as `before` for the next page; null on the last"),
+        metadata=doc("pass as `before` for the next page; null on the last"),
         required=True,
     )
 
@@ -125,32 +122,32 @@ class UnreadCount(Schema):
 
 
 class MarkedRead(Schema):
-    marked = fields.Integer(metadata=_doc("how many items were unread until now"), required=True)
+    marked = fields.Integer(metadata=doc("how many items were unread until now"), required=True)
 
 
 class PreferencesView(Schema):
     language = fields.String(metadata={"enum": ["de", "en"]}, required=True)
     channels = fields.Nested(
-        Channels, metadata=_doc("the channels the caller wants mail on"), required=True
+        Channels, metadata=doc("the channels the caller wants mail on"), required=True
     )
     email = fields.String(allow_none=True, required=True)
-    phone = fields.String(allow_none=True, metadata=_doc("E.164, for SMS"), required=True)
+    phone = fields.String(allow_none=True, metadata=doc("E.164, for SMS"), required=True)
     non_essential = fields.Boolean(
-        metadata=_doc("reminders, invitations to rate; essential messages always go"),
+        metadata=doc("reminders, invitations to rate; essential messages always go"),
         required=True,
     )
     updated_at = fields.String(
-        allow_none=True, metadata=_doc("null until first saved"), required=True
+        allow_none=True, metadata=doc("null until first saved"), required=True
     )
 
 
 class Subscription(Schema):
     subscription_id = fields.String(required=True)
-    event_types = fields.List(fields.String(), metadata=_doc("source.type"), required=True)
+    event_types = fields.List(fields.String(), metadata=doc("source.type"), required=True)
     filters = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
-        metadata=_doc("public attribute -> exact value, or * for any"),
+        metadata=doc("public attribute -> exact value, or * for any"),
         required=True,
     )
     callback_url = fields.String(required=True)
@@ -164,14 +161,14 @@ class SubscriptionList(Schema):
 
 class Delivery(Schema):
     message_id = fields.String(required=True)
-    event_id = fields.String(metadata=_doc("the event the message answers"), required=True)
-    event_type = fields.String(metadata=_doc("source.type"), required=True)
+    event_id = fields.String(metadata=doc("the event the message answers"), required=True)
+    event_type = fields.String(metadata=doc("source.type"), required=True)
     channel = fields.String(metadata={"enum": ["email", "sms", "inbox", "webhook"]}, required=True)
     template = fields.String(allow_none=True, required=True)
     template_version = fields.Integer(allow_none=True, required=True)
     language = fields.String(allow_none=True, required=True)
     recipient = fields.String(
-        metadata=_doc("masked (a***@example.org, +49***12): enough to tell messages apart"),
+        metadata=doc("masked (a***@example.org, +49***12): enough to tell messages apart"),
         required=True,
     )
     status = fields.String(metadata={"enum": list(STATUSES)}, required=True)
@@ -179,50 +176,50 @@ class Delivery(Schema):
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
     next_attempt_at = fields.String(
-        allow_none=True, metadata=_doc("when it is tried again"), required=True
+        allow_none=True, metadata=doc("when it is tried again"), required=True
     )
     delivered_at = fields.String(allow_none=True, required=True)
-    purged = fields.Boolean(metadata=_doc("the text is gone after its retention"), required=True)
+    purged = fields.Boolean(metadata=doc("the text is gone after its retention"), required=True)
 
 
 class DeliveryList(Schema):
-    deliveries = fields.List(fields.Nested(Delivery), metadata=_doc("newest first"), required=True)
+    deliveries = fields.List(fields.Nested(Delivery), metadata=doc("newest first"), required=True)
     next_cursor = fields.String(
         allow_none=True,
-        metadata=_doc("pass as `before` for the next page; null on the last"),
+        metadata=doc("pass as `before` for the next page; null on the last"),
         required=True,
     )
 
 
 class Attempt(Schema):
-    number = fields.Integer(metadata=_doc("from 1"), required=True)
+    number = fields.Integer(metadata=doc("from 1"), required=True)
     at = fields.String(required=True)
     channel = fields.String(required=True)
-    outcome = fields.String(metadata=_doc("delivered, or the kind of failure"), required=True)
+    outcome = fields.String(metadata=doc("delivered, or the kind of failure"), required=True)
     response = fields.String(
-        allow_none=True, metadata=_doc("what the provider answered"), required=True
+        allow_none=True, metadata=doc("what the provider answered"), required=True
     )
 
 
 class DeliveryView(Delivery):
-    subject = fields.String(allow_none=True, metadata=_doc("null once purged"), required=True)
-    text = fields.String(allow_none=True, metadata=_doc("null once purged"), required=True)
+    subject = fields.String(allow_none=True, metadata=doc("null once purged"), required=True)
+    text = fields.String(allow_none=True, metadata=doc("null once purged"), required=True)
     attempt_log = fields.List(fields.Nested(Attempt), required=True)
 
 
 class LatestVersion(Schema):
-    version = fields.Integer(metadata=_doc("the version in use"), required=True)
+    version = fields.Integer(metadata=doc("the version in use"), required=True)
 
 
 class TemplateSummary(Schema):
     name = fields.String(required=True)
     events = fields.List(
-        fields.String(), metadata=_doc("the events (source.type) it answers"), required=True
+        fields.String(), metadata=doc("the events (source.type) it answers"), required=True
     )
     languages = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(LatestVersion),
-        metadata=_doc("language (de, en) -> its latest version"),
+        metadata=doc("language (de, en) -> its latest version"),
         required=True,
     )
 
@@ -233,39 +230,39 @@ class TemplateList(Schema):
 
 class TemplateVersionView(Schema):
     version = fields.Integer(
-        metadata=_doc("1 ships with the service; admins add the next"), required=True
+        metadata=doc("1 ships with the service; admins add the next"), required=True
     )
-    language = fields.String(metadata=_doc("de or en: the language this text is in"), required=True)
+    language = fields.String(metadata=doc("de or en: the language this text is in"), required=True)
     subject = fields.String(required=True)
     body = fields.String(
-        metadata=_doc("the text, with ((placeholders)) such as ((start|date))"), required=True
+        metadata=doc("the text, with ((placeholders)) such as ((start|date))"), required=True
     )
     sms = fields.String(
-        allow_none=True, metadata=_doc("the SMS text; without it, the subject"), required=True
+        allow_none=True, metadata=doc("the SMS text; without it, the subject"), required=True
     )
-    created_at = fields.String(allow_none=True, metadata=_doc("null for version 1"), required=True)
-    created_by = fields.String(allow_none=True, metadata=_doc("null for version 1"), required=True)
+    created_at = fields.String(allow_none=True, metadata=doc("null for version 1"), required=True)
+    created_by = fields.String(allow_none=True, metadata=doc("null for version 1"), required=True)
 
 
 class TemplateView(Schema):
     name = fields.String(required=True)
     events = fields.List(
-        fields.String(), metadata=_doc("the events (source.type) it answers"), required=True
+        fields.String(), metadata=doc("the events (source.type) it answers"), required=True
     )
     links = fields.List(
         fields.String(),
-        metadata=_doc("the values that stay links (the platform made them)"),
+        metadata=doc("the values that stay links (the platform made them)"),
         required=True,
     )
     values = fields.List(
         fields.String(),
-        metadata=_doc("the placeholders its events supply; only these may be used"),
+        metadata=doc("the placeholders its events supply; only these may be used"),
         required=True,
     )
     versions = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.Nested(TemplateVersionView)),
-        metadata=_doc("language (de, en) -> every version, oldest first; the latest is in use"),
+        metadata=doc("language (de, en) -> every version, oldest first; the latest is in use"),
         required=True,
     )
 
@@ -279,6 +276,6 @@ class Preview(Schema):
     language = fields.String(required=True)
     version = fields.Integer(required=True)
     subject = fields.String(required=True)
-    text = fields.String(metadata=_doc("the plain-text mail"), required=True)
-    html = fields.String(metadata=_doc("the HTML mail"), required=True)
+    text = fields.String(metadata=doc("the plain-text mail"), required=True)
+    html = fields.String(metadata=doc("the HTML mail"), required=True)
     sms = fields.String(allow_none=True, required=True)
