@@ -85,6 +85,7 @@ from services.common.events import Event, find_contract  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI, amqp_uri, derive_database_url  # noqa: E402
 from services.notifications import webhooks  # noqa: E402
+from tests.support.clients import signed  # noqa: E402
 from tests.support.http_receiver import Quiet  # noqa: E402
 from tests.support.smtp import MailCatcher  # noqa: E402
 
@@ -101,7 +102,7 @@ RAW_EXCHANGE = Exchange("bench.notifications.raw", type="topic", durable=True)
 MAILED = "appointment_confirmed"
 HOOKED = "appointment_completed"  # no route mails it: webhooks alone
 SECRET = "bench-webhook-secret-of-32-chars"
-ADMIN = {"user_id": "root", "user_role": "admin"}
+ADMIN = signed("admin", "bench-admin")  # signed as the gateway signs: the services verify it
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 

@@ -32,6 +32,10 @@ from services.common.rpc_transport import ConsumerPublisher, encode_reply
 
 log = get_logger(__name__)
 
+# Right after a (re)connection the consumer may hand over a request that was waiting in the
+# queue while its publishing channel is still being opened: the reply waits that long for it.
+REPLY_WAIT = 5.0
+
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
     consumer_cls = ConsumerPublisher
@@ -82,6 +86,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
                     content_type=content_type,
                     content_encoding=content_encoding,
                     delivery_mode=1,
+                    wait=REPLY_WAIT,
                 )
             except Exception as error:
                 log.warning("rpc_reply_not_sent", error=repr(error))  # the caller's deadline tells

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from services.common.errors import ServiceUnavailable
+from services.common.errors import Forbidden, ServiceUnavailable
 from tests.support.calls import Back, Front
 from tests.support.clients import cluster_client
 
@@ -42,3 +42,21 @@ def test_a_call_to_a_service_that_is_not_running_fails_with_service_unavailable(
     with pytest.raises(ServiceUnavailable) as raised:
         cluster.front.ask_nowhere()
     assert raised.value.details["service"] == "nowhere"
+
+
+def test_requests_waiting_when_a_service_starts_are_all_answered(platform_config, runner_factory):
+    # the queue is there, its service is not: the requests wait, the refused ones among them
+    first = runner_factory(Back)
+    first.start()
+    first.stop()
+    context = {"user_id": "anna.schmidt", "user_role": "citizen"}
+    with cluster_client(context_data=context, timeout=15.0) as client:
+        waiting = [client.back.whoami.call_async() for _ in range(10)]
+        refused = [client.back.administer.call_async() for _ in range(10)]
+        runner_factory(Back).start()
+        assert [call.result() for call in waiting] == [
+            {"subject": "anna.schmidt", "role": "citizen"}
+        ] * 10
+        for call in refused:
+            with pytest.raises(Forbidden):
+                call.result()

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from services.common import service as common
 from services.common.errors import NotFound
+from services.common.identity import ADMIN
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
 
@@ -17,6 +18,10 @@ class Back(common.ServiceBase):
     @rpc
     def whoami(self) -> dict:
         return {"subject": self.caller.subject, "role": self.caller.role}
+
+    @rpc(roles=ADMIN)
+    def administer(self) -> str:
+        return "administered"
 
     @rpc
     def find(self, thing_id: str) -> dict:
