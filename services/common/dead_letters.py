@@ -162,10 +162,13 @@ def _take(uri: str, ids: Iterable[str] | None, act: Callable[[object], bool]) ->
     taken: list[str] = []
 
     def select(message) -> bool:
-        if wanted is not None and _dead_letter_id(message) not in wanted:
+        letter = _dead_letter_id(message)
+        # a replayed letter its handler refuses again is back in the queue before the end of
+        # this pass: each letter is acted on once per call, or a poison letter loops
+        if letter in taken or (wanted is not None and letter not in wanted):
             return False
         if act(message):
-            taken.append(_dead_letter_id(message))
+            taken.append(letter)
             return True
         return False
 

@@ -16,7 +16,7 @@ from services.common import dead_letters
 from services.common.events import Event
 from services.common.settings import database_url
 from services.common.tables import outbox
-from services.common.topology import UNROUTABLE_QUEUE
+from services.common.topology import DEAD_LETTER_QUEUE, UNROUTABLE_QUEUE
 from tests.support.clients import cluster_client
 from tests.support.databases import database_transaction
 from tests.support.pipeline import Base, Ledger
@@ -126,6 +126,31 @@ def test_a_malformed_event_goes_straight_to_the_dead_letters(pipeline):
     assert dead_letters.discard(config["AMQP_URI"], None) == [letter.id for letter in letters]
     assert dead_letters.list_dead_letters(config["AMQP_URI"]) == []
     assert cluster.tally.counts() == {}
+
+
+def ready_dead_letters() -> int:
+    with Connection(config["AMQP_URI"]) as connection:
+        return DEAD_LETTER_QUEUE(connection.channel()).queue_declare(passive=True)[1]
+
+
+def test_a_replayed_letter_refused_again_is_replayed_once_per_call(pipeline):
+    publish_raw({"type": "entry_recorded", "payload": {"entry_id": 4}})
+    wait_for(lambda: len(dead_letters.list_dead_letters(config["AMQP_URI"])) == 2)
+    recorded: list[str] = []
+
+    def record(action: str, message) -> bool:
+        recorded.append(dead_letters.record_of(action, message)["letter_id"])
+        if len(recorded) == 2:
+            # the first letter, refused again by its handler, is back before this pass ends
+            wait_for(lambda: ready_dead_letters() == 1)
+        return len(recorded) <= 2
+
+    replayed = dead_letters.replay(config["AMQP_URI"], None, record)
+
+    assert len(set(replayed)) == 2
+    assert recorded == replayed
+    # each replayed letter was refused again and is a dead letter once more
+    wait_for(lambda: len(dead_letters.list_dead_letters(config["AMQP_URI"])) == 2)
 
 
 def test_an_event_no_queue_takes_is_parked_in_the_unroutable_queue_not_dropped(
