@@ -176,8 +176,16 @@ def test_a_case_from_its_live_arrival_to_the_issued_decision_letter(
     assert number in preview and reason in preview and "Petra Schulte" in preview
     expect(office.get_by_title("Bescheid (Vorschau)")).to_be_visible()
     assert_accessible(office)
-    home.reload()
-    expect(home.get_by_text("Ihr Antrag ist bewilligt.")).to_have_count(0)  # nothing issued
+    # nothing is issued yet: where the citizen would read the decision, her case is still
+    # in review, with no decision in its history and no letter to download
+    home.goto("/applications/mine")
+    home.get_by_role("link", name=number).click()
+    expect(home.get_by_role("heading", level=1)).to_contain_text(number)
+    expect(
+        home.get_by_role("definition").filter(has_text="Wir prüfen Ihren Antrag.")
+    ).to_be_visible()
+    expect(home.get_by_text("Ihr Antrag ist bewilligt.")).to_have_count(0)
+    expect(home.get_by_role("link", name=re.compile("Bescheid.*herunterladen"))).to_have_count(0)
 
     office.get_by_role("button", name="Entscheidung erlassen").click()
     expect(office.get_by_role("status")).to_contain_text("Die Entscheidung ist erlassen")
@@ -204,6 +212,44 @@ def test_a_case_from_its_live_arrival_to_the_issued_decision_letter(
     assert_accessible(office)
     clerk.close()
     citizen.close()
+
+
+def definition_of(page: Page, term: str) -> str:
+    """The value the case page's facts give for `term` (a term and its definition)."""
+    found = page.get_by_role("term").filter(has_text=re.compile(f"^{re.escape(term)}$"))
+    return found.evaluate("term => term.nextElementSibling.textContent.trim()")
+
+
+def test_the_case_page_shows_who_works_it_and_lists_each_step_taken(page: Page, platform: Platform):
+    citizen = f"antragsteller-{uuid.uuid4().hex[:8]}"
+    case = dog_tax_by_api(platform, citizen)
+    clerk = f"sb-{uuid.uuid4().hex[:8]}"
+    sign_in(page, clerk, "clerk", "Petra Schulte", departments=TAXES)
+    page.goto(f"/staff/cases/{case['case_id']}")
+    assert definition_of(page, "Bearbeitung") == "niemand"
+    history = page.get_by_role("region", name="Verlauf")
+    expect(history.get_by_role("listitem").first).to_contain_text(
+        f"Antrag eingereicht → Eingegangen ({citizen})"
+    )
+    expect(history.get_by_text("Zuständigkeit geändert")).to_have_count(0)
+
+    page.get_by_role("button", name="Selbst übernehmen").click()
+    expect(page.get_by_role("status")).to_have_text("Die Zuständigkeit ist gespeichert.")
+    assert definition_of(page, "Bearbeitung") == clerk
+    page.get_by_role("button", name="Prüfung beginnen").click()
+    expect(page.get_by_role("status")).to_have_text("Die Prüfung hat begonnen.")
+
+    # each step with who took it, in the order taken; the notices to the citizen (of the
+    # receipt, of the review) come in between as they are sent, so the steps are picked out
+    steps = history.get_by_role("listitem").all_inner_texts()
+    taken = [
+        f"Antrag eingereicht → Eingegangen ({citizen})",
+        f"Zuständigkeit geändert ({clerk})",
+        f"Prüfung begonnen → In Prüfung ({clerk})",
+    ]
+    found = [next(i for i, step in enumerate(steps) if want in step) for want in taken]
+    assert found == sorted(found), steps
+    assert_accessible(page)
 
 
 def test_a_clerk_of_another_department_sees_nothing_of_the_case(page: Page, platform: Platform):
