@@ -43,7 +43,11 @@ class AppointmentPages:
     def catalogue_page(self, visit: Visit) -> Rendered:
         locations = self._locations()
         services = [
-            {**service, "minutes": _minutes(service, locations)}
+            {
+                **service,
+                "minutes": _minutes(service, locations),
+                "locations": _serving(service, locations),
+            }
             for service in self.appointments.list_services()
         ]
         return Rendered("appointments/catalogue.html", {"services": services})
@@ -250,6 +254,15 @@ def _minutes(service: dict[str, Any], locations: list[dict[str, Any]]) -> int:
         if any(capacity["service"] == service["key"] for capacity in location["capacities"])
     ]
     return min(lengths, default=service["duration_units"] * 15)
+
+
+def _serving(service: dict[str, Any], locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where a citizen can come for the service: each location with desks for it."""
+    return [
+        location
+        for location in locations
+        if any(capacity["service"] == service["key"] for capacity in location["capacities"])
+    ]
 
 
 def _starts(day: dict[str, Any]) -> list[dict[str, str]]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import icalendar
-import pytest
 import requests
-from playwright.sync_api import Page, expect
+from babel.dates import format_date
+from playwright.sync_api import Browser, Page, expect
 
+from services.common.local_time import OFFICE_TIMEZONE
 from tests.support.portal import Platform, assert_accessible, sign_in
 from tests.support.waiting import wait_for
 
 ERIKA = "erika.mustermann@example.org"
+# the dash between opening and closing time, as the locations page writes it
+TO = "\N{EN DASH}"
 
 
 def mailed_link(platform: Platform, address: str, kind: str, count: int = 1) -> str:
@@ -162,13 +165,122 @@ def test_pages_travel_compressed_to_a_browser_that_takes_it(platform: Platform):
     assert int(compressed.headers["Content-Length"]) < len(plain.content) / 2
 
 
-@pytest.mark.parametrize("width", [320, 640])
-def test_the_booking_pages_fit_a_narrow_screen(page: Page, platform: Platform, width: int):
-    page.set_viewport_size({"width": width, "height": 800})
-    for path in ("/", "/appointments", "/appointments/book?service=personalausweis"):
+BOOKING_PAGES = ("/", "/appointments", "/locations", "/appointments/book?service=personalausweis")
+
+
+def sideways_scroll(page: Page) -> int:
+    """How far the page scrolls sideways: more than 0 is content cut off at this width."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_the_booking_pages_reflow_at_320_css_pixels(page: Page, platform: Platform):
+    # WCAG 1.4.10 reflow: 320 CSS pixels wide, nothing to scroll sideways
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path in BOOKING_PAGES:
         page.goto(path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width} px"
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert sideways_scroll(page) <= 0, f"{path} scrolls sideways at 320 px"
+
+
+def test_the_booking_pages_work_at_200_percent_zoom(browser: Browser, platform: Platform):
+    # a 1280 x 800 window zoomed to 200 % lays pages out in 640 x 400 CSS pixels, each
+    # drawn with two device pixels: the same as this context (WCAG 1.4.4 resize text)
+    zoomed = browser.new_context(
+        base_url=platform.url,
+        locale="de-DE",
+        viewport={"width": 640, "height": 400},
+        device_scale_factor=2,
+    )
+    page = zoomed.new_page()
+    try:
+        assert page.evaluate("window.devicePixelRatio") == 2
+        for path in BOOKING_PAGES:
+            page.goto(path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            assert sideways_scroll(page) <= 0, f"{path} scrolls sideways at 200 % zoom"
+            assert_accessible(page)
+    finally:
+        zoomed.close()
+
+
+def test_the_catalogue_says_for_each_service_what_to_bring_how_long_it_takes_and_where(
+    page: Page, platform: Platform
+):
+    page.goto("/")
+    page.get_by_role("link", name="Einen Termin buchen").click()
+
+    # the seeded Führungszeugnis: one 15-minute slot, only at the town hall
+    card = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Führungszeugnis beantragen")
+    )
+    expect(card.get_by_text("Dauer: etwa 15 Minuten")).to_be_visible()
+    bring = card.get_by_role("list", name="Bitte mitbringen").get_by_role("listitem")
+    expect(bring).to_have_text(
+        [
+            "Personalausweis oder Reisepass",
+            "für ein erweitertes Führungszeugnis: die schriftliche Aufforderung des "
+            "Arbeitgebers oder Vereins",
+        ]
+    )
+    where = card.get_by_role("list", name="Wo").get_by_role("listitem")
+    expect(where).to_have_text(["Bürgerbüro im Rathaus, Am Vreithof 8, 59494 Soest"])
+
+    # the identity card takes two slots and is offered in both offices
+    card = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Personalausweis beantragen")
+    )
+    expect(card.get_by_text("Dauer: etwa 30 Minuten")).to_be_visible()
+    expect(card.get_by_role("list", name="Wo").get_by_role("listitem")).to_have_text(
+        [
+            "Bürgerbüro im Rathaus, Am Vreithof 8, 59494 Soest",
+            "Bürgerbüro Soest-Nord, Paradieser Weg 40, 59494 Soest",
+        ]
+    )
+    assert_accessible(page)
+
+
+def test_the_locations_page_shows_each_offices_opening_hours_and_closed_days(
+    page: Page, platform: Platform
+):
+    page.goto("/")
+    page.get_by_role("link", name="Standorte und Öffnungszeiten").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Standorte und Öffnungszeiten")
+    town_hall = page.get_by_role("region", name="Bürgerbüro im Rathaus")
+    expect(town_hall.get_by_text("Am Vreithof 8, 59494 Soest")).to_be_visible()
+    hours = town_hall.get_by_role("table", name="Öffnungszeiten: Bürgerbüro im Rathaus")
+    expect(hours.get_by_role("row")).to_have_text(
+        [
+            "Tage Uhrzeit",
+            f"Montag, Dienstag, Mittwoch, Donnerstag, Freitag 08:00{TO}12:30",
+            f"Dienstag 14:00{TO}16:00",
+            f"Donnerstag 14:00{TO}18:00",
+        ]
+    )
+    north = page.get_by_role("region", name="Bürgerbüro Soest-Nord")
+    hours = north.get_by_role("table", name="Öffnungszeiten: Bürgerbüro Soest-Nord")
+    expect(hours.get_by_role("row")).to_have_text(
+        [
+            "Tage Uhrzeit",
+            f"Montag, Mittwoch, Freitag 08:30{TO}12:00",
+            f"Mittwoch 14:00{TO}17:00",
+            # the branch's Saturday is every other week: a citizen must not come in vain
+            f"Samstag (alle 2 Wochen) 09:00{TO}12:00",
+        ]
+    )
+    # both close on Christmas Eve and New Year's Eve, this year and next, on top of holidays
+    today = datetime.now(OFFICE_TIMEZONE).date()
+    closed = [
+        format_date(date(year, 12, day), "full", locale="de")
+        for year in (today.year, today.year + 1)
+        for day in (24, 31)
+    ]
+    for office in (town_hall, north):
+        expect(
+            office.get_by_role("list", name="Zusätzlich geschlossen").get_by_role("listitem")
+        ).to_have_text(closed)
+        expect(office.get_by_text("An gesetzlichen Feiertagen")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_a_signed_in_citizen_sees_and_cancels_their_own_appointment(page: Page, platform: Platform):
