@@ -4,6 +4,7 @@ cookie the portal sets."""
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -118,6 +119,7 @@ def test_a_document_that_is_not_yours_is_refused_with_a_clear_page(page: Page, p
     assert answer.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Das hat nicht geklappt")
     expect(page.get_by_text("gehört nicht zu Ihrem Konto", exact=False)).to_be_visible()
+    assert_accessible(page)
 
 
 def test_the_inbox_marks_what_is_unread_until_the_citizen_marks_all_read(
@@ -204,10 +206,93 @@ def test_the_session_cookie_is_the_only_cookie_and_nothing_loads_from_another_or
     for path in ("/inbox", "/settings", "/appointments/book?service=personalausweis"):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # the feedback list and an application form: the parts most likely to want a map or a CDN
+    for path in ("/feedback", "/feedback/ideas", "/applications", "/applications/hundesteuer/new"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
 
     [cookie] = page.context.cookies()
     assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (COOKIE, True, "Lax")
     assert origins == {platform.url}
+
+
+def script_sources(policy: str) -> list[str]:
+    """The sources a Content-Security-Policy allows scripts from (script-src, else
+    default-src)."""
+    directives = {
+        name: sources
+        for name, *sources in (part.split() for part in policy.split(";") if part.strip())
+    }
+    return directives.get("script-src", directives.get("default-src", []))
+
+
+def test_every_booking_page_sends_a_strict_script_policy_and_breaks_none_of_it(
+    page: Page, platform: Platform
+):
+    # the browser reports each thing the policy blocks, as an event and on the console
+    violations: list[str] = []
+    page.expose_function("policyViolated", lambda text: violations.append(text))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', event =>"
+        " window.policyViolated(`${event.violatedDirective} ${event.blockedURI}`))"
+    )
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    policies: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            policies.append(response.headers["content-security-policy"])
+            if response.request.resource_type == "document"
+            else None
+        ),
+    )
+
+    page.goto("/")
+    page.get_by_role("link", name="Standorte und Öffnungszeiten").click()
+    page.goto("/")
+    page.get_by_role("link", name="Einen Termin buchen").click()
+    page.get_by_role("link", name="Termin für „Personalausweis beantragen“ buchen").click()
+    for step in ("An welchem Tag", "Um wie viel Uhr", "Wer kommt zum Termin?"):
+        page.get_by_role("button", name="Weiter").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(step)
+    page.get_by_label("Vor- und Nachname").fill("Carla Policy")
+    page.get_by_label("E-Mail-Adresse").fill("carla.policy@example.org")
+    # the proof of work runs its scripts and its worker under the policy
+    expect(page.get_by_text("Geprüft", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Termin reservieren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bitte prüfen Sie Ihr Postfach")
+
+    assert len(policies) >= 8
+    for policy in policies:
+        scripts = script_sources(policy)
+        assert scripts == ["'self'"], policy
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, policy
+    assert violations == []
+
+
+def test_the_dev_sign_in_page_and_its_errors_are_accessible(page: Page, platform: Platform):
+    page.goto("/sign-in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
+    assert_accessible(page)
+
+    page.get_by_label("Benutzername").fill("Dora Leerzeichen")
+    page.get_by_label("Fachbereiche").fill("roads; parks!")
+    page.get_by_role("button", name="Anmelden").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Bitte prüfen Sie Ihre Angaben")
+    expect(summary.get_by_role("link", name="Benutzername: Bitte nur Buchstaben")).to_be_visible()
+    expect(summary.get_by_role("link", name="Fachbereiche: Bitte die Fachbereiche")).to_be_visible()
+    expect(page.get_by_label("Benutzername")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Benutzername")).to_have_accessible_description(
+        re.compile("Bitte nur Buchstaben, Ziffern und . _ - @ verwenden, ohne Leerzeichen.")
+    )
+    assert_accessible(page)
 
 
 def test_an_expired_session_on_a_signed_in_page_shows_the_signed_out_page(
