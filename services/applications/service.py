@@ -32,6 +32,7 @@ from services.applications.settings import ApplicationsSettings
 from services.common import dead_letter_trail
 from services.common import service as common
 from services.common.clock import system_clock
+from services.common.errors import InvalidInput
 from services.common.events import Event
 from services.common.handlers import event_handler
 from services.common.identity import CITIZEN, OFFICE, SIGNED_IN
@@ -122,7 +123,10 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
     def submit(
         self, application: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        loaded = load(Submission, application)
+        try:
+            loaded = load(Submission, application)
+        except InvalidInput as refused:
+            raise use_cases.with_form_faults(refused, application, self.types) from None
         command = use_cases.SubmitApplication.of(self.caller, loaded, idempotency_key)
         return use_cases.submit_application(
             command, self.db, now, types=self.types, documents=self.documents

@@ -36,7 +36,11 @@ from services.applications.use_cases.reading import (
     my_cases,
     worklist,
 )
-from services.applications.use_cases.submitting import SubmitApplication, submit_application
+from services.applications.use_cases.submitting import (
+    SubmitApplication,
+    submit_application,
+    with_form_faults,
+)
 
 __all__ = [
     "AddNote",
@@ -67,5 +71,6 @@ __all__ = [
     "preview_decision",
     "save_draft",
     "submit_application",
+    "with_form_faults",
     "worklist",
 ]

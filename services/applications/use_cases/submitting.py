@@ -16,6 +16,7 @@ from typing import Any
 
 from services.applications import drafts, payloads, records, submission
 from services.applications.catalogue import INITIAL, ApplicationType
+from services.applications.errors import InvalidForm
 from services.applications.events import APPLICATION_SUBMITTED
 from services.applications.models import CaseRow
 from services.applications.use_cases.ports import Documents, Types
@@ -23,6 +24,7 @@ from services.applications.use_cases.reading import case_view
 from services.common.clock import Clock
 from services.common.context import Caller
 from services.common.database import Transaction, UnitOfWork
+from services.common.errors import InvalidInput, ServiceError
 from services.common.idempotency import Keyed, Once
 
 
@@ -107,3 +109,22 @@ def open_case(
     tx.session.flush()
     tx.publish(APPLICATION_SUBMITTED, payloads.submitted(kind, row, attachments, now))
     return row
+
+
+def with_form_faults(refused: InvalidInput, application: Any, types: Types) -> InvalidInput:
+    """A submission refused for its envelope (the contact, say) that also names the faults
+    of its form: the citizen mends everything in one go, instead of meeting the form's
+    faults only on the next try."""
+    if not isinstance(application, dict) or "form" in (refused.details or {}):
+        return refused
+    form, key = application.get("form"), application.get("application_type")
+    if not isinstance(form, dict) or not isinstance(key, str):
+        return refused
+    try:
+        submission.checked_form(types.kind_of(key), form)
+    except InvalidForm as faults:
+        # the form comes first on the page, and so in the summary
+        return InvalidInput(refused.message, {"form": faults.details, **refused.details})
+    except ServiceError:  # an unknown type: the envelope's faults say enough
+        return refused
+    return refused

@@ -17,7 +17,7 @@ from services.applications.errors import (
     UnknownApplicationType,
 )
 from services.applications.schemas import DraftInput, Submission
-from services.common.errors import ServiceUnavailable
+from services.common.errors import InvalidInput, ServiceUnavailable
 from services.common.idempotency import IdempotencyKeyReused
 from services.common.loading import load
 from tests.unit.applications.office import ANNA, BEN, Desk, desk_of, parking_form, types
@@ -168,6 +168,34 @@ def test_every_failing_field_of_the_form_is_named_and_nothing_is_recorded(desk):
     assert set(refused.value.details) == {"plate", "zone", "valid_from", "address", "colour"}
     assert refused.value.details["address"] == {"postcode": ["Missing data for required field."]}
     assert desk.count_cases() == 0 and desk.uow.published == []
+
+
+def test_a_submission_refused_for_its_contact_names_the_faults_of_its_form_too(desk):
+    application = desk.parking_application(form=parking_form(plate="nonsense"))
+    del application["contact"]["name"]
+
+    with pytest.raises(InvalidInput) as refused:
+        load(Submission, application)
+    named = use_cases.with_form_faults(refused.value, application, types())
+
+    assert named.code == "invalid_input"
+    assert set(named.details) == {"contact", "form"}
+    assert set(named.details["contact"]) == {"name"}
+    assert set(named.details["form"]) == {"plate"}
+
+
+def test_a_refused_submission_with_a_sound_form_or_an_unknown_type_names_its_envelope_only(
+    desk,
+):
+    sound = desk.parking_application()
+    del sound["contact"]["name"]
+    unknown = {**sound, "application_type": "no_such_type", "form": {"plate": 1}}
+
+    for application in (sound, unknown):
+        with pytest.raises(InvalidInput) as refused:
+            load(Submission, application)
+        named = use_cases.with_form_faults(refused.value, application, types())
+        assert set(named.details) == {"contact"}
 
 
 def test_a_missing_required_attachment_is_named_with_its_name(desk):
