@@ -219,6 +219,47 @@ def test_apply_for_the_dog_tax_with_two_documents_answer_the_office_and_download
     assert number in text
 
 
+def facts_of(card: Locator) -> dict[str, str]:
+    """What a description list in `card` says: each term with its description, as read."""
+    terms = card.get_by_role("term").all_inner_texts()
+    descriptions = card.get_by_role("definition").all_inner_texts()
+    pairs = zip(terms, descriptions, strict=True)
+    return {term.strip(): " ".join(text.split()) for term, text in pairs}
+
+
+def test_each_application_type_shows_its_fee_processing_time_and_what_to_attach(
+    page: Page, platform: Platform
+):
+    page.goto("/")
+    page.get_by_role("link", name="Einen Antrag online stellen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anträge online stellen")
+
+    # as services/applications/types.yaml defines them: the dog tax is free, takes 14 days
+    # and needs no document, two are welcome; the parking permit costs 30.60 euros
+    dog_tax = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Hundesteuer-Anmeldung")
+    )
+    assert facts_of(dog_tax) == {
+        "Gebühr": "gebührenfrei",
+        "Bearbeitungszeit": "14 Arbeitstage",
+        "Unterlagen": "Herkunftsnachweis (Kaufvertrag, Tierheim) (freiwillig) "
+        "Weitere Unterlagen (freiwillig)",
+    }
+    parking = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Bewohnerparkausweis")
+    )
+    assert facts_of(parking) == {
+        "Gebühr": "30,60 €",
+        "Bearbeitungszeit": "10 Arbeitstage",
+        "Unterlagen": "Zulassungsbescheinigung Teil I Nachweis der Wohnadresse (freiwillig) "
+        "Weitere Unterlagen (freiwillig)",
+    }
+    expect(
+        dog_tax.get_by_role("link", name="Hundesteuer-Anmeldung online beantragen")
+    ).to_be_visible()
+    assert_accessible(page)
+
+
 def test_a_form_with_mistakes_shows_each_at_its_field_and_in_the_summary_in_english_too(
     page: Page, platform: Platform
 ):
