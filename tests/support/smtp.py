@@ -14,10 +14,13 @@ from tests.support.processes import REPO, die_with_parent
 
 
 class MailCatcher:
-    def __init__(self, port: int, folder: Path, refuse: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, port: int, folder: Path, refuse: tuple[str, ...] = (), defer: tuple[str, ...] = ()
+    ) -> None:
         self.port = port
         self.folder = folder
-        self.refuse = refuse
+        self.refuse = refuse  # answered for good: no such mailbox
+        self.defer = defer  # answered for now: a full mailbox
         self.process: subprocess.Popen | None = None
 
     def start(self) -> MailCatcher:
@@ -32,6 +35,8 @@ class MailCatcher:
         ]
         for address in self.refuse:
             command += ["--refuse", address]
+        for address in self.defer:
+            command += ["--defer", address]
         self.process = subprocess.Popen(
             command, cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent
         )

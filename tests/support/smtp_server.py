@@ -1,6 +1,9 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps each message as a file.
 
-python -m tests.support.smtp_server --port 2525 --folder /tmp/mail [--refuse user@x]
+python -m tests.support.smtp_server --port 2525 --folder /tmp/mail \
+    [--refuse user@x] [--defer user@y]
+
+--refuse answers a recipient for good (550), --defer for now (451): a mailbox that is full.
 
 It runs as a process of its own so that a test can stop it (the server is down) and start
 it again, and so that its asyncio loop never meets the tests' eventlet.
@@ -18,14 +21,17 @@ from aiosmtpd.controller import Controller
 
 
 class KeepEach:
-    def __init__(self, folder: Path, refused: set[str]) -> None:
+    def __init__(self, folder: Path, refused: set[str], deferred: set[str] = frozenset()) -> None:
         self.folder = folder
         self.refused = refused
+        self.deferred = deferred
         self.numbers = itertools.count(1)
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address in self.refused:
             return "550 5.1.1 No such mailbox"
+        if address in self.deferred:
+            return "451 4.2.2 Mailbox full, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -42,10 +48,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--refuse", action="append", default=[])
+    parser.add_argument("--defer", action="append", default=[])
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     controller = Controller(
-        KeepEach(args.folder, set(args.refuse)), hostname="127.0.0.1", port=args.port
+        KeepEach(args.folder, set(args.refuse), set(args.defer)),
+        hostname="127.0.0.1",
+        port=args.port,
     )
     controller.start()
     print("ready", flush=True)
