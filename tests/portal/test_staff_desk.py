@@ -17,6 +17,7 @@ from services.common.local_time import OFFICE_TIMEZONE
 from tests.gateway.test_challenge import solved
 from tests.portal.test_booking import mailed_link
 from tests.support.portal import Platform, api_token, assert_accessible, sign_in
+from tests.support.waiting import wait_for
 
 API = "/api/v1/appointments"
 HALL = "desk-hall"
@@ -232,3 +233,74 @@ def test_a_citizen_opens_no_desk_page_and_a_display_needs_its_key(
     assert page.goto(f"/staff/desk/display/{HALL}").status == 403
     assert page.goto(f"/staff/desk/display/{HALL}?key=guessed").status == 403
     assert_accessible(page)
+
+
+# each tone the page starts through the Web Audio API, reported to the test: the chime is
+# two oscillators, so what a person in the hall would hear is which tones were started
+RECORD_TONES = """
+const start = OscillatorNode.prototype.start;
+OscillatorNode.prototype.start = function (...args) {
+  window.toneStarted(this.frequency.value);
+  return start.apply(this, args);
+};
+"""
+
+
+def open_display_listening(browser: Browser, platform: Platform) -> tuple[Page, list[float]]:
+    """The hall's display on a screen of a hall's size, with the tones it plays recorded."""
+    tones: list[float] = []
+    context = browser.new_context(
+        base_url=platform.url, locale="de-DE", viewport={"width": 1920, "height": 1080}
+    )
+    context.expose_function("toneStarted", lambda pitch: tones.append(pitch))
+    context.add_init_script(RECORD_TONES)
+    display = context.new_page()
+    display.goto(f"/staff/desk/display/{HALL}?key={DISPLAY_KEY}")
+    expect(display.get_by_role("heading", level=1)).to_have_text(f"Aufruf \N{EN DASH} {HALL_NAME}")
+    return display, tones
+
+
+def font_pixels(element) -> float:
+    return element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+
+def test_a_call_is_shown_in_large_type_with_a_flash_an_announcement_and_a_chime(
+    page: Page, browser: Browser, hall: Platform
+):
+    display, tones = open_display_listening(browser, hall)
+    # a browser that may not play sound unprompted: someone turns it on once, and hears it
+    display.get_by_role("button", name="Ton einschalten").click()
+    expect(display.get_by_role("button", name="Ton einschalten")).to_be_hidden()
+    wait_for(lambda: tones == [660, 880], timeout=2, interval=0.05)
+    tones.clear()
+
+    sign_in(page, "clerk.udo", "clerk", "Udo Schalter")
+    page.goto(f"/staff/desk?location={HALL}&desk=2")
+    page.get_by_role("button", name="Wartenummer ausgeben").click()
+    issued = page.get_by_role("main").get_by_text(re.compile(r"^Wartenummer \d{3} ausgegeben$"))
+    expect(issued).to_be_visible()
+    page.keyboard.press("n")
+    at_desk = page.get_by_role("region", name="An Ihrem Schalter")
+    called = at_desk.get_by_text(re.compile(r"^Nummer \d{3}$"))
+    ticket = called.inner_text().split()[-1]
+
+    hall_screen = display.get_by_role("main")
+    number = hall_screen.get_by_text(ticket, exact=True)
+    desk = hall_screen.get_by_text("2", exact=True)
+    expect(number).to_be_visible(timeout=WITHIN_A_SECOND)
+    expect(desk).to_be_visible()
+    # large type, to be read across the hall: far above body text's 16 px (read again
+    # until the page read after the stream's message has put in its own copy of the call)
+    wait_for(lambda: font_pixels(number) >= 48 and font_pixels(desk) >= 48, timeout=2)
+    # the visible cue: the new call flashes
+    flashing = "e => e.parentElement.getAnimations().map(a => a.animationName)"
+    wait_for(lambda: "call-flash" in number.evaluate(flashing), timeout=2)
+    # for assistive technology, the call is announced in a live region
+    expect(display.get_by_role("status")).to_have_text(f"Nummer {ticket} → Schalter 2")
+    # the audible cue: the chime, once for the call
+    wait_for(lambda: tones == [660, 880], timeout=2, interval=0.05)
+    assert_accessible(display)
+
+    page.keyboard.press("s")  # served, so the queue is left as it was found
+    expect(page.get_by_text("Gerade ist niemand an Ihren Schalter aufgerufen.")).to_be_visible()
+    display.context.close()

@@ -59,9 +59,15 @@ let readAgain = false;
 
 async function refreshDesk() {
   if (reading) { readAgain = true; return; }
-  reading = readPage(window.location.href);
+  const asked = window.location.href;
+  reading = readPage(asked);
   try {
-    replaceDesk((await reading).page);
+    const { page } = await reading;
+    // a move answered while this was read has put in its own page and address (a walk-in's
+    // ticket and wait are in it): this older read would take them off the screen again, so
+    // the page at the new address is read instead
+    if (window.location.href === asked) replaceDesk(page);
+    else readAgain = true;
   } catch (error) {
     console.warn("desk: could not read the list", error);
   } finally {
