@@ -284,9 +284,11 @@ class FeedbackPages:
 
     def _feedback_new_page(self, visit: Visit, kind: str) -> Rendered:
         categories = self._feedback_categories(visit.session.language, kind)
-        category = categories.get(visit.value("category"))
+        asked = visit.value("category")
+        category = categories.get(asked)
         if category is None:
-            return Rendered("feedback/choose.html", {"kind": kind, "categories": categories})
+            # a category asked for by an old link or a changed list is named, not ignored
+            return self._feedback_choose_page(kind, categories, unknown=bool(asked))
         blank = {name: "" for name in _fields(kind, category)}
         return self._feedback_form_page(
             kind, category, {**blank, "show_name": False, "photos": []}, {}
@@ -296,9 +298,7 @@ class FeedbackPages:
         categories = self._feedback_categories(visit.session.language, kind)
         category = categories.get(visit.value("category"))
         if category is None:
-            return Rendered(
-                "feedback/choose.html", {"kind": kind, "categories": categories}, status=400
-            )
+            return self._feedback_choose_page(kind, categories, unknown=True)
         entered = _entered(visit, kind, category)
         by_address = self.portal_settings.geocoder_configured
         submission, errors = _submission(entered, kind, category, visit.session.name, by_address)
@@ -405,6 +405,16 @@ class FeedbackPages:
             own = {item["id"] for item in self.feedback.my_items(language)}
             nearby = [report for report in nearby if report["id"] not in own]
         return nearby, {}
+
+    def _feedback_choose_page(
+        self, kind: str, categories: dict[str, dict[str, Any]], unknown: bool
+    ) -> Rendered:
+        errors = {"category": ["feedback.choose.unknown"]} if unknown else {}
+        return Rendered(
+            "feedback/choose.html",
+            {"kind": kind, "categories": categories, "errors": errors},
+            status=400 if unknown else 200,
+        )
 
     def _feedback_form_page(
         self, kind, category, entered, errors, refusal=None, nearby=None, status=200

@@ -219,6 +219,96 @@ def test_ideas_are_proposed_and_supported_until_the_limit(
     neighbour.context.close()
 
 
+def test_an_idea_without_title_or_description_is_named_at_each_field_and_in_the_summary(
+    page: Page, platform: Platform
+):
+    sign_in(page, "ida-ideas", "citizen", "Ida Ideen")
+    page.goto("/feedback/ideas")
+    page.get_by_role("link", name="Eine Idee vorschlagen").click()
+    page.get_by_label("Klima und Grün").check()
+    page.get_by_role("button", name="Weiter").click()
+    page.get_by_role("button", name="Idee vorschlagen").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Bitte prüfen Sie Ihre Angaben")
+    expect(summary.get_by_role("link", name="Titel: Bitte ausfüllen.")).to_be_visible()
+    expect(summary.get_by_role("link", name="Beschreibung: Bitte ausfüllen.")).to_be_visible()
+    for field in ("Titel", "Beschreibung"):
+        expect(page.get_by_label(field, exact=True)).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label(field, exact=True)).to_have_accessible_description(
+            re.compile("Bitte ausfüllen.")
+        )
+    assert_accessible(page)
+
+    # what was typed stays; only the field still empty is named
+    page.get_by_label("Titel", exact=True).fill("Obstbäume am Stadtwall")
+    page.get_by_role("button", name="Idee vorschlagen").click()
+    expect(summary.get_by_role("link")).to_have_text(["Beschreibung: Bitte ausfüllen."])
+    expect(page.get_by_label("Titel", exact=True)).to_have_value("Obstbäume am Stadtwall")
+    expect(page.get_by_text("Kategorie: Klima und Grün")).to_be_visible()
+
+
+def test_an_idea_without_a_title_is_named_in_english(page: Page, platform: Platform):
+    sign_in(page, "ian-ideas", "citizen", "Ian Ideas")
+    page.goto("/feedback/ideas?lang=en")
+    page.get_by_role("link", name="Propose an idea").click()
+    page.get_by_label("Mobility and traffic").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Description", exact=True).fill("A safe crossing at the school.")
+    page.get_by_role("button", name="Propose the idea").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Please check what you entered")
+    expect(summary.get_by_role("link")).to_have_text(["Title: Please fill this in."])
+    expect(page.get_by_label("Title", exact=True)).to_have_accessible_description(
+        re.compile("Please fill this in.")
+    )
+    expect(page.get_by_label("Description", exact=True)).to_have_value(
+        "A safe crossing at the school."
+    )
+    assert_accessible(page)
+
+
+def test_a_link_to_a_category_the_town_does_not_have_is_named_at_the_choice(
+    page: Page, platform: Platform
+):
+    sign_in(page, "karl-kategorie", "citizen")
+
+    # an old bookmark, or a category the town has since retired
+    answer = page.goto("/feedback/ideas/new?category=fahrradwege")
+
+    assert answer.status == 400
+    message = "Diese Kategorie gibt es nicht (mehr). Bitte wählen Sie eine der Kategorien."
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("link")).to_have_text([f"Kategorie: {message}"])
+    choice = page.get_by_role("group", name="Welche Kategorie passt zu Ihrer Idee?")
+    expect(choice).to_have_accessible_description(re.compile(re.escape(message)))
+    expect(choice.get_by_role("radio", checked=True)).to_have_count(0)
+    assert_accessible(page)
+
+    # the summary leads to the choice, and a category chosen there opens the form
+    summary.get_by_role("link").click()
+    choice.get_by_label("Leben in der Stadt").check()
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_text("Kategorie: Leben in der Stadt")).to_be_visible()
+
+
+def test_a_link_to_a_report_category_the_town_does_not_have_is_named_in_english(
+    page: Page, platform: Platform
+):
+    sign_in(page, "kate-category", "citizen")
+
+    answer = page.goto("/feedback/report?category=graffiti-2019&lang=en")
+
+    assert answer.status == 400
+    message = "There is no such category (any more). Please choose one of the categories."
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_text([f"Category: {message}"])
+    expect(
+        page.get_by_role("group", name="Which category fits your report?")
+    ).to_have_accessible_description(re.compile(re.escape(message)))
+    assert_accessible(page)
+
+
 def invitation_link(platform: Platform, vhost: str, email: str) -> str:
     """Complete a visit as the appointments service would; the rating link of its mail."""
     with config.patch({"AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"}):
