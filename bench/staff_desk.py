@@ -67,6 +67,7 @@ TARGET_P99_MS = 100.0  # the desk's list at a day of 2,000 appointments
 TARGET_CALL_MS = 1000.0  # a call on the hall's display, median and p99
 LOCATION = "rathaus"
 DISPLAY_KEY = "bench-display"
+OFFICE = "buergerbuero"  # the department the demo town files the desks under
 BROWSER_TIMEOUT = 900.0
 # how the seeded day stands: (status, share)
 DAY = (
@@ -187,7 +188,7 @@ def measure(uri: str, appointments: int, requests_: int, calls: int, database: s
         url = derive_database_url(place.env["DATABASE_URL"], "appointments")
         counts = seed_day(url, appointments, random.Random(17))
         measured = []
-        with signed_in(place.url, "bench-desk", "clerk") as session:
+        with signed_in(place.url, "bench-desk", "clerk", OFFICE) as session:
             first = session.get(f"{place.url}{desk_pages()[0][1]}", timeout=HTTP_TIMEOUT).text
             if f"Wartend ({counts['checked_in']})" not in first:
                 raise RuntimeError("the desk's list does not show the seeded day")

@@ -34,6 +34,7 @@ def sign_in(page: Page, subject: str) -> None:
     page.goto("/sign-in")
     page.get_by_label("Benutzername").fill(subject)
     page.get_by_label("Sachbearbeitung").check()
+    page.get_by_label("Fachbereiche").fill("buergerbuero")  # the desks' department
     page.get_by_role("button", name="Anmelden").click()
 
 

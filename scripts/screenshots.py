@@ -171,7 +171,7 @@ def applying(page: Page) -> None:
 
 
 def staff(page: Page) -> None:
-    sign_in(page, "kim", "Sachbearbeitung", "roads, parks, taxes")
+    sign_in(page, "kim", "Sachbearbeitung", "buergerbuero, roads, parks, taxes")
     shoot(page, "staff-home")
     page.goto("/staff/desk?location=rathaus&desk=1")
     shoot(page, "staff-desk")

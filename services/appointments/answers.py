@@ -101,6 +101,10 @@ class LocationDefinition(Schema):
     )
     opening_hours = fields.List(fields.Nested(OpeningHours))
     closed_dates = fields.List(IsoDate(), metadata=doc("Closed besides the public holidays."))
+    department = fields.String(
+        allow_none=True,
+        metadata=doc("The department whose clerks work its desks; none: every clerk."),
+    )
 
 
 class ServiceView(ServiceDefinition):

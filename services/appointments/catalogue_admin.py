@@ -35,6 +35,7 @@ def location_view(row: LocationRow, capacities: list[dict[str, Any]]) -> dict[st
         "max_days_ahead": row.max_days_ahead,
         "opening_hours": row.opening_hours,
         "closed_dates": row.closed_dates,
+        "department": row.department,
         "capacities": capacities,
     }
 
@@ -94,6 +95,7 @@ def put_location(tx: Transaction, key: str, data: dict[str, Any], now: datetime)
     row.min_notice_minutes, row.max_days_ahead = data["min_notice_minutes"], data["max_days_ahead"]
     row.opening_hours = [_stored_rule(rule) for rule in data["opening_hours"]]
     row.closed_dates = sorted({day.isoformat() for day in data["closed_dates"]})
+    row.department = data["department"]
     tx.session.flush()
     return location_view(row, _capacities(tx, row.id).get(row.id, []))
 

@@ -112,6 +112,8 @@ SERVICES: dict[str, dict[str, Any]] = {
     },
 }
 
+# the citizens' office, whose clerks work the desks of both locations
+DESK_DEPARTMENT = "buergerbuero"
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = 1, 2, 3, 4, 5, 6
 # the branch opens every other Saturday, counted from the first Saturday of 2025
 SATURDAY_RHYTHM_FROM = date(2025, 1, 4)
@@ -141,6 +143,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
                 {"weekdays": [THURSDAY], "start": "14:00", "end": "18:00"},
             ],
             "closed_dates": closed,
+            "department": DESK_DEPARTMENT,
         },
         "soest-nord": {
             "name": "Bürgerbüro Soest-Nord",
@@ -162,6 +165,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
                 },
             ],
             "closed_dates": closed,
+            "department": DESK_DEPARTMENT,
         },
     }
 

@@ -23,7 +23,10 @@ from services.appointments.views import Booked
 from services.common.database import Transaction
 from services.common.errors import NotFound
 from services.common.events import EventContract
+from services.common.reach import Reach
 from services.common.transitions import refusal
+
+EVERY_LOCATION = Reach(None)
 
 # what each desk action stamps, and the event a booked appointment's move publishes
 _STAMPS: dict[str, tuple[str, EventContract | None]] = {
@@ -63,7 +66,7 @@ def act(
     """Move a visit along at the desk; a call names the desk that calls (`desk`)."""
     row = tx.session.get(AppointmentRow, appointment_id, with_for_update=True)
     if row is None:
-        raise NotFound("There is no such appointment.", {"appointment_id": appointment_id})
+        raise no_such_appointment(appointment_id)
     if (
         action == "check_in"
         and to_local(row.start_minute).date() != to_local(to_minute(now)).date()
@@ -115,6 +118,10 @@ def call_next(tx: Transaction, location: str, desk: int, now: datetime) -> Booke
     return act(tx, row.id, "call", now, desk)
 
 
+def no_such_appointment(appointment_id: str) -> NotFound:
+    return NotFound("There is no such appointment.", {"appointment_id": appointment_id})
+
+
 def check_desk(session: Session, location_id: int, desk: int | None) -> int | None:
     """A desk number the location has; None (a call from the JSON API) names no desk."""
     if desk is None:
@@ -130,8 +137,14 @@ def desk_among(desk: int, desks: int) -> int:
 
 
 def figures(
-    tx: Transaction, first: date, last: date, location: str | None, service: str | None
+    tx: Transaction,
+    first: date,
+    last: date,
+    location: str | None,
+    service: str | None,
+    reach: Reach = EVERY_LOCATION,
 ) -> list[dict]:
+    """Per service and location, of the locations in `reach`."""
     start, _ = day_bounds(first)
     _, end = day_bounds(last)
     query = (
@@ -153,6 +166,8 @@ def figures(
         query = query.where(AppointmentRow.location_id == location_row(tx.session, location).id)
     if service is not None:
         query = query.where(AppointmentRow.offer_id == offer_row(tx.session, service).id)
+    if reach.keys is not None:
+        query = query.where(LocationRow.key.in_(reach.keys))
     rows = tx.session.execute(query)
     return statistics.figures(
         statistics.Outcome(offer, place, status, to_local(minute), confirmed, walk_in, came, called)

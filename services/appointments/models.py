@@ -45,6 +45,8 @@ class LocationRow(Base):
     # replaced as a whole when the location is saved: [{weekdays, start, end, ...}]
     opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     closed_dates: Mapped[list[str]] = mapped_column(JSON)
+    # the department whose clerks work its desks; None: every clerk of the office
+    department: Mapped[str | None] = mapped_column(String(50), default=None)
 
 
 class CapacityRow(Base):

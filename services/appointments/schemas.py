@@ -16,6 +16,7 @@ from marshmallow import (
 from services.appointments.catalogue import SLOT_LENGTHS
 from services.appointments.queue import SECTIONS
 from services.common.errors import InvalidInput
+from services.common.identity import is_department
 from services.common.language import language_field
 from services.common.loading import Strict
 
@@ -59,6 +60,11 @@ class OpeningRuleInput(Strict):
             raise ValidationError("valid_until lies before valid_from.", "valid_until")
 
 
+def _a_department(value: str) -> None:
+    if not is_department(value):
+        raise ValidationError("Not a department name.")
+
+
 class LocationInput(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     address = fields.String(required=True, validate=validate.Length(1, 500))
@@ -72,6 +78,11 @@ class LocationInput(Strict):
     max_days_ahead = fields.Integer(strict=True, load_default=60, validate=validate.Range(1, 730))
     opening_hours = fields.List(fields.Nested(OpeningRuleInput), load_default=list)
     closed_dates = fields.List(fields.Date(), load_default=list)
+    department = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=50), _a_department],
+    )
 
     @validates_schema
     def _on_the_grid(self, data: dict[str, Any], **kwargs) -> None:

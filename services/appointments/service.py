@@ -129,7 +129,8 @@ class AppointmentsService(
     @rpc(roles=OFFICE, answers=DayList)
     def day_list(self, location: str, date: str) -> dict[str, Any]:
         day = load(RangeInput, {"date_from": date, "date_to": date})["date_from"]
-        return desk_use_cases.day_list(desk_use_cases.ReadDayList(location, day), self.db)
+        command = desk_use_cases.ReadDayList(location, day, caller=self.caller)
+        return desk_use_cases.day_list(command, self.db)
 
     @rpc(roles=OFFICE, answers=AppointmentView)
     def desk_action(
@@ -141,6 +142,7 @@ class AppointmentsService(
             action=desk_use_cases.checked_action(action),
             appointment_id=_text(appointment_id),
             desk=desk,
+            caller=self.caller,
         )
         return desk_use_cases.desk_action(command, self.db, now)
 
@@ -175,6 +177,7 @@ class AppointmentsService(
             asked["section"],
             asked["offset"],
             asked["limit"],
+            caller=self.caller,
         )
         return desk_use_cases.board(command, self.db, now)
 
@@ -182,7 +185,7 @@ class AppointmentsService(
     def call_next(self, location: str, desk: int) -> dict[str, Any]:
         """Call the visit that has waited first today to `desk`."""
         asked = load(BoardInput, {"location": location, "desk": desk, "date": _today()})
-        command = desk_use_cases.CallNext(asked["location"], asked["desk"])
+        command = desk_use_cases.CallNext(asked["location"], asked["desk"], caller=self.caller)
         return desk_use_cases.call_next(command, self.db, now)
 
     @rpc(roles=OFFICE, answers=Visit)
@@ -192,9 +195,7 @@ class AppointmentsService(
         """A ticket for a citizen without an appointment, in today's queue, with the wait
         the day's figures let expect. Sent again with its key, it is the same ticket."""
         asked = load(WalkInInput, {"location": location, "service": service})
-        command = desk_use_cases.IssueWalkIn(
-            self.caller.subject or "", **asked, idempotency_key=idempotency_key
-        )
+        command = desk_use_cases.IssueWalkIn(self.caller, **asked, idempotency_key=idempotency_key)
         return desk_use_cases.issue_walk_in(command, self.db, now)
 
     @rpc(answers=CallDisplay)
@@ -214,9 +215,22 @@ class AppointmentsService(
     ) -> dict[str, Any]:
         days = load(RangeInput, {"date_from": date_from, "date_to": date_to})
         command = desk_use_cases.ReadFigures(
-            date_from, date_to, days["date_from"], days["date_to"], location, service
+            date_from,
+            date_to,
+            days["date_from"],
+            days["date_to"],
+            location,
+            service,
+            caller=self.caller,
         )
         return desk_use_cases.statistics(command, self.db)
+
+    @rpc(roles=OFFICE, answers=LocationView, many=True)
+    def desk_locations(self) -> list[dict[str, Any]]:
+        """The locations whose desks the caller works: an administrator every one, a clerk
+        those of their departments and those that name no department."""
+        command = desk_use_cases.ListDeskLocations(self.caller)
+        return desk_use_cases.desk_locations(command, self.db)
 
     # timers
 

@@ -3,14 +3,16 @@ hall's display and the figures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.appointments import catalogue_admin, desk_board, lifecycle, views, walk_ins
 from services.appointments import desk as front_desk
-from services.appointments import desk_board, lifecycle, views, walk_ins
+from services.appointments.desk_reach import desk_reach, visit_in_reach, worked_location
 from services.appointments.opening import local_date_of, to_minute
 from services.common.clock import Clock
+from services.common.context import Caller
 from services.common.database import UnitOfWork
 from services.common.errors import InvalidInput
 from services.common.idempotency import Once
@@ -22,10 +24,12 @@ class ReadDayList:
 
     location: str
     day: date
+    caller: Caller = field(kw_only=True)
 
 
 def day_list(command: ReadDayList, uow: UnitOfWork) -> dict[str, Any]:
     with uow.transaction() as tx:
+        worked_location(tx.session, command.caller, command.location)
         listed = front_desk.day_list(tx, command.location, command.day)
         return {
             "location": command.location,
@@ -41,6 +45,7 @@ class ActAtDesk:
     appointment_id: str
     action: str
     desk: int | None = None
+    caller: Caller = field(kw_only=True)
 
 
 def checked_action(action: str) -> str:
@@ -53,6 +58,7 @@ def checked_action(action: str) -> str:
 def desk_action(command: ActAtDesk, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
     checked_action(command.action)
     with uow.transaction() as tx:
+        visit_in_reach(tx.session, command.caller, command.appointment_id)
         moved = front_desk.act(tx, command.appointment_id, command.action, clock(), command.desk)
         return views.view(moved)
 
@@ -67,10 +73,12 @@ class ReadBoard:
     section: str = "waiting"
     offset: int = 0
     limit: int = 50
+    caller: Caller = field(kw_only=True)
 
 
 def board(command: ReadBoard, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
     with uow.transaction() as tx:
+        worked_location(tx.session, command.caller, command.location)
         return desk_board.board(
             tx,
             command.location,
@@ -89,10 +97,12 @@ class CallNext:
 
     location: str
     desk: int
+    caller: Caller = field(kw_only=True)
 
 
 def call_next(command: CallNext, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
     with uow.transaction() as tx:
+        worked_location(tx.session, command.caller, command.location)
         called = front_desk.call_next(tx, command.location, command.desk, clock())
         return desk_board.visit(tx, called.row.id)
 
@@ -102,15 +112,17 @@ class IssueWalkIn:
     """A ticket in today's queue for a citizen without an appointment; sent again with its
     key by the same clerk, it is the same ticket."""
 
-    clerk: str
+    caller: Caller
     location: str
     service: str
     idempotency_key: str | None = None
 
 
 def issue_walk_in(command: IssueWalkIn, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
+    with uow.transaction() as tx:
+        worked_location(tx.session, command.caller, command.location)
     keyed = walk_ins.keyed(
-        command.clerk, command.location, command.service, command.idempotency_key
+        command.caller.subject or "", command.location, command.service, command.idempotency_key
     )
     once = Once(uow.transaction, keyed, desk_board.visit)
     if (earlier := once.earlier()) is not None:
@@ -143,11 +155,29 @@ class ReadFigures:
     last: date
     location: str | None = None
     service: str | None = None
+    caller: Caller = field(kw_only=True)
 
 
 def statistics(command: ReadFigures, uow: UnitOfWork) -> dict[str, Any]:
+    """The figures of the locations whose desks the caller works."""
     with uow.transaction() as tx:
+        if command.location is not None:
+            worked_location(tx.session, command.caller, command.location)
+        reach = desk_reach(tx.session, command.caller)
         rows = front_desk.figures(
-            tx, command.first, command.last, command.location, command.service
+            tx, command.first, command.last, command.location, command.service, reach
         )
     return {"date_from": command.date_from, "date_to": command.date_to, "rows": rows}
+
+
+@dataclass(frozen=True)
+class ListDeskLocations:
+    """The locations whose desks the caller works."""
+
+    caller: Caller
+
+
+def desk_locations(command: ListDeskLocations, uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow.transaction() as tx:
+        reach = desk_reach(tx.session, command.caller)
+        return [place for place in catalogue_admin.list_locations(tx) if reach.covers(place["key"])]

@@ -42,7 +42,11 @@ def _number(visit: Visit, name: str, errors: Errors, field_id: str | None = None
 def location_form(visit: Visit, rows: int) -> Parsed:
     """A location from its form: `rows` opening rows, the last one for a new rule."""
     errors: Errors = {}
-    value: dict[str, Any] = {"name": visit.value("name"), "address": visit.value("address")}
+    value: dict[str, Any] = {
+        "name": visit.value("name"),
+        "address": visit.value("address"),
+        "department": visit.value("department") or None,  # none: every clerk works its desks
+    }
     for name in LOCATION_NUMBERS:
         value[name] = _number(visit, name, errors)
     rules, rule_rows = [], []

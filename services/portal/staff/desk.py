@@ -80,11 +80,13 @@ class DeskPages:
 
     def _choose_page(self, visit: Visit, asked: bool) -> Rendered:
         """Which location and desk: the question, with what was wrong when one was asked."""
-        errors = {"desk": ["staff.desk.error.desk"]} if asked else {}
+        options = [(place["key"], place["name"]) for place in self._desk_locations()]
+        # with no location to work, there is nothing to choose wrong
+        errors = {"desk": ["staff.desk.error.desk"]} if asked and options else {}
         return Rendered(
             "staff/desk/choose.html",
             {
-                "options": [(place["key"], place["name"]) for place in self._desk_locations()],
+                "options": options,
                 "asked": visit.value("location"),
                 "desk": visit.value("desk"),
                 "errors": errors,
@@ -151,6 +153,8 @@ class DeskPages:
     def desk_statistics_page(self, visit: Visit) -> Rendered:
         locations = self._desk_locations()
         keys = [location["key"] for location in locations]
+        if not keys:  # a clerk whose departments look after no location
+            return Rendered("staff/desk/statistics.html", {"locations": []})
         location = visit.value("location") if visit.value("location") in keys else keys[0]
         last = _date_or(visit.value("date_to"), date.fromisoformat(_today()))
         first = _date_or(visit.value("date_from"), last - timedelta(days=STATISTICS_DAYS - 1))
@@ -178,7 +182,7 @@ class DeskPages:
                 "name": location["name"],
                 "desks": max([c["desks"] for c in location["capacities"]] + [1]),
             }
-            for location in self.appointments.list_locations()
+            for location in self.appointments.desk_locations()  # those the clerk works
         ]
 
 

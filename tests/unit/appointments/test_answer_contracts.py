@@ -61,7 +61,7 @@ def conforms(rpc: str, answer: Any) -> None:
 def test_every_rpc_of_the_service_declares_the_schema_of_its_answer():
     undeclared = [name for name, entrypoint in rpcs().items() if entrypoint.answers is None]
 
-    assert len(rpcs()) == 23
+    assert len(rpcs()) == 24
     assert undeclared == []
 
 
@@ -159,19 +159,25 @@ def test_the_desks_day_answers_as_declared_from_check_in_to_the_figures(office):
     office.clock.advance(minutes=65)
 
     checked_in = desk.desk_action(
-        desk.ActAtDesk(first["appointment_id"], "check_in"), office.uow, office.clock
+        desk.ActAtDesk(first["appointment_id"], "check_in", caller=CLERK), office.uow, office.clock
     )
     assert checked_in["ticket"] == 1
     conforms("desk_action", checked_in)
-    desk.desk_action(desk.ActAtDesk(second["appointment_id"], "check_in"), office.uow, office.clock)
-    conforms("day_list", desk.day_list(desk.ReadDayList("town-hall", DAY), office.uow))
-    walk_in = desk.IssueWalkIn("clerk-anna", "town-hall", "registration", "key-1")
+    desk.desk_action(
+        desk.ActAtDesk(second["appointment_id"], "check_in", caller=CLERK), office.uow, office.clock
+    )
+    conforms(
+        "day_list", desk.day_list(desk.ReadDayList("town-hall", DAY, caller=CLERK), office.uow)
+    )
+    walk_in = desk.IssueWalkIn(CLERK, "town-hall", "registration", "key-1")
     conforms("issue_walk_in", desk.issue_walk_in(walk_in, office.uow, office.clock))
     conforms("issue_walk_in", desk.issue_walk_in(walk_in, office.uow, office.clock))
 
-    called = desk.call_next(desk.CallNext("town-hall", 1), office.uow, office.clock)
+    called = desk.call_next(desk.CallNext("town-hall", 1, caller=CLERK), office.uow, office.clock)
     conforms("call_next", called)
-    waiting = desk.board(desk.ReadBoard("town-hall", DAY, 1), office.uow, office.clock)
+    waiting = desk.board(
+        desk.ReadBoard("town-hall", DAY, 1, caller=CLERK), office.uow, office.clock
+    )
     assert waiting["visits"] and waiting["at_desk"] is not None
     conforms("desk_board", waiting)
     conforms(
@@ -180,11 +186,17 @@ def test_the_desks_day_answers_as_declared_from_check_in_to_the_figures(office):
     )
 
     office.clock.advance(minutes=5)
-    desk.desk_action(desk.ActAtDesk(called["appointment_id"], "serve"), office.uow, office.clock)
-    served = desk.board(desk.ReadBoard("town-hall", DAY, 1, "served"), office.uow, office.clock)
+    desk.desk_action(
+        desk.ActAtDesk(called["appointment_id"], "serve", caller=CLERK), office.uow, office.clock
+    )
+    served = desk.board(
+        desk.ReadBoard("town-hall", DAY, 1, "served", caller=CLERK), office.uow, office.clock
+    )
     assert served["visits"][0]["finished_at"] is not None
     conforms("desk_board", served)
-    figures = desk.statistics(desk.ReadFigures("2027-06-02", "2027-06-02", DAY, DAY), office.uow)
+    figures = desk.statistics(
+        desk.ReadFigures("2027-06-02", "2027-06-02", DAY, DAY, caller=CLERK), office.uow
+    )
     assert figures["rows"][0]["median_wait_minutes"] is not None
     conforms("statistics", figures)
 

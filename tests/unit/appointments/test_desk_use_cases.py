@@ -9,8 +9,9 @@ import pytest
 from services.appointments.errors import NobodyWaiting, NoSuchDesk
 from services.appointments.use_cases import desk
 from services.common.errors import InvalidInput, NotFound
+from services.common.identity import Caller
 from services.common.transitions import IllegalTransition
-from tests.unit.appointments.office import DAY, at, town_hall
+from tests.unit.appointments.office import CLERK, DAY, at, town_hall
 
 
 @pytest.fixture
@@ -19,21 +20,23 @@ def office(fake_uow):
 
 
 def act(office, appointment_id, action, at_desk=None):
-    command = desk.ActAtDesk(appointment_id, action, at_desk)
+    command = desk.ActAtDesk(appointment_id, action, at_desk, caller=CLERK)
     return desk.desk_action(command, office.uow, office.clock)
 
 
 def walk_in(office, service="registration", key=None, clerk="clerk-anna"):
-    command = desk.IssueWalkIn(clerk, "town-hall", service, key)
+    command = desk.IssueWalkIn(Caller(subject=clerk, role="clerk"), "town-hall", service, key)
     return desk.issue_walk_in(command, office.uow, office.clock)
 
 
 def call_next(office, at_desk=1):
-    return desk.call_next(desk.CallNext("town-hall", at_desk), office.uow, office.clock)
+    return desk.call_next(
+        desk.CallNext("town-hall", at_desk, caller=CLERK), office.uow, office.clock
+    )
 
 
 def board(office, section="waiting", at_desk=1):
-    command = desk.ReadBoard("town-hall", DAY, at_desk, section)
+    command = desk.ReadBoard("town-hall", DAY, at_desk, section, caller=CLERK)
     return desk.board(command, office.uow, office.clock)
 
 
@@ -42,7 +45,7 @@ def test_the_day_list_shows_the_booked_appointments_in_order_but_no_holds(office
     earlier = office.book(at("09:00"), "max@example.org")
     office.hold(at("11:00"), "lena@example.org")
 
-    listed = desk.day_list(desk.ReadDayList("town-hall", DAY), office.uow)
+    listed = desk.day_list(desk.ReadDayList("town-hall", DAY, caller=CLERK), office.uow)
 
     assert listed["date"] == "2027-06-02"
     ids = [a["appointment_id"] for a in listed["appointments"]]
@@ -242,7 +245,7 @@ def test_the_figures_count_the_days_outcomes_and_repeat_the_asked_dates(office):
     act(office, served["appointment_id"], "check_in")
     act(office, served["appointment_id"], "serve")
     act(office, missed["appointment_id"], "no_show")
-    command = desk.ReadFigures("2027-06-02", "2027-06-02", DAY, DAY)
+    command = desk.ReadFigures("2027-06-02", "2027-06-02", DAY, DAY, caller=CLERK)
 
     figures = desk.statistics(command, office.uow)
 
