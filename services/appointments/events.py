@@ -139,6 +139,11 @@ class DeskQueueChange(Schema):
     )
     walk_in = fields.Boolean(required=True)
     service = fields.String(required=True, metadata={"description": "the service's key"})
+    department = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "whose clerks work the location's desks; null: every clerk's"},
+    )
 
 
 class WalkInIssue(Schema):
@@ -164,6 +169,7 @@ class DeskQueueChanged(TypedEvent):
     desk: int | None
     walk_in: bool
     service: str
+    department: str | None = None
 
     contract: ClassVar[EventContract] = define_event(
         SOURCE,

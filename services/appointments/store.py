@@ -141,10 +141,6 @@ def _joined(session: Session, column):
     return func.group_concat(column)
 
 
-def location_key(session: Session, location_id: int) -> str:
-    return session.get(LocationRow, location_id).key
-
-
 def desks_at(session: Session, location_id: int) -> int:
     """How many desks a location has: as many as its largest capacity names, one at least."""
     most = session.scalar(

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from services.appointments import queue
 from services.appointments.events import DeskQueueChanged
-from services.appointments.models import AppointmentRow, OfferRow, TicketCounter
+from services.appointments.models import AppointmentRow, LocationRow, OfferRow, TicketCounter
 from services.appointments.opening import local_date_of
-from services.appointments.store import location_key
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.events import publish
 
@@ -35,10 +34,11 @@ def draw(session: Session, location_id: int, day: date) -> int:
 
 def tell_the_desks(tx: Transaction, row: AppointmentRow) -> None:
     """The broadcast every desk's list and the hall's display follow (no name in it)."""
+    place = tx.session.get_one(LocationRow, row.location_id)
     publish(
         tx,
         DeskQueueChanged(
-            location=location_key(tx.session, row.location_id),
+            location=place.key,
             day=local_date_of(row.start_minute),
             appointment_id=row.id,
             ticket=row.ticket,
@@ -46,5 +46,6 @@ def tell_the_desks(tx: Transaction, row: AppointmentRow) -> None:
             desk=row.called_desk,
             walk_in=row.walk_in,
             service=tx.session.get_one(OfferRow, row.offer_id).key,
+            department=place.department,  # the desks' streams of other departments skip it
         ),
     )

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 from services.appointments.events import DeskQueueChanged
 from services.common.identity import OFFICE
 from services.common.logging import get_logger
+from services.common.reach import SEES_ALL
 from services.gateway.live import (
     Listener,
     LiveHub,
@@ -40,6 +41,7 @@ from services.portal.staff.streams import SessionStream
 log = get_logger(__name__)
 
 RETRY_MS = 2000
+DISPLAY = "display"  # the role of a hall's display opened with its location's key
 OPENING = f"retry: {RETRY_MS}\n: connected\n\n".encode()
 
 
@@ -55,21 +57,34 @@ class DeskListener(Listener):
     location: str = ""
 
     def wants(self, item: Mapping[str, Any]) -> bool:
-        return item.get("location") == self.location
+        if item.get("location") != self.location:
+            return False
+        # the hall's display shows what the hall sees; a clerk, their departments' desks
+        department = item.get("department")
+        return (
+            self.role in (DISPLAY, SEES_ALL) or department is None or department in self.departments
+        )
 
 
 class DeskHub(LiveHub):
     """The desk streams open on this gateway instance."""
 
-    def listen_at(self, location: str, subject: str, role: str) -> DeskListener:
-        listener = DeskListener(subject, role, (), self.settings.stream_backlog, location=location)
+    def listen_at(
+        self, location: str, subject: str, role: str, departments: tuple[str, ...] = ()
+    ) -> DeskListener:
+        listener = DeskListener(
+            subject, role, departments, self.settings.stream_backlog, location=location
+        )
         self.listeners.add(listener)
         log.info("desk_stream_opened", location=location, role=role, open=len(self.listeners))
         return listener
 
-    def frames_at(self, location: str, subject: str, role: str) -> Iterator[bytes]:
+    def frames_at(
+        self, location: str, subject: str, role: str, departments: tuple[str, ...] = ()
+    ) -> Iterator[bytes]:
         """The opening, then the location's changes and heartbeats until the stream closes."""
-        return self.stream(partial(self.listen_at, location, subject, role), frame, OPENING)
+        listening = partial(self.listen_at, location, subject, role, departments)
+        return self.stream(listening, frame, OPENING)
 
 
 class DeskChangeFeed(TransientFeed):
@@ -93,13 +108,15 @@ class DeskStreamRoute(SessionStream):
         request.shallow = False
         location = request.path_values["location"]
         session, _ = self.codec.load(request.cookies.get(COOKIE))
+        departments: tuple[str, ...] = ()
         if session.signed_in and session.role in OFFICE:
             subject, role = session.subject or "", session.role or ""
+            departments = tuple(session.departments)
         elif desk_display.shows(request, location):
-            subject, role = f"display:{location}", "display"
+            subject, role = f"display:{location}", DISPLAY
         else:
             return Response(status=403, content_type="text/plain")
-        return event_stream(request, self.hub.frames_at(location, subject, role))
+        return event_stream(request, self.hub.frames_at(location, subject, role, departments))
 
 
 desk_stream = DeskStreamRoute.decorator
