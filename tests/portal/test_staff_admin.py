@@ -5,15 +5,27 @@ change); forms with errors; who is refused."""
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from babel.dates import format_date
 from kombu import Connection
 from nameko.standalone.events import get_event_exchange
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from services.common import dead_letters
+from services.common.amqp import publish_confirmed
+from services.common.events import Event, find_contract
+from services.common.local_time import OFFICE_TIMEZONE
+from services.common.topology import event_exchange
 from tests.support.portal import Platform, assert_accessible, sign_in
+from tests.support.smtp import MailCatcher
 from tests.support.waiting import wait_for
 
 SATURDAY_BOOKING = "/appointments/book?service=personalausweis&location=rathaus"
@@ -242,4 +254,215 @@ def test_a_clerk_and_a_citizen_open_no_administration_page(page: Page, platform:
         answer = page.goto(path)
         assert answer.status == 403
         expect(page.get_by_text("Diese Seite ist für Ihr Konto nicht vorgesehen.")).to_be_visible()
+    assert_accessible(page)
+
+
+def listed_change(page: Page, what: str) -> Locator:
+    """The newest row of the page's "Änderungen" whose "Was" reads `what`, made by Anna
+    Admin just now: the time it shows is today's, within the last minutes."""
+    changes = page.get_by_role("region", name="Änderungen")
+    row = changes.get_by_role("row").filter(has_text=what).first
+    expect(row).to_contain_text("Anna Admin (admin.anna)")
+    shown = row.get_by_role("cell").first.inner_text()
+    at = datetime.strptime(shown, "%d.%m.%Y, %H:%M:%S").replace(tzinfo=OFFICE_TIMEZONE)
+    assert timedelta(0) <= datetime.now(OFFICE_TIMEZONE) - at < timedelta(minutes=3), shown
+    return row
+
+
+def test_a_closed_day_is_saved_and_listed_with_its_before_and_after(page: Page, platform: Platform):
+    day = datetime.now(OFFICE_TIMEZONE).date() + timedelta(days=200)
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    open_town_hall(page)
+    page.get_by_label("Neuer Schließtag").fill(day.isoformat())
+    page.get_by_role("button", name="Speichern").first.click()
+    expect(page.get_by_role("status")).to_have_text("Die Änderung ist gespeichert.")
+    expect(
+        page.get_by_label(f"{format_date(day, 'full', locale='de_DE')} entfernen")
+    ).to_be_visible()
+    row = listed_change(page, "Standort rathaus: geändert")
+    listed = re.search(r"Schließtage: vorher (\[.*?\]), nachher (\[.*?\])", row.inner_text())
+    assert listed, row.inner_text()
+    before, after = (json.loads(days) for days in listed.groups())
+    assert after == sorted([*before, day.isoformat()])
+    assert_accessible(page)
+
+
+def test_a_desk_count_is_saved_and_listed_with_its_before_and_after(page: Page, platform: Platform):
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    open_town_hall(page)
+    desks = page.get_by_role("table", name="Schalter an diesem Standort").get_by_role(
+        "row", name="Führungszeugnis beantragen"
+    )
+    _service, before, online = desks.get_by_role("cell").all_inner_texts()
+    after = str(int(before) + 1)  # one desk more: a save that changes nothing is no change
+    page.get_by_label("Dienstleistung", exact=True).select_option(
+        label="Führungszeugnis beantragen"
+    )
+    page.get_by_label("Schalter", exact=True).fill(after)
+    page.get_by_label("Davon online buchbar").fill(online)
+    page.get_by_role("button", name="Speichern").last.click()
+    expect(page.get_by_role("status")).to_have_text("Die Änderung ist gespeichert.")
+    expect(desks.get_by_role("cell")).to_have_text(["Führungszeugnis beantragen", after, online])
+    row = listed_change(page, "Schalter rathaus/fuehrungszeugnis: geändert")
+    expect(row).to_contain_text(f"Schalter: vorher {before}, nachher {after}")
+    assert_accessible(page)
+
+
+def test_a_service_change_is_saved_and_listed_with_its_before_and_after(
+    page: Page, platform: Platform
+):
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    page.goto("/staff/admin/catalogue")
+    page.get_by_role("link", name="Personalausweis beantragen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Personalausweis beantragen")
+    assert_accessible(page)
+    documents = page.get_by_label("Mitzubringende Unterlagen")
+    documents.fill(documents.input_value() + "\nAlter Reisepass")
+    page.get_by_role("button", name="Speichern").first.click()
+    expect(page.get_by_role("status")).to_have_text("Die Änderung ist gespeichert.")
+    # the documents kept are counted, the one added is shown: what changed is what is seen
+    row = listed_change(page, "Dienstleistung personalausweis: geändert")
+    expect(row).to_contain_text(
+        re.compile(
+            r'Mitzubringende Unterlagen: vorher nichts, nachher \["Alter Reisepass"\] '
+            r"\(unveränderte Einträge: [1-9]\d*\)"
+        )
+    )
+    assert_accessible(page)
+
+
+def a_confirmation_for(amqp: str, address: str) -> None:
+    """The appointments service's `appointment_confirmed` for a booking without an account:
+    the notifications service mails it to `address`."""
+    payload = {
+        "appointment_id": str(uuid.uuid4()),
+        "service": "personalausweis",
+        "location": "rathaus",
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T09:15:00+01:00",
+        "citizen": None,
+        "email": address,
+        "name": "Bea Bounce",
+        "language": "de",
+        "service_name": "Personalausweis beantragen",
+        "location_name": "Bürgerbüro im Rathaus",
+        "location_address": "Am Vreithof 8, 59494 Soest",
+        "documents": ["Biometrisches Passfoto"],
+        "manage_url": "http://127.0.0.1:8000/appointments/manage?token=abc",
+        "ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+    }
+    find_contract("appointments", "appointment_confirmed", 1).validate(payload)
+    event = Event(type="appointment_confirmed", payload=payload)
+    exchange = event_exchange("appointments", False)
+    publish_confirmed(
+        amqp,
+        json.dumps(event.to_message()).encode(),
+        exchange=exchange,
+        routing_key=event.type,
+        headers={},
+        properties={"message_id": str(event.event_id), "type": event.type},
+        declare=[exchange],
+    )
+
+
+def test_a_message_refused_by_the_mailbox_is_re_sent_from_the_log_and_listed_as_a_change(
+    page: Page, platform: Platform, vhost
+):
+    # the log shows an address masked (b***@...): a domain of her own picks her mail out
+    domain = f"mail-{uuid.uuid4().hex[:8]}.example.org"
+    address = f"bea@{domain}"
+    # the mailbox refuses her mail for good (550) until the re-send
+    platform.mail.stop()
+    refusing = MailCatcher(platform.mail.port, platform.mail.folder, refuse=(address,)).start()
+    try:
+        a_confirmation_for(f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}", address)
+        sign_in(page, "admin.anna", "admin", "Anna Admin")
+        page.goto("/staff/admin/deliveries")
+        page.get_by_label("Status").select_option(label="endgültig gescheitert")
+        page.get_by_role("button", name="Anzeigen").click()
+        log = page.get_by_role("table", name="Nachrichten, die neuesten zuerst")
+        failed = log.get_by_role("row").filter(has_text=domain)
+
+        def listed() -> bool:
+            page.reload()
+            return failed.count() == 1
+
+        wait_for(listed, timeout=20, interval=0.5)
+    finally:
+        refusing.stop()
+        platform.mail.start()
+    failed.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nachricht im Zustellprotokoll")
+    expect(page.get_by_role("definition").filter(has_text=f"b***@{domain}")).to_be_visible()
+    expect(page.get_by_role("table", name="Zustellversuche")).to_contain_text("550")
+    assert_accessible(page)
+    message_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    page.get_by_role("button", name="Erneut senden").click()
+    expect(page.get_by_role("status")).to_have_text("Die Nachricht wird erneut gesendet.")
+    listed_change(page, f"Nachricht {message_id}: erneut gesendet")
+    assert_accessible(page)
+    # it reaches her this time, and the log says so
+    wait_for(lambda: platform.mail.to(address), timeout=20)
+
+    def delivered() -> bool:
+        page.reload()
+        return page.get_by_role("definition").filter(has_text="zugestellt").count() == 1
+
+    wait_for(delivered, timeout=20, interval=0.5)
+    expect(page.get_by_role("button", name="Erneut senden")).to_have_count(0)
+
+
+class Accepting(BaseHTTPRequestHandler):
+    """A subscriber's endpoint: every POST (the signed test call) answered 204."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def subscriber() -> Iterator[str]:
+    """The URL of a webhook receiver on loopback that answers the test call."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Accepting)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook-{uuid.uuid4().hex[:8]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_webhook_added_and_removed_is_listed_as_two_changes(
+    page: Page, platform: Platform, subscriber: str
+):
+    hook = subscriber
+    sign_in(page, "admin.anna", "admin", "Anna Admin")
+    page.goto("/staff/admin/webhooks")
+    page.get_by_label("Ereignisse").fill("appointments.appointment_confirmed")
+    page.get_by_label("Empfangsadresse (URL)").fill(hook)
+    page.get_by_label("Geheimnis zum Signieren").fill("a-webhook-secret-of-some-length")
+    page.get_by_role("button", name="Webhook prüfen und hinzufügen").click()
+    expect(page.get_by_role("status")).to_have_text("Der Webhook ist eingerichtet.")
+    subscriptions = page.get_by_role("table", name="Webhooks, die Ereignisse erhalten")
+    expect(subscriptions.get_by_role("row").filter(has_text=hook)).to_contain_text(
+        "appointments.appointment_confirmed"
+    )
+    added = listed_change(page, "angelegt")
+    expect(added).to_contain_text(f"Empfangsadresse: vorher nichts, nachher {hook}")
+    expect(added).to_contain_text(
+        'Ereignisse: vorher nichts, nachher ["appointments.appointment_confirmed"]'
+    )
+    webhook = re.search(r"Webhook (\S+): angelegt", added.inner_text()).group(1)
+    assert_accessible(page)
+
+    page.get_by_role("button", name=f"Webhook {hook} entfernen").click()
+    expect(page.get_by_role("status")).to_have_text("Der Webhook ist entfernt.")
+    expect(subscriptions.get_by_role("row").filter(has_text=hook)).to_have_count(0)
+    removed = listed_change(page, f"Webhook {webhook}: entfernt")
+    expect(removed).to_contain_text(f"Empfangsadresse: vorher {hook}, nachher nichts")
     assert_accessible(page)
