@@ -20,11 +20,9 @@ from nameko.standalone.events import get_event_exchange
 from playwright.sync_api import Locator, Page, expect
 
 from services.common import dead_letters
-from services.common.amqp import publish_confirmed
-from services.common.events import Event, find_contract
 from services.common.local_time import OFFICE_TIMEZONE
-from services.common.topology import event_exchange
 from tests.support.portal import Platform, assert_accessible, sign_in
+from tests.support.publishing import publish
 from tests.support.smtp import MailCatcher
 from tests.support.waiting import wait_for
 
@@ -351,18 +349,7 @@ def a_confirmation_for(amqp: str, address: str) -> None:
         "manage_url": "http://127.0.0.1:8000/appointments/manage?token=abc",
         "ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
     }
-    find_contract("appointments", "appointment_confirmed", 1).validate(payload)
-    event = Event(type="appointment_confirmed", payload=payload)
-    exchange = event_exchange("appointments", False)
-    publish_confirmed(
-        amqp,
-        json.dumps(event.to_message()).encode(),
-        exchange=exchange,
-        routing_key=event.type,
-        headers={},
-        properties={"message_id": str(event.event_id), "type": event.type},
-        declare=[exchange],
-    )
+    publish("appointments", "appointment_confirmed", payload, amqp)
 
 
 def test_a_message_refused_by_the_mailbox_is_re_sent_from_the_log_and_listed_as_a_change(

@@ -12,19 +12,22 @@ from services.common.settings import amqp_uri
 from services.common.topology import event_exchange
 
 
-def publish(source: str, event_type: str, payload: Mapping[str, Any]) -> Event:
-    """Publish an event as `source` would: validated against its contract, confirmed."""
+def publish(
+    source: str, event_type: str, payload: Mapping[str, Any], uri: str | None = None
+) -> Event:
+    """Publish an event as `source` would: validated against its contract, confirmed (to
+    the broker at `uri`; by default the one nameko's configuration names)."""
     find_contract(source, event_type, 1).validate(payload)
     event = Event(type=event_type, payload=dict(payload))
-    publish_event(source, event)
+    publish_event(source, event, uri)
     return event
 
 
-def publish_event(source: str, event: Event) -> None:
+def publish_event(source: str, event: Event, uri: str | None = None) -> None:
     """Publish an event as it is (a redelivery keeps its id), where its contract says."""
     exchange = event_exchange(source, is_transient(source, event.type, event.version))
     publish_confirmed(
-        amqp_uri(),
+        uri or amqp_uri(),
         json.dumps(event.to_message()).encode(),
         exchange=exchange,
         routing_key=event.type,
