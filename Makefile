@@ -12,7 +12,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-PYTEST_FLAGS := -q -W ignore::DeprecationWarning
+PYTEST_FLAGS := -q -W ignore::DeprecationWarning --durations=15
 # unit runs against a broker address where nothing listens: a test that reaches RabbitMQ
 # without saying so fails there instead of passing by luck
 NO_BROKER := --amqp-uri pyamqp://guest:guest@127.0.0.1:1/ --rabbit-api-uri http://guest:guest@127.0.0.1:1

@@ -158,9 +158,11 @@ def test_a_desk_day_two_appointments_and_a_walk_in_called_served_and_no_show(
     # a walk-in takes a ticket for the same queue, told the wait
     page.get_by_label("Anliegen").select_option(label=SERVICE_NAME)
     page.get_by_role("button", name="Wartenummer ausgeben").click()
-    expect(page.get_by_text("Wartenummer 002 ausgegeben")).to_be_visible()
+    expect(page.get_by_role("main").get_by_text("Wartenummer 002 ausgegeben")).to_be_visible()
     expect(
-        page.get_by_text(re.compile(r"Voraussichtliche Wartezeit: etwa \d+ Minuten"))
+        page.get_by_role("main").get_by_text(
+            re.compile(r"Voraussichtliche Wartezeit: etwa \d+ Minuten")
+        )
     ).to_be_visible()
     expect(page.get_by_role("link", name="Wartend (2)")).to_be_visible()
     assert_accessible(page)
@@ -169,10 +171,10 @@ def test_a_desk_day_two_appointments_and_a_walk_in_called_served_and_no_show(
     # on the hall's display within a second; and does not come to the desk
     page.keyboard.press("n")
     expect_called(display, "002", 1)
-    expect(page.get_by_text("Nummer 002", exact=True)).to_be_visible()
+    expect(page.get_by_role("main").get_by_text("Nummer 002", exact=True)).to_be_visible()
     assert_accessible(display)
     page.keyboard.press("x")
-    expect(page.get_by_text("Als nicht erschienen vermerkt.")).to_be_visible()
+    expect(page.get_by_role("main").get_by_text("Als nicht erschienen vermerkt.")).to_be_visible()
     expect(display.get_by_text("Gerade wird niemand aufgerufen.")).to_be_visible()
 
     # then Erika (001), with one click; the display shows her number, never her name
@@ -181,7 +183,9 @@ def test_a_desk_day_two_appointments_and_a_walk_in_called_served_and_no_show(
     assert "Erika" not in display.get_by_role("main").inner_text()
     assert_accessible(page)
     page.keyboard.press("s")  # served
-    expect(page.get_by_text("Gerade ist niemand an Ihren Schalter aufgerufen.")).to_be_visible()
+    expect(
+        page.get_by_role("main").get_by_text("Gerade ist niemand an Ihren Schalter aufgerufen.")
+    ).to_be_visible()
     expect(display.get_by_text("Gerade wird niemand aufgerufen.")).to_be_visible()
 
     # Max never came: a no-show from the expected part, one click
@@ -316,7 +320,9 @@ def test_a_call_is_shown_in_large_type_with_a_flash_an_announcement_and_a_chime(
     assert_accessible(display)
 
     page.keyboard.press("s")  # served, so the queue is left as it was found
-    expect(page.get_by_text("Gerade ist niemand an Ihren Schalter aufgerufen.")).to_be_visible()
+    expect(
+        page.get_by_role("main").get_by_text("Gerade ist niemand an Ihren Schalter aufgerufen.")
+    ).to_be_visible()
     display.context.close()
 
 
