@@ -102,7 +102,6 @@ RAW_EXCHANGE = Exchange("bench.notifications.raw", type="topic", durable=True)
 MAILED = "appointment_confirmed"
 HOOKED = "appointment_completed"  # no route mails it: webhooks alone
 SECRET = "bench-webhook-secret-of-32-chars"
-ADMIN = signed("admin", "bench-admin")  # signed as the gateway signs: the services verify it
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 
@@ -126,6 +125,11 @@ class Flow:
 
 
 # the events -----------------------------------------------------------------------------
+
+
+def admin_context() -> dict:
+    """An administrator signed as the gateway signs, now: an assertion lives five minutes."""
+    return signed("admin", "bench-admin")
 
 
 def _appointment(event_type: str, number: int) -> Event:
@@ -521,7 +525,10 @@ def _subscribe(uri: str, callback_url: str) -> None:
         "callback_url": callback_url,
         "secret": SECRET,
     }
-    with config.patch({"AMQP_URI": uri}), ClusterRpcClient(context_data=ADMIN, timeout=30) as rpc:
+    with (
+        config.patch({"AMQP_URI": uri}),
+        ClusterRpcClient(context_data=admin_context(), timeout=30) as rpc,
+    ):
         rpc.notifications.subscribe(spec)
 
 

@@ -26,9 +26,6 @@ from services.common.migrations import create_tables
 from services.common.settings import database_url
 
 BENCH_CALLER = IdentityCaller("bench", "citizen")
-SIGNED_CALLER = IdentitySigner(DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY).context_for(
-    BENCH_CALLER
-)
 # the local default's dev login, so that each HTTP call carries and checks a bearer token
 BENCH_AUTH = {"dev_login": True, "dev_secret": "bench-secret-of-at-least-32-characters!"}
 
@@ -50,7 +47,10 @@ def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latenc
             runner.add_service(service)
         runner.start()
         try:
-            with ClusterRpcClient(context_data=SIGNED_CALLER, timeout=120) as cluster:
+            signer = IdentitySigner(DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY)
+            with ClusterRpcClient(
+                context_data=signer.context_for(BENCH_CALLER), timeout=120
+            ) as cluster:
                 cluster.bench_caller.measure(warmup)
                 results["service"] = Latency.of(cluster.bench_caller.measure(calls))
                 cluster.bench_stock_caller.measure(warmup)
