@@ -53,7 +53,7 @@ def strict() -> bool:
 
 def answer(schema: type[Schema], value: Any, *, many: bool = False, where: str = "") -> Any:
     """`value` dumped through `schema`; a mismatch raises (strict) or is logged."""
-    problems = mismatches(schema(), value, many=many)
+    problems = mismatches(_schema(schema, False), value, many=many)
     if problems:
         if strict():
             raise AnswerOutOfContract(f"{where}: {'; '.join(problems)}")
