@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     # the services the benches start as processes run as in production too
     os.environ["RPC_STRICT_ANSWERS"] = "false"
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores; one process, eventlet")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} cores; eventlet, one process "
+        "(the browser benches: one each)"
+    )
     with throwaway_vhost(args.amqp_uri) as amqp_uri:
         print(f"broker: {amqp_uri.rsplit('@', 1)[-1]} (throwaway vhost)\n", flush=True)
         settings = {
@@ -145,9 +148,9 @@ def in_own_process(bench: ModuleType, args: argparse.Namespace) -> bool:
     process that its timed client would wait for; its raw round trip is measured there."""
     options = ["--amqp-uri", args.amqp_uri, "--rpc-calls", str(args.rpc_calls)]
     options += ["--no-postgres"] if args.no_postgres else []
-    own = argparse.ArgumentParser()
+    own = argparse.ArgumentParser(add_help=False)
     bench.add_arguments(own)
-    for action in own._actions[1:]:  # the first is --help
+    for action in own._actions:
         options += [action.option_strings[0], str(getattr(args, action.dest))]
     met = False
     with subprocess.Popen(

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.runners import ServiceRunner
-from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +32,7 @@ from services.common.engine import create_service_engine
 from services.common.loading import load
 from services.common.rpc import RemoteService
 from services.common.rpc_entrypoint import rpc
-from tests.support.clients import signed
+from tests.support.clients import as_caller
 
 Ask = Callable[[dict[str, Any]], dict[str, Any]]  # a query -> the page
 
@@ -124,9 +123,7 @@ def measure(
     runner.add_service(WorklistClerk)
     runner.start()
     try:
-        # signed now: an assertion lives five minutes, and the run is long past its start
-        clerk_context = signed("clerk", CLERK_SUBJECT, CLERK_DEPARTMENTS)
-        with ClusterRpcClient(context_data=clerk_context, timeout=120) as cluster:
+        with as_caller("clerk", CLERK_SUBJECT, CLERK_DEPARTMENTS, timeout=120) as cluster:
             answers = {label: cluster.applications.worklist(query) for label, query in asked}
             clerk = cluster.bench_worklist_clerk
             floor = Latency.of(clerk.health(calls, warmup))

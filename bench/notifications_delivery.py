@@ -63,7 +63,6 @@ from kombu import Connection, Consumer, Exchange, Queue  # noqa: E402
 from kombu.utils.url import parse_url  # noqa: E402
 from nameko import config  # noqa: E402
 from nameko.standalone.events import get_event_exchange  # noqa: E402
-from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -85,7 +84,7 @@ from services.common.events import Event, find_contract  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
 from services.common.settings import DEFAULT_AMQP_URI, amqp_uri, derive_database_url  # noqa: E402
 from services.notifications import webhooks  # noqa: E402
-from tests.support.clients import signed  # noqa: E402
+from tests.support.clients import as_caller  # noqa: E402
 from tests.support.http_receiver import Quiet  # noqa: E402
 from tests.support.smtp import MailCatcher  # noqa: E402
 
@@ -125,11 +124,6 @@ class Flow:
 
 
 # the events -----------------------------------------------------------------------------
-
-
-def admin_context() -> dict:
-    """An administrator signed as the gateway signs, now: an assertion lives five minutes."""
-    return signed("admin", "bench-admin")
 
 
 def _appointment(event_type: str, number: int) -> Event:
@@ -527,7 +521,7 @@ def _subscribe(uri: str, callback_url: str) -> None:
     }
     with (
         config.patch({"AMQP_URI": uri}),
-        ClusterRpcClient(context_data=admin_context(), timeout=30) as rpc,
+        as_caller("admin", "bench-admin", timeout=30) as rpc,
     ):
         rpc.notifications.subscribe(spec)
 

@@ -11,21 +11,17 @@ import time
 import requests
 from nameko import config
 from nameko.runners import ServiceRunner
-from nameko.standalone.rpc import ClusterRpcClient
 
 from bench.report import Latency
 from bench.rpc_services import BenchGateway, Caller, Echo, StockCaller, StockEcho
 from services.client import PlatformClient
-from services.common.identity import (
-    DEVELOPMENT_KEY_ID,
-    DEVELOPMENT_SIGNING_KEY,
-    IdentitySigner,
-)
+from services.common.identity import DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY
 from services.common.identity import Caller as IdentityCaller
 from services.common.migrations import create_tables
 from services.common.settings import database_url
+from tests.support.clients import as_caller
 
-BENCH_CALLER = IdentityCaller("bench", "citizen")
+BENCH_CALLER = IdentityCaller("bench", "citizen")  # as_caller("citizen", "bench") below
 # the local default's dev login, so that each HTTP call carries and checks a bearer token
 BENCH_AUTH = {"dev_login": True, "dev_secret": "bench-secret-of-at-least-32-characters!"}
 
@@ -47,10 +43,7 @@ def measure(calls: int, stock_calls: int, warmup: int = 200) -> dict[str, Latenc
             runner.add_service(service)
         runner.start()
         try:
-            signer = IdentitySigner(DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY)
-            with ClusterRpcClient(
-                context_data=signer.context_for(BENCH_CALLER), timeout=120
-            ) as cluster:
+            with as_caller("citizen", "bench", timeout=120) as cluster:
                 cluster.bench_caller.measure(warmup)
                 results["service"] = Latency.of(cluster.bench_caller.measure(calls))
                 cluster.bench_stock_caller.measure(warmup)

@@ -39,7 +39,14 @@ def cluster_client(
 
 
 def as_caller(
-    role: str, subject: str, departments: Sequence[str] = (), name: str | None = None
+    role: str,
+    subject: str,
+    departments: Sequence[str] = (),
+    name: str | None = None,
+    *,
+    timeout: float = 10.0,
 ) -> ClusterRpcClient:
-    """A client calling as a signed-in `subject` with `role`, as the gateway would."""
-    return ClusterRpcClient(context_data=signed(role, subject, departments, name), timeout=10.0)
+    """A client calling as a signed-in `subject` with `role`, as the gateway would: signed
+    when it is made, so a long run makes its client where it calls (an assertion lives five
+    minutes)."""
+    return ClusterRpcClient(context_data=signed(role, subject, departments, name), timeout=timeout)
