@@ -18,9 +18,14 @@ PYTEST_FLAGS := -q -W ignore::DeprecationWarning --durations=15
 NO_BROKER := --amqp-uri pyamqp://guest:guest@127.0.0.1:1/ --rabbit-api-uri http://guest:guest@127.0.0.1:1
 # the portal's pinned npm packages (services/portal/assets/package-lock.json)
 ASSETS := services/portal/assets/node_modules/.installed
+# the portal's browser tests in two workers (pytest-xdist), each with a platform of its own:
+# most of a journey is waiting for the platform or the browser
+PORTAL_WORKERS := -n 2
+# the operators' CRD schemas the Kubernetes manifests are checked against (tests/deployment)
+SCHEMAS := tests/deployment/schemas/node_modules/.installed
 
 .PHONY: run test unit integration e2e test-postgres bench lint typecheck format docs services assets \
-	browser clean
+	browser promtool clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,43 +39,66 @@ $(ASSETS): services/portal/assets/package-lock.json
 
 assets: $(ASSETS)
 
+$(SCHEMAS): tests/deployment/schemas/package-lock.json
+	cd tests/deployment/schemas && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(SCHEMAS)
+
 ## browser: Debian's Chromium for the portal's browser tests, installed when missing
 browser:
 	scripts/ensure-chromium
+
+## promtool: Prometheus's promtool in .tools/ (from Debian's package, never a server), with
+## which the tests check the alert rules and the scrape config of deploy/observability
+promtool:
+	@scripts/ensure-promtool >/dev/null
 
 ## run: every service, the gateway and the portal in one process (SQLite under var/, broker at $AMQP_URI)
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m services.launch --config config/local.yaml
 
-## test: every layer: the services' suite (unit and integration in one run) under `nameko test`
-## on the real RabbitMQ, then the portal in Chromium (DATABASE_URL=postgresql://... for PostgreSQL)
-test: $(INSTALLED) $(ASSETS) browser
+## test: every layer, as the targets below run them: unit (two workers), integration on the real
+## RabbitMQ, then the portal in Chromium (DATABASE_URL=postgresql://... for PostgreSQL)
+test: $(INSTALLED) $(ASSETS) $(SCHEMAS) browser promtool
 	scripts/ensure-rabbitmq
-	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal $(PYTEST_ARGS)
-	$(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PYTEST_ARGS)
+	$(UNIT)
+	$(INTEGRATION)
+	$(E2E)
 
 ## unit: every test that needs no RabbitMQ and starts no server (marked neither `broker` nor
 ## `server`): tests/unit, tests/deployment and the like of the other folders; SQLite where a
 ## test needs a database. Two workers (pytest-xdist): each test stands alone
-unit: $(INSTALLED)
-	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "not broker and not server" $(NO_BROKER) \
-		-n 2 $(PYTEST_ARGS)
+UNIT = $(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "not broker and not server" \
+	$(NO_BROKER) -n 2 $(PYTEST_ARGS)
+unit: $(INSTALLED) $(SCHEMAS) promtool
+	$(UNIT)
 
 ## integration: the tests marked `broker` or `server`: services, gateway and plumbing on the real
 ## RabbitMQ, the local S3 and database (DATABASE_URL=postgresql://... for PostgreSQL)
+INTEGRATION = $(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "broker or server" \
+	$(PYTEST_ARGS)
 integration: $(INSTALLED)
 	scripts/ensure-rabbitmq
-	$(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "broker or server" $(PYTEST_ARGS)
+	$(INTEGRATION)
 
 ## e2e: the portal in Chromium against the whole platform as one process (plain pytest:
 ## Playwright does not run under eventlet)
+E2E = $(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PORTAL_WORKERS) $(PYTEST_ARGS)
 e2e: $(INSTALLED) $(ASSETS) browser
 	scripts/ensure-rabbitmq
-	$(BIN)/pytest tests/portal $(PYTEST_FLAGS) $(PYTEST_ARGS)
+	$(E2E)
 
 ## test-postgres: the same suite on the local PostgreSQL
 test-postgres:
 	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/rathaus $(MAKE) test
+
+## drill: the broker drills, not part of `make test`: a three-node RabbitMQ cluster on this machine
+## (scripts/rabbitmq-cluster, started and stopped by it), one node stopped under a load of
+## applications and reports (tests/faults/test_cluster_drill.py); then the machine's broker
+## restarted while events flow (tests/faults/test_broker_restart.py)
+.PHONY: drill
+drill: $(INSTALLED)
+	$(BIN)/nameko test tests/faults/test_cluster_drill.py tests/faults/test_broker_restart.py \
+		$(PYTEST_FLAGS) -m drill -s $(PYTEST_ARGS)
 
 ## bench: the benchmarks; prints figures as ratios against raw AMQP on the same broker
 bench: $(INSTALLED)

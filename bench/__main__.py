@@ -4,6 +4,7 @@
                     [--queries 200] [--wide-queries 10] [--rush 1000]
                     [--uploads 1000] [--upload-concurrency 8]
                     [--deliveries 2000] [--no-notifications-sqlite]
+                    [--peer-rounds 2] [--no-peer]
                     [--flow-seconds 15] [--worklist-calls 100] [--no-applications-sqlite]
                     [--map-queries 300] [--ratings 2000] [--rating-concurrency 8]
                     [--no-feedback] [--page-requests 300] [--journeys 3] [--no-portal]
@@ -37,6 +38,7 @@ from nameko import config  # noqa: E402
 from bench import (  # noqa: E402
     applications_flow,
     appointments,
+    celery_peer,
     databases,
     documents_upload,
     event_pipeline,
@@ -73,6 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--uploads", type=int, default=1000, help="small documents")
     parser.add_argument("--upload-concurrency", type=int, default=8)
     notifications_delivery.add_arguments(parser)
+    celery_peer.add_arguments(parser)
     applications_flow.add_arguments(parser)
     feedback_map.add_arguments(parser)
     parser.add_argument("--no-feedback", action="store_true", help="leave out the feedback bench")
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             appointments_ok = appointments.run(args, pg_problem, raw)
             documents_ok = documents_upload.run(args, raw)
             notifications_ok = notifications_delivery.run(args, pg_problem)
+            peer_ok = args.no_peer or celery_peer.run(args, pg_problem)
             applications_ok = applications_flow.run(args, pg_problem, raw)
             feedback_ok = args.no_feedback or feedback_map.run(args, pg_problem, raw)
             portal_ok = args.no_portal or in_own_process(portal_pages, args)
@@ -130,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             appointments_ok,
             documents_ok,
             notifications_ok,
+            peer_ok,
             applications_ok,
             feedback_ok,
             portal_ok,
@@ -165,10 +170,12 @@ def in_own_process(bench: ModuleType, args: argparse.Namespace) -> bool:
 
 def run_rpc(amqp_uri: str, args: argparse.Namespace) -> tuple[bool, Latency]:
     raw = raw_rpc.measure(amqp_uri, args.rpc_calls)
+    raw_quorum = raw_rpc.measure(amqp_uri, args.rpc_calls, quorum=True)
     with databases.sqlite_base_url() as base_url, config.patch({"DATABASE_URL": base_url}):
         measured = service_rpc.measure(args.rpc_calls, args.stock_calls)
     rows = [
         ("raw AMQP request/reply (kombu, same process)", raw),
+        ("raw, the request through a quorum queue (as ours)", raw_quorum),
         ("service -> service: RemoteService, timed inside A", measured["service"]),
         ("portal: services.client -> service, signed caller", measured["client"]),
         ("HTTP GET -> gateway -> 1 RemoteService RPC (*)", measured["http"]),
@@ -177,20 +184,27 @@ def run_rpc(amqp_uri: str, args: argparse.Namespace) -> tuple[bool, Latency]:
     ]
     print(rpc_table(rows, raw))
     print(
-        "raw: kombu client and server greenthreads, transient messages, no confirms;\n"
+        "raw: kombu client and server greenthreads, transient messages, no confirms; the\n"
+        "services' request queues are quorum queues (they survive losing a broker node);\n"
         "(*) the gateway with a bearer token, on a bench route (bench/rpc_services.py) that\n"
         "    makes exactly one RPC; the client is `requests` with keep-alive, in this process"
     )
-    ratio = measured["service"].median_ms / raw.median_ms
-    client_ratio = measured["client"].median_ms / raw.median_ms
+    # the targets are our plumbing's share: against the raw trip through the same kind of
+    # request queue, so that the broker's price for a replicated queue is not counted as ours
+    ratio = measured["service"].median_ms / raw_quorum.median_ms
+    client_ratio = measured["client"].median_ms / raw_quorum.median_ms
     passed = ratio <= RPC_TARGET
     client_passed = client_ratio <= CLIENT_TARGET
     print(
         "every platform row carries a signed caller (Ed25519), verified by the echo service\n"
-        f"target: service-to-service RPC with a signed caller within {RPC_TARGET:g}x of raw: "
-        f"{ratio:.2f}x {verdict(passed)}\n"
-        f"target: a portal's services.client call within {CLIENT_TARGET:g}x of raw: "
-        f"{client_ratio:.2f}x {verdict(client_passed)}\n",
+        f"the quorum request queue's own price: {raw_quorum.median_ms - raw.median_ms:.3f} ms "
+        f"a trip; ours against the raw trip through a classic queue: service "
+        f"{measured['service'].median_ms / raw.median_ms:.2f}x, services.client "
+        f"{measured['client'].median_ms / raw.median_ms:.2f}x\n"
+        f"target: service-to-service RPC with a signed caller within {RPC_TARGET:g}x of the raw "
+        f"trip through a quorum queue: {ratio:.2f}x {verdict(passed)}\n"
+        f"target: a portal's services.client call within {CLIENT_TARGET:g}x of the raw trip "
+        f"through a quorum queue: {client_ratio:.2f}x {verdict(client_passed)}\n",
         flush=True,
     )
     return passed and client_passed, raw
@@ -198,9 +212,13 @@ def run_rpc(amqp_uri: str, args: argparse.Namespace) -> tuple[bool, Latency]:
 
 def run_events(amqp_uri: str, args: argparse.Namespace, pg_problem: str | None) -> bool:
     paced = (args.paced, PACE)
-    raw = raw_events.measure(amqp_uri, args.events, *paced)
+    classic = raw_events.measure(amqp_uri, args.events, *paced)
+    # the handler queues are quorum queues: the pipeline's share is of the raw floor through
+    # the same kind of queue, so that the broker's price for replication is not counted as ours
+    raw = raw_events.measure(amqp_uri, args.events, *paced, quorum=True)
     rows = [
-        ("raw durable: kombu, confirm each, ack each", raw),
+        ("raw durable: kombu, confirm each, ack each", classic),
+        ("raw durable, the same through a quorum queue", raw),
         (
             "raw durable: confirms per 200 (reference only)",
             raw_events.measure_batched(amqp_uri, args.events),
@@ -233,8 +251,8 @@ def run_events(amqp_uri: str, args: argparse.Namespace, pg_problem: str | None) 
         ok = share >= EVENT_TARGET
         passed = passed and ok
         print(
-            f"target: {engine} pipeline at least {EVENT_TARGET:.0%} of raw durable throughput: "
-            f"{share:.0%} {verdict(ok)}"
+            f"target: {engine} pipeline at least {EVENT_TARGET:.0%} of raw durable throughput "
+            f"through a quorum queue: {share:.0%} {verdict(ok)}"
         )
     return passed
 

@@ -27,10 +27,12 @@ and the gateway (HTTP).
    the platform consumes `notification_sent`: each would be parked as unroutable).
 
 OUTBOX_SWEEP_INTERVAL, NOTIFICATIONS_DISPATCH_INTERVAL and NOTIFICATIONS_BATCH_SIZE in the
-environment are passed on to the services.
+environment are passed on to the services; BENCH_PROFILE=<folder> runs each service under
+bench/sampled.py and leaves its profile there.
 
     python -m bench.applications_flow [--flow-seconds 15] [--worklist-calls 100]
-                                      [--no-postgres] [--no-applications-sqlite]
+                                      [--levels 1,10,50] [--no-postgres]
+                                      [--no-applications-sqlite]
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ from tests.support.smtp import MailCatcher  # noqa: E402
 
 LEVELS = (1, 10, 50)
 TARGET_LEVEL = 10
-TARGET_MS = 1000.0  # p99 submit to receipt at TARGET_LEVEL citizens
+TARGET_MS = 300.0  # p99 submit to receipt at TARGET_LEVEL citizens (issue 19)
 PREFIX = "/api/v1/applications"
 SUBMIT = f"{PREFIX}/cases"
 UPLOADS = "/api/v1/documents/uploads"
@@ -430,14 +432,16 @@ def seeded_database(base_url: str, rows: list[dict[str, Any]], now: datetime) ->
     return seed.seed_cases(url, rows, now)
 
 
-def measure_flow(place: Platform, base_url: str, seconds: float) -> Flow:
-    citizens = [sign_up(place.base, number) for number in range(max(LEVELS))]
+def measure_flow(
+    place: Platform, base_url: str, seconds: float, counts: tuple[int, ...] = LEVELS
+) -> Flow:
+    citizens = [sign_up(place.base, number) for number in range(max(counts))]
     parties = {name: [process] for name, process in place.processes.items()}
     parties["smtp server"] = [place.smtp_pid]
     try:
         levels = [
             measure_level(place.base, place.mailbox, citizens[:count], seconds, parties)
-            for count in LEVELS
+            for count in counts
         ]
     finally:
         for citizen in citizens:
@@ -462,7 +466,12 @@ def worklist_over_http(base: str) -> worklist.Ask:
 
 
 def measure(
-    uri: str, pg_problem: str | None, sqlite: bool, seconds: float, calls: int
+    uri: str,
+    pg_problem: str | None,
+    sqlite: bool,
+    seconds: float,
+    calls: int,
+    counts: tuple[int, ...] = LEVELS,
 ) -> tuple[dict[str, seed.Seeded], list[worklist.Pages], Flow | None]:
     """The worklist per engine (seeded: engine -> how); submit to receipt on PostgreSQL."""
     now = datetime.now(UTC)
@@ -476,7 +485,7 @@ def measure(
                 url = derive_database_url(base_url, "applications")
                 http = worklist_over_http(place.base)
                 pages.append(worklist.measure("PostgreSQL", url, calls, http))
-                flow = measure_flow(place, base_url, seconds)
+                flow = measure_flow(place, base_url, seconds, counts)
     if sqlite:
         with databases.sqlite_base_url() as base_url:
             seeded["SQLite"] = seeded_database(base_url, rows, now)
@@ -495,6 +504,7 @@ def run(args: argparse.Namespace, pg_problem: str | None, raw: Latency) -> bool:
         not args.no_applications_sqlite,
         args.flow_seconds,
         args.worklist_calls,
+        tuple(int(count) for count in args.levels.split(",")),
     )
     passed = True
     if seeded:
@@ -558,13 +568,37 @@ def print_flow(flow: Flow, raw: Latency) -> bool:
         shares = ", ".join(f"{name} {1000 * level.cpu[name] / count:.1f}" for name in others)
         print(f"  {level.citizens} citizens, besides: {shares}")
 
-    target = next(level for level in flow.levels if level.citizens == TARGET_LEVEL)
+    target = next((level for level in flow.levels if level.citizens == TARGET_LEVEL), None)
+    if target is None:
+        print(f"target: not measured (--levels without {TARGET_LEVEL}) MISS")
+        return False
     passed = target.latency.p99_ms < TARGET_MS and "WRONG" not in flow.check
     print(
         f"target: p99 submit to receipt < {TARGET_MS:g} ms at {TARGET_LEVEL} citizens: "
         f"{target.latency.p99_ms:.0f} ms {verdict(passed)}"
     )
+    if not passed:
+        _room(target)
     return passed
+
+
+def _room(level: Level) -> None:
+    """What the cores allow at the level's CPU cost: citizens who submit back to back wait,
+    on average, their number over the submissions per second (Little's law), and the
+    cores finish no more per second than they have CPU for."""
+    cores = os.cpu_count() or 1
+    count = len(level.submissions)
+    spent = sum(seconds for party, seconds in level.cpu.items() if party != "others")
+    per_application = 1000 * spent / count
+    ceiling = 1000 * cores / per_application
+    needed = TARGET_MS * cores / level.citizens
+    print(
+        f"  room: {per_application:.0f} ms of CPU per application on the machine (every party, "
+        f"the bench's own among them);\n  {cores} cores finish at most {ceiling:.1f} a second, "
+        f"so {level.citizens} citizens back to back wait {level.citizens / ceiling * 1000:.0f} "
+        f"ms on average at least;\n  an average under {TARGET_MS:g} ms needs at most "
+        f"{needed:.0f} ms of CPU per application, {per_application / needed:.1f}x less"
+    )
 
 
 # on its own ---------------------------------------------------------------------------
@@ -575,6 +609,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--flow-seconds", type=float, default=15.0, help="per level of citizens at once"
     )
     parser.add_argument("--worklist-calls", type=int, default=100, help="per worklist query")
+    parser.add_argument(
+        "--levels",
+        default=",".join(str(count) for count in LEVELS),
+        help="citizens at once, one level after another (comma-separated)",
+    )
     parser.add_argument(
         "--no-applications-sqlite", action="store_true", help="the worklist on PostgreSQL only"
     )

@@ -1,14 +1,19 @@
 """Appointments: free slots with 50,000 bookings on the books, and a rush of 1,000 bookings.
 
+    python -m bench.appointments [--queries 200] [--wide-queries 10] [--rush 1000]
+                                 [--no-postgres]
+
 Per database engine, in a fresh database: the catalogue of bench/appointments_seed.py and
 50,000 confirmed bookings in the 90 days from today (bulk inserts). Then
 
 1. availability of the ID card over those 90 days, at one location (the 10 in turn) and
    at all 10 at once, asked one query after another: of the domain function with its
-   database reads (the service not yet running), of the service over RPC (half as many
-   queries: that row only splits the gateway's share from the service's), and of the
-   gateway over HTTP (`requests`, keep-alive). On the first engine also the domain
-   function with its two reads answered from memory: the slot rules and formatting alone;
+   database reads (the service not yet running; the days kept in `free_days`), and in
+   turn with it of the full computation from every desk minute that it replaced, which
+   must answer the same; of the service over RPC (half as many queries: that row only
+   splits the gateway's share from the service's), and of the gateway over HTTP
+   (`requests`, keep-alive). On the first engine also the domain function with its reads
+   answered from memory: putting the kept days together and formatting alone;
 2. a rush: 1,000 clients, each with its own connection, e-mail address and solved ALTCHA
    challenge, send a hold at the same moment for the first slot of a day past the 90 days
    at every location: 10 locations x 10 online desks = 100 places. Afterwards the
@@ -23,40 +28,53 @@ events, as the notifications service's would.
 
 from __future__ import annotations
 
-import argparse
-import collections
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+import warnings
 
-import requests
-from kombu import Connection, Queue
-from nameko import config
-from nameko.runners import ServiceRunner
-from nameko.standalone.events import get_event_exchange
-from nameko.standalone.rpc import ClusterRpcClient
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased, sessionmaker
+warnings.simplefilter("ignore")  # eventlet's deprecation notice, among others
 
-from bench import appointments_load as load
-from bench import appointments_seed as seed
-from bench import databases
-from bench.report import Latency, Throughput, rpc_table, rush_table, verdict
-from bench.service_rpc import BENCH_AUTH, free_port
-from services.appointments import lifecycle
-from services.appointments.models import AppointmentRow, DeskTime, LocationRow, OfferRow
-from services.appointments.opening import day_bounds, local_date_of, to_minute
-from services.appointments.service import AppointmentsService
-from services.appointments.slots import slot_starts
-from services.appointments.store import location_of, offer_of
-from services.appointments.views import iso
-from services.common.engine import create_service_engine
-from services.common.migrations import upgrade
-from services.common.settings import amqp_uri, database_url
-from services.gateway.service import GatewayService
-from tests.support.databases import database_transaction
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # before anything opens a socket (run on its own)
+
+import argparse  # noqa: E402
+import collections  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, date, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+import requests  # noqa: E402
+from kombu import Connection, Queue  # noqa: E402
+from nameko import config  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+from nameko.standalone.events import get_event_exchange  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
+from sqlalchemy import and_, func, or_, select  # noqa: E402
+from sqlalchemy.orm import Session, aliased, sessionmaker  # noqa: E402
+
+from bench import appointments_load as load  # noqa: E402
+from bench import appointments_seed as seed  # noqa: E402
+from bench import databases  # noqa: E402
+from bench.report import Latency, Throughput, rpc_table, rush_table, verdict  # noqa: E402
+from bench.service_rpc import BENCH_AUTH, free_port  # noqa: E402
+from bench.standalone import main_against_raw_rpc  # noqa: E402
+from services.appointments import lifecycle  # noqa: E402
+from services.appointments.models import AppointmentRow, DeskTime, LocationRow, OfferRow  # noqa: E402
+from services.appointments.opening import day_bounds, local_date_of, to_minute  # noqa: E402
+from services.appointments.service import AppointmentsService  # noqa: E402
+from services.appointments.slots import slot_starts  # noqa: E402
+from services.appointments.store import location_of, offer_of  # noqa: E402
+from services.appointments.views import iso  # noqa: E402
+from services.common.engine import create_service_engine  # noqa: E402
+from services.common.logging import configure_logging  # noqa: E402
+from services.common.migrations import upgrade  # noqa: E402
+from services.common.settings import amqp_uri, database_url  # noqa: E402
+from services.gateway.service import GatewayService  # noqa: E402
+from tests.support.databases import database_transaction  # noqa: E402
 
 SEEDED = 50_000
 TARGET_P99_MS = 100.0  # availability through the gateway
@@ -76,6 +94,7 @@ class Availability:
     slots: int  # in one answer
     size: int  # bytes of one answer over HTTP
     domain: Latency
+    in_full: Latency  # the full computation from every desk minute, as before the days kept
     pure: Latency | None  # measured on one engine only: it reads nothing
     rpc: Latency
     http: Latency
@@ -125,9 +144,16 @@ def measure(
 
         # the domain function before the service starts: two engines on one SQLite file in
         # one process would wait for each other's lock inside C, the eventlet hub stalled
-        with load.domain(url) as ask:
-            domain = {name: load.timed(ask, *scope) for name, scope in scopes.items()}
+        # the kept days and the full computation taking turns, query by query, so that
+        # what else runs on the machine weighs on both alike
+        with load.domain(url) as ask, load.domain(url, in_full=True) as ask_in_full:
+            domain, in_full = {}, {}
+            for name, scope in scopes.items():
+                domain[name], in_full[name] = load.timed_in_turn(ask, ask_in_full, *scope)
             slots = {name: _slot_count(ask(scope[0][0])) for name, scope in scopes.items()}
+            same = all(ask(scope[0][0]) == ask_in_full(scope[0][0]) for scope in scopes.values())
+        if not same:
+            raise RuntimeError("the kept days answer otherwise than the full computation")
         pure: dict[str, list[float]] = {}
         if pure_too:
             with load.pure(url, [query for scope in scopes.values() for query in scope[0]]) as ask:
@@ -149,6 +175,7 @@ def measure(
             slots[name],
             size[name],
             Latency.of(domain[name]),
+            Latency.of(in_full[name]),
             Latency.of(pure[name]) if name in pure else None,
             Latency.of(rpc[name]),
             Latency.of(http[name]),
@@ -383,6 +410,7 @@ def print_report(runs: Sequence[Run], raw: Latency, pg_problem: str | None) -> N
         for scope, name in SCOPES:
             figures = getattr(run_, name)
             rows += [
+                (f"{run_.engine}, {scope}: full computation (before)", figures.in_full),
                 (f"{run_.engine}, {scope}: domain function + DB reads", figures.domain),
                 (f"{run_.engine}, {scope}: RPC -> appointments", figures.rpc),
                 (f"{run_.engine}, {scope}: HTTP GET -> gateway -> RPC", figures.http),
@@ -393,9 +421,11 @@ def print_report(runs: Sequence[Run], raw: Latency, pg_problem: str | None) -> N
         f"an answer: {first.one.slots:,} slots ({first.one.size / 1e3:,.0f} kB) at 1 location, "
         f"{first.every.slots:,} ({first.every.size / 1e6:,.1f} MB) at all 10; "
         f"seeding: {seeding}\n"
-        "domain function: availability.availability in a transaction, the service not running;\n"
-        "reads answered from memory: the same with its two queries answered in advance (slot\n"
-        "rules and formatting only); RPC: a standalone ClusterRpcClient; HTTP: `requests`,\n"
+        "domain function: availability.availability in a transaction, the service not running,\n"
+        "reading the days kept (free_days); full computation (before): availability_in_full,\n"
+        "every desk minute read and counted, timed in turn with it; reads answered from\n"
+        "memory: the domain function with its queries answered in advance (putting the days\n"
+        "together and formatting only); RPC: a standalone ClusterRpcClient; HTTP: `requests`,\n"
         f"keep-alive; 1 location: the 10 in turn; 10 locations: p99 is the slowest of "
         f"{first.every.http.count}"
     )
@@ -434,3 +464,33 @@ def print_report(runs: Sequence[Run], raw: Latency, pg_problem: str | None) -> N
 
 def _slot_count(answer: dict[str, Any]) -> int:
     return sum(len(day["times"]) for place in answer["locations"] for day in place["days"])
+
+
+# on its own ---------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--queries", type=int, default=200, help="availability, 1 location")
+    parser.add_argument("--wide-queries", type=int, default=10, help="availability, all 10")
+    parser.add_argument("--rush", type=int, default=1000, help="holds sent at once")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """As `python -m bench` runs it: its worker limit, and answers not checked on each call."""
+    configure_logging("console", "WARNING")
+    logging.getLogger("nameko.containers").setLevel(logging.ERROR)
+    os.environ["RPC_STRICT_ANSWERS"] = "false"
+    settings = {
+        "max_workers": 20,
+        "RPC_TIMEOUT": 10,
+        "CHALLENGE": BENCH_CHALLENGE,
+        "RPC_STRICT_ANSWERS": False,
+    }
+    with config.patch(settings):
+        return main_against_raw_rpc(
+            argv, "python -m bench.appointments", __doc__, add_arguments, run
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

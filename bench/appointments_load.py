@@ -2,8 +2,9 @@
 
 Availability is asked one query after another: of the domain function on the database
 (`availability.availability` in a transaction, as the service's entrypoint runs it), of
-the same function with its two reads answered from memory (the pure part: the slot rules
-and the answer's formatting), of the service over RPC, and of the gateway over HTTP.
+the same function with its reads answered from memory (the pure part: putting the kept
+days together and the answer's formatting), of the service over RPC, and of the gateway
+over HTTP.
 
 The rush: every client has its own HTTP connection, opened when it fetched its challenge,
 and its solution ready; then all send their hold at once.
@@ -71,16 +72,35 @@ def timed(call: Callable[[Query], Any], queries: list[Query], warmup: int) -> li
     return timings
 
 
+def timed_in_turn(
+    first: Callable[[Query], Any], second: Callable[[Query], Any], queries: list[Query], warmup: int
+) -> tuple[list[float], list[float]]:
+    """`timed` for two ways of answering, each query asked of one, then of the other."""
+    for query in queries[:warmup]:
+        first(query)
+        second(query)
+    timings: tuple[list[float], list[float]] = ([], [])
+    for query in queries:
+        for call, taken in zip((first, second), timings, strict=True):
+            started = time.perf_counter()
+            call(query)
+            taken.append(time.perf_counter() - started)
+    return timings
+
+
 @contextlib.contextmanager
-def domain(url: str) -> Iterator[Callable[[Query], dict[str, Any]]]:
-    """The use case as the service's entrypoint runs it: a transaction, then the function."""
+def domain(url: str, *, in_full: bool = False) -> Iterator[Callable[[Query], dict[str, Any]]]:
+    """The use case as the service's entrypoint runs it: a transaction, then the function;
+    `in_full`: the full computation from every desk minute, as before the days were kept."""
     engine = create_service_engine(url)
     sessions = sessionmaker(engine, expire_on_commit=False)
     settings = AppointmentSettings.from_config()
+    function = availability.availability_in_full if in_full else availability.availability
 
     def ask(query: Query) -> dict[str, Any]:
         with sessions() as session, session.begin():
-            return _availability(Transaction(session, "appointments", None), query, settings)
+            tx = Transaction(session, "appointments", None)
+            return _availability(tx, query, settings, function)
 
     try:
         yield ask
@@ -90,44 +110,60 @@ def domain(url: str) -> Iterator[Callable[[Query], dict[str, Any]]]:
 
 @contextlib.contextmanager
 def pure(url: str, queries: list[Query]) -> Iterator[Callable[[Query], dict[str, Any]]]:
-    """The same function with the catalogue and desk time of each query read beforehand.
+    """The same function with each query's reads (the catalogue, the days kept, the desk
+    time that passes, and the desk time of days computed in full) made beforehand.
 
-    `placements` and `busy_desk_time` answer from memory: what is left is the slot rules
-    (`slots.free_slots`), sorting, and the answer's formatting.
+    What is left is putting the kept days together (and computing any day that has no row
+    or holds a hold) and the answer's formatting.
     """
-    read: dict[Query, tuple[Any, Any]] = {}
+    reads = ("placements", "passing_desk_time", "taken_desk_time")
+    read: dict[Query, dict[str, list[Any]]] = {}
     with domain(url) as ask:
         for query in set(queries):
-            places = _recorder(availability.placements)
-            taken = _recorder(availability.taken_desk_time)
-            with (
-                mock.patch.object(availability, "placements", places),
-                mock.patch.object(availability, "taken_desk_time", taken),
-            ):
+            recorders = {name: _recorder(getattr(availability, name)) for name in reads}
+            kept = _recorder(availability.free_days.stored)
+            with contextlib.ExitStack() as patches:
+                for name, recorder in recorders.items():
+                    patches.enter_context(mock.patch.object(availability, name, recorder))
+                patches.enter_context(mock.patch.object(availability.free_days, "stored", kept))
                 ask(query)
-            read[query] = (next(iter(places.answers.values())), taken.answers)
+            read[query] = {name: recorder.answers for name, recorder in recorders.items()}
+            read[query]["stored"] = kept.answers
 
     settings = AppointmentSettings.from_config()
     current: list[Query] = []
-    with (
-        mock.patch.object(availability, "placements", lambda *_: read[current[0]][0]),
-        mock.patch.object(
-            availability,
-            "taken_desk_time",
-            lambda _session, _offer, location_id, *_: read[current[0]][1][location_id],
-        ),
-    ):
+
+    def replay(name: str) -> Callable[..., Any]:
+        def answer(*_args, **_kwargs) -> Any:
+            return read[current[0]][name].pop(0)
+
+        return answer
+
+    with contextlib.ExitStack() as patches:
+        for name in reads:
+            patches.enter_context(mock.patch.object(availability, name, replay(name)))
+        patches.enter_context(mock.patch.object(availability.free_days, "stored", replay("stored")))
 
         def ask_pure(query: Query) -> dict[str, Any]:
             current[:] = [query]
+            answers = read[query]
+            saved = {name: list(each) for name, each in answers.items()}
             no_session = Transaction(None, "appointments", None)  # type: ignore[arg-type]
-            return _availability(no_session, query, settings)
+            try:
+                return _availability(no_session, query, settings)
+            finally:
+                read[query] = saved
 
         yield ask_pure
 
 
-def _availability(tx: Transaction, query: Query, settings: AppointmentSettings) -> dict[str, Any]:
-    return availability.availability(
+def _availability(
+    tx: Transaction,
+    query: Query,
+    settings: AppointmentSettings,
+    function: Callable[..., dict[str, Any]] = availability.availability,
+) -> dict[str, Any]:
+    return function(
         tx,
         query.service,
         query.date_from,
@@ -139,14 +175,14 @@ def _availability(tx: Transaction, query: Query, settings: AppointmentSettings) 
 
 
 def _recorder(function: Callable) -> Callable:
-    """`function`, keeping each answer (in `answers`) by its call's third argument."""
+    """`function`, keeping each of its answers in order (in `answers`)."""
 
     def record(*args, **kwargs):
         answer = function(*args, **kwargs)
-        record.answers[args[2] if len(args) > 2 else len(record.answers)] = answer
+        record.answers.append(answer)
         return answer
 
-    record.answers = {}
+    record.answers = []
     return record
 
 

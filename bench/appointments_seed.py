@@ -5,8 +5,9 @@ Ten Bürgerbüros open Monday to Friday 08:00-18:00 (15-minute slots, no buffer)
 The catalogue goes in through the service's own use cases (`catalogue_admin`, with its
 input schemas); the bookings go straight into `appointments` and `desk_time`, the rows
 `booking.hold` and `booking.confirm` leave behind: status confirmed, one desk_time row per
-slot minute with `free_after` NULL. They are spread at random (a fixed seed) over the
-working days from tomorrow to the end of the 90-day window, never two on one desk minute.
+slot minute with `free_after` NULL; then each day's open slots (`free_days`) are written.
+They are spread at random (a fixed seed) over the working days from tomorrow to the end of
+the 90-day window, never two on one desk minute.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.appointments import catalogue_admin, lifecycle
+from services.appointments import catalogue_admin, free_days, lifecycle
 from services.appointments.catalogue import Location
 from services.appointments.models import (
     AppointmentRow,
@@ -128,6 +129,9 @@ def seed_bookings(url: str, bookings: int, today: date, now: datetime, seed: int
             _insert(session, AppointmentRow.__table__, appointments)
             _insert(session, ManageLinkRow.__table__, [_link(a) for a in appointments])
             _insert(session, DeskTime.__table__, desk_rows)
+            # the rows bypass booking.py: each day's open slots are written anew, as the
+            # migration that brought them in writes them for the bookings there are
+            free_days.rebuild(session, today)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # what autovacuum does soon after a bulk load: the planner learns the sizes and
             # PostgreSQL marks the pages all-visible, so index-only scans need no heap visit

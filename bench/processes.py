@@ -90,15 +90,25 @@ class ServiceProcess:
             self.process.wait(timeout=STOP_TIMEOUT)
 
 
+def profiler(name: str) -> list[str]:
+    """With BENCH_PROFILE=<folder>, the arguments that run a process under bench/sampled.py,
+    which leaves its profile there as <name>.txt; none otherwise."""
+    folder = os.environ.get("BENCH_PROFILE")
+    return ["-m", "bench.sampled", str(Path(folder) / f"{name}.txt")] if folder else []
+
+
 @contextlib.contextmanager
 def running(
     services: list[str], env: dict[str, str], log_dir: Path, ready: Callable[[], bool]
 ) -> Iterator[dict[str, ServiceProcess]]:
-    """Start the services, wait until `ready()`, and stop them all afterwards."""
+    """Start the services, wait until `ready()`, and stop them all afterwards (each under
+    the sampling profiler with BENCH_PROFILE)."""
     processes: dict[str, ServiceProcess] = {}
     try:
         for service in services:
-            processes[service] = ServiceProcess(service, env, log_dir / f"{service}.log")
+            processes[service] = ServiceProcess(
+                service, env, log_dir / f"{service}.log", wrapper=profiler(service)
+            )
         wait_until(ready, list(processes.values()))
         yield processes
     finally:

@@ -27,10 +27,13 @@ BATCH = 200
 CONSUME_DEADLINE = 120
 
 
-def measure(amqp_uri: str, events: int, paced: int, pace: float) -> Throughput:
-    """Flood `events` for throughput and latency under load; then `paced`, `pace` s apart."""
-    flood = _run(amqp_uri, events, lambda: _publish_each(amqp_uri, events, 0.0))
-    light = _run(amqp_uri, paced, lambda: _publish_each(amqp_uri, paced, pace))
+def measure(
+    amqp_uri: str, events: int, paced: int, pace: float, quorum: bool = False
+) -> Throughput:
+    """Flood `events` for throughput and latency under load; then `paced`, `pace` s apart.
+    `quorum`: through a quorum queue, the kind the services' handler queues are."""
+    flood = _run(amqp_uri, events, lambda: _publish_each(amqp_uri, events, 0.0), quorum)
+    light = _run(amqp_uri, paced, lambda: _publish_each(amqp_uri, paced, pace), quorum)
     return Throughput(events, flood[0], flood[1], light[1])
 
 
@@ -39,12 +42,13 @@ def measure_batched(amqp_uri: str, events: int) -> Throughput:
     return Throughput(events, seconds, latency, None)
 
 
-def _run(amqp_uri: str, events: int, publish) -> tuple[float, Latency]:
+def _run(amqp_uri: str, events: int, publish, quorum: bool = False) -> tuple[float, Latency]:
     queue = Queue(
         f"bench.raw_events.{uuid.uuid4().hex[:8]}",
         exchange=EXCHANGE,
         routing_key="entry_recorded",
         durable=True,
+        queue_arguments={"x-queue-type": "quorum"} if quorum else None,
     )
     latencies: list[float] = []
     done = Event()

@@ -20,11 +20,20 @@ from bench.report import Latency
 
 EXCHANGE = Exchange("bench.raw_rpc", type="direct", durable=False, auto_delete=True)
 REQUESTS = Queue("bench.raw_rpc.requests", exchange=EXCHANGE, routing_key="requests")
+# the same trip through a request queue of the kind the services' RPC queues are: what the
+# broker itself adds for a queue that survives losing a node (its write-ahead log, its fsync)
+QUORUM_REQUESTS = Queue(
+    "bench.raw_rpc.requests.quorum",
+    exchange=EXCHANGE,
+    routing_key="requests",
+    durable=True,
+    queue_arguments={"x-queue-type": "quorum"},
+)
 
 
-def measure(amqp_uri: str, calls: int, warmup: int = 200) -> Latency:
+def measure(amqp_uri: str, calls: int, warmup: int = 200, quorum: bool = False) -> Latency:
     ready = Event()
-    server = eventlet.spawn(_serve, amqp_uri, ready)
+    server = eventlet.spawn(_serve, amqp_uri, ready, QUORUM_REQUESTS if quorum else REQUESTS)
     ready.wait()
     try:
         return Latency.of(_call(amqp_uri, calls, warmup))
@@ -32,7 +41,7 @@ def measure(amqp_uri: str, calls: int, warmup: int = 200) -> Latency:
         server.kill()
 
 
-def _serve(amqp_uri: str, ready: Event) -> None:
+def _serve(amqp_uri: str, ready: Event, requests: Queue) -> None:
     with Connection(amqp_uri) as connection:
         producer = Producer(connection.channel(), exchange=EXCHANGE, auto_declare=False)
 
@@ -48,7 +57,7 @@ def _serve(amqp_uri: str, ready: Event) -> None:
 
         channel = connection.channel()
         channel.basic_qos(0, 10, False)
-        with Consumer(channel, [REQUESTS], callbacks=[on_request], accept=["json"]):
+        with Consumer(channel, [requests], callbacks=[on_request], accept=["json"]):
             ready.send(True)
             while True:
                 connection.drain_events()

@@ -47,6 +47,7 @@ from services.common.context import CORRELATION_ID_KEY, new_correlation_id
 from services.common.errors import ServiceUnavailable
 from services.common.identity import Caller as Caller  # re-exported for portals
 from services.common.identity import IdentitySigner
+from services.common.rpc_metrics import measured
 
 __all__ = ["Caller", "PlatformClient", "ServiceUnavailable"]
 
@@ -75,6 +76,8 @@ class PlatformClient:
             else None
         )
         self.timeout = timeout
+        # who calls, in the rathaus_rpc_client_* metrics of the process it runs in
+        self._metrics_name = key_id or "platform-client"
         self._connection: amqp.Connection | None = None
         self._channel: amqp.Channel | None = None
         self._reply_to = ""
@@ -130,6 +133,23 @@ class PlatformClient:
         caller: Caller = _ANONYMOUS,
         correlation_id: str | None = None,
         timeout: float | None = None,
+    ) -> Any:
+        return measured(
+            self._metrics_name,
+            service,
+            method,
+            lambda: self._call(service, method, args, kwargs, caller, correlation_id, timeout),
+        )
+
+    def _call(
+        self,
+        service: str,
+        method: str,
+        args: tuple,
+        kwargs: Mapping[str, Any] | None,
+        caller: Caller,
+        correlation_id: str | None,
+        timeout: float | None,
     ) -> Any:
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout

@@ -7,6 +7,7 @@ there, each test in databases of its own.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from urllib.parse import urljoin
 
@@ -23,8 +24,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from services.common import migrations  # noqa: E402
 from services.common.migrations import drop_databases  # noqa: E402
 from services.common.settings import database_url as service_database_url  # noqa: E402
+from tests.support import hung  # noqa: E402
 from tests.support.documents import TEST_MASTER_KEY  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
+
+hung.install()
 
 # the fixtures more than one folder uses; a folder's conftest.py keeps the ones only it uses
 pytest_plugins = [
@@ -35,8 +39,30 @@ pytest_plugins = [
     "tests.support.notifications",
     "tests.support.s3",
     "tests.support.clamd",
+    "tests.support.vhosts",
 ]
 FAST_RETRIES = {"max_retries": 3, "retry_base_delay": 0.05, "retry_max_delay": 0.2}
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """End the process once pytest is done, skipping the interpreter's shutdown: after a
+    whole run it collects the garbage of some two thousand tests' containers, connections
+    and greenthreads, which took minutes on these machines after the summary was printed.
+    An xdist worker is left to end as xdist ends it."""
+    status = config.stash.get(_EXIT_STATUS, None)
+    if status is None or hasattr(config, "workerinput"):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def pytest_collection_modifyitems(items):

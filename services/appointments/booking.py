@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.appointments import lifecycle, views
+from services.appointments import free_days, lifecycle, views
 from services.appointments.errors import (
     HoldExpired,
     InvalidLink,
@@ -257,6 +257,7 @@ def confirm_held(
     kept = cast(CursorResult, released).rowcount
     if kept != row.desk_units:  # the hold ran out while this request was on its way
         raise HoldExpired("The hold has expired; please book the appointment again.")
+    free_days.refresh(tx.session, row.offer_id, row.location_id, [_span(row)])
     row.confirmation_token_hash = None
     row.confirmed_at = now
     manage_url = new_manage_link(tx.session, row, settings, now)
@@ -311,6 +312,7 @@ def cancel(
     row.confirmation_token_hash = None
     row.sequence += 1
     release(tx.session, row.id, int(now.timestamp()) + settings.rebook_delay_seconds)
+    free_days.refresh(tx.session, row.offer_id, row.location_id, [_span(row)])
     booked = Booked.load(tx.session, row)
     tx.publish(
         APPOINTMENT_CANCELLED,
@@ -321,6 +323,10 @@ def cancel(
         },
     )
     return booked
+
+
+def _span(row: AppointmentRow) -> free_days.Span:
+    return row.start_minute, row.desk_units
 
 
 def release(session: Session, appointment_id: str, free_after: int) -> None:
@@ -360,8 +366,10 @@ def reschedule(
         .where(DeskTime.appointment_id == row.id, DeskTime.free_after == now_seconds)
         .values(free_after=now_seconds + settings.rebook_delay_seconds)
     )
+    moved_from = _span(row)
     row.start_minute, row.end_minute = start, appointment_end(place.location, place.offer, start)
     row.desk_units = len(minutes)
+    free_days.refresh(session, row.offer_id, row.location_id, [moved_from, _span(row)])
     row.sequence += 1
     row.reminder_sent_at = None
     manage_url = new_manage_link(session, row, settings, now)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import exists, select
 
-from services.appointments import lifecycle
+from services.appointments import free_days, lifecycle
 from services.appointments.errors import SlotLengthInUse
 from services.appointments.models import AppointmentRow, CapacityRow, LocationRow, OfferRow
-from services.appointments.opening import to_minute
+from services.appointments.opening import local_date_of, to_minute
 from services.appointments.store import location_row, offer_row
 from services.common.database import Transaction
 
@@ -69,7 +69,9 @@ def list_locations(tx: Transaction) -> list[dict[str, Any]]:
     ]
 
 
-def put_offer(tx: Transaction, key: str, data: dict[str, Any]) -> dict[str, Any]:
+def put_offer(
+    tx: Transaction, key: str, data: dict[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
     row = tx.session.scalar(select(OfferRow).where(OfferRow.key == key))
     if row is None:
         row = OfferRow(key=key)
@@ -77,6 +79,7 @@ def put_offer(tx: Transaction, key: str, data: dict[str, Any]) -> dict[str, Any]
     row.name, row.duration_units = data["name"], data["duration_units"]
     row.documents = list(data["documents"])
     tx.session.flush()
+    free_days.rebuild(tx.session, _today(now), offer_id=row.id)
     return offer_view(row)
 
 
@@ -97,6 +100,7 @@ def put_location(tx: Transaction, key: str, data: dict[str, Any], now: datetime)
     row.closed_dates = sorted({day.isoformat() for day in data["closed_dates"]})
     row.department = data["department"]
     tx.session.flush()
+    free_days.rebuild(tx.session, _today(now), location_id=row.id)
     return location_view(row, _capacities(tx, row.id).get(row.id, []))
 
 
@@ -126,7 +130,11 @@ def _has_future_appointments(tx: Transaction, row: LocationRow, now: datetime) -
 
 
 def put_capacity(
-    tx: Transaction, location: str, service: str, data: dict[str, Any]
+    tx: Transaction,
+    location: str,
+    service: str,
+    data: dict[str, Any],
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     place, offer = location_row(tx.session, location), offer_row(tx.session, service)
     row = tx.session.get(CapacityRow, (place.id, offer.id))
@@ -134,7 +142,14 @@ def put_capacity(
         row = CapacityRow(location_id=place.id, offer_id=offer.id)
         tx.session.add(row)
     row.desks, row.online_desks = data["desks"], data["online_desks"]
+    tx.session.flush()
+    free_days.rebuild(tx.session, _today(now), offer_id=offer.id, location_id=place.id)
     return {"location": location, "service": service, **data}
+
+
+def _today(now: datetime | None) -> date:
+    """The first day whose slots a catalogue change rewrites (days before are not offered)."""
+    return local_date_of(to_minute(now or datetime.now(UTC)))
 
 
 def is_empty(tx: Transaction) -> bool:

@@ -101,14 +101,14 @@ def put(tx: Transaction, caller: Caller, change: CatalogueChange, now: datetime)
 
 def _apply(tx: Transaction, change: CatalogueChange, now: datetime) -> dict[str, Any]:
     if change.kind == SERVICE:
-        return catalogue_admin.put_offer(tx, change.key, change.value)
+        return catalogue_admin.put_offer(tx, change.key, change.value, now)
     if change.kind == LOCATION:
         before = tx.session.scalar(select(LocationRow).where(LocationRow.key == change.key))
         check_closed_days(
             set(before.closed_dates) if before else set(), change.value["closed_dates"], now
         )
         return catalogue_admin.put_location(tx, change.key, change.value, now)
-    return catalogue_admin.put_capacity(tx, change.location, change.service, change.value)
+    return catalogue_admin.put_capacity(tx, change.location, change.service, change.value, now)
 
 
 def check_closed_days(kept: set[str], asked: list[date], now: datetime) -> None:

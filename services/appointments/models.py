@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.challenges import SpentChallengeColumns
@@ -159,8 +170,40 @@ class DeskTime(Base):
             "minute",
             postgresql_include=["desk", "free_after"],
         ).ddl_if(dialect="postgresql"),
+        # availability reads the few rows that pass with time (holds, cancellations in
+        # their re-booking delay) apart from the bookings its summary holds (FreeDay)
+        Index(
+            "ix_desk_time_passing",
+            "location_id",
+            "offer_id",
+            "minute",
+            sqlite_where=text("free_after IS NOT NULL"),
+            postgresql_where=text("free_after IS NOT NULL"),
+            postgresql_include=["free_after"],
+        ),
         {"sqlite_with_rowid": False},
     )
+
+
+class FreeDay(Base):
+    """The open slots of a service at a location on one local date, as the bookings leave
+    them (free_days.py): what availability reads instead of every desk minute.
+
+    `slots` is JSON, a list of [utc_offset, times (HH:MM), free] per UTC offset of the day
+    (two on the days the clocks change), slots with no place free left out; `starts` the
+    same slots' starts (epoch minutes), read only on a day whose first start is too soon to
+    book. Every change to bookings' desk time or to the catalogue rewrites the days it
+    touches in its own transaction.
+    """
+
+    __tablename__ = "free_days"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO local date
+    slots: Mapped[str] = mapped_column(Text)
+    first_start: Mapped[int | None] = mapped_column(BigInteger)  # None: no slot free
+    starts: Mapped[str] = mapped_column(Text)
 
 
 class FairnessLock(Base):

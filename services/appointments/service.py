@@ -239,6 +239,11 @@ class AppointmentsService(
         """Expire unconfirmed holds and send due reminders (each once, with any instances)."""
         upkeep.sweep(self.db, now, settings())
 
+    @every(interval=lambda: settings().kept_days_rebuild_interval)
+    def rebuild_kept_days(self) -> None:
+        """Write the open slots kept per day anew from the desk time (see the setting)."""
+        upkeep.rebuild_kept_days(self.db, now)
+
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:

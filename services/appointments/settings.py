@@ -18,6 +18,10 @@ class AppointmentSettings:
     reminder_before_hours: float = 24.0
     # how often holds are expired and reminders sent
     sweep_interval: float = 10.0
+    # how often the open slots kept per day (free_days.py) are written anew from the desk
+    # time: they follow every booking this release makes, but not the bookings a previous
+    # release's pods make while a rollout runs both
+    kept_days_rebuild_interval: float = 3600.0
     max_range_days: int = 92
     # where the e-mailed links lead: the citizens' portal
     portal_url: str = "http://127.0.0.1:8000"

@@ -89,23 +89,42 @@ def free_slots(
     taken: Taken,
     now: datetime,
 ) -> list[Slot]:
-    """Every start in the range with a desk free for the whole appointment, and how many.
+    """The open slots (`open_slots`) that may be booked now: inside the booking window."""
+    window = BookingWindow.of(location, now)
+    return [
+        slot
+        for slot in open_slots(
+            location, offer, capacity, first_day, min(last_day, window.last_day), taken
+        )
+        if slot[0] >= window.earliest
+    ]
+
+
+def open_slots(
+    location: Location,
+    offer: Offer,
+    capacity: Capacity,
+    first_day: date,
+    last_day: date,
+    taken: Taken,
+) -> list[Slot]:
+    """Every start in the range with a desk free for the whole appointment, and how many,
+    whether or not it may be booked now.
 
     A desk is blocked for a start when any minute the appointment would take on it is
     taken; counting the blocked desks per start once, rather than testing every start
     against every desk, keeps a quarter of a year at ten desks within milliseconds.
     """
-    window = BookingWindow.of(location, now)
     offsets = minutes_taken(location, offer, 0)
     blocked: Counter[int] = Counter()
     for desk, minutes in taken.items():
         if desk < capacity.online_desks:
             blocked.update({minute - offset for minute in minutes for offset in offsets})
     slots = []
-    for day in days(first_day, min(last_day, window.last_day)):
+    for day in days(first_day, last_day):
         for start in slot_starts(location, offer, day):
             free = capacity.online_desks - blocked.get(start, 0)
-            if free > 0 and start >= window.earliest:
+            if free > 0:
                 slots.append((start, free))
     return slots
 

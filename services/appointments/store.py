@@ -103,6 +103,29 @@ def placements(session: Session, service: str, location: str | None = None) -> l
     ]
 
 
+def placement_of(session: Session, offer_id: int, location_id: int, *, lock: str) -> Placement:
+    """A service at a location by their ids, read anew (not from the session's memory) and
+    locked: "share" while it is the basis of what is written, "update" to change it,
+    "none" to read it only."""
+    query = (
+        select(LocationRow, CapacityRow, OfferRow)
+        .join(CapacityRow, CapacityRow.location_id == LocationRow.id)
+        .join(OfferRow, OfferRow.id == CapacityRow.offer_id)
+        .where(LocationRow.id == location_id, OfferRow.id == offer_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock != "none":
+        query = query.with_for_update(read=lock == "share")
+    place, capacity, offer = session.execute(query).one()
+    return Placement(
+        offer_of(offer),
+        location_of(place),
+        Capacity(capacity.desks, capacity.online_desks),
+        offer.id,
+        place.id,
+    )
+
+
 def placement(session: Session, service: str, location: str) -> Placement:
     found = placements(session, service, location)
     if not found:
@@ -121,6 +144,21 @@ def taken_desk_time(
     The database joins each desk's minutes into one string: a quarter of a year is tens
     of thousands of rows, which cost more to hand to Python one by one than to read.
     """
+    counting = or_(DeskTime.free_after.is_(None), DeskTime.free_after > now)
+    return _desk_minutes(session, offer_id, location_id, first, last, counting)
+
+
+def booked_desk_time(
+    session: Session, offer_id: int, location_id: int, first: int, last: int
+) -> dict[int, list[int]]:
+    """desk -> the minutes bookings hold on it in [first, last]: the rows that stay until
+    the booking is cancelled, not a hold's or a cancellation's that pass with time."""
+    return _desk_minutes(session, offer_id, location_id, first, last, DeskTime.free_after.is_(None))
+
+
+def _desk_minutes(
+    session: Session, offer_id: int, location_id: int, first: int, last: int, counting
+) -> dict[int, list[int]]:
     rows = fetch_plain(
         session,
         select(DeskTime.desk, _joined(session, DeskTime.minute))
@@ -128,11 +166,30 @@ def taken_desk_time(
             DeskTime.offer_id == offer_id,
             DeskTime.location_id == location_id,
             DeskTime.minute.between(first, last),
-            or_(DeskTime.free_after.is_(None), DeskTime.free_after > now),
+            counting,
         )
         .group_by(DeskTime.desk),
     )
     return {desk: [int(minute) for minute in joined.split(",")] for desk, joined in rows}
+
+
+def passing_desk_time(
+    session: Session, offer_id: int, location_ids: list[int], first: int, last: int, now: int
+) -> list[tuple[int, int]]:
+    """(location id, minute) of the rows in [first, last] that count now but pass with
+    time: holds until they lapse, cancelled bookings until the re-booking delay ends."""
+    return fetch_plain(
+        session,
+        select(DeskTime.location_id, DeskTime.minute)
+        .where(
+            DeskTime.offer_id == offer_id,
+            DeskTime.location_id.in_(location_ids),
+            DeskTime.minute.between(first, last),
+            DeskTime.free_after.is_not(None),
+            DeskTime.free_after > now,
+        )
+        .distinct(),
+    )
 
 
 def _joined(session: Session, column):

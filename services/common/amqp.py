@@ -1,4 +1,4 @@
-"""Small helpers over kombu for the plumbing: confirmed publishes and broker checks."""
+"""Helpers over kombu for the plumbing: confirmed publishes, declarations, broker checks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import PreconditionFailed
 from kombu import Connection
 from nameko.amqp.consume import Consumer
 from nameko.amqp.publish import get_producer
@@ -13,6 +14,43 @@ from nameko.amqp.publish import get_producer
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
+
+MIGRATE_COMMAND = "rathaus-broker migrate-queues"
+# (URI, entity name) of what this process declared already: see `declare_once`
+_declared: set[tuple[str, str]] = set()
+
+
+class QueueNeedsMigration(RuntimeError):
+    """The broker holds one of our queues with other arguments than this version declares it
+    with: an older version made it a classic queue. The broker refuses the declaration, and
+    the service cannot consume until an operator moves the queue."""
+
+    def __init__(self, broker_says: str) -> None:
+        super().__init__(
+            f"{broker_says}. The queue was declared by an older version (a classic queue, "
+            f"now a quorum queue): stop the services, run `{MIGRATE_COMMAND}` "
+            "(deploy/README.md), then start them again."
+        )
+
+
+def needs_migration(error: BaseException) -> bool:
+    return isinstance(error, PreconditionFailed) and "inequivalent arg" in str(error)
+
+
+def declare_once(uri: str, *entities) -> None:
+    """Declare exchanges or queues (with their bindings) once per process and broker."""
+    missing = [entity for entity in entities if (uri, entity.name) not in _declared]
+    if not missing:
+        return
+    with Connection(uri) as connection:
+        channel = connection.channel()
+        for entity in missing:
+            try:
+                entity(channel).declare()
+            except PreconditionFailed as error:
+                raise QueueNeedsMigration(str(error)) from error
+            _declared.add((uri, entity.name))
+
 
 # message properties that kombu takes as keyword arguments when re-publishing a message
 _COPIED_PROPERTIES = ("message_id", "correlation_id", "type", "timestamp", "delivery_mode")
@@ -64,6 +102,20 @@ class ResilientConsumer(Consumer):
     unacknowledged at the broker, which delivers it again after the reconnection; the
     inbox makes that second delivery harmless.
     """
+
+    def get_consumers(self, consumer_cls, channel):
+        """kombu's reconnecting loop takes a refused declaration for a lost connection and
+        tries again for ever, silently; a queue that needs migrating stops the service
+        instead, saying what to run."""
+        try:
+            return super().get_consumers(consumer_cls, channel)
+        except PreconditionFailed as error:
+            if not needs_migration(error):
+                raise
+            log.error("queue_needs_migration", error=str(error), command=MIGRATE_COMMAND)
+            self.should_stop = True
+            self.ready.set()  # whoever waits for the consumer to start hears the error
+            raise QueueNeedsMigration(str(error)) from error
 
     def ack_message(self, message) -> None:
         try:

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from nameko.extensions import DependencyProvider, SharedExtension
 
+from services.common import tracing
 from services.common.identity import ROLES, Caller, IdentityVerifier
 
 __all__ = [
@@ -63,10 +64,20 @@ class RequestContext(DependencyProvider):
     A caller whose assertion does not verify is anonymous: never an error here, so that what
     anyone may do still works, and what needs a caller answers `Unauthenticated`. A worker
     that was not started by a request (a timer, say) gets a fresh correlation id, so
-    everything it causes can still be traced back to it.
+    everything it causes can still be traced back to it. With tracing on, a worker that was
+    called (an RPC, an event, a gateway request) runs in a span of its own
+    (`tracing.WorkerSpan`).
     """
 
     identity = IdentityCheck()
+
+    def setup(self) -> None:
+        self.tracer = tracing.tracer_for(self.container.service_name)
+        self.spans: dict[Any, tracing.WorkerSpan] = {}
+
+    def stop(self) -> None:
+        if self.tracer is not None:
+            tracing.flush()
 
     def caller_of(self, context_data: Mapping[str, Any]) -> Caller:
         return self.identity.caller_of(context_data)
@@ -83,9 +94,22 @@ class RequestContext(DependencyProvider):
                 worker_ctx.entrypoint.method_name,
             )
         )
+        if self.tracer is not None:
+            span = tracing.WorkerSpan.start(self.tracer, worker_ctx, self.container.service_name)
+            if span is not None:
+                self.spans[worker_ctx] = span
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        span = self.spans.get(worker_ctx)
+        if span is not None and exc_info is not None:
+            span.error = exc_info[1]
+            span.expected = isinstance(exc_info[1], worker_ctx.entrypoint.expected_exceptions)
 
     def worker_teardown(self, worker_ctx) -> None:
         structlog.contextvars.clear_contextvars()
+        span = self.spans.pop(worker_ctx, None)
+        if span is not None:
+            span.end()
 
     def get_dependency(self, worker_ctx) -> Caller:
         return self.caller_of(worker_ctx.context_data)

@@ -15,6 +15,7 @@ which the handler entrypoint acknowledges.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,8 +31,10 @@ from services.common.context import CORRELATION_ID_KEY
 from services.common.engine import TransactionGate, create_service_engine
 from services.common.events import Event, EventContract, InvalidEvent
 from services.common.outbox import OutboxRelay, record_event
+from services.common.pool_metrics import watch_pool
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
+from services.common.tracing import current_traceparent
 
 _INSERTS: dict[str, Callable[[Any], Any]] = {
     "postgresql": postgresql.insert,
@@ -41,7 +44,14 @@ _INSERTS: dict[str, Callable[[Any], Any]] = {
 
 def insert_ignoring_duplicates(session: Session, table: Any) -> Any:
     """An INSERT that skips rows whose key exists: no savepoint, no error; rowcount tells."""
-    return _INSERTS[session.get_bind().dialect.name](table).on_conflict_do_nothing()
+    return _insert_ignoring(session.get_bind().dialect.name, table)
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_ignoring(dialect: str, table: Any) -> Any:
+    # built once per table: a new statement per row cost more than the insert (the inbox
+    # row of every event handled)
+    return _INSERTS[dialect](table).on_conflict_do_nothing()
 
 
 RELAY_STOP_GRACE = 5.0  # seconds a stopping service gives its relay to finish a batch
@@ -87,6 +97,8 @@ class Transaction:
             payload=dict(payload),
             version=contract.version,
             correlation_id=self.correlation_id,
+            # the span at work now: the relay publishes the event as its child
+            traceparent=current_traceparent(),
         )
         record_event(self.session, self.source, event)
         self.recorded.append(event)
@@ -140,6 +152,7 @@ class Database(DependencyProvider):
         service_name = self.container.service_name
         self.url = database_url(service_name)
         self.engine: Engine = create_service_engine(self.url)
+        watch_pool(self.engine, service_name)
         self.gate = TransactionGate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.settings = OutboxSettings.from_config()

@@ -7,6 +7,11 @@
 A replayed message goes back to the handler queue it failed in, with its retry count reset;
 the handler's inbox makes sure an effect that did commit is not repeated.
 
+Two kinds of letters wait there, listed and replayed alike: those the handlers sent after
+their last retry (with the plumbing's x-rathaus-* headers), and poison messages the broker
+dead-lettered after `DELIVERY_LIMIT` deliveries that crashed or lost their consumer (with
+RabbitMQ's x-death header naming the queue).
+
 A letter belongs to the service whose handler queue it failed in (`owner`). The gateway
 gives `replay` and `discard` a `record` step that writes each act into that service's audit
 trail before the act (`record_of` describes the letter); the command line, run by an
@@ -30,11 +35,15 @@ from services.common.settings import DEFAULT_AMQP_URI
 from services.common.topology import (
     DEAD_LETTER_QUEUE,
     DEAD_LETTERED_HEADER,
+    DEATH_HEADERS,
+    DELIVERY_COUNT_HEADER,
+    DELIVERY_LIMIT,
     ERROR_HEADER,
     FIRST_FAILED_HEADER,
     ORIGIN_QUEUE_HEADER,
     REDELIVER_EXCHANGE,
     RETRIES_HEADER,
+    handler_queue_owner,
 )
 
 # the plumbing's own headers, dropped when a message is replayed
@@ -45,6 +54,8 @@ _PLUMBING_HEADERS = (
     FIRST_FAILED_HEADER,
     DEAD_LETTERED_HEADER,
 )
+# and the broker's: a replayed poison message starts counting its deliveries anew
+_DROPPED_ON_REPLAY = (*_PLUMBING_HEADERS, *DEATH_HEADERS, DELIVERY_COUNT_HEADER)
 # the headers a record keeps: the plumbing's and the correlation id, never the caller's
 # signed identity or anything else a publisher put there
 _RECORDED_HEADERS = (*_PLUMBING_HEADERS, "nameko.correlation_id")
@@ -67,7 +78,7 @@ class DeadLetter:
 
     @classmethod
     def from_message(cls, message, now: datetime) -> DeadLetter:
-        headers = message.headers or {}
+        headers = _letter_headers(message)
         dead_lettered_at = str(headers.get(DEAD_LETTERED_HEADER, ""))
         try:
             age = (now - datetime.fromisoformat(dead_lettered_at)).total_seconds()
@@ -85,23 +96,56 @@ class DeadLetter:
         )
 
 
+def _letter_headers(message) -> dict[str, Any]:
+    """The plumbing's headers of a letter; for a poison message the broker dead-lettered,
+    the same read from its x-death record."""
+    headers = dict(message.headers or {})
+    if ORIGIN_QUEUE_HEADER in headers:
+        return headers
+    death = _last_death(headers)
+    if death is None:
+        return headers
+    when = death.get("time")
+    if isinstance(when, datetime):  # AMQP timestamps are UTC, and come without a zone
+        dead_lettered_at = when.replace(tzinfo=when.tzinfo or UTC).isoformat()
+    else:
+        dead_lettered_at = ""
+    return {
+        **headers,
+        ORIGIN_QUEUE_HEADER: str(death.get("queue", "")),
+        ERROR_HEADER: (
+            f"PoisonMessage: the broker dead-lettered it ({death.get('reason', '')}): none of "
+            f"its {DELIVERY_LIMIT + 1} deliveries was acknowledged (each consumer crashed or "
+            "lost its connection while handling it)"
+        ),
+        RETRIES_HEADER: DELIVERY_LIMIT,
+        FIRST_FAILED_HEADER: headers.get(FIRST_FAILED_HEADER, dead_lettered_at),
+        DEAD_LETTERED_HEADER: dead_lettered_at,
+    }
+
+
+def _last_death(headers: dict[str, Any]) -> dict[str, Any] | None:
+    """The broker's latest dead-lettering of the message (x-death lists the newest first)."""
+    deaths = headers.get("x-death") or []
+    return deaths[0] if deaths and isinstance(deaths[0], dict) else None
+
+
 def _dead_letter_id(message) -> str:
     """A dead letter is named by its origin queue and its message id (the event id)."""
-    headers = message.headers or {}
-    return f"{headers.get(ORIGIN_QUEUE_HEADER, '')}/{message.properties.get('message_id', '')}"
+    queue = _letter_headers(message).get(ORIGIN_QUEUE_HEADER, "")
+    return f"{queue}/{message.properties.get('message_id', '')}"
 
 
 def owner(queue: str) -> str:
     """The service a handler queue belongs to: nameko names it
     `evt-<source>-<event type>--<service>.<method>`; "" for any other queue."""
-    _events, separator, handler = queue.partition("--")
-    return handler.partition(".")[0] if separator else ""
+    return handler_queue_owner(queue)
 
 
 def record_of(action: str, message) -> dict:
     """A dead letter's act as its owner's audit trail keeps it: the letter as it was (a
     bounded excerpt of its body) and where it went."""
-    headers = message.headers or {}
+    headers = _letter_headers(message)
     queue = str(headers.get(ORIGIN_QUEUE_HEADER, ""))
     raw = message.body if isinstance(message.body, bytes) else str(message.body).encode()
     body = raw.decode("utf-8", "replace")
@@ -138,13 +182,13 @@ def replay(uri: str, ids: Iterable[str] | None, record: Record | None = None) ->
     def send_back(message) -> bool:
         if record is not None and not record(REPLAYED, message):
             return False
-        headers = {k: v for k, v in message.headers.items() if k not in _PLUMBING_HEADERS}
+        kept = {k: v for k, v in message.headers.items() if k not in _DROPPED_ON_REPLAY}
         publish_confirmed(
             uri,
             message.body,
             exchange=REDELIVER_EXCHANGE,
-            routing_key=message.headers[ORIGIN_QUEUE_HEADER],
-            headers=headers,
+            routing_key=_letter_headers(message)[ORIGIN_QUEUE_HEADER],
+            headers=kept,
             properties=message.properties,
             declare=[REDELIVER_EXCHANGE],
         )

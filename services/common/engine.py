@@ -5,11 +5,55 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from eventlet.semaphore import Semaphore
+from nameko import config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from services.common.settings import section
+
+# nameko's own default, where the configuration names none
+DEFAULT_MAX_WORKERS = 10
+# connections beyond one per worker: the outbox relay's, and a margin for whatever else a
+# service runs beside its workers, so that its pool never has to overflow
+POOL_HEADROOM = 5
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many PostgreSQL connections one engine keeps (`DATABASE_POOL`, DB_POOL_*).
+
+    The pool keeps `size` connections open once used; beyond them it opens up to
+    `max_overflow` more, and closes each of those as soon as it is returned. So `size`
+    must cover the service's concurrency (its `max_workers` and the relay): otherwise every
+    busy moment opens and closes connections, each a PostgreSQL backend started for one
+    transaction. The default follows `max_workers`.
+    """
+
+    size: int
+    max_overflow: int = 10
+    recycle: int = 1800  # seconds: reconnect before a proxy or firewall drops an idle one
+    timeout: float = 30.0  # seconds a worker waits for a connection when all are in use
+
+    @classmethod
+    def from_config(cls) -> PoolSettings:
+        pool = section("DATABASE_POOL")
+        max_workers = int(config.get("max_workers") or DEFAULT_MAX_WORKERS)
+        defaults = cls(size=max_workers + POOL_HEADROOM)
+
+        def setting(key: str, default: float) -> float:
+            value = pool.get(key)
+            return default if value is None or value == "" else float(value)
+
+        return cls(
+            size=int(setting("size", defaults.size)),
+            max_overflow=int(setting("max_overflow", defaults.max_overflow)),
+            recycle=int(setting("recycle", defaults.recycle)),
+            timeout=setting("timeout", defaults.timeout),
+        )
 
 
 def create_service_engine(url: str) -> Engine:
@@ -25,12 +69,14 @@ def _postgresql_engine(url: str) -> Engine:
     from psycogreen.eventlet import patch_psycopg
 
     patch_psycopg()
+    pool = PoolSettings.from_config()
     return create_engine(
         make_url(url).set(drivername="postgresql+psycopg2"),
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_recycle=pool.recycle,
+        pool_timeout=pool.timeout,
         pool_pre_ping=True,
-        pool_recycle=1800,
     )
 
 

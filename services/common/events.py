@@ -1,9 +1,11 @@
 """The event envelope and the catalogue of event contracts.
 
 Every event travels in one envelope: `event_id`, `type`, `version`, `occurred_at`,
-`correlation_id`, `payload`. Each service declares the events it publishes in its own
-`events.py` with a marshmallow schema per type and version; payloads are validated against
-that schema when they are recorded and again when they are received.
+`correlation_id`, `payload`, and with tracing on the W3C `traceparent` of the work that
+recorded it (`services.common.tracing`); an envelope without one is as valid. Each service
+declares the events it publishes in its own `events.py` with a marshmallow schema per type
+and version; payloads are validated against that schema when they are recorded and again
+when they are received.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class EnvelopeSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     correlation_id = fields.String(required=True, allow_none=True)
     payload = fields.Dict(keys=fields.String(), required=True)
+    # tracing metadata, never a reason to refuse an event: a malformed one starts a new trace
+    traceparent = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "W3C trace context of the work that recorded the event; only "
+            "with tracing on (deploy/README.md, Tracing)"
+        },
+    )
 
 
 # a schema instance holds no state between loads; building one per event cost ~0.1 ms
@@ -50,9 +61,10 @@ class Event:
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     correlation_id: str | None = None
+    traceparent: str | None = None
 
     def to_message(self) -> dict[str, Any]:
-        return {
+        message = {
             "event_id": str(self.event_id),
             "type": self.type,
             "version": self.version,
@@ -60,6 +72,10 @@ class Event:
             "correlation_id": self.correlation_id,
             "payload": dict(self.payload),
         }
+        if self.traceparent is not None:
+            # only with tracing on: a consumer of the release before refuses unknown keys
+            message["traceparent"] = self.traceparent
+        return message
 
     @classmethod
     def from_message(cls, body: Any) -> Event:

@@ -13,6 +13,11 @@ changes (they go to the dead letters at once), `retry=` overrides how often and 
 a fault is retried (EVENTS settings otherwise).
 
 Delivery is at-least-once; effects are once, through the inbox.
+
+A handler queue is a quorum queue (`topology.queue_arguments`). What no retry in the process
+can catch, a message that kills its consumer process each time it is handled, the broker
+catches: after `DELIVERY_LIMIT` deliveries without an acknowledgement it dead-letters the
+message to the same dead letters, under the service's name.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from nameko.events import EventHandler as NamekoEventHandler
 from nameko.messaging import decode_from_headers
 from nameko.standalone.events import get_event_exchange
 
-from services.common.amqp import ResilientConsumer, publish_confirmed
+from services.common.amqp import ResilientConsumer, declare_once, publish_confirmed
 from services.common.context import CORRELATION_ID_KEY
 from services.common.database import EventAlreadyHandled
 from services.common.events import Event, EventContract, InvalidEvent, find_contract
@@ -35,6 +40,7 @@ from services.common.logging import get_logger
 from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from services.common.settings import RetryPolicy, amqp_uri
 from services.common.topology import (
+    DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     DEAD_LETTERED_HEADER,
     ERROR_HEADER,
@@ -42,9 +48,12 @@ from services.common.topology import (
     ORIGIN_QUEUE_HEADER,
     REDELIVER_EXCHANGE,
     RETRIES_HEADER,
+    dead_letter_key,
     delay_exchange,
     delay_queue,
+    queue_arguments,
 )
+from services.common.tracing import TRACEPARENT_KEY
 
 log = get_logger(__name__)
 
@@ -81,6 +90,7 @@ class EventHandler(NamekoEventHandler):
         if self.retry_policy is None:
             self.retry_policy = RetryPolicy.from_config()
         # the handler queue also takes back its own messages after a retry delay
+        replicated = not (self.queue.auto_delete or self.queue.exclusive)
         self.queue = Queue(
             self.queue.name,
             bindings=[
@@ -90,8 +100,15 @@ class EventHandler(NamekoEventHandler):
             durable=True,
             auto_delete=self.queue.auto_delete,
             exclusive=self.queue.exclusive,
+            # a broadcast handler's private queue cannot be a quorum queue
+            queue_arguments=queue_arguments(self.queue.name) if replicated else None,
         )
         super(NamekoEventHandler, self).setup()
+
+    def start(self) -> None:
+        # where the broker puts a poison message must exist before the first one comes
+        declare_once(amqp_uri(), DEAD_LETTER_QUEUE)
+        super().start()
 
     def handle_message(self, body, message) -> None:
         try:
@@ -108,6 +125,10 @@ class EventHandler(NamekoEventHandler):
         context_data[CORRELATION_ID_KEY] = event.correlation_id or context_data.get(
             CORRELATION_ID_KEY
         )
+        # the relay's producer span (a header) is the handler's parent; without it, the
+        # work that recorded the event (the envelope)
+        if event.traceparent and not context_data.get(TRACEPARENT_KEY):
+            context_data[TRACEPARENT_KEY] = event.traceparent
         handle_result = partial(self.handle_result, message)
 
         def spawn_worker() -> None:
@@ -192,8 +213,8 @@ class EventHandler(NamekoEventHandler):
         publish_confirmed(
             amqp_uri(),
             message.body,
-            exchange="",
-            routing_key=DEAD_LETTER_QUEUE.name,
+            exchange=DEAD_LETTER_EXCHANGE,
+            routing_key=dead_letter_key(self.queue.name),
             headers=headers,
             properties=message.properties,
             declare=[DEAD_LETTER_QUEUE],

@@ -1,6 +1,7 @@
 """Structured logging: JSON lines in production, readable lines locally.
 
-Every line carries the context bound by `RequestContext` (service, correlation id, caller).
+Every line carries the context bound by `RequestContext` (service, correlation id, caller)
+and, with tracing on, the trace and span ids of the span it was logged in.
 
 A traceback in the log means a bug. nameko logs an exception an entrypoint expects (a
 ServiceError raised on purpose: a 404, a 409, a 403) with its whole traceback, once in every
@@ -17,6 +18,8 @@ from typing import Any, cast
 import structlog
 from structlog.typing import Processor
 
+from services.common.tracing import add_trace_ids
+
 # what nameko's ServiceContainer._run_worker logs, with the traceback, for an expected error
 EXPECTED_ERROR_LINE = "(expected) error handling worker %s: %s"
 
@@ -30,6 +33,7 @@ def configure_logging(log_format: str = "console", level: str = "INFO", stream=N
     )
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -15,8 +15,9 @@ from nameko.events import EventHandler as NamekoEventHandler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.web.handlers import HttpRequestHandler
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 
+from services.common import health
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -61,6 +62,38 @@ OUTBOX_PENDING = Gauge(
     "Unpublished outbox rows, counted at the relay's last timed sweep.",
     ["service"],
 )
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "rathaus_outbox_oldest_seconds",
+    "Age of the oldest unpublished outbox row at the relay's last timed sweep; 0 when none.",
+    ["service"],
+)
+RPC_SERVED = Counter(
+    "rathaus_rpc_served_total",
+    "RPC requests a service answered, by method and outcome: ok, refused (a typed error "
+    "the caller can act on) or error.",
+    ["service", "method", "outcome"],
+)
+WORKERS_BUSY = Gauge(
+    "rathaus_workers_busy",
+    "Workers running now (RPC, events, timers, HTTP routes), against rathaus_workers_max.",
+    ["service"],
+)
+WORKERS_MAX = Gauge(
+    "rathaus_workers_max",
+    "The most workers a service instance runs at once (max_workers), summed over the "
+    "instances in this process.",
+    ["service"],
+)
+LIVE_STREAMS_OPEN = Gauge(
+    "rathaus_live_streams_open",
+    "Server-Sent-Events streams open on this gateway, by hub (clerks' queue, desks).",
+    ["stream"],
+)
+DEAD_LETTERS_WAITING = Gauge(
+    "rathaus_dead_letters_waiting",
+    "Messages waiting in the dead-letter queue, sampled by the gateway.",
+    ["queue"],
+)
 HTTP_REQUESTS = Counter(
     "rathaus_http_requests_total",
     "HTTP requests the gateway answered, by route template, method and status.",
@@ -100,21 +133,48 @@ def worker_outcome(exc_info) -> str:
     return "duplicate" if isinstance(exc_info[1], EventAlreadyHandled) else "error"
 
 
+def rpc_outcome(entrypoint, exc_info) -> str:
+    """ok, refused (an error the entrypoint expects: the caller's to act on) or error."""
+    if exc_info is None:
+        return "ok"
+    return "refused" if isinstance(exc_info[1], entrypoint.expected_exceptions) else "error"
+
+
 class WorkerMetrics(DependencyProvider):
-    """Times and counts every worker of the service it is declared on."""
+    """Times and counts every worker of the service it is declared on, and how many run."""
 
     def setup(self) -> None:
         self._started: WeakKeyDictionary = WeakKeyDictionary()
+        self._busy = WORKERS_BUSY.labels(self.container.service_name)
+        self._max = WORKERS_MAX.labels(self.container.service_name)
+
+    def start(self) -> None:
+        self._counted_max = self.container.max_workers
+        self._max.inc(self._counted_max)
+
+    def stop(self) -> None:
+        # once, whether the container stops or is killed
+        counted, self._counted_max = getattr(self, "_counted_max", 0), 0
+        self._max.dec(counted)
+        # workers a kill cut short never report a result
+        self._busy.dec(len(self._started))
+        self._started.clear()
+
+    kill = stop
 
     def worker_setup(self, worker_ctx) -> None:
         self._started[worker_ctx] = time.perf_counter()
+        self._busy.inc()
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         started = self._started.pop(worker_ctx, None)
         entrypoint = worker_ctx.entrypoint
         if started is not None:
+            self._busy.dec()
             self._seconds(entrypoint).observe(time.perf_counter() - started)
         self._total(entrypoint.method_name, worker_outcome(exc_info)).inc()
+        if isinstance(entrypoint, Rpc):
+            self._served(entrypoint.method_name, rpc_outcome(entrypoint, exc_info)).inc()
 
     # a worker's series, looked up once: prometheus_client rebuilds the label key per call
     @functools.cache  # noqa: B019 (one provider per service, for the process's life)
@@ -125,6 +185,10 @@ class WorkerMetrics(DependencyProvider):
     @functools.cache  # noqa: B019
     def _total(self, method_name: str, outcome: str):
         return WORKER_TOTAL.labels(self.container.service_name, method_name, outcome)
+
+    @functools.cache  # noqa: B019
+    def _served(self, method_name: str, outcome: str):
+        return RPC_SERVED.labels(self.container.service_name, method_name, outcome)
 
 
 def start_metrics_server(address: str | None) -> None:
@@ -137,7 +201,8 @@ def start_metrics_server(address: str | None) -> None:
         return
     host, _, port = str(address).rpartition(":")
     try:
-        start_http_server(int(port), addr=host or "0.0.0.0")
+        # with /livez and /readyz beside /metrics: the probes of every pod (health.py)
+        health.serve(host or "0.0.0.0", int(port), make_wsgi_app())
     except OSError as error:
         log.warning("metrics_endpoint_unavailable", address=address, error=str(error))
         return

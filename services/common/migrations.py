@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
@@ -30,6 +35,59 @@ def alembic_config(service_name: str, url: str) -> Config:
 def upgrade(service_name: str, url: str, revision: str = "head") -> None:
     ensure_database_exists(url)
     command.upgrade(alembic_config(service_name, url), revision)
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """Where a service's database stands against the migrations of this release."""
+
+    current: tuple[str, ...]  # the revisions the database is at; () when it has no schema
+    wanted: tuple[str, ...]  # this release's heads
+    known: bool  # every current revision is one of this release's (else a later release's)
+
+    @property
+    def done(self) -> bool:
+        """At this release's heads, or at revisions of a later release: the previous
+        release's code runs on the next one's schema (expand, then contract)."""
+        return bool(self.current) and (set(self.current) == set(self.wanted) or not self.known)
+
+
+def migration_state(service_name: str, url: str) -> MigrationState:
+    """Read, never change: which revisions `url` is at and which this release wants."""
+    script = ScriptDirectory.from_config(alembic_config(service_name, url))
+    wanted = tuple(script.get_heads())
+    if not _database_exists(url):
+        return MigrationState((), wanted, True)
+    engine = create_service_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = tuple(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    known = all(_revision_known(script, revision) for revision in current)
+    return MigrationState(current, wanted, known)
+
+
+def _revision_known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except (RevisionError, CommandError):  # a revision of a release this one never saw
+        return False
+
+
+def _database_exists(url: str) -> bool:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return True  # SQLite: opening the file is creating it, and it then has no schema
+    server = server_engine(url)
+    try:
+        with server.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            ).scalar()
+            return bool(found)
+    finally:
+        server.dispose()
 
 
 def server_engine(url: str) -> Engine:

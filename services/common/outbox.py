@@ -5,8 +5,9 @@ A service writes its state change and the events it causes in one database trans
 publisher confirms, and only then marks them published. It is kicked right after each
 commit for latency and sweeps on a timer for whatever a crash or a broker outage left
 behind. A crash between publish and mark publishes again: consumers' inboxes absorb that.
-Each timed sweep also counts what is still unpublished, for the `rathaus_outbox_pending`
-gauge; a kick does not, so the path right after a commit stays as short as it was.
+Each timed sweep also counts what is still unpublished and how old the oldest of it is, for
+the `rathaus_outbox_pending` and `rathaus_outbox_oldest_seconds` gauges; a kick does not, so
+the path right after a commit stays as short as it was.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from services.common.batch_publish import BatchPublisher, Outgoing
 from services.common.engine import TransactionGate
 from services.common.events import Event, is_transient
 from services.common.logging import get_logger
-from services.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from services.common.metrics import OUTBOX_OLDEST_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED
 from services.common.settings import OutboxSettings
 from services.common.tables import outbox
 from services.common.topology import event_exchange
+from services.common.tracing import TRACEPARENT_KEY, publishing, tracer_for
 
 log = get_logger(__name__)
 
@@ -64,6 +66,7 @@ class OutboxRelay:
         self._kicked = GreenEvent()
         self._running = False
         self.publisher = BatchPublisher(amqp_uri)
+        self.tracer = tracer_for(service)
 
     def kick(self) -> None:
         if not self._kicked.ready():
@@ -80,13 +83,15 @@ class OutboxRelay:
             try:
                 while self._running and self.publish_batch() == self.settings.batch_size:
                     pass
-                if timed_sweep:
-                    OUTBOX_PENDING.labels(self.service).set(self.count_pending())
                 failures = 0
             except Exception as error:
                 failures += 1
                 self._disconnect()
                 log.warning("outbox_relay_failed", error=repr(error), failures=failures)
+            # measured when publishing fails too: that is when the oldest event ages
+            if timed_sweep:
+                self._measure_backlog_quietly()
+            if failures:
                 eventlet.sleep(min(0.5 * 2**failures, 30.0))
         self._disconnect()
 
@@ -114,7 +119,8 @@ class OutboxRelay:
             rows = session.execute(query).all()
             if not rows:
                 return 0
-            self.publisher.publish(_outgoing(row) for row in rows)
+            with publishing(self.tracer, map(_traced, rows)) as traceparents:
+                self.publisher.publish(_outgoing(row, traceparents.get(row.id)) for row in rows)
             session.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([row.id for row in rows]))
@@ -123,23 +129,55 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
-    def count_pending(self) -> int:
-        """How many events wait to be published: one COUNT, outside the publishing path."""
+    def _measure_backlog_quietly(self) -> None:
+        try:
+            self.measure_backlog()
+        except Exception as error:  # the database is away: the gauges keep their last values
+            log.warning("outbox_backlog_not_measured", error=repr(error))
+
+    def measure_backlog(self) -> None:
+        """Set the gauges of what waits to be published: one query, outside the publishing
+        path. An event left unpublished (a broker refusing, a relay stuck) shows as an
+        oldest age that grows, however few wait."""
         with self.gate.enter(), Session(self.engine) as session:
-            query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-            return session.execute(query).scalar_one()
+            query = select(func.count(), func.min(outbox.c.created_at)).where(
+                outbox.c.published_at.is_(None)
+            )
+            pending, oldest = session.execute(query).one()
+        OUTBOX_PENDING.labels(self.service).set(pending)
+        OUTBOX_OLDEST_SECONDS.labels(self.service).set(_age_seconds(oldest))
 
     def _disconnect(self) -> None:
         self.publisher.close()
 
 
-def _outgoing(row) -> Outgoing:
+def _age_seconds(created_at: datetime | None) -> float:
+    if created_at is None:
+        return 0.0
+    if created_at.tzinfo is None:  # SQLite keeps no zone: the rows are written in UTC
+        created_at = created_at.replace(tzinfo=UTC)
+    return max((datetime.now(UTC) - created_at).total_seconds(), 0.0)
+
+
+def _traced(row) -> tuple[int, str, str, str, str | None]:
+    """What the event's producer span names: the row, exchange, type, id, the envelope's
+    traceparent (the work that recorded the event)."""
+    message = row.message
+    transient = is_transient(row.source, row.event_type, message["version"])
+    exchange = event_exchange(row.source, transient)
+    return row.id, exchange.name, row.event_type, message["event_id"], message.get(TRACEPARENT_KEY)
+
+
+def _outgoing(row, traceparent: str | None = None) -> Outgoing:
     transient = is_transient(row.source, row.event_type, row.message["version"])
+    headers = {"nameko.correlation_id": row.message["correlation_id"]}
+    if traceparent is not None:  # the producer span: the handlers' spans are its children
+        headers[f"nameko.{TRACEPARENT_KEY}"] = traceparent
     return Outgoing(
         row.message,
         exchange=event_exchange(row.source, transient),
         routing_key=row.event_type,
-        headers={"nameko.correlation_id": row.message["correlation_id"]},
+        headers=headers,
         properties={"message_id": row.message["event_id"], "type": row.event_type},
         transient=transient,
     )

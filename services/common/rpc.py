@@ -34,8 +34,10 @@ from nameko.messaging import encode_to_headers
 from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, get_rpc_exchange
 
 from services.common.errors import ServiceUnavailable
+from services.common.rpc_metrics import measured
 from services.common.rpc_transport import ConsumerPublisher, encode
 from services.common.settings import amqp_uri, rpc_timeout
+from services.common.tracing import rpc_client_span, tracer_for
 
 # what the reply listener hands a call whose request the broker could not route
 _UNROUTABLE = object()
@@ -54,6 +56,7 @@ class RpcReplies(SharedExtension):
         self.routing_key = str(uuid.uuid4())
         self.exchange = get_rpc_exchange()
         self.serializer = self.container.serializer
+        self.tracer = tracer_for(self.container.service_name)
         queue = Queue(
             RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, self.routing_key),
             exchange=self.exchange,
@@ -134,17 +137,25 @@ class RemoteService(DependencyProvider):
             self.target_service,
             self.timeout or rpc_timeout(),
             worker_ctx.context_data,
+            client=self.container.service_name,
         )
 
 
 class ServiceProxy:
     def __init__(
-        self, replies: RpcReplies, service_name: str, timeout: float, context_data: dict
+        self,
+        replies: RpcReplies,
+        service_name: str,
+        timeout: float,
+        context_data: dict,
+        *,
+        client: str = "",
     ) -> None:
         self._replies = replies
         self._service_name = service_name
         self._timeout = timeout
         self._context_data = context_data
+        self._client = client  # the calling service, for the metrics
 
     def __getattr__(self, method_name: str):
         if method_name.startswith("__"):
@@ -156,13 +167,31 @@ class ServiceProxy:
         return call
 
     def call(self, method_name: str, *args: Any, **kwargs: Any) -> Any:
+        return measured(
+            self._client,
+            self._service_name,
+            method_name,
+            lambda: self._call(method_name, *args, **kwargs),
+        )
+
+    def _call(self, method_name: str, *args: Any, **kwargs: Any) -> Any:
+        tracer = self._replies.tracer
+        if tracer is None:
+            return self._send_and_wait(method_name, self._context_data, args, kwargs)
+        # the call's client span: the answering worker's span is its child
+        with rpc_client_span(
+            tracer, self._service_name, method_name, self._context_data
+        ) as context_data:
+            return self._send_and_wait(method_name, context_data, args, kwargs)
+
+    def _send_and_wait(self, method_name: str, context_data: dict, args, kwargs) -> Any:
         deadline = time.monotonic() + self._timeout
         try:
             correlation_id, reply = self._replies.send(
                 f"{self._service_name}.{method_name}",
                 args,
                 kwargs,
-                self._context_data,
+                context_data,
                 self._timeout,
             )
         except (OSError, AmqpConnectionError) as error:

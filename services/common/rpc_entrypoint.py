@@ -8,6 +8,9 @@ taking requests, then answers those it has, then disconnects. (Stock nameko disc
 once: a request still running is acknowledged into a closed connection, and the broker
 gives it to another instance, which runs it again.)
 
+The service's request queue (rpc-<service>) is a quorum queue, with a delivery limit
+(`topology.queue_arguments`): nameko would declare a classic one.
+
 A service should use this `rpc` for all its methods (`services.common.service.rpc`). A
 method decorated with stock `nameko.rpc.rpc` in the same service still works: both share
 one consumer of the service's queue, whichever of the two the container binds first.
@@ -29,6 +32,7 @@ from services.common.context import IdentityCheck
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
 from services.common.rpc_transport import ConsumerPublisher, encode_reply
+from services.common.topology import queue_arguments
 
 log = get_logger(__name__)
 
@@ -45,6 +49,11 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         self._in_hand: set = set()  # the requests taken and not answered yet
         self._stopping = False
         self._killed = False
+
+    def setup(self) -> None:
+        super().setup()
+        # the consumer declares this very queue object when it connects
+        self.queue.queue_arguments = queue_arguments(self.queue.name)
 
     @property
     def sharing_key(self):

@@ -33,6 +33,13 @@ class PromptWebServer(WebServer):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().process_request(sock, address)
 
+    def kill(self) -> None:
+        # nameko closes the listening socket in stop() alone: a killed container kept its
+        # port, refusing a restart on it, until the garbage collector came by
+        if self._sock is not None:
+            self._sock.close()
+        super().kill()
+
     def make_url_map(self) -> Map:
         # no redirects (werkzeug would answer them in HTML): a path matches or is not found
         url_map = Map(strict_slashes=False, merge_slashes=False)

@@ -25,6 +25,7 @@ from marshmallow import Schema
 from nameko.exceptions import ConfigurationError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WsgiApp
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from werkzeug.wrappers import Request, Response
 
 from services.common import metrics
@@ -32,13 +33,14 @@ from services.common.context import CORRELATION_ID_KEY, Caller, new_correlation_
 from services.common.errors import ServiceError
 from services.common.identity import IdentitySigner
 from services.common.logging import get_logger
+from services.common.tracing import TRACEPARENT_KEY, start_span, traceparent_of, tracer_for
 from services.common.web import CORRELATION_HEADER, PromptWebServer, json_response
 from services.gateway.auth import TokenVerifier, bearer_token
 from services.gateway.body import load_json_body
 from services.gateway.client_address import client_key
 from services.gateway.errors import RateLimited, describe
 from services.gateway.query import load_query
-from services.gateway.rate_limits import RateLimiter
+from services.gateway.redis_limits import rate_limiter_from_config
 from services.gateway.settings import AuthSettings, GatewaySettings, rate_limits_from_config
 
 log = get_logger(__name__)
@@ -47,6 +49,7 @@ LISTEN_BACKLOG = 1024
 # paths that answer JSON, even when nothing matches them; every other path is a page
 API_PREFIXES = ("/api/", "/health")
 _CORRELATION_ENVIRON_KEY = "rathaus.correlation_id"
+_TRACEPARENT_ENVIRON_KEY = "rathaus.traceparent"  # the request's span, for its worker
 # what a portal or proxy may pass as its request id; anything else is replaced
 _SANE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
@@ -91,7 +94,9 @@ class ApiServer(PromptWebServer):
         self.verifier = TokenVerifier(auth)
         # the gateway vouches for the callers it verified, to every service it calls
         self.signer = IdentitySigner.from_config()
-        self.rate_limiter = RateLimiter(rate_limits_from_config())
+        # in Redis, shared by every instance, when RATE_LIMIT_REDIS_URL is set
+        self.rate_limiter = rate_limiter_from_config()
+        self.tracer = tracer_for(self.container.service_name)
 
     def start(self) -> None:
         if not self._starting:
@@ -103,6 +108,20 @@ class ApiServer(PromptWebServer):
             self._sock.settimeout(None)  # as nameko does: kombu issue 838
             self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
             self._gt = self.container.spawn_managed_thread(self.run)
+
+    def stop(self) -> None:
+        super().stop()
+        self._close_rate_limiter()
+
+    def kill(self) -> None:
+        super().kill()
+        self._close_rate_limiter()
+
+    def _close_rate_limiter(self) -> None:
+        # its Redis connections, when it has any; none when setup failed before making it
+        limiter = getattr(self, "rate_limiter", None)
+        if limiter is not None:
+            limiter.close()
 
     def admit(self, limit: str, request: Request) -> None:
         """Refuse the request when its client has used up the limit named `limit`."""
@@ -122,7 +141,11 @@ class ApiServer(PromptWebServer):
         return ApiWsgiApp(self)
 
     def context_data_from_headers(self, request: Request) -> dict[str, Any]:
-        return {CORRELATION_ID_KEY: correlation_id_of(request.environ)}
+        context_data = {CORRELATION_ID_KEY: correlation_id_of(request.environ)}
+        traceparent = request.environ.get(_TRACEPARENT_ENVIRON_KEY)
+        if traceparent is not None:
+            context_data[TRACEPARENT_KEY] = traceparent
+        return context_data
 
 
 class ApiWsgiApp(WsgiApp):
@@ -132,6 +155,7 @@ class ApiWsgiApp(WsgiApp):
             offered if _SANE_CORRELATION_ID.fullmatch(offered) else new_correlation_id()
         )
         environ[_CORRELATION_ENVIRON_KEY] = correlation_id
+        span = _request_span(self.server.tracer, environ)
         request = Request(environ, shallow=True)
         started = time.perf_counter()
         route = metrics.UNMATCHED_ROUTE
@@ -147,8 +171,39 @@ class ApiWsgiApp(WsgiApp):
             else:
                 response = error_response(error, correlation_id)
         response.headers[CORRELATION_HEADER] = correlation_id
+        if span is not None:
+            _end_request_span(span, request.method, route, response.status_code)
         _count(route, environ.get("REQUEST_METHOD", ""), response.status_code, started)
         return response(environ, start_response)
+
+
+def _request_span(tracer: Tracer | None, environ: dict) -> Span | None:
+    """The request's server span, continuing the caller's W3C traceparent; None untraced.
+
+    Named and labelled by the method and the route's template, never by the raw path or
+    the client's address: those name a case or a person, and traces are kept elsewhere.
+    """
+    if tracer is None:
+        return None
+    method = environ.get("REQUEST_METHOD", "")
+    span = start_span(
+        tracer,
+        method,
+        kind=SpanKind.SERVER,
+        parent=environ.get("HTTP_TRACEPARENT"),
+        attributes={"http.request.method": method},
+    )
+    environ[_TRACEPARENT_ENVIRON_KEY] = traceparent_of(span)
+    return span
+
+
+def _end_request_span(span: Span, method: str, route: str, status: int) -> None:
+    span.update_name(f"{method} {route}")
+    span.set_attribute("http.route", route)
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR))
+    span.end()
 
 
 def _count(route: str, method: str, status: int, started: float) -> None:

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from eventlet.queue import Empty, Full, LightQueue
 from kombu import Queue
@@ -32,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.amqp import ResilientConsumer
 from services.common.events import Event, EventContract, InvalidEvent
 from services.common.logging import get_logger
+from services.common.metrics import LIVE_STREAMS_OPEN
 from services.common.topology import transient_exchange
 from services.gateway.http import Route
 from services.gateway.settings import GatewaySettings
@@ -52,6 +53,7 @@ EVENT_STREAM = {"text/event-stream": {"schema": {"type": "string"}}}
 # the stream's answer: never cached, never buffered by a proxy (nginx honours the second)
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _CLOSE = object()
+L = TypeVar("L", bound="Listener")
 
 
 def broadcast_payload(body: Any, contract: EventContract) -> dict[str, Any]:
@@ -130,11 +132,21 @@ class LiveHub(SharedExtension):
     def stop(self) -> None:
         for listener in list(self.listeners):
             listener.close()
+        self._open_streams().dec(len(self.listeners))
         self.listeners.clear()
 
-    def listen(self, subject: str, role: str, departments: tuple[str, ...] = ()) -> Listener:
-        listener = Listener(subject, role, departments, self.settings.stream_backlog)
+    def add(self, listener: L) -> L:
+        """Take `listener` in; `forget` lets it go."""
         self.listeners.add(listener)
+        self._open_streams().inc()
+        return listener
+
+    def _open_streams(self):
+        # by hub class (LiveHub: the clerks' queue; DeskHub: the desks): a bounded label
+        return LIVE_STREAMS_OPEN.labels(type(self).__name__)
+
+    def listen(self, subject: str, role: str, departments: tuple[str, ...] = ()) -> Listener:
+        listener = self.add(Listener(subject, role, departments, self.settings.stream_backlog))
         log.info(
             "live_stream_opened",
             subject=subject,
@@ -147,6 +159,7 @@ class LiveHub(SharedExtension):
     def forget(self, listener: Listener) -> None:
         if listener in self.listeners:
             self.listeners.discard(listener)
+            self._open_streams().dec()
             log.info(
                 "live_stream_closed",
                 subject=listener.subject,

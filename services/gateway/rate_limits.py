@@ -2,7 +2,9 @@
 
 Each gateway instance counts on its own, so N instances behind a balancer admit up to N
 times a limit; that is the price of needing no shared store, and is fine for a limit
-meant to stop floods rather than to meter.
+meant to stop floods rather than to meter. With `RATE_LIMIT_REDIS_URL` the instances share
+one count in Redis (services/gateway/redis_limits.py), which falls back to these buckets
+while Redis does not answer.
 
 Memory stays bounded: a bucket idle long enough to have refilled is the same as no bucket,
 so it is forgotten; beyond `max_clients` per limit the least recently seen are forgotten
@@ -72,3 +74,6 @@ class RateLimiter:
         """None when `client` may go ahead under the limit `name`, else whole seconds to wait."""
         wait = self._buckets[name].take(client)
         return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def close(self) -> None:
+        """Nothing to let go: the buckets are this instance's memory."""

@@ -12,6 +12,7 @@ from services import BUSINESS_SERVICES
 from services.common import dead_letters
 from services.common.amqp import broker_reachable
 from services.common.context import ROLES, RequestContext
+from services.common.dead_letter_gauge import DeadLetterGauge
 from services.common.metrics import WorkerMetrics
 from services.common.rpc import RemoteService
 from services.common.settings import amqp_uri
@@ -71,6 +72,7 @@ class GatewayService(
 
     caller = RequestContext()
     metrics = WorkerMetrics()
+    dead_letters_waiting = DeadLetterGauge()
     applications = RemoteService("applications")
     notifications = RemoteService("notifications")
     feedback = RemoteService("feedback")

@@ -3,8 +3,11 @@
 A message is claimed for a lease (status `sending`); a sender that dies mid-send leaves
 the lease to expire, and the next claim takes the message up again, marked as in doubt.
 Claims skip rows other instances hold (PostgreSQL) or happen one at a time (SQLite), so
-three instances never send one message side by side. Each try is recorded the moment it
-ends, in its own transaction, so a crash loses at most the try in flight.
+three instances never send one message side by side. The tries of a batch are recorded
+together (`record_many`: one UPDATE for all that were delivered, one INSERT of their
+attempts), at the latest when the batch ends: a crash loses the tries of the batch in
+flight, whose messages are taken up again, in doubt, once their lease runs out (an
+e-mail keeps its Message-ID, a webhook its delivery id, so receivers can drop the repeat).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import zlib
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, text, update
+from sqlalchemy import CursorResult, Table, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from services.common.database import Transaction
@@ -129,6 +132,75 @@ def _outgoing(row: MessageRow, in_doubt: bool) -> Outgoing:
     )
 
 
+_MESSAGES = cast(Table, MessageRow.__table__)
+_ATTEMPTS = cast(Table, AttemptRow.__table__)
+_RECORD_ATTEMPTS = insert(_ATTEMPTS)  # built once: executed with a row per try
+
+
+def record_many(
+    tx: Transaction,
+    tried: list[tuple[Outgoing, Outcome]],
+    token: str,
+    intake: messages.Intake,
+    now: datetime,
+) -> int:
+    """Log a batch's tries; how many new messages (alerts) wait to be sent.
+
+    The delivered ones, the common case, take one UPDATE (of the rows this claim still
+    holds: RETURNING says which) and one INSERT of their attempts; each other try is
+    recorded as `record` does, for its retry, its final failure and its alert."""
+    delivered = {message.id: message for message, outcome in tried if outcome.delivered}
+    waiting = 0
+    if delivered:
+        held = tx.session.execute(
+            update(_MESSAGES)
+            .where(_MESSAGES.c.id.in_(list(delivered)), _MESSAGES.c.claim == token)
+            .values(
+                status=DELIVERED,
+                attempts=_MESSAGES.c.attempts + 1,
+                final=True,
+                claim=None,
+                lease_until=None,
+                updated_at=now,
+                delivered_at=now,
+            )
+            .returning(_MESSAGES.c.id)
+        ).scalars()
+        # the others' lease ran out and another sender took them over: its tries count
+        sent = [delivered[message_id] for message_id in held]
+        outcomes = {message.id: outcome for message, outcome in tried}
+        if sent:
+            tx.session.execute(
+                _RECORD_ATTEMPTS,
+                [_attempt_row(message, outcomes[message.id], now) for message in sent],
+            )
+        for message in sent:
+            facts = messages.message_facts(vars(message), attempts=message.attempts + 1)
+            tx.publish(NOTIFICATION_SENT, facts)
+    for message, outcome in tried:
+        if not outcome.delivered:
+            waiting += record(tx, message, outcome, token, intake, now)
+    return waiting
+
+
+def _attempt_row(message: Outgoing, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    return {
+        "message_id": message.id,
+        "number": message.attempts + 1,
+        "at": now,
+        "channel": message.channel,
+        "outcome": outcome.status,
+        "response": _response(message, outcome),
+    }
+
+
+def _response(message: Outgoing, outcome: Outcome) -> str:
+    response = outcome.response
+    if message.in_doubt:
+        response = "in doubt (the sender stopped mid-send), sent again: " + response
+    return response[:1000]
+
+
 def record(
     tx: Transaction,
     message: Outgoing,
@@ -164,9 +236,7 @@ def record(
     )
     if cast(CursorResult, changed).rowcount != 1:
         return 0  # the lease ran out and another sender took it over: its try counts
-    response = outcome.response
-    if message.in_doubt:
-        response = "in doubt (the sender stopped mid-send), sent again: " + response
+    response = _response(message, outcome)
     tx.session.add(
         AttemptRow(
             message_id=message.id,
@@ -174,7 +244,7 @@ def record(
             at=now,
             channel=message.channel,
             outcome=outcome.status,
-            response=response[:1000],
+            response=response,
         )
     )
     facts = messages.message_facts(vars(message), attempts=attempts)

@@ -2,7 +2,9 @@
 
 It wakes when a handler of this instance has written messages (a kick) and otherwise every
 NOTIFICATIONS.dispatch_interval, claims a batch, sends it (one SMTP connection for the
-e-mails; SMS and webhooks side by side) and records every try as it ends. Instances share
+e-mails; SMS and webhooks side by side) and records the tries together: when the batch
+ends, or sooner once RECORD_AFTER seconds have passed since the first unrecorded one (a
+slow batch's sent messages are not kept waiting for the rest). Instances share
 the work through the claims; a message whose try fails waits its back-off in the table,
 not in a queue, so an SMTP server that is down for an hour costs nothing but the tries.
 """
@@ -17,8 +19,10 @@ from datetime import UTC, datetime, timedelta
 import eventlet
 from eventlet.event import Event as GreenEvent
 from eventlet.greenpool import GreenPool
+from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
+from services.common.business_metrics import count_message
 from services.common.database import Database
 from services.common.logging import get_logger
 from services.common.settings import section
@@ -34,6 +38,7 @@ log = get_logger(__name__)
 
 STOP_GRACE = 10.0
 HTTP_CONCURRENCY = 10
+RECORD_AFTER = 1.0  # seconds a try may wait to be recorded with the others of its batch
 DEFAULT_OFFICE = "Bürgerbüro"
 
 
@@ -59,6 +64,31 @@ class Lease:
             self.held = sending.renew_lease(command, self.work)
             self.renewed = time.monotonic()
         return message.id in self.held
+
+
+class Tries:
+    """A batch's tries, waiting to be recorded together. The senders of a batch add to it
+    side by side; one flush at a time writes what has gathered. Should a flush fail, its
+    tries stay unrecorded and their messages leased: taken up again once the lease ends."""
+
+    def __init__(self, write) -> None:
+        self.write = write
+        self.waiting: list[tuple[Outgoing, Outcome]] = []
+        self.since = 0.0
+        self.lock = Semaphore(1)
+
+    def add(self, message: Outgoing, outcome: Outcome) -> None:
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append((message, outcome))
+        if time.monotonic() - self.since >= RECORD_AFTER and not self.lock.locked():
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            tried, self.waiting = self.waiting, []
+            if tried:
+                self.write(tried)
 
 
 class Dispatcher(DependencyProvider):
@@ -125,10 +155,8 @@ class Dispatcher(DependencyProvider):
             by_channel[message.channel].append(message)
 
         lease = Lease(work, token, {message.id for message in claimed}, self.settings)
-
-        def record(message: Outgoing, outcome: Outcome) -> None:
-            command = sending.RecordTry(message, outcome, token)
-            sending.record_try(command, work, now, self.intake, self.kick)
+        tries = Tries(lambda tried: self._record(work, token, tried))
+        record = tries.add
 
         pool = GreenPool(HTTP_CONCURRENCY + 1)
         if by_channel["email"]:
@@ -146,7 +174,14 @@ class Dispatcher(DependencyProvider):
                 lease.holds,
             )
         pool.waitall()
+        tries.flush()
         return len(claimed)
+
+    def _record(self, work, token: str, tried: list[tuple[Outgoing, Outcome]]) -> None:
+        command = sending.RecordTries(tuple(tried), token)
+        sending.record_tries(command, work, now, self.intake, self.kick)
+        for message, outcome in tried:
+            count_message(message.channel, outcome.status)
 
     def _secrets(self, work, messages: list[Outgoing]) -> dict[str, str | None]:
         if not messages:

@@ -12,12 +12,12 @@ event at another instance, makes nothing twice; two followers are two recipients
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select
+from sqlalchemy import CursorResult
 from sqlalchemy.orm import Session
 
 # the publishers whose events are taken here, imported by name: their events modules define
@@ -26,9 +26,9 @@ from services.applications import events as applications_events  # noqa: F401
 from services.appointments import events as appointments_events  # noqa: F401
 from services.common.database import Transaction, insert_ignoring_duplicates
 from services.common.events import Event, find_contract
+from services.common.tracing import TRACEPARENT_KEY, current_traceparent
 from services.documents import events as documents_events  # noqa: F401
 from services.feedback import events as feedback_events  # noqa: F401
-from services.notifications import template_store
 from services.notifications.catalogue import (
     ADMINS,
     RECIPIENTS,
@@ -39,9 +39,10 @@ from services.notifications.catalogue import (
     role_queue,
 )
 from services.notifications.events import CLERK_QUEUE_ITEM_ADDED, NOTIFICATION_SENT
-from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow, SubscriptionRow
+from services.notifications.lookups import Lookups, Subscription, View
+from services.notifications.models import InboxItemRow, MessageRow
 from services.notifications.outcomes import CREATED, DELIVERED
-from services.notifications.recipients import Preference, Recipient, for_citizen
+from services.notifications.recipients import Recipient, for_citizen
 from services.notifications.rendering import Rendered, TemplateText, render
 from services.notifications.settings import NotificationSettings
 from services.notifications.webhooks import encode_body
@@ -55,6 +56,8 @@ class Intake:
     catalogue: Catalogue
     settings: NotificationSettings
     office: str
+    # templates, subscriptions and preferences, kept while they do not change
+    lookups: Lookups = field(default_factory=Lookups, compare=False)
 
 
 def jsonable(value: Any) -> Any:
@@ -75,18 +78,19 @@ def take(tx: Transaction, event: Event, source: str, intake: Intake, now: dateti
     contract = find_contract(source, event.type, event.version)
     payload = jsonable(event.payload)
     public = contract.thin(payload)
+    view = intake.lookups.view(tx.session)
     waiting = 0
     for route in intake.catalogue.routes_for(key):
         if not route.applies_to(payload):
             continue
         if route.shared:
-            _queue_item(tx, event, key, route, public, intake, now)
+            _queue_item(tx, view, event, key, route, public, intake, now)
         elif route.to == ADMINS:
-            waiting += _to_admins(tx, event, key, route, payload, intake, now)
+            waiting += _to_admins(tx, view, event, key, route, payload, intake, now)
         else:
             persons = people(route, payload)
-            waiting += _to_people(tx, event, key, route, persons, public, intake, now)
-    waiting += _to_subscribers(tx.session, event, key, public, now)
+            waiting += _to_people(tx, view, event, key, route, persons, public, intake, now)
+    waiting += _to_subscribers(tx.session, view.subscriptions(), event, key, public, now)
     return waiting
 
 
@@ -99,9 +103,11 @@ def people(route: Route, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{**common, **person} for person in payload.get(RECIPIENTS) or ()]
 
 
-def _to_people(tx, event, key, route: Route, persons, public, intake: Intake, now) -> int:
+def _to_people(
+    tx, view: View, event, key, route: Route, persons, public, intake: Intake, now
+) -> int:
     session = tx.session
-    preferences = _preferences(session, {person.get("citizen") for person in persons} - {None})
+    preferences = view.preferences({person.get("citizen") for person in persons} - {None})
     templates: dict[str, TemplateText] = {}  # by language: looked up once per event
     waiting = 0
     for person in persons:
@@ -112,9 +118,7 @@ def _to_people(tx, event, key, route: Route, persons, public, intake: Intake, no
         # one person, one language: rendered once for all their channels
         language = recipients[0].language
         if language not in templates:
-            templates[language] = template_store.current(
-                session, intake.catalogue, route.template, language
-            )
+            templates[language] = view.template(intake.catalogue, route.template, language)
         template = templates[language]
         rendered = render(template, {"office": intake.office, **person}, office=intake.office)
         for recipient in recipients:
@@ -137,16 +141,9 @@ def _to_people(tx, event, key, route: Route, persons, public, intake: Intake, no
     return waiting
 
 
-def _preferences(session: Session, accounts: set[str]) -> dict[str, Preference]:
-    if not accounts:
-        return {}
-    rows = session.scalars(select(PreferenceRow).where(PreferenceRow.subject.in_(accounts)))
-    return {row.subject: _preference(row) for row in rows}
-
-
-def _to_admins(tx, event, key, route: Route, payload, intake: Intake, now) -> int:
+def _to_admins(tx, view: View, event, key, route: Route, payload, intake: Intake, now) -> int:
     language = intake.settings.default_language
-    template = template_store.current(tx.session, intake.catalogue, route.template, language)
+    template = view.template(intake.catalogue, route.template, language)
     rendered = render(template, {"office": intake.office, **payload}, office=intake.office)
     return alert_admins(tx, event.event_id, key, rendered, template.name, intake, now)
 
@@ -182,12 +179,10 @@ class _Trigger:
     event_id: uuid.UUID
 
 
-def _queue_item(tx, event, key, route: Route, public, intake: Intake, now) -> None:
+def _queue_item(tx, view: View, event, key, route: Route, public, intake: Intake, now) -> None:
     """An item in a clerks' queue (a role's or a department's), written from public facts
     only, and broadcast."""
-    template = template_store.current(
-        tx.session, intake.catalogue, route.template, intake.settings.default_language
-    )
+    template = view.template(intake.catalogue, route.template, intake.settings.default_language)
     rendered = render(template, {"office": intake.office, **public}, office=intake.office)
     owner, role, department = route.queue_of(public)
     item_id = _inbox_item(tx.session, owner, event, key, rendered, now)
@@ -206,11 +201,10 @@ def _queue_item(tx, event, key, route: Route, public, intake: Intake, now) -> No
         tx.publish(CLERK_QUEUE_ITEM_ADDED, item)
 
 
-def _to_subscribers(session: Session, event, key, public, now) -> int:
+def _to_subscribers(
+    session: Session, subscriptions: tuple[Subscription, ...], event, key, public, now
+) -> int:
     waiting = 0
-    subscriptions = session.scalars(
-        select(SubscriptionRow).where(SubscriptionRow.removed_at.is_(None))
-    ).all()
     for subscription in subscriptions:
         if not matches(subscription.event_types, subscription.filters, key, public):
             continue
@@ -232,7 +226,7 @@ def _to_subscribers(session: Session, event, key, public, now) -> int:
 
 
 def matches(
-    event_types: list[str], filters: Mapping[str, str], key: str, public: Mapping[str, Any]
+    event_types: Collection[str], filters: Mapping[str, str], key: str, public: Mapping[str, Any]
 ) -> bool:
     if key not in event_types:
         return False
@@ -276,6 +270,9 @@ def _base(event, key: str, channel: str, recipient: str, now: datetime) -> dict[
 def _add(session: Session, message: dict[str, Any], *, delivered: bool = False) -> bool:
     if delivered:
         message.update(status=DELIVERED, final=True, delivered_at=message["created_at"])
+    elif (traceparent := current_traceparent()) is not None:
+        # the handler run's span: the dispatcher sends the message as its child
+        message["content"] = {**message["content"], TRACEPARENT_KEY: traceparent}
     statement = insert_ignoring_duplicates(session, MessageRow.__table__)
     return cast(CursorResult, session.execute(statement, message)).rowcount == 1
 
@@ -329,15 +326,3 @@ def message_facts(message: Mapping[str, Any], *, attempts: int) -> dict[str, Any
         "attempts": attempts,
         "facts": message["content"].get("facts", {}),
     }
-
-
-def _preference(row: PreferenceRow) -> Preference:
-    return Preference(
-        language=row.language,
-        email_on=row.email_on,
-        sms_on=row.sms_on,
-        inbox_on=row.inbox_on,
-        email=row.email,
-        phone=row.phone,
-        non_essential=row.non_essential,
-    )

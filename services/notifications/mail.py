@@ -8,17 +8,22 @@ by Message-ID show it once. One SMTP connection carries a whole batch.
 
 from __future__ import annotations
 
+import base64
+import functools
 import smtplib
 import ssl
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email import policy
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
+from opentelemetry.trace import SpanKind
+
+from services.common.tracing import TRACEPARENT_KEY, span_in, tracer_for
 from services.notifications.outcomes import (
     DELIVERED,
     PERMANENT,
@@ -29,7 +34,6 @@ from services.notifications.outcomes import (
 )
 from services.notifications.settings import NotificationSettings
 
-WIRE = policy.compat32.clone(linesep="\r\n")
 Record = Callable[[Outgoing, Outcome], None]
 Holds = Callable[[Outgoing], bool]
 
@@ -37,32 +41,83 @@ Holds = Callable[[Outgoing], bool]
 def compose(message: Outgoing, sender: str) -> bytes:
     """The message as it goes on the wire: text and HTML as alternatives, attachments after.
 
-    Built with email.mime and the compat32 policy: a third of the CPU of EmailMessage with
-    the modern policy, which was the largest cost of sending one e-mail.
+    Written out directly (headers, boundaries, base64 parts, CRLF), as email.mime with the
+    compat32 policy writes it: its generator cost a millisecond of CPU per message, the
+    largest part of sending one e-mail. Every part is UTF-8 in base64, so no line of a
+    body can be taken for a boundary or run past 76 characters.
     """
     content = message.content
-    body = MIMEMultipart("alternative")
-    body.attach(MIMEText(content["text"], "plain", "utf-8"))
+    boundary = f"=_{uuid.uuid4().hex}"
+    lines = [
+        *_sender_headers(sender),
+        f"To: {_address(message.recipient)}",
+        f"Subject: {_encoded_header(content['subject'])}",
+        f"Date: {format_datetime(datetime.now(UTC))}",
+        f"Message-ID: <{message.id}@{_domain(sender)}>",
+        "Auto-Submitted: auto-generated",
+        "MIME-Version: 1.0",
+    ]
+    alternatives = [_part("plain", content["text"])]
     if content.get("html"):
-        body.attach(MIMEText(content["html"], "html", "utf-8"))
-    mail = body
+        alternatives.append(_part("html", content["html"]))
     attachments = content.get("attachments", ())
-    if attachments:
-        mail = MIMEMultipart("mixed")
-        mail.attach(body)
-        for attachment in attachments:
-            _, _, subtype = attachment["media_type"].partition("/")
-            part = MIMEText(attachment["content"], subtype, "utf-8")
-            part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
-            mail.attach(part)
+    if not attachments:
+        lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+        return _joined(lines, _multipart(boundary, alternatives))
+    inner = f"=_{uuid.uuid4().hex}"
+    parts = [
+        f'Content-Type: multipart/alternative; boundary="{inner}"\r\n\r\n'.encode()
+        + _multipart(inner, alternatives)
+    ]
+    for attachment in attachments:
+        _, _, subtype = attachment["media_type"].partition("/")
+        disposition = f"attachment; filename={_quoted(attachment['filename'])}"
+        parts.append(_part(subtype, attachment["content"], disposition))
+    lines.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+    return _joined(lines, _multipart(boundary, parts))
+
+
+@functools.lru_cache(maxsize=8)
+def _sender_headers(sender: str) -> tuple[str, ...]:
     name, address = parseaddr(sender)
-    mail["From"] = formataddr((name, address), charset="utf-8")
-    mail["To"] = message.recipient
-    mail["Subject"] = Header(content["subject"], "utf-8")
-    mail["Date"] = format_datetime(datetime.now(UTC))
-    mail["Message-ID"] = f"<{message.id}@{_domain(sender)}>"
-    mail["Auto-Submitted"] = "auto-generated"
-    return mail.as_bytes(policy=WIRE)
+    return (f"From: {formataddr((name, address), charset='utf-8')}",)
+
+
+def _encoded_header(value: str) -> str:
+    """A header's text: as it is when plain ASCII on one line, otherwise RFC 2047 words
+    (which also keep a line break in a value from starting a header of its own)."""
+    if value.isascii() and value.isprintable() and "=?" not in value and len(value) < 900:
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _address(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError("an address with a line break or control character")
+    return value
+
+
+def _quoted(value: str) -> str:
+    if value.isascii():
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return "utf-8''" + quote(value, safe="")
+
+
+def _part(subtype: str, text: str, disposition: str | None = None) -> bytes:
+    headers = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: base64'
+    if disposition:
+        headers += f"\r\nContent-Disposition: {disposition}"
+    body = base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+    return headers.encode() + b"\r\n\r\n" + body
+
+
+def _multipart(boundary: str, parts: list[bytes]) -> bytes:
+    separator = f"--{boundary}\r\n".encode()
+    return b"".join(separator + part + b"\r\n" for part in parts) + f"--{boundary}--\r\n".encode()
+
+
+def _joined(headers: list[str], body: bytes) -> bytes:
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
 
 
 def _domain(sender: str) -> str:
@@ -72,13 +127,14 @@ def _domain(sender: str) -> str:
 class MailChannel:
     def __init__(self, settings: NotificationSettings) -> None:
         self.settings = settings
+        self.tracer = tracer_for("notifications")
 
     def deliver(self, messages: list[Outgoing], record: Record, holds: Holds) -> None:
         """Send each message this sender still holds (its claim may have been taken over)."""
         if self.settings.email_transport == "folder":
             for message in messages:
                 if holds(message):
-                    record(message, self._into_folder(message))
+                    record(message, self._traced(message, self._into_folder, message))
             return
         self._over_smtp(messages, record, holds)
 
@@ -104,7 +160,7 @@ class MailChannel:
             while remaining:
                 message = remaining[0]
                 if holds(message):
-                    record(message, self._send(connection, message))
+                    record(message, self._traced(message, self._send, connection, message))
                 remaining.pop(0)
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             # the server may have stored the one in flight before the line dropped
@@ -118,6 +174,27 @@ class MailChannel:
                 connection.quit()
             except (OSError, smtplib.SMTPException):
                 connection.close()
+
+    def _traced(self, message: Outgoing, send: Callable[..., Outcome], *args: Any) -> Outcome:
+        """`send(*args)`, in a span under the handler run that wrote the message (tracing on)."""
+        if self.tracer is None:
+            return send(*args)
+        attributes = {
+            "rathaus.channel": "email",
+            "rathaus.message.id": message.id,
+            "rathaus.event.type": message.event_type,
+            "rathaus.attempt": message.attempts + 1,
+            "server.address": self.settings.smtp_host,
+            "server.port": self.settings.smtp_port,
+        }
+        parent = message.content.get(TRACEPARENT_KEY)
+        with span_in(
+            self.tracer, "send email", kind=SpanKind.CLIENT, parent=parent, attributes=attributes
+        ) as span:
+            outcome = send(*args)
+            if span is not None:
+                span.set_attribute("rathaus.delivery.outcome", outcome.status)
+            return outcome
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings

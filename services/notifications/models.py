@@ -140,3 +140,14 @@ class TemplateVersionRow(Base):
     sms: Mapped[str | None] = mapped_column(String(480))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class GenerationRow(Base):
+    """How often a kind of setting that taking an event reads (templates, subscriptions,
+    preferences) has changed: bumped in the transaction of each change, so every instance
+    knows when what it keeps of that kind is stale (services/notifications/lookups.py)."""
+
+    __tablename__ = "generations"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.notifications import generations
 from services.notifications.models import PreferenceRow
 from services.notifications.settings import NotificationSettings
 
@@ -41,6 +42,7 @@ def write(
     row.updated_at = now
     session.add(row)
     session.flush()
+    generations.changed(session, generations.PREFERENCES)
     return view(row)
 
 

@@ -10,6 +10,7 @@ confirmation link) stay links.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Mapping
@@ -116,48 +117,84 @@ def missing_values(template: TemplateText, values: Mapping[str, Any]) -> set[str
 
 def render(template: TemplateText, values: Mapping[str, Any], *, office: str) -> Rendered:
     """The message in every form; a placeholder without a value renders empty."""
+    compiled = _compiled(template)
+    plain_values: dict[tuple[str, str | None], str] = {}
+    html_values: dict[tuple[str, str | None], str] = {}
 
     def plain(name: str, style: str | None) -> str:
-        value = formatted(values.get(name), style, template.language)
-        if name in template.links and is_link(value):
-            return value
-        return clean_text(value)
+        key = (name, style)
+        if key not in plain_values:
+            value = formatted(values.get(name), style, template.language)
+            linked = name in template.links and is_link(value)
+            plain_values[key] = value if linked else clean_text(value)
+        return plain_values[key]
 
     def marked_up(name: str, style: str | None) -> str:
-        value = formatted(values.get(name), style, template.language)
-        if name in template.links and is_link(value):
-            link = html.escape(value, quote=True)
-            return f'<a href="{link}">{link}</a>'
-        return clean_html(value)
+        key = (name, style)
+        if key not in html_values:
+            value = formatted(values.get(name), style, template.language)
+            if name in template.links and is_link(value):
+                link = html.escape(value, quote=True)
+                html_values[key] = f'<a href="{link}">{link}</a>'
+            else:
+                html_values[key] = clean_html(value)
+        return html_values[key]
 
-    subject = _SPACES.sub(" ", _fill(template.subject, plain, str).replace("\n", " ")).strip()
-    text = _fill(template.body, plain, str).strip() + "\n"
-    sms_template = template.sms if template.sms is not None else template.subject
-    sms = _fill(sms_template, plain, str).strip()
-    return Rendered(subject, text, _page(template, subject, marked_up, office), sms)
-
-
-def _fill(text: str, value_of: Callable[[str, str | None], str], literal: Callable) -> str:
-    pieces: list[str] = []
-    position = 0
-    for match in PLACEHOLDER.finditer(text):
-        pieces.append(literal(text[position : match.start()]))
-        pieces.append(value_of(match.group(1), match.group(2)))
-        position = match.end()
-    pieces.append(literal(text[position:]))
-    return "".join(pieces)
-
-
-def _page(template: TemplateText, subject: str, value_of, office: str) -> str:
-    paragraphs = []
-    for paragraph in _BLANK_LINE.split(template.body.strip()):
-        lines = [_fill(line, value_of, html.escape) for line in paragraph.splitlines()]
-        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
-    return (
+    subject = _SPACES.sub(" ", _fill(compiled.subject, plain).replace("\n", " ")).strip()
+    text = _fill(compiled.body, plain).strip() + "\n"
+    sms = _fill(compiled.sms, plain).strip()
+    paragraphs = [
+        "<p>" + "<br>\n".join(_fill(line, marked_up) for line in lines) + "</p>"
+        for lines in compiled.paragraphs
+    ]
+    page = (
         f'<!DOCTYPE html>\n<html lang="{template.language}"><head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>\n"
         '<body style="font-family: Arial, sans-serif; line-height: 1.5; color: #0b0c0c;">\n'
         f"<p{_LETTERHEAD}>{html.escape(office)}</p>\n"
         + "\n".join(paragraphs)
         + "\n</body></html>\n"
+    )
+    return Rendered(subject, text, page, sms)
+
+
+# a text split at its placeholders: (literal text before, placeholder name, style), the last
+# piece's name None; an HTML line's literals are escaped already
+Pieces = tuple[tuple[str, str | None, str | None], ...]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    subject: Pieces
+    body: Pieces
+    sms: Pieces
+    paragraphs: tuple[tuple[Pieces, ...], ...]  # of the HTML page: its lines' pieces
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(template: TemplateText) -> _Compiled:
+    """A template's texts parsed once: a message then only fills in its values. Keyed by
+    the template's whole text (and version), so a new version is parsed anew."""
+    sms = template.sms if template.sms is not None else template.subject
+    paragraphs = tuple(
+        tuple(_pieces(line, html.escape) for line in paragraph.splitlines())
+        for paragraph in _BLANK_LINE.split(template.body.strip())
+    )
+    return _Compiled(_pieces(template.subject), _pieces(template.body), _pieces(sms), paragraphs)
+
+
+def _pieces(text: str, literal: Callable[[str], str] = str) -> Pieces:
+    pieces: list[tuple[str, str | None, str | None]] = []
+    position = 0
+    for match in PLACEHOLDER.finditer(text):
+        pieces.append((literal(text[position : match.start()]), match.group(1), match.group(2)))
+        position = match.end()
+    pieces.append((literal(text[position:]), None, None))
+    return tuple(pieces)
+
+
+def _fill(pieces: Pieces, value_of: Callable[[str, str | None], str]) -> str:
+    return "".join(
+        literal + value_of(name, style) if name is not None else literal
+        for literal, name, style in pieces
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.events import InvalidEvent
+from services.notifications import generations
 from services.notifications.catalogue import SOURCES, contract_of
 from services.notifications.errors import SubscriptionNotFound, UnknownAttribute, UnknownEventType
 from services.notifications.models import SubscriptionRow
@@ -56,6 +57,7 @@ def add(session: Session, spec: dict[str, Any], caller: Caller, now: datetime) -
     )
     session.add(row)
     session.flush()
+    generations.changed(session, generations.SUBSCRIPTIONS)
     return row.id
 
 
@@ -80,6 +82,7 @@ def remove(session: Session, subscription_id: str, now: datetime) -> None:
             "There is no such subscription.", {"subscription_id": subscription_id}
         )
     row.removed_at = now
+    generations.changed(session, generations.SUBSCRIPTIONS)
 
 
 def secret_of(session: Session, subscription_id: str) -> str | None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.notifications import generations
 from services.notifications.catalogue import LANGUAGES, Catalogue
 from services.notifications.errors import MissingValues, UnknownPlaceholder, UnknownTemplate
 from services.notifications.models import TemplateVersionRow
@@ -125,6 +126,7 @@ def add_version(
     )
     session.add(row)
     session.flush()
+    generations.changed(session, generations.TEMPLATES)  # every instance's next event uses it
     return draft.version
 
 

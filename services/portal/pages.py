@@ -23,7 +23,6 @@ from werkzeug.datastructures import iter_multi_items
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from services.common.context import CORRELATION_ID_KEY
 from services.common.errors import ServiceError
 from services.common.logging import get_logger
 from services.gateway.http import ApiServer, correlation_id_of
@@ -122,8 +121,9 @@ class Page(HttpRequestHandler):
         return self._answer(visit, result)
 
     def _run(self, visit: Visit) -> Any:
+        # the correlation id and the request's traceparent, so a page's RPCs join its trace
         context_data = {
-            CORRELATION_ID_KEY: visit.correlation_id,
+            **self.server.context_data_from_headers(visit.request),
             **self.server.signer.context_for(visit.session.caller),
         }
         event = Event()

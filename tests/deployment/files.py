@@ -107,11 +107,134 @@ def environment_of(service: Mapping[str, Any]) -> dict[str, str]:
 
 
 def k8s_base_documents() -> list[dict[str, Any]]:
-    kustomization = load_yaml(K8S_BASE / "kustomization.yaml")
+    """The base's objects as its files hold them (a folder resource's too), not rendered."""
+    return _resource_documents(K8S_BASE)
+
+
+def _resource_documents(folder: Path) -> list[dict[str, Any]]:
     documents: list[dict[str, Any]] = []
-    for resource in kustomization["resources"]:
-        documents.extend(load_yaml_documents(K8S_BASE / resource))
+    for resource in load_yaml(folder / "kustomization.yaml").get("resources", []):
+        path = folder / resource
+        if path.is_dir():
+            documents.extend(_resource_documents(path))
+        else:
+            documents.extend(load_yaml_documents(path))
     return documents
+
+
+class UnsupportedKustomization(Exception):
+    """A kustomization uses a field `render` does not apply: teach it, or use kubectl."""
+
+
+# what `render` applies; anything else in a kustomization fails the render loudly
+_KUSTOMIZATION_FIELDS = {
+    "apiVersion",
+    "kind",
+    "resources",
+    "namespace",
+    "labels",
+    "images",
+    "configMapGenerator",
+    "patches",
+}
+
+
+def render(folder: Path) -> list[dict[str, Any]]:
+    """What `kubectl kustomize folder` renders, for the fields our kustomizations use:
+    resources (files and folders), namespace, labels, images, configMapGenerator (without
+    the name's hash) and JSON 6902 patches. kubectl is not needed to run the tests."""
+    kustomization = load_yaml(folder / "kustomization.yaml")
+    unsupported = set(kustomization) - _KUSTOMIZATION_FIELDS
+    if unsupported:
+        raise UnsupportedKustomization(f"{folder}: {sorted(unsupported)}")
+    objects: list[dict[str, Any]] = []
+    for resource in kustomization.get("resources", []):
+        path = (folder / resource).resolve()
+        objects.extend(render(path) if path.is_dir() else load_yaml_documents(path))
+    objects = _generate_config_maps(objects, kustomization.get("configMapGenerator", []))
+    for entry in kustomization.get("labels", []):
+        for document in objects:
+            document.setdefault("metadata", {}).setdefault("labels", {}).update(entry["pairs"])
+    for image in kustomization.get("images", []):
+        for container in (c for document in objects for c in _containers(document)):
+            name, _, _tag = container["image"].partition(":")
+            if name == image["name"]:
+                new_name = image.get("newName", name)
+                container["image"] = (
+                    f"{new_name}:{image['newTag']}" if "newTag" in image else new_name
+                )
+    for patch in kustomization.get("patches", []):
+        operations = yaml.load(patch["patch"], Loader=PlainLoader)
+        for document in objects:
+            if _targeted(document, patch["target"]):
+                for operation in operations:
+                    _apply_operation(document, operation)
+    namespace = kustomization.get("namespace")
+    if namespace:
+        for document in objects:
+            if document["kind"] != "Namespace":
+                document["metadata"]["namespace"] = namespace
+    return objects
+
+
+def _generate_config_maps(objects: list[dict[str, Any]], generators: list[dict]) -> list[dict]:
+    for generator in generators:
+        data = dict(literal.split("=", 1) for literal in generator.get("literals", []))
+        existing = [
+            document
+            for document in objects
+            if document["kind"] == "ConfigMap" and document["metadata"]["name"] == generator["name"]
+        ]
+        if generator.get("behavior") == "merge":
+            (config_map,) = existing
+            config_map["data"].update(data)
+        else:
+            assert not existing, f"ConfigMap {generator['name']} generated twice"
+            objects.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": generator["name"]},
+                    "data": data,
+                }
+            )
+    return objects
+
+
+def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = document.get("spec", {})
+    pod = spec.get("template", {}).get("spec", {}) if "template" in spec else {}
+    return [*pod.get("initContainers", []), *pod.get("containers", [])]
+
+
+def _targeted(document: dict[str, Any], target: Mapping[str, str]) -> bool:
+    return all(
+        document.get("kind") == value if key == "kind" else document["metadata"].get(key) == value
+        for key, value in target.items()
+    )
+
+
+def _apply_operation(document: dict[str, Any], operation: Mapping[str, Any]) -> None:
+    *parents, last = [
+        part.replace("~1", "/").replace("~0", "~") for part in operation["path"].split("/")[1:]
+    ]
+    node: Any = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    key: Any = int(last) if isinstance(node, list) and last != "-" else last
+    if operation["op"] == "replace":
+        if isinstance(node, dict) and key not in node:
+            raise KeyError(f"replace of a missing {operation['path']}")
+        node[key] = operation["value"]
+    elif operation["op"] == "add":
+        if isinstance(node, list):
+            node.insert(len(node) if key == "-" else key, operation["value"])
+        else:
+            node[key] = operation["value"]
+    elif operation["op"] == "remove":
+        del node[key]
+    else:
+        raise UnsupportedKustomization(f"patch operation {operation['op']}")
 
 
 def k8s_objects(kind: str) -> dict[str, dict[str, Any]]:

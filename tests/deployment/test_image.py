@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
 import tomllib
 from pathlib import Path
 
-import pytest
 from setuptools import find_packages
 
 from services import ALL_SERVICES
 
-from .files import DOCKERFILE, ENTRYPOINT, REPO, dockerfile_stages
+from .files import DOCKERFILE, REPO, dockerfile_stages
 
 
 def _final_stage() -> list[tuple[str, str]]:
@@ -105,30 +102,6 @@ def test_the_image_starts_the_launcher_through_the_entrypoint_script():
         arguments for instruction, arguments in _final_stage() if instruction == "ENV"
     )
     assert "RATHAUS_CONFIG=/app/config/production.yaml" in environment
-
-
-@pytest.fixture
-def run_entrypoint(tmp_path):
-    """Run deploy/entrypoint.sh with a `rathaus` on PATH that prints what it was given."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "rathaus"
-    fake.write_text('#!/bin/sh\necho rathaus "$@"\n')
-    fake.chmod(0o755)
-
-    def run(*args: str, **environment: str) -> str:
-        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **environment}
-        result = subprocess.run(
-            ["/bin/sh", str(ENTRYPOINT), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=10,
-        )
-        return result.stdout.strip()
-
-    return run
 
 
 def test_the_entrypoint_runs_the_service_named_in_the_arguments(run_entrypoint):

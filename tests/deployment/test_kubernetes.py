@@ -1,4 +1,5 @@
-"""deploy/k8s: a Deployment per service, KEDA scaling the workers on their own queues."""
+"""deploy/k8s: a Deployment per service, two pods or more, KEDA scaling the workers on their own
+queues, probes, disruption budgets, spread, the Ingresses."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .files import (
     load_yaml,
     load_yaml_documents,
     load_yaml_text_documents,
+    render,
 )
 
 WORKERS = [name for name in ALL_SERVICES if name != "gateway"]
@@ -63,6 +65,11 @@ def test_the_manifests_parse_and_kustomize_renders_them(kustomization):
         kinds = {document["kind"] for document in load_yaml_text_documents(result.stdout)}
         assert {"Deployment", "ScaledObject", "Service", "Ingress", "ConfigMap"} <= kinds
 
+    rendered = render(kustomization)
+    kinds = {document["kind"] for document in rendered}
+    assert {"Deployment", "ScaledObject", "Service", "Ingress", "ConfigMap", "Job"} <= kinds
+    assert {"PodDisruptionBudget", "Cluster", "Pooler"} <= kinds
+
 
 @pytest.mark.parametrize("name", ALL_SERVICES)
 def test_each_service_has_a_deployment_running_it_from_the_one_image(name):
@@ -71,9 +78,9 @@ def test_each_service_has_a_deployment_running_it_from_the_one_image(name):
     assert deployment is not None, f"no Deployment for {name}"
     container = _container(deployment)
     assert container["image"] == "rathaus-online"
-    assert container["args"] == ["--service", name]
+    assert container["args"][:2] == ["--service", name]
     sources = {next(iter(source.values()))["name"] for source in container["envFrom"]}
-    assert sources == {"rathaus-config", "rathaus-secrets"}
+    assert {"rathaus-config", "rathaus-shared"} <= sources
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
 
@@ -104,7 +111,6 @@ def test_each_worker_is_scaled_by_keda_on_the_messages_waiting_in_its_own_queues
 
     assert scaled is not None, f"no ScaledObject for {name}"
     assert scaled["spec"]["scaleTargetRef"]["name"] == name
-    assert scaled["spec"]["minReplicaCount"] >= 1
     (trigger,) = scaled["spec"]["triggers"]
     assert trigger["type"] == "rabbitmq"
     assert trigger["authenticationRef"]["name"] in k8s_objects("TriggerAuthentication")
@@ -161,13 +167,14 @@ def test_the_gateway_is_served_through_a_service_and_an_ingress():
     assert "gateway" not in k8s_objects("ScaledObject")
 
 
-def test_the_gateway_is_probed_on_its_own_port_not_on_the_platform_health():
+def test_the_gateway_is_probed_on_its_own_health_not_on_the_platform_health():
     """GET /health is 503 while any one service is down; as a readiness probe it would
     take every gateway out of the Service for one worker's outage."""
     container = _container(k8s_objects("Deployment")["gateway"])
 
-    assert container["readinessProbe"]["tcpSocket"] == {"port": "http"}
-    assert container["livenessProbe"]["tcpSocket"] == {"port": "http"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "metrics"}
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda path: path.name)
@@ -181,6 +188,8 @@ def test_the_config_map_sets_only_settings_the_production_config_reads(kustomiza
 def test_every_manifest_in_the_base_is_listed_in_its_kustomization():
     listed = set(load_yaml(K8S_BASE / "kustomization.yaml")["resources"])
     on_disk = {path.name for path in K8S_BASE.glob("*.yaml")} - {"kustomization.yaml"}
+    # a folder of its own kustomization (the broker's: rabbitmq/)
+    on_disk |= {path.parent.name for path in K8S_BASE.glob("*/kustomization.yaml")}
 
     assert on_disk == listed
     assert all(
@@ -259,7 +268,7 @@ def _configured_literals() -> list[str]:
 def test_the_identity_signing_key_comes_from_a_secret_only_the_gateways_pods_read():
     signing_key = _secret_refs("gateway")["IDENTITY_SIGNING_KEY"]
 
-    assert signing_key["name"] == "rathaus-identity"
+    assert signing_key["name"] == "rathaus-gateway"
     assert not signing_key.get("optional", False)
     for name in ALL_SERVICES:
         if name != "gateway":
@@ -285,3 +294,153 @@ def test_the_documents_replicas_share_one_bucket_as_their_root_filesystem_is_rea
 
     assert settings["DOCUMENTS_STORAGE"] == "s3"
     assert settings["DOCUMENTS_S3_BUCKET"]
+
+
+# availability ----------------------------------------------------------------------------
+
+
+def _pods_selected(selector: dict, name: str) -> bool:
+    return selector["matchLabels"].items() <= _pod_labels(name).items()
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda path: path.name)
+def test_every_service_answers_with_two_pods_at_least(kustomization):
+    """Every service answers RPCs (the gateway HTTP): one pod lost to a node, a rollout or a
+    crash leaves another answering while the first comes back."""
+    rendered = render(kustomization)
+    deployments = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "Deployment"}
+    scaled = {
+        d["spec"]["scaleTargetRef"]["name"]: d for d in rendered if d["kind"] == "ScaledObject"
+    }
+
+    for name in ALL_SERVICES:
+        if name in scaled:
+            assert "replicas" not in deployments[name]["spec"], name
+            assert scaled[name]["spec"]["minReplicaCount"] >= 2, name
+            assert (
+                scaled[name]["spec"]["maxReplicaCount"] >= scaled[name]["spec"]["minReplicaCount"]
+            )
+        else:
+            assert deployments[name]["spec"]["replicas"] >= 2, name
+
+
+@pytest.mark.parametrize("name", ALL_SERVICES)
+def test_a_node_drain_takes_one_pod_of_a_service_at_a_time(name):
+    budget = k8s_objects("PodDisruptionBudget").get(name)
+
+    assert budget is not None, f"no PodDisruptionBudget for {name}"
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert "minAvailable" not in budget["spec"]
+    assert _pods_selected(budget["spec"]["selector"], name)
+    # not-ready pods (a broker outage) must not block every drain
+    assert budget["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+@pytest.mark.parametrize("name", ALL_SERVICES)
+def test_the_pods_of_a_service_spread_over_zones_and_nodes(name):
+    pod = k8s_objects("Deployment")[name]["spec"]["template"]["spec"]
+    constraints = {c["topologyKey"]: c for c in pod["topologySpreadConstraints"]}
+
+    assert set(constraints) == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+    for constraint in constraints.values():
+        assert constraint["maxSkew"] == 1
+        assert _pods_selected(constraint["labelSelector"], name)
+        assert constraint["matchLabelKeys"] == ["pod-template-hash"]
+    # a cluster short of room in one zone still schedules; never two where a node is free
+    assert constraints["topology.kubernetes.io/zone"]["whenUnsatisfiable"] == "ScheduleAnyway"
+    assert constraints["kubernetes.io/hostname"]["whenUnsatisfiable"] == "DoNotSchedule"
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_a_worker_is_started_when_its_consumers_run_and_alive_while_its_loop_answers(name):
+    container = _container(k8s_objects("Deployment")[name])
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+
+    assert container["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "metrics"}
+    assert ports["metrics"] == 9464
+    # a slow first start (a cold node pulling the image, a busy database) is not a crash
+    startup = container["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 120
+    # the readiness probe still asks the broker (tests/deployment/test_rabbitmq_policies.py)
+    assert "exec" in container["readinessProbe"]
+
+
+def test_a_stopping_gateway_is_taken_out_of_the_load_balancer_before_it_stops():
+    settings = load_nameko_config(PRODUCTION_CONFIG)
+    pod = k8s_objects("Deployment")["gateway"]["spec"]["template"]["spec"]
+    container = _container(k8s_objects("Deployment")["gateway"])
+
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep"
+    pre_stop = int(command[1])
+    # the endpoints and ingress controllers catch up within seconds; the readiness probe
+    # (every 5 s) would take longer than the hook to notice on its own
+    assert pre_stop >= 10
+    # then the live streams close and requests in flight finish (an RPC within its timeout)
+    heartbeat = int(settings["GATEWAY"]["stream_heartbeat"])
+    rpc_timeout = int(settings["RPC_TIMEOUT"])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + heartbeat + rpc_timeout
+
+
+# the Ingresses -----------------------------------------------------------------------------
+
+
+def test_the_ingresses_name_their_class_and_end_tls_for_every_host_they_serve():
+    for ingress in k8s_objects("Ingress").values():
+        spec = ingress["spec"]
+        assert spec["ingressClassName"] == "nginx"
+        hosts = {rule["host"] for rule in spec["rules"]}
+        (tls,) = spec["tls"]
+        assert set(tls["hosts"]) == hosts
+        assert tls["secretName"] == "rathaus-tls"
+        assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/ssl-redirect"] == (
+            "true"
+        )
+
+
+def _size_in_bytes(size: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(size[:-1]) * units[size[-1].lower()] if size[-1].isalpha() else int(size)
+
+
+def test_the_ingress_takes_an_upload_part_of_the_configured_size_streamed_through():
+    from services.documents.settings import DocumentSettings
+
+    annotations = k8s_objects("Ingress")["gateway"]["metadata"]["annotations"]
+    production = load_nameko_config(PRODUCTION_CONFIG)
+    part_size = int(production["DOCUMENTS"]["part_size"])
+
+    assert part_size == DocumentSettings().part_size
+    assert _size_in_bytes(annotations["nginx.ingress.kubernetes.io/proxy-body-size"]) >= part_size
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+    stream_timeout = int(production["GATEWAY"]["stream_timeout"])
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) > stream_timeout
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) > stream_timeout
+
+
+def test_the_live_streams_pass_the_ingress_unbuffered_and_outlive_many_heartbeats():
+    ingresses = k8s_objects("Ingress")
+    live = ingresses["gateway-live"]
+    annotations = live["metadata"]["annotations"]
+    heartbeat = int(load_nameko_config(PRODUCTION_CONFIG)["GATEWAY"]["stream_heartbeat"])
+    paths = {path["path"]: path for path in live["spec"]["rules"][0]["http"]["paths"]}
+
+    assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 60 * heartbeat
+    # the clerks' stream and the desks' (/staff/desk/<location>/events)
+    assert paths["/api/v1/notifications/stream"]["pathType"] == "Exact"
+    assert paths["/staff/desk"]["pathType"] == "Prefix"
+    assert live["spec"]["rules"][0]["host"] == ingresses["gateway"]["spec"]["rules"][0]["host"]
+    for path in paths.values():
+        assert path["backend"]["service"] == {"name": "gateway", "port": {"name": "http"}}
+
+
+def test_the_live_stream_routes_the_ingress_names_are_the_gateways():
+    from services.gateway.notifications import PREFIX
+    from services.portal.staff.desk import DESK
+
+    live = k8s_objects("Ingress")["gateway-live"]
+    paths = {path["path"] for path in live["spec"]["rules"][0]["http"]["paths"]}
+
+    assert paths == {f"{PREFIX}/stream", DESK}

@@ -22,8 +22,10 @@ from nameko.standalone.events import get_event_exchange
 from services.common.topology import (
     DEAD_LETTER_QUEUE,
     REDELIVER_EXCHANGE,
+    UNROUTABLE_QUEUE,
     delay_exchange,
     delay_queue,
+    queue_arguments,
 )
 
 from .files import POLICIES_SCRIPT, k8s_objects
@@ -126,9 +128,14 @@ def test_policies_keep_events_no_queue_would_take_and_expire_stale_rpc_requests(
             declare=[delay_queue(50), REDELIVER_EXCHANGE],
         )
         kept = drain(connection, "rathaus.unroutable", expected=2)
-        Queue(RPC_QUEUE_TEMPLATE.format("notifications"), durable=True)(
+        # the services' request queue, a quorum queue, as they declare it
+        rpc_queue = RPC_QUEUE_TEMPLATE.format("notifications")
+        Queue(rpc_queue, durable=True, queue_arguments=queue_arguments(rpc_queue))(
             connection.channel()
         ).declare()
+        # what the script declared is what the services declare: no PRECONDITION_FAILED
+        for queue in (DEAD_LETTER_QUEUE, UNROUTABLE_QUEUE):
+            queue(connection.channel()).declare()
 
     assert sorted(kept, key=str) == sorted(
         [({"event": 1}, "application_submitted"), ({"retry": 1}, gone)], key=str

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import pytest
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from services.documents.letters import (
@@ -192,6 +193,28 @@ def test_a_long_letter_numbers_its_pages():
 
     assert len(pages) > 1
     assert f"Seite {len(pages)} von {len(pages)}" in pages[-1].extract_text()
+
+
+def test_long_text_is_broken_between_words_and_stays_within_the_margins():
+    word = "Personenstandsurkundenbeglaubigungsvermerk" * 3  # longer than a line
+    reason = "Die Unterlagen sind leider unvollst\u00e4ndig. " * 12 + word
+    data = render_letter("decision", "de", SOEST, decision(decision="rejected", reason=reason))
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    right_edge = float(page.mediabox.width) - 20 / 25.4 * 72  # the right margin: 20 mm, in pt
+    measure = FPDF(unit="pt")
+    ends: list[float] = []
+
+    def line_end(text: str, _cm, tm, _font, size: float) -> None:
+        if text.strip():
+            measure.set_font("Helvetica", size=size)
+            ends.append(tm[4] + measure.get_string_width(text.rstrip("\n")))
+
+    page.extract_text(visitor_text=line_end)
+    text = text_of(data)
+
+    assert "Die Unterlagen sind leider unvollst\u00e4ndig." in text
+    assert word in text.replace(" ", "")  # cut between its letters, nothing lost
+    assert len(ends) > 20 and max(ends) <= right_edge + 0.5
 
 
 @pytest.mark.parametrize("kind", LETTER_KINDS)

@@ -4,6 +4,17 @@ from tests.support.pipeline import Base
 from tests.support.processes import ServiceProcess
 
 
+def pytest_collection_modifyitems(config, items):
+    """The broker drill (marker `drill`) runs only when asked for (`make drill`, -m drill):
+    it starts a three-node RabbitMQ cluster of its own and takes minutes."""
+    if "drill" in (config.getoption("markexpr") or ""):
+        return
+    drills = [item for item in items if item.get_closest_marker("drill")]
+    if drills:
+        config.hook.pytest_deselected(items=drills)
+        items[:] = [item for item in items if not item.get_closest_marker("drill")]
+
+
 @pytest.fixture
 def service_processes(create_tables, tmp_path):
     """Start the pipeline's services as processes; stop whatever is left at the end."""

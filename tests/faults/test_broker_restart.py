@@ -1,4 +1,9 @@
-"""RabbitMQ restarts while events flow: the services reconnect and no accepted event is lost."""
+"""RabbitMQ restarts while events flow: the services reconnect and no accepted event is lost.
+
+A drill (`make drill`), not part of `make test`: it stops the machine's one broker, and with
+quorum queues a broker back from `stop_app` spends a while recovering every queue of every
+vhost; tests of the suite that start meanwhile wait on it.
+"""
 
 import subprocess
 import time
@@ -46,6 +51,7 @@ def tallies_per_entry() -> dict[str, int]:
     return counts
 
 
+@pytest.mark.drill
 def test_events_in_flight_survive_a_broker_restart(service_processes, broker_comes_back):
     service_processes("tally")
     service_processes("ledger")

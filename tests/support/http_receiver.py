@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Self
 
 import eventlet
 import eventlet.wsgi
@@ -18,13 +19,10 @@ class Received:
     body: bytes
 
 
-class HttpReceiver:
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.statuses: deque[int] = deque()  # answered in turn; then `status`
-        self.status = 200
+class LoopbackServer:
+    """A WSGI app of the test's own served on a free port of 127.0.0.1 in a greenthread."""
 
-    def start(self) -> HttpReceiver:
+    def start(self) -> Self:
         self.socket = eventlet.listen(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.thread = eventlet.spawn(
@@ -35,6 +33,20 @@ class HttpReceiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def app(self, environ, start_response):
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.thread.kill()
+        self.socket.close()
+
+
+class HttpReceiver(LoopbackServer):
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.statuses: deque[int] = deque()  # answered in turn; then `status`
+        self.status = 200
 
     def app(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -55,10 +67,6 @@ class HttpReceiver:
         status = self.statuses.popleft() if self.statuses else self.status
         start_response(f"{status} Answer", [("Content-Type", "text/plain")])
         return [f"answered {status}".encode()]
-
-    def stop(self) -> None:
-        self.thread.kill()
-        self.socket.close()
 
 
 class Quiet:

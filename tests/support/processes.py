@@ -48,6 +48,7 @@ class ServiceProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self, **env: str) -> ServiceProcess:
+        starts_before = self._starts()
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "services.launch", "--no-migrate", "--module", self.target],
@@ -57,11 +58,19 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
         )
-        wait_for(self._answers, timeout=30, interval=0.2)
+        wait_for(lambda: self._answers(starts_before), timeout=30, interval=0.2)
         return self
 
-    def _answers(self) -> bool:
+    def _starts(self) -> int:
+        return self.log().count('"event": "services_started"')
+
+    def _answers(self, starts_before: int) -> bool:
+        """Started and answering: the launcher logs `services_started` once every consumer
+        is on its queue; the health RPC alone answers as soon as the RPC consumer is, maybe
+        before an event handler's queue exists, and an event published then is not its."""
         assert self.process.poll() is None, f"{self.service_name} exited: {self.log()}"
+        if self._starts() <= starts_before:
+            return False
         with cluster_client() as cluster:
             return cluster[self.service_name].health()["status"] == "ok"
 

@@ -15,12 +15,18 @@ from tests.support.processes import REPO, die_with_parent
 
 class MailCatcher:
     def __init__(
-        self, port: int, folder: Path, refuse: tuple[str, ...] = (), defer: tuple[str, ...] = ()
+        self,
+        port: int,
+        folder: Path,
+        refuse: tuple[str, ...] = (),
+        defer: tuple[str, ...] = (),
+        hold_once: tuple[str, ...] = (),
     ) -> None:
         self.port = port
         self.folder = folder
         self.refuse = refuse  # answered for good: no such mailbox
         self.defer = defer  # answered for now: a full mailbox
+        self.hold_once = hold_once  # the first message kept and never answered
         self.process: subprocess.Popen | None = None
 
     def start(self) -> MailCatcher:
@@ -37,6 +43,8 @@ class MailCatcher:
             command += ["--refuse", address]
         for address in self.defer:
             command += ["--defer", address]
+        for address in self.hold_once:
+            command += ["--hold-once", address]
         self.process = subprocess.Popen(
             command, cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent
         )

@@ -21,6 +21,7 @@ from services.applications.events import APPLICATION_SUBMITTED
 from services.applications.models import CaseRow
 from services.applications.use_cases.ports import Documents, Types
 from services.applications.use_cases.reading import case_view
+from services.common.business_metrics import count_application
 from services.common.clock import Clock
 from services.common.context import Caller
 from services.common.database import Transaction, UnitOfWork
@@ -74,7 +75,9 @@ def submit_application(
             drafts.discard(tx.session, caller, spec["draft_id"])
         return row.id
 
-    return once.make(create)
+    made = once.make(create)
+    count_application(kind.key)
+    return made
 
 
 def open_case(

@@ -11,6 +11,7 @@ from services.appointments.booking import HoldRequest
 from services.appointments.errors import NotYourAppointment
 from services.appointments.models import AppointmentRow
 from services.appointments.settings import AppointmentSettings
+from services.common.business_metrics import count_booking
 from services.common.clock import Clock
 from services.common.database import Transaction, UnitOfWork
 from services.common.idempotency import Once
@@ -37,7 +38,9 @@ def hold(
     )
     if (earlier := once.earlier()) is not None:
         return earlier
-    return once.make(lambda tx: booking.hold(tx, request, settings, clock()).row.id)
+    held = once.make(lambda tx: booking.hold(tx, request, settings, clock()).row.id)
+    count_booking("held")
+    return held
 
 
 def _held(tx: Transaction, appointment_id: str) -> dict[str, Any]:
@@ -57,7 +60,9 @@ def confirm(
 ) -> dict[str, Any]:
     with uow.transaction() as tx:
         confirmed = booking.confirm(tx, command.token, settings, clock())
-        return views.view(confirmed, with_calendar=True)
+        answer = views.view(confirmed, with_calendar=True)
+    count_booking("confirmed")
+    return answer
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,9 @@ def cancel_by_token(
 ) -> dict[str, Any]:
     with uow.transaction() as tx:
         row = booking.by_manage_token(tx.session, command.token)
-        return views.view(booking.cancel(tx, row, settings, clock()))
+        answer = views.view(booking.cancel(tx, row, settings, clock()))
+    count_booking("cancelled")
+    return answer
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,9 @@ def confirm_mine(
 ) -> dict[str, Any]:
     with uow.transaction() as tx:
         row = _mine(tx, command.citizen, command.appointment_id)
-        return views.view(booking.confirm_held(tx, row, settings, clock()), with_calendar=True)
+        answer = views.view(booking.confirm_held(tx, row, settings, clock()), with_calendar=True)
+    count_booking("confirmed")
+    return answer
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,9 @@ def cancel_mine(
 ) -> dict[str, Any]:
     with uow.transaction() as tx:
         row = _mine(tx, command.citizen, command.appointment_id)
-        return views.view(booking.cancel(tx, row, settings, clock()))
+        answer = views.view(booking.cancel(tx, row, settings, clock()))
+    count_booking("cancelled")
+    return answer
 
 
 def _mine(tx: Transaction, citizen: str, appointment_id: str) -> AppointmentRow:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.common import challenges
+from services.common.business_metrics import count_feedback
 from services.common.clock import Clock
 from services.common.context import Caller
 from services.common.database import Transaction, UnitOfWork
@@ -41,9 +42,11 @@ def submit(
     if kind == "report":
         items.checked_location(setting.town, data["latitude"], data["longitude"])
         photos = items.checked_photos(data["photos"], documents, setting.settings)
-    return once.make(
+    made = once.make(
         lambda tx: _submit(tx, caller, kind, category, data, answers, photos, clock, setting)
     )
+    count_feedback(kind)
+    return made
 
 
 def _once(command: Submit, uow: UnitOfWork, setting: Setting) -> Once:

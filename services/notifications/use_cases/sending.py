@@ -1,5 +1,5 @@
 """What the dispatcher does with the unit of work: claim what is due, keep its lease, and
-record each try the moment it ends, in a transaction of its own."""
+record the tries of a batch together, in a transaction of their own."""
 
 from __future__ import annotations
 
@@ -56,6 +56,26 @@ def record_try(command: RecordTry, uow: UnitOfWork, clock: Clock, setup: Intake,
         waiting = delivery_log.record(
             tx, command.message, command.outcome, command.token, setup, clock()
         )
+    if waiting:
+        kick()
+    return waiting
+
+
+@dataclass(frozen=True)
+class RecordTries:
+    tried: tuple[tuple[Outgoing, Outcome], ...]
+    token: str
+
+
+def record_tries(
+    command: RecordTries, uow: UnitOfWork, clock: Clock, setup: Intake, kick: Kick
+) -> int:
+    """Log several tries in one transaction (what `record_try` does for each); the
+    dispatcher is woken when an alert waits. How many wait."""
+    if not command.tried:
+        return 0
+    with uow.transaction() as tx:
+        waiting = delivery_log.record_many(tx, list(command.tried), command.token, setup, clock())
     if waiting:
         kick()
     return waiting

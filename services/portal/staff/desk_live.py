@@ -72,10 +72,8 @@ class DeskHub(LiveHub):
     def listen_at(
         self, location: str, subject: str, role: str, departments: tuple[str, ...] = ()
     ) -> DeskListener:
-        listener = DeskListener(
-            subject, role, departments, self.settings.stream_backlog, location=location
-        )
-        self.listeners.add(listener)
+        backlog = self.settings.stream_backlog
+        listener = self.add(DeskListener(subject, role, departments, backlog, location=location))
         log.info("desk_stream_opened", location=location, role=role, open=len(self.listeners))
         return listener
 

@@ -67,11 +67,6 @@ ROUTE_RPC = {
 
 
 @pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
-
-
-@pytest.fixture
 def intake(tmp_path):
     return setup(tmp_path, private_callbacks=True)
 

@@ -29,19 +29,7 @@ from tests.unit.notifications.scene import (
     Kicks,
     appointment_held,
     clock,
-    setup,
-    unit_of_work,
 )
-
-
-@pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
-
-
-@pytest.fixture
-def intake(tmp_path):
-    return setup(tmp_path)
 
 
 def held(uow, intake, **changes):

@@ -29,11 +29,6 @@ from tests.unit.notifications.scene import (
 
 
 @pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
-
-
-@pytest.fixture
 def kicks():
     return Kicks()
 

@@ -31,7 +31,6 @@ from tests.unit.notifications.scene import (
     appointment_held,
     checked_in,
     clock,
-    setup,
     unit_of_work,
 )
 
@@ -39,11 +38,6 @@ from tests.unit.notifications.scene import (
 @pytest.fixture
 def uow(fake_uow):
     return unit_of_work(fake_uow, handler="on_any_event")
-
-
-@pytest.fixture
-def intake(tmp_path):
-    return setup(tmp_path)
 
 
 def given(uow, intake, *events, source="appointments", minutes_apart=1):

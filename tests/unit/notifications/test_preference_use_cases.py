@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.common.loading import load
 from services.notifications.models import MessageRow
 from services.notifications.schemas import Preferences
@@ -23,7 +21,6 @@ from tests.unit.notifications.scene import (
     clock,
     rows,
     setup,
-    unit_of_work,
 )
 
 CHOSEN = {
@@ -31,11 +28,6 @@ CHOSEN = {
     "channels": {"email": False, "sms": True, "inbox": True},
     "phone": "+4917612345678",
 }
-
-
-@pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
 
 
 def choose(uow, caller, **changes):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from services.common.loading import load
 from services.notifications.models import AttemptRow, InboxItemRow, MessageRow
 from services.notifications.outcomes import DELIVERED, PERMANENT, TECHNICAL, TEMPORARY, Outcome
@@ -32,13 +30,7 @@ from tests.unit.notifications.scene import (
     clock,
     rows,
     setup,
-    unit_of_work,
 )
-
-
-@pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
 
 
 def held_mail(uow, intake):

@@ -27,19 +27,7 @@ from tests.unit.notifications.scene import (
     checked_in,
     clock,
     rows,
-    setup,
-    unit_of_work,
 )
-
-
-@pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
-
-
-@pytest.fixture
-def intake(tmp_path):
-    return setup(tmp_path)
 
 
 def new_version(uow, intake, name="checked_in", key=None, **changes):

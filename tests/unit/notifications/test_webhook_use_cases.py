@@ -33,16 +33,10 @@ from tests.unit.notifications.scene import (
     clock,
     rows,
     setup,
-    unit_of_work,
 )
 
 CALLBACK = "https://hooks.example.org/rathaus"
 SECRET = "a-secret-of-sixteen-or-more"
-
-
-@pytest.fixture
-def uow(fake_uow):
-    return unit_of_work(fake_uow, handler="on_appointments_event")
 
 
 @pytest.fixture
