@@ -26,22 +26,28 @@ CONFIRMED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SETTINGS = AppointmentSettings()
 
 
+def the_id_card_at_the_town_hall(connection, *, max_days_ahead: int, opening_hours: str) -> None:
+    """The ID card offered at the town hall (ids 1), as the catalogue tables held them."""
+    connection.execute(
+        text(
+            "INSERT INTO offers (id, key, name, duration_units, documents)"
+            " VALUES (1, 'id-card', 'Personalausweis', 2, '[]')"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO locations (id, key, name, address, slot_minutes, buffer_units,"
+            " min_notice_minutes, max_days_ahead, opening_hours, closed_dates)"
+            " VALUES (1, 'town-hall', 'Rathaus', 'Am Vreithof 8', 15, 0, 0, :days, :hours, '[]')"
+        ),
+        {"days": max_days_ahead, "hours": opening_hours},
+    )
+
+
 def an_appointment_from_before(url: str, appointment_id: str, manage_token: str) -> None:
     """A confirmed appointment as the database held it when it kept one link per appointment."""
     with database_transaction(url) as connection:
-        connection.execute(
-            text(
-                "INSERT INTO offers (id, key, name, duration_units, documents)"
-                " VALUES (1, 'id-card', 'Personalausweis', 2, '[]')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO locations (id, key, name, address, slot_minutes, buffer_units,"
-                " min_notice_minutes, max_days_ahead, opening_hours, closed_dates)"
-                " VALUES (1, 'town-hall', 'Rathaus', 'Am Vreithof 8', 15, 0, 0, 90, '[]', '[]')"
-            )
-        )
+        the_id_card_at_the_town_hall(connection, max_days_ahead=90, opening_hours="[]")
         connection.execute(
             text(
                 "INSERT INTO appointments (id, offer_id, location_id, desk, desk_units,"
@@ -71,20 +77,7 @@ def a_booking_from_before_the_kept_days(url: str, start: int) -> None:
     `start` (epoch minutes): its two desk minutes, as booking.py wrote them."""
     hours = '[{"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "08:00", "end": "18:00"}]'
     with database_transaction(url) as connection:
-        connection.execute(
-            text(
-                "INSERT INTO offers (id, key, name, duration_units, documents)"
-                " VALUES (1, 'id-card', 'Personalausweis', 2, '[]')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO locations (id, key, name, address, slot_minutes, buffer_units,"
-                " min_notice_minutes, max_days_ahead, opening_hours, closed_dates)"
-                " VALUES (1, 'town-hall', 'Rathaus', 'Am Vreithof 8', 15, 0, 0, 30, :hours, '[]')"
-            ),
-            {"hours": hours},
-        )
+        the_id_card_at_the_town_hall(connection, max_days_ahead=30, opening_hours=hours)
         connection.execute(
             text(
                 "INSERT INTO capacities (location_id, offer_id, desks, online_desks)"

@@ -32,6 +32,7 @@ import requests
 from tests.gateway.test_challenge import solved
 from tests.support.processes import REPO, die_with_parent, free_port
 from tests.support.smtp import MailCatcher
+from tests.support.vhosts import platform_vhost
 from tests.support.waiting import wait_for
 
 # starting the three nodes takes a minute on a busy machine, the load and its checks two
@@ -88,16 +89,8 @@ def three_nodes() -> Iterator[None]:
 
 @pytest.fixture
 def vhost(three_nodes) -> Iterator[str]:
-    name = f"drill-{uuid.uuid4().hex[:8]}"
-    requests.put(f"{MANAGEMENT}/vhosts/{name}", auth=AUTH, timeout=30).raise_for_status()
-    requests.put(
-        f"{MANAGEMENT}/permissions/{name}/guest",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        auth=AUTH,
-        timeout=30,
-    ).raise_for_status()
-    yield name
-    requests.delete(f"{MANAGEMENT}/vhosts/{name}", auth=AUTH, timeout=60)
+    with platform_vhost(MANAGEMENT, "drill-") as name:
+        yield name
 
 
 @dataclass
@@ -281,24 +274,20 @@ def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]]:
     return {c["node"] for c in connections}, {q.get("leader") for q in durable}
 
 
-def inbox_event_types(platform: Platform, citizen: str) -> list[str]:
-    answer = requests.get(
-        f"{platform.url}/api/v1/notifications/inbox",
-        headers=token(platform, citizen),
-        timeout=10,
-    )
+def as_citizen(platform: Platform, citizen: str, path: str) -> dict:
+    answer = requests.get(f"{platform.url}{path}", headers=token(platform, citizen), timeout=10)
     answer.raise_for_status()
-    return [item["event_type"] for item in answer.json()["items"]]
+    return answer.json()
+
+
+def inbox_event_types(platform: Platform, citizen: str) -> list[str]:
+    inbox = as_citizen(platform, citizen, "/api/v1/notifications/inbox")
+    return [item["event_type"] for item in inbox["items"]]
 
 
 def my_cases(platform: Platform, citizen: str) -> list[str]:
-    answer = requests.get(
-        f"{platform.url}/api/v1/applications/cases/mine",
-        headers=token(platform, citizen),
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return [case["case_number"] for case in answer.json()["cases"]]
+    cases = as_citizen(platform, citizen, "/api/v1/applications/cases/mine")
+    return [case["case_number"] for case in cases["cases"]]
 
 
 def test_a_node_stops_in_the_middle_of_the_load_and_nothing_is_lost_or_done_twice(platform):

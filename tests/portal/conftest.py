@@ -27,10 +27,10 @@ from tests.support.portal import Platform
 from tests.support.processes import REPO, die_with_parent, free_port
 from tests.support.smtp import MailCatcher
 from tests.support.tiles import TileServer
+from tests.support.vhosts import platform_vhost
 from tests.support.waiting import wait_for
 
 MANAGEMENT = "http://127.0.0.1:15672/api"
-RABBIT = ("guest", "guest")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -44,16 +44,8 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="session")
 def vhost() -> Iterator[str]:
-    name = f"portal_test_{uuid.uuid4().hex[:10]}"
-    requests.put(f"{MANAGEMENT}/vhosts/{name}", auth=RABBIT, timeout=10).raise_for_status()
-    requests.put(
-        f"{MANAGEMENT}/permissions/{name}/guest",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        auth=RABBIT,
-        timeout=10,
-    ).raise_for_status()
-    yield name
-    requests.delete(f"{MANAGEMENT}/vhosts/{name}", auth=RABBIT, timeout=30)
+    with platform_vhost(MANAGEMENT, "portal_test_", timeout=10) as name:
+        yield name
 
 
 def _database_base(folder: Path) -> tuple[str, str | None]:

@@ -168,6 +168,7 @@ def test_a_desk_day_two_appointments_and_a_walk_in_called_served_and_no_show(
 
     # one key calls the next: the walk-in (002), who came before Erika's time, to desk 1,
     # on the hall's display within a second; and does not come to the desk
+    expect_keys_ready(page)
     page.keyboard.press("n")
     expect_called(display, "002", 1)
     expect(page.get_by_role("main").get_by_text("Nummer 002", exact=True)).to_be_visible()
@@ -296,6 +297,7 @@ def test_a_call_is_shown_in_large_type_with_a_flash_an_announcement_and_a_chime(
     page.get_by_role("button", name="Wartenummer ausgeben").click()
     issued = page.get_by_role("main").get_by_text(re.compile(r"^Wartenummer \d{3} ausgegeben$"))
     expect(issued).to_be_visible()
+    expect_keys_ready(page)
     page.keyboard.press("n")
     at_desk = page.get_by_role("region", name="An Ihrem Schalter")
     called = at_desk.get_by_text(re.compile(r"^Nummer \d{3}$"))
@@ -333,6 +335,12 @@ FOCUS_DRAWN = """() => {
   const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
   return focused.matches(":focus-visible") && (outlined || style.boxShadow !== "none");
 }"""
+
+
+def expect_keys_ready(page: Page) -> None:
+    """The desk's keys work once its script has run, which shows the switch that turns
+    them off: a key pressed before that goes nowhere, as it would for a person."""
+    expect(page.get_by_label("Tastenkürzel verwenden")).to_be_visible()
 
 
 def expect_focus_visible(page: Page, element) -> None:
@@ -380,6 +388,7 @@ def test_the_desk_is_worked_from_the_staff_home_to_the_figures_by_keyboard_alone
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Schalter 2 \N{EN DASH} {HALL_NAME}")
 
     # W goes to the walk-in's service; Tab, Enter issues the ticket
+    expect_keys_ready(page)
     page.keyboard.press("w")
     expect_focus_visible(page, page.get_by_label("Anliegen"))
     page.keyboard.type("Anmeldung")  # the select's own search by typing

@@ -11,14 +11,17 @@ vhost that is already gone counts as deleted; and neither greenthread stops at a
 
 from __future__ import annotations
 
+import contextlib
 import random
 import string
 import sys
+import uuid
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlparse
 
 import eventlet
 import pytest
+import requests
 from kombu.pools import connections
 from nameko.testing.rabbit import Client
 from nameko.testing.utils import ResourcePipeline
@@ -34,6 +37,25 @@ TIMEOUT = (5, 30)
 RETRIES = Retry(total=5, connect=5, read=5, backoff_factor=0.2, allowed_methods=None)
 # how long creating a vhost waits before it tries again after the management API failed
 CREATE_BACKOFF = 1.0
+
+
+@contextlib.contextmanager
+def platform_vhost(management: str, prefix: str, timeout: float = 30) -> Iterator[str]:
+    """A vhost of its own, permitted to guest, for a platform a test starts as processes;
+    deleted afterwards. `management` is the API's base URL (http://host:port/api)."""
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
+    guest = ("guest", "guest")
+    requests.put(f"{management}/vhosts/{name}", auth=guest, timeout=timeout).raise_for_status()
+    requests.put(
+        f"{management}/permissions/{name}/guest",
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+        auth=guest,
+        timeout=timeout,
+    ).raise_for_status()
+    try:
+        yield name
+    finally:
+        requests.delete(f"{management}/vhosts/{name}", auth=guest, timeout=2 * timeout)
 
 
 class _BoundedAdapter(HTTPAdapter):
