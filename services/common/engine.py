@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from eventlet.semaphore import Semaphore
 from nameko import config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from services.common.settings import section
 
@@ -77,6 +79,23 @@ def _postgresql_engine(url: str) -> Engine:
         pool_recycle=pool.recycle,
         pool_timeout=pool.timeout,
         pool_pre_ping=True,
+    )
+
+
+def database_away(error: BaseException) -> bool:
+    """Whether a failed statement met a database that is away rather than a mistake: down,
+    restarting, refusing connections, out of them, or locked (a try later may succeed). A bug's
+    SQL error is none of these: SQLite reports a missing table as an OperationalError too."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:  # the connection broke under the statement
+        return True
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return any(sign in str(original) for sign in ("locked", "unable to open"))
+    # PostgreSQL's connection, resource, shutdown and rollback classes (08, 53, 57, 40)
+    return type(original).__module__.startswith("psycopg2") and any(
+        kind.__name__ == "OperationalError" for kind in type(original).__mro__
     )
 
 

@@ -89,7 +89,7 @@ _KNOWN: tuple[tuple[type[ServiceError], str], ...] = (
     (common.LengthRequired, "a streamed body came without its Content-Length"),
     (RateLimited, "too many requests from your address; see the Retry-After header"),
     (InternalError, "a bug; quote the X-Correlation-ID when reporting it"),
-    (common.ServiceUnavailable, "a service needed did not answer in time"),
+    (common.ServiceUnavailable, "a service needed did not answer in time or cannot reach its data"),
 )
 CODES: dict[str, tuple[int, str]] = {kind.code: (kind.http_status, when) for kind, when in _KNOWN}
 

@@ -11,10 +11,12 @@ from nameko import config
 from sqlalchemy import text
 
 from services.common.engine import TransactionGate, create_service_engine
+from services.common.errors import ServiceUnavailable
 from services.common.migrations import drop_databases
 from tests.support.calls import Back
 from tests.support.clients import cluster_client
 from tests.support.databases import database_transaction
+from tests.support.processes import free_port
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -39,6 +41,20 @@ def test_two_workers_database_calls_overlap_instead_of_queueing(back_on_postgres
         elapsed = time.monotonic() - started
     # four half-second queries one after another would take two seconds
     assert elapsed < 1.0, f"four 0.5 s queries took {elapsed:.2f} s: the hub was blocked"
+
+
+def test_a_service_whose_database_is_away_answers_unavailable_not_an_internal_error(
+    rabbit_config, runner_factory
+):
+    # a PostgreSQL server that is down: nothing listens on its port
+    away = f"postgresql://postgres@127.0.0.1:{free_port()}/back"
+    with config.patch({"DATABASES": {"back": away}}):
+        runner_factory(Back).start()
+        with cluster_client() as cluster, pytest.raises(ServiceUnavailable) as raised:
+            cluster.back.sleep_in_database(0.01)
+    assert raised.value.code == "service_unavailable"
+    assert raised.value.details == {"service": "back"}
+    assert "try again" in raised.value.message
 
 
 def test_a_tests_transaction_waits_its_turn_behind_a_service_transaction_that_yields(tmp_path):
