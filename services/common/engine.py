@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from services.common.errors import ServiceUnavailable
 from services.common.settings import section
 
 # nameko's own default, where the configuration names none
@@ -96,6 +97,17 @@ def database_away(error: BaseException) -> bool:
     # PostgreSQL's connection, resource, shutdown and rollback classes (08, 53, 57, 40)
     return type(original).__module__.startswith("psycopg2") and any(
         kind.__name__ == "OperationalError" for kind in type(original).__mro__
+    )
+
+
+def unavailable_if_away(error: BaseException, service: str) -> ServiceUnavailable | None:
+    """What a service answers for a failure that met its database away: the request was not
+    wrong, and a try later may succeed (every creating operation is safe to repeat)."""
+    if not database_away(error):
+        return None
+    return ServiceUnavailable(
+        "The service cannot reach its data at the moment. Please try again shortly.",
+        {"service": service},
     )
 
 

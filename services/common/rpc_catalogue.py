@@ -105,7 +105,7 @@ with ClusterRpcClient(context, uri="amqp://portal:secret@rabbitmq:5672/", timeou
 
 | code | type | when |
 |---|---|---|
-| `service_unavailable` | `ServiceUnavailable` | not running, no answer by the deadline, or its database away (`details.service`); try again |
+| `service_unavailable` | `ServiceUnavailable` | down, too slow, or its database away: try again |
 | `unauthenticated` | `Unauthenticated` | a caller is needed; no assertion verifies |
 | `forbidden` | `Forbidden` | the caller's role is not one the method admits |
 | `invalid_input` | `InvalidInput` | an argument is not acceptable; `details` names the fields |

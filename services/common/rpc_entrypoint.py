@@ -29,7 +29,7 @@ from nameko.messaging import decode_from_headers
 
 from services.common import answers
 from services.common.context import IdentityCheck
-from services.common.engine import database_away
+from services.common.engine import unavailable_if_away
 from services.common.errors import ServiceError, ServiceUnavailable
 from services.common.logging import get_logger
 from services.common.rpc_transport import ConsumerPublisher, encode_reply
@@ -150,18 +150,13 @@ class Rpc(nameko_rpc.Rpc):
             raise IncorrectSignature(str(error)) from None
 
     def handle_result(self, message, worker_ctx, result, exc_info):
-        if exc_info is not None and database_away(exc_info[1]):
-            # the database is away, the request not wrong: a 503 tells the caller to try
-            # again, which every creating operation allows (its idempotency key)
+        away = exc_info and unavailable_if_away(exc_info[1], self.container.service_name)
+        if away is not None:
             log.warning(
                 "rpc_database_away",
                 service=self.container.service_name,
                 entrypoint=self.method_name,
-                error=repr(exc_info[1].orig),
-            )
-            away = ServiceUnavailable(
-                "The service cannot reach its data at the moment. Please try again shortly.",
-                {"service": self.container.service_name},
+                error=repr(exc_info[1]),
             )
             exc_info = (ServiceUnavailable, away, None)
         elif exc_info is None and self.answers is not None:

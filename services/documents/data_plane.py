@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common import answers
 from services.common.context import CORRELATION_ID_KEY, new_correlation_id
+from services.common.engine import unavailable_if_away
 from services.common.errors import ServiceError
 from services.common.identity import IDENTITY_HEADER, IDENTITY_KEY
 from services.common.logging import get_logger
@@ -34,6 +35,10 @@ log = get_logger(__name__)
 
 
 def error_answer(error: BaseException) -> Response:
+    away = unavailable_if_away(error, "documents")
+    if away is not None:
+        log.warning("data_plane_database_away", error=repr(error))
+        error = away
     if isinstance(error, ServiceError):
         return json_response({"error": error.as_dict()}, error.http_status)
     if isinstance(error, HTTPException):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from services.common.engine import database_away
+from services.documents.data_plane import error_answer
 from tests.support.processes import free_port
 
 
@@ -41,3 +44,17 @@ def test_a_missing_table_is_a_mistake_not_an_absence(tmp_path):
 
 def test_an_error_that_is_not_the_databases_is_not_an_absence():
     assert not database_away(ConnectionRefusedError("the broker"))
+
+
+def test_the_documents_data_plane_answers_a_database_away_as_unavailable():
+    engine = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/away")
+    answer = error_answer(failure_of(engine, "SELECT 1"))
+    assert answer.status_code == 503
+    assert json.loads(answer.get_data())["error"]["code"] == "service_unavailable"
+
+
+def test_the_documents_data_plane_answers_a_sql_mistake_as_internal(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path}/town.db")
+    answer = error_answer(failure_of(engine, "SELECT * FROM no_such_table"))
+    assert answer.status_code == 500
+    assert "no_such_table" not in answer.get_data(as_text=True)
