@@ -33,6 +33,7 @@ from kombu import Connection
 from services.common.amqp import publish_confirmed
 from services.common.settings import DEFAULT_AMQP_URI
 from services.common.topology import (
+    AWAITED_DATABASE_HEADER,
     DEAD_LETTER_QUEUE,
     DEAD_LETTERED_HEADER,
     DEATH_HEADERS,
@@ -50,6 +51,7 @@ from services.common.topology import (
 _PLUMBING_HEADERS = (
     ORIGIN_QUEUE_HEADER,
     RETRIES_HEADER,
+    AWAITED_DATABASE_HEADER,
     ERROR_HEADER,
     FIRST_FAILED_HEADER,
     DEAD_LETTERED_HEADER,

@@ -8,6 +8,10 @@ original delivery is acknowledged only after its copy was confirmed by the broke
 crash at any point leaves the event in one queue or another. Handlers are idempotent
 through the inbox (`Database.transaction(handling=event)`); a duplicate is acknowledged.
 
+A fault of the handler's database being away (down, restarting, out of connections:
+`engine.database_away`) is not the event's: it comes back with the same back-off for as long
+as the outage lasts, without using up its retries, and is handled once the database answers.
+
 A handler names its retry policy beside it: `permanent=` lists the refusals that no retry
 changes (they go to the dead letters at once), `retry=` overrides how often and how patiently
 a fault is retried (EVENTS settings otherwise).
@@ -35,11 +39,13 @@ from nameko.standalone.events import get_event_exchange
 from services.common.amqp import ResilientConsumer, declare_once, publish_confirmed
 from services.common.context import CORRELATION_ID_KEY
 from services.common.database import EventAlreadyHandled
+from services.common.engine import database_away
 from services.common.events import Event, EventContract, InvalidEvent, find_contract
 from services.common.logging import get_logger
 from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from services.common.settings import RetryPolicy, amqp_uri
 from services.common.topology import (
+    AWAITED_DATABASE_HEADER,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     DEAD_LETTERED_HEADER,
@@ -152,7 +158,11 @@ class EventHandler(NamekoEventHandler):
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         retries = int(message.headers.get(RETRIES_HEADER, 0))
         policy = self._retry_policy()
-        if retries < policy.max_retries and not isinstance(exc_info[1], self.permanent):
+        if database_away(exc_info[1]):
+            # the event is not at fault: it waits for the database, however long, with the
+            # same back-off and without using up its retries
+            self._forward(message, self._await_database, error, retries)
+        elif retries < policy.max_retries and not isinstance(exc_info[1], self.permanent):
             self._forward(message, self._schedule_retry, error, retries + 1)
         else:
             self._forward(message, self._dead_letter, error, retries)
@@ -184,20 +194,36 @@ class EventHandler(NamekoEventHandler):
         }
 
     def _schedule_retry(self, message, error: str, retry_number: int) -> None:
-        delay_ms = int(self._retry_policy().delay_for(retry_number) * 1000)
+        self._come_back_later(message, error, retry_number)
+
+    def _await_database(self, message, error: str, retries: int) -> None:
+        awaited = int(message.headers.get(AWAITED_DATABASE_HEADER, 0)) + 1
+        self._come_back_later(message, error, retries, awaited=awaited)
+
+    def _come_back_later(
+        self, message, error: str, retries: int, *, awaited: int | None = None
+    ) -> None:
+        """Through the delay queue of the back-off, to this handler's queue again: after
+        `retries` faults, or while the database is away for the `awaited`th time."""
+        delay_ms = int(self._retry_policy().delay_for(awaited or retries) * 1000)
+        headers = self._failure_headers(message, error, retries)
+        waiting = {}
+        if awaited is not None:
+            headers[AWAITED_DATABASE_HEADER] = waiting["awaited_database"] = awaited
         log.warning(
             "event_handler_failed_will_retry",
             queue=self.queue.name,
             error=error,
-            retry=retry_number,
+            retry=retries,
             delay_ms=delay_ms,
+            **waiting,
         )
         publish_confirmed(
             amqp_uri(),
             message.body,
             exchange=delay_exchange(delay_ms),
             routing_key=self.queue.name,
-            headers=self._failure_headers(message, error, retry_number),
+            headers=headers,
             properties=message.properties,
             declare=[delay_queue(delay_ms), REDELIVER_EXCHANGE],
         )

@@ -67,6 +67,8 @@ TRANSIENT_SUFFIX = "transient"
 # headers the plumbing adds to a message it retries or dead-letters
 ORIGIN_QUEUE_HEADER = "x-rathaus-queue"
 RETRIES_HEADER = "x-rathaus-retries"
+# how often a message waited for its service's database to come back (not counted as retries)
+AWAITED_DATABASE_HEADER = "x-rathaus-awaited-database"
 ERROR_HEADER = "x-rathaus-error"
 FIRST_FAILED_HEADER = "x-rathaus-first-failed-at"
 DEAD_LETTERED_HEADER = "x-rathaus-dead-lettered-at"

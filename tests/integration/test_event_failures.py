@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from urllib.parse import urlparse
 
+import pytest
 import structlog
 from kombu import Connection, Producer
 from nameko import config
@@ -14,13 +16,17 @@ from sqlalchemy import select, update
 
 from services.common import dead_letters
 from services.common.events import Event
+from services.common.migrations import drop_databases
 from services.common.settings import database_url
 from services.common.tables import outbox
 from services.common.topology import DEAD_LETTER_QUEUE, UNROUTABLE_QUEUE
 from tests.support.clients import cluster_client
 from tests.support.databases import database_transaction
-from tests.support.pipeline import Base, Ledger
+from tests.support.pipeline import Base, Ledger, TallyService
+from tests.support.tcp_relay import TcpRelay
 from tests.support.waiting import wait_for
+
+POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def publish_raw(message: dict) -> None:
@@ -173,3 +179,49 @@ def test_an_event_no_queue_takes_is_parked_in_the_unroutable_queue_not_dropped(
     assert message.payload["payload"] == {"entry_id": "early", "amount": 1}
     assert message.headers["x-rathaus-exchange"] == "ledger.events"
     assert wait_for(_published)
+
+
+@pytest.fixture
+def tally_behind_a_relay(rabbit_config, create_tables, runner_factory):
+    """The ledger on the tests' database; the tally on PostgreSQL through a relay the test
+    closes (the database away) and opens (back)."""
+    relay = TcpRelay(urlparse(POSTGRES_SERVER).port or 5432).open()
+    prefix = f"rathaus_test_away_{os.getpid()}"
+    database = urlparse(POSTGRES_SERVER)._replace(
+        netloc=f"postgres@127.0.0.1:{relay.port}", path=f"/{prefix}"
+    )
+    try:
+        with config.patch({"DATABASES": {"tally": database.geturl()}}):
+            create_tables("ledger", Base.metadata)
+            create_tables("tally", Base.metadata)
+            runner_factory(Ledger, TallyService).start()
+            with cluster_client() as cluster:
+                yield cluster, relay
+    finally:
+        relay.close()
+        drop_databases(POSTGRES_SERVER, prefix)
+
+
+def test_an_event_waits_out_its_handlers_database_being_away_and_is_handled_once(
+    tally_behind_a_relay,
+):
+    cluster, relay = tally_behind_a_relay
+    uri = config["AMQP_URI"]
+    relay.close()  # the tally's database goes away
+
+    with structlog.testing.capture_logs() as logs:
+        cluster.ledger.record("patient", 3)
+
+        def awaited() -> int:
+            waits = [e.get("awaited_database", 0) for e in logs if e["event"].endswith("retry")]
+            return max(waits, default=0)
+
+        # well past the three retries a fault gets (FAST_RETRIES) before its dead letter,
+        # or until it is dead-lettered after all
+        wait_for(lambda: awaited() >= 6 or dead_letters.list_dead_letters(uri), timeout=30)
+    assert dead_letters.list_dead_letters(uri) == []
+
+    relay.open()  # and comes back
+    assert wait_for(lambda: cluster.tally.counts() == {"patient": 1}, timeout=30)
+    assert wait_for(lambda: cluster.tally.counts("unless_broken") == {"patient": 1}, timeout=30)
+    assert dead_letters.list_dead_letters(uri) == []
