@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 import eventlet
 import pytest
 import requests
 import structlog
+from nameko import config
 
 from services.common.events import Event
 from services.gateway.live import OPENING, LiveHub, frame
@@ -20,6 +22,7 @@ from services.gateway.settings import GatewaySettings
 from tests.support.gateway import CHALLENGE, DEV_AUTH
 from tests.support.processes import free_port
 from tests.support.publishing import publish_event
+from tests.support.vhosts import queues_bound
 from tests.support.waiting import wait_for
 
 STREAM = "/api/v1/notifications/stream"
@@ -36,13 +39,16 @@ def gateway_config(port: int) -> dict:
 
 
 @pytest.fixture
-def start_instance(platform_config, container_factory):
-    """Start a gateway instance on a port of its own; answer its base URL and container."""
+def start_instance(platform_config, container_factory, rabbit_manager):
+    """Start a gateway instance on a port of its own; answer its base URL and container once
+    its queue takes the clerks' items."""
 
     def start() -> tuple[str, object]:
         port = free_port()
         container = container_factory(GatewayService, gateway_config(port))
+        before = _bindings(rabbit_manager)
         container.start()
+        wait_for(lambda: _bindings(rabbit_manager) > before, timeout=30)
         return f"http://127.0.0.1:{port}", container
 
     return start
@@ -51,6 +57,12 @@ def start_instance(platform_config, container_factory):
 @pytest.fixture
 def instance(start_instance):
     return start_instance()
+
+
+def _bindings(manager) -> int:
+    """The gateway instances' queues for the clerks' items, in this test's vhost."""
+    vhost = urlparse(config["AMQP_URI"]).path[1:]
+    return queues_bound(manager, vhost, "notifications.transient", "clerk_queue_item_added")
 
 
 def token_for(

@@ -20,6 +20,7 @@ from tests.gateway.test_live_stream import StreamClient
 from tests.notifications.test_office import submitted
 from tests.support.clients import as_caller
 from tests.support.publishing import publish
+from tests.support.vhosts import queues_bound
 from tests.support.waiting import wait_for
 
 QUEUE_ITEM = {"exchange": "notifications.transient", "event_type": "clerk_queue_item_added"}
@@ -61,9 +62,12 @@ def test_with_no_gateway_running_a_queue_item_is_dropped_and_counted_not_parked(
 
 
 def test_with_a_gateway_running_its_clerks_still_get_the_item_live(
-    notifications, start_gateway, login, web_config_port
+    rabbit_manager, notifications, start_gateway, login, web_config_port
 ):
     start_gateway()
+    vhost = urlparse(amqp_uri()).path[1:]
+    exchange, event_type = QUEUE_ITEM["exchange"], QUEUE_ITEM["event_type"]
+    wait_for(lambda: queues_bound(rabbit_manager, vhost, exchange, event_type), timeout=30)
     stream = StreamClient(
         f"http://127.0.0.1:{web_config_port}", login("clerk", "clara", ["traffic"])
     )

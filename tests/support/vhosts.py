@@ -58,6 +58,18 @@ def platform_vhost(management: str, prefix: str, timeout: float = 30) -> Iterato
         requests.delete(f"{management}/vhosts/{name}", auth=guest, timeout=2 * timeout)
 
 
+def queues_bound(manager: Client, vhost: str, exchange: str, routing_key: str) -> int:
+    """How many queues are bound to `exchange` for `routing_key` in `vhost`: a consumer binds
+    its queue after its container has started, and a message published before is unroutable."""
+    try:
+        bindings = manager._get("exchanges", vhost, exchange, "bindings", "source")
+    except HTTPError as error:
+        if error.response is not None and error.response.status_code == 404:
+            return 0  # the exchange is not declared yet either
+        raise
+    return sum(binding["routing_key"] == routing_key for binding in bindings or ())
+
+
 class _BoundedAdapter(HTTPAdapter):
     """An adapter that gives every request a timeout unless the caller chose one."""
 
