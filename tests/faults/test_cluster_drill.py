@@ -14,7 +14,6 @@ Not part of `make test` (marker `drill`, deselected unless asked for): `make dri
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import pytest
 import requests
 
 from tests.gateway.test_challenge import solved
-from tests.support.processes import REPO, die_with_parent, free_port
+from tests.support.processes import REPO, die_with_parent, free_port, stop_gently
 from tests.support.smtp import MailCatcher
 from tests.support.vhosts import platform_vhost
 from tests.support.waiting import wait_for
@@ -157,13 +156,7 @@ def platform(vhost, database_url, tmp_path) -> Iterator[Platform]:
         wait_for(lambda: all_healthy(platform), timeout=90, interval=0.5)
         yield platform
     finally:
-        for process in processes.values():
-            process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_gently(*processes.values(), timeout=20)
         mail.stop()
 
 

@@ -11,7 +11,6 @@ proof of work so that the browser solves it in a moment.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -24,7 +23,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from services.common.migrations import drop_databases
 from tests.support.portal import Platform
-from tests.support.processes import REPO, die_with_parent, free_port
+from tests.support.processes import REPO, die_with_parent, free_port, stop_gently
 from tests.support.smtp import MailCatcher
 from tests.support.tiles import TileServer
 from tests.support.vhosts import platform_vhost
@@ -103,11 +102,7 @@ def platform(vhost, tmp_path_factory, platform_env) -> Iterator[Platform]:
         wait_for(lambda: _healthy(platform), timeout=60, interval=0.2)
         yield platform
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_gently(process, timeout=20)
         mail.stop()
         if prefix is not None:
             drop_databases(os.environ["DATABASE_URL"], prefix)

@@ -30,6 +30,20 @@ def die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+def stop_gently(*processes: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to each, so that they stop as in production; SIGKILL to whichever has not
+    exited `timeout` seconds later."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    for process in running:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class ServiceProcess:
     def __init__(self, target: str, service_name: str, log_dir: Path, **env: str) -> None:
         self.target = target
@@ -80,12 +94,8 @@ class ServiceProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.process:
+            stop_gently(self.process, timeout=15)
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""

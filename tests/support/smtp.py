@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import email
-import signal
 import subprocess
 import sys
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
-from tests.support.processes import REPO, die_with_parent
+from tests.support.processes import REPO, die_with_parent, stop_gently
 
 
 class MailCatcher:
@@ -52,13 +51,8 @@ class MailCatcher:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_gently(self.process, timeout=10)
 
     def messages(self) -> list[EmailMessage]:
         return [
