@@ -73,9 +73,12 @@ unit: $(INSTALLED) $(SCHEMAS) promtool
 	$(UNIT)
 
 ## integration: the tests marked `broker` or `server`: services, gateway and plumbing on the real
-## RabbitMQ, the local S3 and database (DATABASE_URL=postgresql://... for PostgreSQL)
-INTEGRATION = $(BIN)/nameko test tests $(PYTEST_FLAGS) --ignore=tests/portal -m "broker or server" \
-	$(PYTEST_ARGS)
+## RabbitMQ, the local S3 and database (DATABASE_URL=postgresql://... for PostgreSQL). Two
+## processes side by side, which share the test files (scripts/in-parts); INTEGRATION_PARTS=1
+## runs them in one
+INTEGRATION_PARTS ?= 2
+INTEGRATION = scripts/in-parts $(INTEGRATION_PARTS) $(BIN)/nameko test tests $(PYTEST_FLAGS) \
+	--ignore=tests/portal -m "broker or server" $(PYTEST_ARGS)
 integration: $(INSTALLED)
 	scripts/ensure-rabbitmq
 	$(INTEGRATION)

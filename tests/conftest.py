@@ -6,6 +6,7 @@ there, each test in databases of its own.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import uuid
@@ -63,6 +64,54 @@ def pytest_unconfigure(config):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--share-files",
+        default=None,
+        metavar="DIR",
+        help="run only the test files this process is the first to take in DIR: processes "
+        "given the same DIR run every selected file once between them (scripts/in-parts); "
+        "pytest-xdist's workers cannot run eventlet's hub, which the broker tests need",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("share_files"):
+        config.pluginmanager.register(SharedFiles(config.getoption("share_files")), "shared")
+
+
+class SharedFiles:
+    """Each process walks the same tests in the same order and takes each file it reaches
+    that no other process took first (a file created exclusively in the shared folder), so
+    the files fall to whichever process is free: the parts end within a file of each other,
+    however long each file's tests take."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.taken: dict[str, bool] = {}
+
+    def _take(self, path: str) -> bool:
+        if path not in self.taken:
+            token = os.path.join(self.folder, hashlib.sha1(path.encode()).hexdigest())
+            try:
+                os.close(os.open(token, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                self.taken[path] = True
+            except FileExistsError:
+                self.taken[path] = False
+        return self.taken[path]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if self._take(str(item.path)):
+            # the test before was torn down as far as the next test in the list needed,
+            # which may be one of another's in another folder: end what this one does not
+            item.session._setupstate.teardown_exact(item)
+            return None  # pytest runs it
+        if nextitem is None:  # the last test was another's: end the session's fixtures here
+            item.session._setupstate.teardown_exact(None)
+        return True  # another process runs this file
 
 
 def pytest_collection_modifyitems(items):

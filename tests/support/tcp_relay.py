@@ -8,6 +8,7 @@ import contextlib
 import socket
 
 import eventlet
+from eventlet.greenthread import GreenThread
 
 from tests.support.processes import free_port
 
@@ -19,6 +20,7 @@ class TcpRelay:
         self._listener: socket.socket | None = None
         self._acceptor = None
         self._carried: set[socket.socket] = set()
+        self._pumps: set[GreenThread] = set()
 
     def open(self) -> TcpRelay:
         self._listener = eventlet.listen(("127.0.0.1", self.port))
@@ -31,6 +33,13 @@ class TcpRelay:
         if self._listener is not None:
             self._listener.close()
         self._listener = self._acceptor = None
+        # killed, not left to find their sockets closed: a greenthread still waiting on a
+        # closed socket's fd keeps its listener in the hub, and the next connection given
+        # that fd number (psycopg2's, which eventlet does not see opened) is refused as a
+        # second reader
+        for pump in list(self._pumps):
+            pump.kill()
+        self._pumps.clear()
         for end in list(self._carried):
             _shut(end)
         self._carried.clear()
@@ -44,8 +53,10 @@ class TcpRelay:
                 _shut(client)
                 continue
             self._carried |= {client, server}
-            eventlet.spawn_n(self._pump, client, server)
-            eventlet.spawn_n(self._pump, server, client)
+            self._pumps |= {
+                eventlet.spawn(self._pump, client, server),
+                eventlet.spawn(self._pump, server, client),
+            }
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
@@ -57,6 +68,7 @@ class TcpRelay:
             for end in (source, sink):
                 _shut(end)
                 self._carried.discard(end)
+            self._pumps.discard(eventlet.getcurrent())
 
 
 def _shut(end: socket.socket) -> None:
