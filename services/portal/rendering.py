@@ -111,6 +111,12 @@ def _local(value: str | datetime) -> datetime:
 
 
 def _date(value: str | date | datetime) -> date:
+    """The office's calendar day of a date or a moment: a moment stored in UTC shortly
+    before midnight is already the next day in the town hall."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
-    return value.astimezone(OFFICE_TIMEZONE).date() if isinstance(value, datetime) else value
+        if "T" not in value:
+            return date.fromisoformat(value)
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.astimezone(OFFICE_TIMEZONE).date() if value.tzinfo else value.date()
+    return value
