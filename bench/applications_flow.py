@@ -22,9 +22,9 @@ and the gateway (HTTP).
    looked at every 5 ms). One unmeasured submission per citizen first; then the level runs
    for --flow-seconds. Afterwards the moments the services wrote down (the case's
    submitted_at; the outbox row's published_at; the notifications message's created_at)
-   split each submission into stages, and the CPU of each party is read from /proc. A queue
-   takes the notifications service's own events, as in the notifications bench (nothing in
-   the platform consumes `notification_sent`: each would be parked as unroutable).
+   split each submission into stages, and the CPU of each party is read from /proc. The
+   applications service takes the notifications service's `notification_sent` events into
+   each case's history, as in production.
 
 OUTBOX_SWEEP_INTERVAL, NOTIFICATIONS_DISPATCH_INTERVAL and NOTIFICATIONS_BATCH_SIZE in the
 environment are passed on to the services; BENCH_PROFILE=<folder> runs each service under
@@ -81,7 +81,6 @@ from bench.documents_upload import (  # noqa: E402
 )
 from bench.notifications_delivery import (  # noqa: E402
     _consumers,
-    _listen_to_notifications,
     _Mark,
     environment,
 )
@@ -401,7 +400,6 @@ def platform(uri: str, base_url: str, services: list[str]) -> Iterator[Platform]
         base = f"http://127.0.0.1:{ports['gateway']}"
         env = platform_environment(uri, base_url, root, ports)
         ready = partial(_platform_ready, uri, services, base, f"127.0.0.1:{ports['data']}")
-        _listen_to_notifications(uri)  # as the notifications bench: no parked notification_sent
         try:
             with running(services, env, root, ready) as processes:
                 yield Platform(base, processes, mailbox, catcher.process.pid)

@@ -8,9 +8,14 @@ log, retries, dead letters). Celery's: N `fan_out` tasks sent with confirms, eac
 `deliver` task per subscription that POSTs to the receiver and writes a delivery-log row.
 Timed until the receiver has N deliveries.
 Pipeline: N entries, each recorded in a ledger database and counted once in a tally
-database. Ours: bench/event_pipeline.py's services (outbox, relay, inbox), in this process.
+database. Ours: bench/event_pipeline.py's services (outbox, relay, inbox; the tally takes
+the events that arrive together as a batch, in one transaction), in this process. Both
+sides write the entry and the tally row with one plain INSERT each (ours through SQLAlchemy
+Core, not an ORM object): the pipelines are compared, not an ORM with a bare statement.
 Celery's: this process writes each entry (4 greenthreads, as ours) and sends `count_entry`
 with a confirm; the workers write the tally row. Timed until every tally row is written.
+Celery's pipeline runs twice a round: from the classic queue it declares (the targets), and
+from a quorum queue with a delivery limit, as our handlers' queues are (for comparison).
 
 The runs alternate (ours, Celery, ours, Celery ...) and each side's better round counts.
 CPU is the sum over the processes involved, read from /proc around each run: the service
@@ -48,11 +53,12 @@ from pathlib import Path  # noqa: E402
 
 import psycopg2  # noqa: E402
 from eventlet.greenpool import GreenPool  # noqa: E402
+from kombu import Queue  # noqa: E402
 from nameko import config  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 
-from bench import databases, event_pipeline, notifications_delivery  # noqa: E402
+from bench import celery_tasks, databases, event_pipeline, notifications_delivery  # noqa: E402
 from bench.broker import throwaway_vhost, unreachable  # noqa: E402
 from bench.listener import broker_cpu  # noqa: E402
 from bench.pg_sessions import sessions, settled  # noqa: E402
@@ -125,7 +131,9 @@ def _since(before: dict, after: dict) -> tuple[float, dict[str, float]]:
 
 
 @contextlib.contextmanager
-def celery_worker(uri: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    uri: str, env: dict[str, str], log: Path, queue: str = celery_tasks.QUEUE
+) -> Iterator[subprocess.Popen]:
     """`celery worker --pool prefork --concurrency 2`, consuming once it is ready."""
     command = [
         sys.executable, "-m", "celery", "-A", "bench.celery_tasks", "worker",
@@ -142,9 +150,7 @@ def celery_worker(uri: str, env: dict[str, str], log: Path) -> Iterator[subproce
         )
     try:
         deadline = time.monotonic() + 60
-        from bench.celery_tasks import QUEUE
-
-        while notifications_delivery._consumers(uri, QUEUE) < 1:
+        while notifications_delivery._consumers(uri, queue) < 1:
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
@@ -165,15 +171,13 @@ def _service_pids(worker: subprocess.Popen) -> Callable[[], list[int]]:
 
 
 def _schema(url: str, variable: str) -> None:
-    from bench.celery_tasks import SCHEMA
-
     ensure_database_exists(url)
     with (
         contextlib.closing(psycopg2.connect(_dsn(url))) as connection,
         connection,
         connection.cursor() as cursor,
     ):
-        for statement in SCHEMA[variable]:
+        for statement in celery_tasks.SCHEMA[variable]:
             cursor.execute(statement)
 
 
@@ -193,7 +197,6 @@ def ours_webhooks(uri: str, count: int) -> Run:
 
 
 def celery_webhooks(uri: str, count: int) -> Run:
-    from bench.celery_tasks import app, fan_out
 
     with databases.postgres_base_url(databases.postgres_server_url()) as base_url:
         url = derive_database_url(base_url, "celery_webhooks")
@@ -216,7 +219,7 @@ def celery_webhooks(uri: str, count: int) -> Run:
                 )
             opened = sessions(url) or 0
             env = {"PEER_WEBHOOK_DB": _dsn(url)}
-            app.conf.broker_url = uri
+            celery_tasks.app.conf.broker_url = uri
             with (
                 tempfile.TemporaryDirectory(prefix="rathaus-bench-peer-") as folder,
                 celery_worker(uri, env, Path(folder) / "worker.log") as worker,
@@ -224,7 +227,9 @@ def celery_webhooks(uri: str, count: int) -> Run:
                 pids = _service_pids(worker)
                 events = [_celery_event(number) for number in range(count)]
                 before = _mark(pids)
-                sender = eventlet.spawn(lambda: [fan_out.delay(event) for event in events])
+                sender = eventlet.spawn(
+                    lambda: [celery_tasks.fan_out.delay(event) for event in events]
+                )
                 _wait(lambda: receiver.delivered, count, sender)
                 seconds, cpu = _since(before, _mark(pids))
             used = (settled(url) or 0) - opened
@@ -278,13 +283,15 @@ def ours_pipeline(count: int) -> Run:
     return Run(count, seconds, cpu)
 
 
-def celery_pipeline(uri: str, count: int) -> Run:
+def celery_pipeline(uri: str, count: int, *, quorum: bool = False) -> Run:
+    """Celery's pipeline from its classic queue, or from a quorum queue as ours (`quorum`)."""
     from psycogreen.eventlet import patch_psycopg
 
-    from bench.celery_tasks import app
-
+    queue = celery_tasks.QUORUM_QUEUE if quorum else celery_tasks.QUEUE
+    # declared by the sender too, so with the same arguments as by the worker
+    send = {"queue": Queue(queue, queue_arguments=celery_tasks.QUORUM_ARGUMENTS)} if quorum else {}
     patch_psycopg()  # this process's entries wait on the hub, as our ledger's do
-    app.conf.broker_url = uri
+    celery_tasks.app.conf.broker_url = uri
     with databases.postgres_base_url(databases.postgres_server_url()) as base_url:
         ledger = _dsn(derive_database_url(base_url, "celery_ledger"))
         tally = _dsn(derive_database_url(base_url, "celery_tally"))
@@ -292,7 +299,12 @@ def celery_pipeline(uri: str, count: int) -> Run:
         _schema(tally, "PEER_TALLY_DB")
         with (
             tempfile.TemporaryDirectory(prefix="rathaus-bench-peer-") as folder,
-            celery_worker(uri, {"PEER_TALLY_DB": tally}, Path(folder) / "worker.log") as worker,
+            celery_worker(
+                uri,
+                {"PEER_TALLY_DB": tally, "PEER_QUEUE": "quorum" if quorum else "classic"},
+                Path(folder) / "worker.log",
+                queue,
+            ) as worker,
             contextlib.closing(psycopg2.connect(tally)) as counter,
         ):
             counter.autocommit = True
@@ -303,19 +315,23 @@ def celery_pipeline(uri: str, count: int) -> Run:
                     return cursor.fetchone()[0]
 
             pids = _service_pids(worker)
-            _record_entries(ledger, "warmup", WARMUP, counted, lambda: WARMUP)
+            _record_entries(ledger, "warmup", WARMUP, counted, lambda: WARMUP, send)
             before = _mark(lambda: [os.getpid(), *pids()])
-            _record_entries(ledger, "timed", count, counted, lambda: WARMUP + count)
+            _record_entries(ledger, "timed", count, counted, lambda: WARMUP + count, send)
             seconds, cpu = _since(before, _mark(lambda: [os.getpid(), *pids()]))
     return Run(count, seconds, cpu)
 
 
 def _record_entries(
-    ledger: str, prefix: str, count: int, counted: Callable[[], int], wanted: Callable[[], int]
+    ledger: str,
+    prefix: str,
+    count: int,
+    counted: Callable[[], int],
+    wanted: Callable[[], int],
+    send: dict[str, Queue],
 ) -> None:
     """As a Celery app records: the entry committed, then its task sent (with a confirm),
     from as many greenthreads as our ledger uses."""
-    from bench.celery_tasks import count_entry
 
     def record(numbers: range) -> None:
         with contextlib.closing(psycopg2.connect(ledger)) as connection:
@@ -326,7 +342,7 @@ def _record_entries(
                         "INSERT INTO peer_entries (entry_id, amount) VALUES (%s, %s)",
                         (entry_id, number),
                     )
-                count_entry.delay(entry_id)
+                celery_tasks.count_entry.apply_async((entry_id,), **send)
 
     pool = GreenPool(event_pipeline.CONCURRENCY)
     share = -(-count // event_pipeline.CONCURRENCY)
@@ -340,13 +356,14 @@ def _record_entries(
 
 
 def measure(uri: str, deliveries: int, events: int, rounds: int) -> dict[str, list[Run]]:
-    runs: dict[str, list[Run]] = {key: [] for key in ("ours", "celery", "ours_p", "celery_p")}
+    runs: dict[str, list[Run]] = {key: [] for key in LABELS}
     for _ in range(rounds):  # alternately, so a busy moment of the machine hits both
         runs["ours"].append(ours_webhooks(uri, deliveries))
         runs["celery"].append(celery_webhooks(uri, deliveries))
     for _ in range(rounds):
         runs["ours_p"].append(ours_pipeline(events))
         runs["celery_p"].append(celery_pipeline(uri, events))
+        runs["celery_q"].append(celery_pipeline(uri, events, quorum=True))
     return runs
 
 
@@ -362,6 +379,15 @@ def run(args: argparse.Namespace, pg_problem: str | None) -> bool:
     return passed
 
 
+LABELS = {
+    "ours": "ours: notifications, 1 instance",
+    "celery": "Celery: fan_out -> deliver tasks",
+    "ours_p": "ours: outbox -> relay -> inbox",
+    "celery_p": "Celery: commit, then count_entry task",
+    "celery_q": "Celery, the same from a quorum queue",
+}
+
+
 def _best(runs: list[Run]) -> Run:
     return max(runs, key=lambda run: run.per_second)
 
@@ -374,36 +400,31 @@ def print_report(runs: dict[str, list[Run]]) -> bool:
         "publisher confirms) beside ours,\nsame broker, receiver and PostgreSQL; rounds "
         "alternate, each side's faster round counts. Ours consumes from quorum queues (with\n"
         "a delivery limit and dead letters; an outbox and an inbox in the database), "
-        "Celery from the classic queue it declares"
+        "Celery from the classic queue it declares\n(and, in the pipeline's last rows, from a "
+        "quorum queue as ours)"
     )
     print(
-        f"{'Webhook fan-out, 1 subscription':<44} {'per s':>6} {'CPU ms/delivery':>16} "
+        f"{'Webhook fan-out, 1 subscription':<48} {'per s':>6} {'CPU ms/delivery':>16} "
         f"{'svc':>5} {'pg':>5} {'amqp':>5} {'pg sessions':>12}"
     )
-    labels = {
-        "ours": "ours: notifications, 1 instance",
-        "celery": "Celery: fan_out -> deliver tasks",
-        "ours_p": "ours: outbox -> relay -> inbox",
-        "celery_p": "Celery: commit, then count_entry task",
-    }
     for key in ("ours", "celery"):
         for number, one in enumerate(runs[key], 1):
             cost = [one.cpu_ms((party,)) for party in SYSTEM]
             opened = "-" if one.sessions is None else str(one.sessions)
             print(
-                f"{labels[key] + f', round {number}':<44} {one.per_second:>6.0f} "
+                f"{LABELS[key] + f', round {number}':<48} {one.per_second:>6.0f} "
                 f"{one.cpu_ms(SYSTEM):>16.2f} {cost[0]:>5.2f} {cost[1]:>5.2f} {cost[2]:>5.2f} "
                 f"{opened:>12}"
             )
     print(
-        f"\n{'Event pipeline, PostgreSQL':<44} {'per s':>6} {'CPU ms/event':>16} "
+        f"\n{'Event pipeline, PostgreSQL':<48} {'per s':>6} {'CPU ms/event':>16} "
         f"{'svc':>5} {'pg':>5} {'amqp':>5}"
     )
-    for key in ("ours_p", "celery_p"):
+    for key in ("ours_p", "celery_p", "celery_q"):
         for number, one in enumerate(runs[key], 1):
             cost = [one.cpu_ms((party,)) for party in SYSTEM]
             print(
-                f"{labels[key] + f', round {number}':<44} {one.per_second:>6.0f} "
+                f"{LABELS[key] + f', round {number}':<48} {one.per_second:>6.0f} "
                 f"{one.cpu_ms(SYSTEM):>16.2f} {cost[0]:>5.2f} {cost[1]:>5.2f} {cost[2]:>5.2f}"
             )
     print(
@@ -442,6 +463,14 @@ def print_report(runs: dict[str, list[Run]]) -> bool:
     ]
     for label, ratio, ok, figures in checks:
         print(f"target: {label}: {figures} = {ratio:.2f}x {verdict(ok)}")
+    like = _best(runs["celery_q"])
+    print(
+        "like with like, Celery's tasks on a quorum queue as our events are: ours "
+        f"{ours_p.per_second / like.per_second:.2f}x its events/s "
+        f"({ours_p.per_second:.0f} / {like.per_second:.0f}), "
+        f"{ours_p.cpu_ms(SYSTEM) / like.cpu_ms(SYSTEM):.2f}x its CPU per event "
+        f"({ours_p.cpu_ms(SYSTEM):.2f} / {like.cpu_ms(SYSTEM):.2f} ms)"
+    )
     return all(ok for _, _, ok, _ in checks)
 
 

@@ -11,7 +11,8 @@ Webhooks: `fan_out` takes an event, reads the subscriptions that want its type a
 `deliver` task per subscription; `deliver` POSTs the signed body and writes a delivery-log
 row, retried with back-off on a connection error or a 5xx.
 Pipeline: the sender writes an entry and sends `count_entry`, which writes the tally row
-once (a redelivered task counts nothing twice: the entry is the tally's key).
+once (a redelivered task counts nothing twice: the entry is the tally's key); from Celery's
+classic queue, or (PEER_QUEUE=quorum) from a quorum queue with a delivery limit as ours.
 """
 
 from __future__ import annotations
@@ -26,8 +27,15 @@ from typing import Any
 import psycopg2
 import requests
 from celery import Celery
+from kombu import Queue
+
+from services.common.topology import DELIVERY_LIMIT
 
 QUEUE = "bench.peer"
+# the queue as ours are (replicated, a delivery limit), taken with PEER_QUEUE=quorum: the
+# pipeline compared like with like, the broker's work included
+QUORUM_QUEUE = "bench.peer.quorum"
+QUORUM_ARGUMENTS = {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT}
 
 app = Celery("bench_peer")
 app.conf.update(
@@ -41,6 +49,9 @@ app.conf.update(
     task_default_queue=QUEUE,
     worker_hijack_root_logger=False,
 )
+if os.environ.get("PEER_QUEUE") == "quorum":
+    app.conf.task_default_queue = QUORUM_QUEUE
+    app.conf.task_queues = [Queue(QUORUM_QUEUE, queue_arguments=QUORUM_ARGUMENTS)]
 
 _connections: dict[str, Any] = {}
 _http = requests.Session()

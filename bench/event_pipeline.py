@@ -1,7 +1,9 @@
 """The platform's event pipeline end to end, on one database engine.
 
 ledger transaction (entry + outbox row) -> outbox relay (publisher confirms) -> tally
-`event_handler` (inbox row + effect, one commit). Both services run in this process.
+`event_handler` taking the events that arrive together as a batch (their inbox rows and
+effects, one commit; a batch of one when they come one at a time). Both services run in
+this process.
 Throughput counts from the start of the first ledger transaction to the commit of the
 last tally transaction, with 4 greenthreads recording as fast as they can (a flood);
 latency is from an event's creation (inside the ledger transaction) to the commit of its

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.processes import REPO, die_with_parent, free_port
+from tests.support.processes import REPO, dying_with_parent, free_port
 from tests.support.smtp import MailCatcher
 from tests.support.waiting import wait_for
 
@@ -69,12 +69,13 @@ def platform(uri: str, **overrides: str) -> Iterator[Platform]:
         log_path = folder / "platform.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "services.launch", "--config", "config/local.yaml"],
+                dying_with_parent(
+                    [sys.executable, "-m", "services.launch", "--config", "config/local.yaml"]
+                ),
                 cwd=REPO,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=die_with_parent,
             )
         url = f"http://127.0.0.1:{port}"
         try:

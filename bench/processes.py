@@ -9,7 +9,6 @@ and the CPU time it used, and those of the servers beside it, are read from /pro
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -19,7 +18,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.processes import REPO, dying_with_parent
+
 CONFIG = "config/local.yaml"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -45,12 +45,11 @@ class ServiceProcess:
             launch.append("--no-migrate")
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, *wrapper, *launch],
+                dying_with_parent([sys.executable, *wrapper, *launch]),
                 cwd=REPO,
                 env={**os.environ, **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
             )
 
     @property
@@ -180,8 +179,3 @@ def _status_kib(pid: int, field: str) -> int:
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     raise LookupError(f"{field} is not in /proc/{pid}/status")
-
-
-def _die_with_parent() -> None:
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

@@ -23,8 +23,10 @@ from nameko import config  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from services.common import migrations  # noqa: E402
+from services.common.engine import create_service_engine  # noqa: E402
 from services.common.migrations import drop_databases  # noqa: E402
 from services.common.settings import database_url as service_database_url  # noqa: E402
+from services.common.tables import plumbing_metadata  # noqa: E402
 from tests.support import hung  # noqa: E402
 from tests.support.documents import TEST_MASTER_KEY  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
@@ -175,6 +177,15 @@ def create_tables(platform_config):
         return url
 
     return create
+
+
+@pytest.fixture
+def plumbing_engine(tmp_path):
+    """A SQLite database of its own with the plumbing tables (outbox, inbox and their kin)."""
+    engine = create_service_engine(f"sqlite:///{tmp_path}/plumbing.db")
+    plumbing_metadata.create_all(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

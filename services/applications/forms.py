@@ -15,6 +15,7 @@ from marshmallow import ValidationError, fields, validate, validates
 
 from services.applications.form_schema import Day, WholeNumber, texts
 from services.common.loading import Strict
+from services.common.local_time import office_today
 
 # a German number plate: district (1-3 letters), 1-2 letters, 1-4 digits, an optional E or H
 PLATE = validate.Regexp(
@@ -98,7 +99,7 @@ class ResidentParkingPermit(Strict):
 
     @validates("valid_from")
     def not_in_the_past(self, value: date, **_kwargs) -> None:
-        if value < date.today():
+        if value < office_today():
             raise ValidationError("Not in the past.")
 
 

@@ -42,6 +42,7 @@ from services.common.rpc_entrypoint import rpc
 from services.notifications import events as notification_events
 
 now = system_clock
+NOTICES_BATCH = 50  # notices of messages noted in one transaction at most
 
 
 def _language(language: str) -> str:
@@ -81,18 +82,19 @@ class ApplicationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase)
     # Retry policy of both: nothing here is refused (a message about anything but a case,
     # or about a case that is gone, is skipped; a payload out of shape is dead-lettered on
     # receipt), so no refusal is permanent; a fault of the database is retried with the
-    # default back-off.
-    @event_handler(notification_events.NOTIFICATION_SENT, permanent=())
-    def on_notification_sent(self, event: Event) -> None:
-        self._note_notification(event, notices.SENT)
+    # default back-off. The notifications service reports its messages in batches: they are
+    # noted so, many in a transaction.
+    @event_handler(notification_events.NOTIFICATION_SENT, permanent=(), batch=NOTICES_BATCH)
+    def on_notification_sent(self, events: list[Event]) -> None:
+        self._note_notifications(events, notices.SENT)
 
-    @event_handler(notification_events.NOTIFICATION_FAILED, permanent=())
-    def on_notification_failed(self, event: Event) -> None:
-        self._note_notification(event, notices.FAILED)
+    @event_handler(notification_events.NOTIFICATION_FAILED, permanent=(), batch=NOTICES_BATCH)
+    def on_notification_failed(self, events: list[Event]) -> None:
+        self._note_notifications(events, notices.FAILED)
 
-    def _note_notification(self, event: Event, action: str) -> None:
-        command = use_cases.NoteNotification(event, action)
-        use_cases.note_notification(command, self.db, now)
+    def _note_notifications(self, events: list[Event], action: str) -> None:
+        command = use_cases.NoteNotifications(events, action)
+        use_cases.note_notifications(command, self.db, now)
 
     # drafts
 

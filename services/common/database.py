@@ -9,32 +9,37 @@ ends and rolls back when it raises; the events recorded with `publish` commit wi
 change and leave through the outbox relay afterwards. An event handler passes the event it
 handles: `self.db.transaction(handling=event)` records `(event_id, handler)` in the inbox in
 the same transaction, and a second delivery of the same event raises `EventAlreadyHandled`,
-which the handler entrypoint acknowledges.
+which the handler entrypoint acknowledges. A batch handler passes its list of events; they
+are recorded in one statement, and `tx.fresh` are those this handler has not handled before
+(a duplicate is left out, not raised).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from sqlalchemy import CursorResult, Engine, text
+from sqlalchemy import CursorResult, Engine, delete, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.context import CORRELATION_ID_KEY
 from services.common.engine import TransactionGate, create_service_engine
 from services.common.events import Event, EventContract, InvalidEvent
-from services.common.outbox import OutboxRelay, record_event
+from services.common.logging import get_logger
+from services.common.outbox import FORGET_BATCH, OutboxRelay, record_events
 from services.common.pool_metrics import watch_pool
 from services.common.settings import OutboxSettings, amqp_uri, database_url
 from services.common.tables import inbox
 from services.common.tracing import current_traceparent
+
+log = get_logger(__name__)
 
 _INSERTS: dict[str, Callable[[Any], Any]] = {
     "postgresql": postgresql.insert,
@@ -76,6 +81,37 @@ def fetch_plain(session: Session, statement: Any) -> list[tuple]:
         cursor.close()
 
 
+def forget_handled(session: Session, before: datetime, batch: int = FORGET_BATCH) -> int:
+    """Forget up to `batch` inbox rows of events handled before `before`, the oldest first;
+    how many. A duplicate comes within minutes of its original (a relay publishing again
+    after a crash, the broker delivering again), so a row kept for days has done its work."""
+    oldest = (
+        select(inbox.c.event_id, inbox.c.handler)
+        .where(inbox.c.handled_at < before)
+        .order_by(inbox.c.handled_at)
+        .limit(batch)
+    )
+    keys = tuple_(inbox.c.event_id, inbox.c.handler)
+    return cast(CursorResult, session.execute(delete(inbox).where(keys.in_(oldest)))).rowcount
+
+
+def forget_in_batches(
+    uow: UnitOfWork,
+    forget: Callable[[Session, datetime, int], int],
+    before: datetime,
+    batch: int = FORGET_BATCH,
+) -> int:
+    """Run a sweep (`forget_handled`, `outbox.forget_published`) a batch per transaction
+    until it has nothing more to forget; how many rows went."""
+    forgotten = 0
+    while True:
+        with uow.transaction() as tx:
+            count = forget(tx.session, before, batch)
+        forgotten += count
+        if count < batch:
+            return forgotten
+
+
 class EventAlreadyHandled(Exception):
     """This handler already committed the effect of this event; the delivery is a duplicate."""
 
@@ -86,23 +122,43 @@ class Transaction:
     source: str
     correlation_id: str | None
     recorded: list[Event] = field(default_factory=list)
+    fresh: list[Event] = field(default_factory=list)  # the events handled, not seen before
+    duplicates: list[Event] = field(default_factory=list)  # a batch's events handled before
+    # told when the first event is recorded (the relay: its next batch may wait for this)
+    on_first_event: Callable[[], None] | None = None
+    announced: bool = False
 
     def publish(self, contract: EventContract, payload: Mapping[str, Any]) -> Event:
         """Record an event of one of this service's contracts, published once this commits."""
+        [event] = self.publish_many(contract, [payload])
+        return event
+
+    def publish_many(
+        self, contract: EventContract, payloads: Iterable[Mapping[str, Any]]
+    ) -> list[Event]:
+        """Record several events of one contract, written in one statement (a batch's)."""
         if contract.source != self.source:
             raise InvalidEvent(f"{self.source} publishes {contract.source}'s {contract.type}")
-        contract.validate(payload)
-        event = Event(
-            type=contract.type,
-            payload=dict(payload),
-            version=contract.version,
-            correlation_id=self.correlation_id,
-            # the span at work now: the relay publishes the event as its child
-            traceparent=current_traceparent(),
-        )
-        record_event(self.session, self.source, event)
-        self.recorded.append(event)
-        return event
+        if not self.announced and self.on_first_event is not None:
+            self.announced = True
+            self.on_first_event()
+        # the span at work now: the relay publishes the events as its children
+        traceparent = current_traceparent()
+        events = []
+        for payload in payloads:
+            contract.validate(payload)
+            events.append(
+                Event(
+                    type=contract.type,
+                    payload=dict(payload),
+                    version=contract.version,
+                    correlation_id=self.correlation_id,
+                    traceparent=traceparent,
+                )
+            )
+        record_events(self.session, self.source, events)
+        self.recorded.extend(events)
+        return events
 
 
 class UnitOfWork:
@@ -123,22 +179,67 @@ class UnitOfWork:
         self._handler = handler
 
     @contextlib.contextmanager
-    def transaction(self, handling: Event | None = None) -> Iterator[Transaction]:
+    def transaction(self, handling: Event | Sequence[Event] | None = None) -> Iterator[Transaction]:
         with self._gate.enter(), self._sessions() as session:
-            tx = Transaction(session, self._source, self._context_data.get(CORRELATION_ID_KEY))
-            with session.begin():
-                if handling is not None:
-                    self._record_in_inbox(session, handling)
-                yield tx
-        if tx.recorded:
-            self._relay.kick()
+            tx = Transaction(
+                session,
+                self._source,
+                self._context_data.get(CORRELATION_ID_KEY),
+                on_first_event=self._relay.recording,
+            )
+            committed = False
+            try:
+                with session.begin():
+                    if isinstance(handling, Event):
+                        self._record_in_inbox(session, handling)
+                        tx.fresh = [handling]
+                    elif handling is not None:
+                        tx.fresh, tx.duplicates = self._record_batch_in_inbox(session, handling)
+                    yield tx
+                committed = True
+            finally:
+                if tx.announced:
+                    self._relay.recorded(committed and bool(tx.recorded))
+        for event in tx.duplicates:
+            log.info(
+                "event_duplicate_ignored", handler=self._inbox_handler, event_id=str(event.event_id)
+            )
+
+    @property
+    def _inbox_handler(self) -> str:
+        return f"{self._source}.{self._handler}"
 
     def _record_in_inbox(self, session: Session, event: Event) -> None:
-        handler = f"{self._source}.{self._handler}"
+        handler = self._inbox_handler
         row = {"event_id": str(event.event_id), "handler": handler, "handled_at": datetime.now(UTC)}
         inserted = session.execute(insert_ignoring_duplicates(session, inbox), row)
         if cast(CursorResult, inserted).rowcount == 0:
             raise EventAlreadyHandled(f"{handler} already handled event {event.event_id}")
+
+    def _record_batch_in_inbox(
+        self, session: Session, events: Sequence[Event]
+    ) -> tuple[list[Event], list[Event]]:
+        """Record a batch's events in the inbox in one statement; those not there before, in
+        their order, each once (the relay may have published one twice), and the others."""
+        if not events:
+            return [], []
+        handler, now = self._inbox_handler, datetime.now(UTC)
+        rows = [
+            {"event_id": str(event.event_id), "handler": handler, "handled_at": now}
+            for event in events
+        ]
+        statement = (
+            insert_ignoring_duplicates(session, inbox).values(rows).returning(inbox.c.event_id)
+        )
+        new = set(session.execute(statement).scalars())
+        fresh, duplicates = [], []
+        for event in events:
+            if str(event.event_id) in new:
+                new.discard(str(event.event_id))
+                fresh.append(event)
+            else:
+                duplicates.append(event)
+        return fresh, duplicates
 
     def ping(self) -> None:
         with self._sessions() as session:

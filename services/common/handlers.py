@@ -18,6 +18,14 @@ a fault is retried (EVENTS settings otherwise).
 
 Delivery is at-least-once; effects are once, through the inbox.
 
+A handler of many events (`batch=N`) is given up to N of them at once, as a list: those
+that came in together while it waited for a worker. It records them all in the inbox with
+one statement and commits their effects in one transaction (`tx.fresh` are those not handled
+before); every message is acknowledged after that commit. A batch that fails is handed out
+again one event a worker, so one bad event costs its neighbours nothing but a second try,
+and each fault takes the single event's way above (retries, waiting out the database, dead
+letters). A batch worker carries the first event's correlation id and trace.
+
 A handler queue is a quorum queue (`topology.queue_arguments`). What no retry in the process
 can catch, a message that kills its consumer process each time it is handled, the broker
 catches: after `DELIVERY_LIMIT` deliveries without an acknowledgement it dead-letters the
@@ -27,9 +35,12 @@ message to the same dead letters, under the service's name.
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
+import eventlet
 from kombu import Queue, binding
 from nameko.events import SERVICE_POOL
 from nameko.events import EventHandler as NamekoEventHandler
@@ -64,6 +75,15 @@ from services.common.tracing import TRACEPARENT_KEY
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class Arrived:
+    """An event taken from its message, waiting for a batch worker."""
+
+    event: Event
+    message: Any
+    context_data: dict
+
+
 class EventHandler(NamekoEventHandler):
     consumer_cls = ResilientConsumer
     queue: Queue
@@ -75,12 +95,22 @@ class EventHandler(NamekoEventHandler):
         *,
         retry: RetryPolicy | None = None,
         permanent: tuple[type[BaseException], ...] = (),
+        batch: int = 1,
         handler_type: str = SERVICE_POOL,
         **kwargs,
     ) -> None:
         """Handle `contract`'s events (the publisher's contract; or a source and ALL for
         every event of it). `retry` is how often a fault is retried; an error in `permanent`
-        is a refusal that no retry changes, and goes to the dead letters at once."""
+        is a refusal that no retry changes, and goes to the dead letters at once. With
+        `batch` above 1 the handler takes a list of up to that many events."""
+        if batch < 1:
+            raise ValueError(f"a batch holds at least one event, not {batch}")
+        self.batch = batch
+        self.arrived: list[Arrived] = []
+        self.collecting = False
+        if batch > 1:
+            # the broker hands over a batch's worth, and the next one while it is handled
+            kwargs.setdefault("prefetch_count", 2 * batch)
         if isinstance(contract, EventContract):
             source_service, event_type = contract.source, contract.type
         else:
@@ -92,7 +122,11 @@ class EventHandler(NamekoEventHandler):
         super().__init__(source_service, event_type, handler_type=handler_type, **kwargs)
 
     def setup(self) -> None:
+        # nameko's setup takes the consumer's options (prefetch_count) out as it reads them;
+        # the queue made again below sets the consumer up a second time, with them again
+        options = dict(self.consumer_options)
         super().setup()
+        self.consumer_options.update(options)
         if self.retry_policy is None:
             self.retry_policy = RetryPolicy.from_config()
         # the handler queue also takes back its own messages after a retry delay
@@ -135,19 +169,87 @@ class EventHandler(NamekoEventHandler):
         # work that recorded the event (the envelope)
         if event.traceparent and not context_data.get(TRACEPARENT_KEY):
             context_data[TRACEPARENT_KEY] = event.traceparent
-        handle_result = partial(self.handle_result, message)
+        if self.batch > 1:
+            self._gather(Arrived(event, message, context_data))
+        else:
+            self._spawn_single(event, message, context_data)
 
-        def spawn_worker() -> None:
-            try:
-                self.container.spawn_worker(
-                    self, (event,), {}, context_data=context_data, handle_result=handle_result
-                )
-            except Exception:
+    def _spawn_single(self, argument: Event | list[Event], message, context_data: dict) -> None:
+        """A worker for one message: the event, or (a batch handler's) a list of it. It is
+        started from a thread of its own, so that the consumer never waits for a worker."""
+        self.container.spawn_managed_thread(
+            partial(
+                self._start_worker,
+                argument,
+                [message],
+                context_data,
+                partial(self.handle_result, message),
+            ),
+            identifier=f"{self.container.service_name}.{self.method_name}.wait",
+        )
+
+    def _start_worker(self, argument, messages: list, context_data: dict, handle_result) -> None:
+        """A worker for `argument` once one is free; if none can start, its messages go back
+        to the queue."""
+        try:
+            self.container.spawn_worker(
+                self, (argument,), {}, context_data=context_data, handle_result=handle_result
+            )
+        except Exception:
+            for message in messages:
                 self.consumer.requeue_message(message)
 
-        self.container.spawn_managed_thread(
-            spawn_worker, identifier=f"{self.container.service_name}.{self.method_name}.wait"
+    def _gather(self, arrived: Arrived) -> None:
+        self.arrived.append(arrived)
+        if not self.collecting:
+            self.collecting = True
+            self.container.spawn_managed_thread(
+                self._hand_out_batches,
+                identifier=f"{self.container.service_name}.{self.method_name}.batch",
+            )
+
+    def _hand_out_batches(self) -> None:
+        """Give what has arrived to batch workers, up to `batch` events each. Waiting for
+        a worker lets more arrive: the busier the service, the fuller its batches."""
+        try:
+            eventlet.sleep(0)  # the messages already read from the socket come in first
+            while self.arrived:
+                taken, self.arrived = self.arrived[: self.batch], self.arrived[self.batch :]
+                self._spawn_batch(taken)
+        finally:
+            self.collecting = False
+
+    def _spawn_batch(self, taken: list[Arrived]) -> None:
+        # one event alone takes the single event's way at once if it fails
+        handle_result = (
+            partial(self.handle_result, taken[0].message)
+            if len(taken) == 1
+            else partial(self._batch_handled, taken)
         )
+        self._start_worker(
+            [arrived.event for arrived in taken],
+            [arrived.message for arrived in taken],
+            dict(taken[0].context_data),
+            handle_result,
+        )
+
+    def _batch_handled(self, taken: list[Arrived], worker_ctx, result=None, exc_info=None):
+        error = None if exc_info is None else exc_info[1]
+        if error is None or isinstance(error, EventAlreadyHandled) or database_away(error):
+            # handled, or the database is away (not the events' fault): each message goes
+            # the way it would alone (acknowledged, or waiting the outage out)
+            for arrived in taken:
+                self.handle_result(arrived.message, worker_ctx, result, exc_info)
+            return result, exc_info
+        log.warning(
+            "event_batch_failed_handled_one_by_one",
+            queue=self.queue.name,
+            events=len(taken),
+            error=repr(error),
+        )
+        for arrived in taken:
+            self._spawn_single([arrived.event], arrived.message, arrived.context_data)
+        return result, exc_info
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is None or isinstance(exc_info[1], EventAlreadyHandled):

@@ -175,6 +175,18 @@ def drop_plumbing_tables() -> None:
     plumbing_metadata.drop_all(context.get_bind())
 
 
+def index_inbox_by_handled_at() -> None:
+    """The inbox's index for its sweep. A database made since has it from its first migration
+    (`create_plumbing_tables` creates what the tables are now), hence IF NOT EXISTS. Made
+    without CONCURRENTLY (a migration is one transaction): writes to the inbox wait while a
+    large one is indexed."""
+    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"], if_not_exists=True)
+
+
+def drop_inbox_index() -> None:
+    op.drop_index("ix_inbox_handled_at", table_name="inbox", if_exists=True)
+
+
 def create_idempotency_table() -> None:
     """The idempotency keys table (services/common/idempotency.py) as it was when each
     service's migration added it: spelled out, so that a later change needs a migration."""

@@ -74,10 +74,23 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    kept_days: float = 14.0  # how long a handled event is remembered against its duplicates
+
+    @classmethod
+    def from_config(cls) -> InboxSettings:
+        return cls(kept_days=float(section("INBOX").get("kept_days", cls.kept_days)))
+
+
+@dataclass(frozen=True)
 class OutboxSettings:
     relay_enabled: bool = True
     sweep_interval: float = 2.0
     batch_size: int = 200
+    kept_days: float = 7.0  # how long a published event stays in the outbox
+    # seconds a kicked relay waits at most for the service's other transactions that are
+    # recording events to end: fuller batches, fewer round trips, at up to that much latency
+    linger: float = 0.01
 
     @classmethod
     def from_config(cls) -> OutboxSettings:
@@ -87,6 +100,8 @@ class OutboxSettings:
             relay_enabled=bool(outbox.get("relay", defaults.relay_enabled)),
             sweep_interval=float(outbox.get("sweep_interval", defaults.sweep_interval)),
             batch_size=int(outbox.get("batch_size", defaults.batch_size)),
+            kept_days=float(outbox.get("kept_days", defaults.kept_days)),
+            linger=float(outbox.get("linger", defaults.linger)),
         )
 
 

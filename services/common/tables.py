@@ -58,6 +58,8 @@ inbox = Table(
     Column("handler", String(200), primary_key=True),
     Column("handled_at", DateTime(timezone=True), nullable=False),
 )
+# the hourly sweep forgets the oldest rows by it (services/common/database.forget_handled)
+Index("ix_inbox_handled_at", inbox.c.handled_at)
 
 
 class UtcDateTime(TypeDecorator):

@@ -304,6 +304,9 @@ class WorkerSpan:
             }
         elif isinstance(entrypoint, EventHandler):
             event = worker_ctx.args[0] if worker_ctx.args else None
+            batch = event if isinstance(event, list) else None
+            if batch is not None:  # a batch handler's events: named by the first
+                event = batch[0] if batch else None
             event_type = getattr(event, "type", entrypoint.event_type)
             name, kind = f"process {entrypoint.source_service}.{event_type}", SpanKind.CONSUMER
             attributes = {
@@ -315,6 +318,8 @@ class WorkerSpan:
                 ),
                 "messaging.consumer.group.name": f"{service_name}.{method}",
             }
+            if batch is not None:
+                attributes["messaging.batch.message_count"] = len(batch)
         elif isinstance(entrypoint, HttpRequestHandler):
             if not context_data.get(TRACEPARENT_KEY):
                 return None  # a page served without the request's span: no trace of its own

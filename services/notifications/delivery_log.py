@@ -174,9 +174,10 @@ def record_many(
                 _RECORD_ATTEMPTS,
                 [_attempt_row(message, outcomes[message.id], now) for message in sent],
             )
-        for message in sent:
-            facts = messages.message_facts(vars(message), attempts=message.attempts + 1)
-            tx.publish(NOTIFICATION_SENT, facts)
+        tx.publish_many(
+            NOTIFICATION_SENT,
+            (messages.message_facts(vars(m), attempts=m.attempts + 1) for m in sent),
+        )
     for message, outcome in tried:
         if not outcome.delivered:
             waiting += record(tx, message, outcome, token, intake, now)

@@ -37,6 +37,7 @@ from services.notifications.use_cases import webhooks as subscribing
 
 # every event of these services: the routing picks some, webhooks may want any
 ALL = "#"
+EVENTS_TAKEN_TOGETHER = 50  # events of one source taken in one transaction at most
 
 
 class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase):
@@ -48,27 +49,29 @@ class NotificationsService(dead_letter_trail.DeadLetterTrail, common.ServiceBase
     # for good: one no route and no subscription wants makes no message, and one that breaks
     # its contract is dead-lettered before it gets here. What fails is a fault (the database
     # away, a lock timed out), retried with back-off, then dead-lettered for an operator.
+    # Every event of the platform comes here: those that arrive together are taken in one
+    # transaction.
 
-    @event_handler(appointments_events.SOURCE, ALL)
-    def on_appointments_event(self, event: Event) -> None:
-        self._take(appointments_events.SOURCE, event)
+    @event_handler(appointments_events.SOURCE, ALL, batch=EVENTS_TAKEN_TOGETHER)
+    def on_appointments_event(self, events: list[Event]) -> None:
+        self._take(appointments_events.SOURCE, events)
 
-    @event_handler(applications_events.SOURCE, ALL)
-    def on_applications_event(self, event: Event) -> None:
-        self._take(applications_events.SOURCE, event)
+    @event_handler(applications_events.SOURCE, ALL, batch=EVENTS_TAKEN_TOGETHER)
+    def on_applications_event(self, events: list[Event]) -> None:
+        self._take(applications_events.SOURCE, events)
 
-    @event_handler(documents_events.SOURCE, ALL)
-    def on_documents_event(self, event: Event) -> None:
-        self._take(documents_events.SOURCE, event)
+    @event_handler(documents_events.SOURCE, ALL, batch=EVENTS_TAKEN_TOGETHER)
+    def on_documents_event(self, events: list[Event]) -> None:
+        self._take(documents_events.SOURCE, events)
 
-    @event_handler(feedback_events.SOURCE, ALL)
-    def on_feedback_event(self, event: Event) -> None:
-        self._take(feedback_events.SOURCE, event)
+    @event_handler(feedback_events.SOURCE, ALL, batch=EVENTS_TAKEN_TOGETHER)
+    def on_feedback_event(self, events: list[Event]) -> None:
+        self._take(feedback_events.SOURCE, events)
 
-    def _take(self, source: str, event: Event) -> None:
-        command = taking.TakeEvent(source, event)
+    def _take(self, source: str, events: list[Event]) -> None:
+        command = taking.TakeEvents(source, events)
         dispatcher = self.dispatcher
-        taking.take_event(command, self.db, system_clock, dispatcher.intake, dispatcher.kick)
+        taking.take_events(command, self.db, system_clock, dispatcher.intake, dispatcher.kick)
 
     @every(interval=lambda: NotificationSettings.from_config().purge_interval)
     def purge(self) -> None:

@@ -9,7 +9,7 @@ so a mail scanner that opens links confirms or cancels nothing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from services.common.errors import InvalidInput, ServiceError
 from services.common.identity import CITIZEN
+from services.common.local_time import office_today
 from services.common.rpc import RemoteService
 from services.gateway.challenge import ProofOfWork
 from services.gateway.errors import ChallengeFailed, ChallengeRequired
@@ -234,7 +235,7 @@ class AppointmentPages:
         return next((loc for loc in self._locations() if loc["key"] == choice["location"]), None)
 
     def _free_days(self, service: str, location: str) -> list[dict[str, Any]]:
-        today = date.today()
+        today = office_today()
         answer = self.appointments.availability(
             service, today.isoformat(), (today + timedelta(days=DAYS_AHEAD)).isoformat(), location
         )

@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from tests.gateway.test_challenge import solved
-from tests.support.processes import REPO, die_with_parent, free_port, stop_gently
+from tests.support.processes import REPO, dying_with_parent, free_port, stop_gently
 from tests.support.smtp import MailCatcher
 from tests.support.vhosts import platform_vhost
 from tests.support.waiting import wait_for
@@ -136,20 +136,21 @@ def platform(vhost, database_url, tmp_path) -> Iterator[Platform]:
     processes = {}
     for service in SERVICES:
         processes[service] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "services.launch",
-                "--config",
-                "config/local.yaml",
-                "--service",
-                service,
-            ],
+            dying_with_parent(
+                [
+                    sys.executable,
+                    "-m",
+                    "services.launch",
+                    "--config",
+                    "config/local.yaml",
+                    "--service",
+                    service,
+                ]
+            ),
             cwd=REPO,
             env=env,
             stdout=(tmp_path / f"{service}.log").open("w"),
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
         )
     platform = Platform(url, vhost, processes, tmp_path)
     try:

@@ -10,12 +10,9 @@ import time
 from dataclasses import dataclass
 from email.policy import default
 from pathlib import Path
-from urllib.parse import quote
 
 import eventlet
 import pytest
-import requests
-from nameko import config
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +26,7 @@ from tests.support.databases import database_transaction
 from tests.support.events import EventTap
 from tests.support.processes import ServiceProcess, free_port
 from tests.support.publishing import publish, publish_event
+from tests.support.queues import consumers_of
 from tests.support.smtp import MailCatcher
 from tests.support.waiting import wait_for
 
@@ -117,18 +115,6 @@ def publish_confirmations(recipients: list[str]) -> list[Event]:
         publish("appointments", "appointment_confirmed", confirmed(email=address))
         for address in recipients
     ]
-
-
-def consumers_of(queue: str) -> int:
-    vhost = config["AMQP_URI"].rsplit("/", 1)[1]
-    answer = requests.get(
-        f"http://127.0.0.1:15672/api/queues/{vhost}/{quote(queue, safe='')}",
-        auth=("guest", "guest"),
-        timeout=5,
-    )
-    answer.raise_for_status()
-    # the management API fills in consumer figures a moment after the queue appears
-    return answer.json().get("consumers", 0)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.support.clients import cluster_client
 from tests.support.databases import database_transaction
 from tests.support.pipeline import Base, Tally
 from tests.support.poison import POISON_PREFIX
-from tests.support.processes import REPO, ServiceProcess, die_with_parent
+from tests.support.processes import REPO, ServiceProcess, dying_with_parent
 from tests.support.publishing import publish
 from tests.support.waiting import wait_for
 
@@ -53,19 +53,20 @@ def test_a_message_that_kills_its_consumer_each_time_ends_in_the_dead_letters(
             while len(running) < INSTANCES:
                 running.append(
                     subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "services.launch",
-                            "--no-migrate",
-                            "--module",
-                            crasher.target,
-                        ],
+                        dying_with_parent(
+                            [
+                                sys.executable,
+                                "-m",
+                                "services.launch",
+                                "--no-migrate",
+                                "--module",
+                                crasher.target,
+                            ]
+                        ),
                         cwd=REPO,
                         env=crasher.env,
                         stdout=log,
                         stderr=subprocess.STDOUT,
-                        preexec_fn=die_with_parent,
                     )
                 )
             time.sleep(0.2)

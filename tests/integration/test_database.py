@@ -3,20 +3,23 @@ SQLite whoever waits for the write lock in this process yields while they wait."
 
 import os
 import time
+from urllib.parse import urlparse
 
 import eventlet
 import pytest
 from eventlet.event import Event
 from nameko import config
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from services.common.engine import TransactionGate, create_service_engine
+from services.common.engine import TransactionGate, create_service_engine, database_away
 from services.common.errors import ServiceUnavailable
 from services.common.migrations import drop_databases
 from tests.support.calls import Back
 from tests.support.clients import cluster_client
 from tests.support.databases import database_transaction
 from tests.support.processes import free_port
+from tests.support.tcp_relay import TcpRelay
 
 POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -83,3 +86,54 @@ def test_a_tests_transaction_waits_its_turn_behind_a_service_transaction_that_yi
 
     assert names == ["service", "test"]
     assert time.monotonic() - started < 2.0, "the test waited in C, the hub stalled"
+
+
+@pytest.fixture
+def through_a_relay():
+    """PostgreSQL reached through a relay: closed and opened again, it cuts the pooled
+    connections it carried, as a restart of the database does."""
+    relay = TcpRelay(urlparse(POSTGRES_SERVER).port or 5432).open()
+    url = urlparse(POSTGRES_SERVER)._replace(netloc=f"postgres@127.0.0.1:{relay.port}").geturl()
+    yield relay, url
+    relay.close()
+
+
+def one_query(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT 1")).scalar_one()
+
+
+def restart_behind(relay: TcpRelay) -> None:
+    relay.close()
+    relay.open()
+
+
+def test_a_rested_connection_cut_by_a_restart_is_replaced_unseen(through_a_relay):
+    relay, url = through_a_relay
+    with config.patch({"DATABASE_POOL": {"size": 1, "ping_after": 0}}):  # rested at once
+        engine = create_service_engine(url)
+    try:
+        assert one_query(engine) == 1
+        restart_behind(relay)
+
+        assert one_query(engine) == 1  # the ping found it cut; a new one answered
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_a_restart_costs_one_transaction(
+    through_a_relay,
+):
+    relay, url = through_a_relay
+    with config.patch({"DATABASE_POOL": {"size": 1, "ping_after": 3600}}):  # never rested
+        engine = create_service_engine(url)
+    try:
+        assert one_query(engine) == 1
+        restart_behind(relay)
+
+        with pytest.raises(DBAPIError) as failed:
+            one_query(engine)
+        assert database_away(failed.value)  # a 503, an event retried later: not a bug
+        assert one_query(engine) == 1  # the pool was renewed
+    finally:
+        engine.dispose()

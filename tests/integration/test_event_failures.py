@@ -5,39 +5,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from urllib.parse import urlparse
 
 import pytest
 import structlog
-from kombu import Connection, Producer
+from kombu import Connection
 from nameko import config
-from nameko.standalone.events import get_event_exchange
 from sqlalchemy import select, update
 
 from services.common import dead_letters
 from services.common.events import Event
-from services.common.migrations import drop_databases
 from services.common.settings import database_url
 from services.common.tables import outbox
 from services.common.topology import DEAD_LETTER_QUEUE, UNROUTABLE_QUEUE
 from tests.support.clients import cluster_client
 from tests.support.databases import database_transaction
-from tests.support.pipeline import Base, Ledger, TallyService
-from tests.support.tcp_relay import TcpRelay
+from tests.support.outage import database_behind_a_relay, wait_out_an_outage
+from tests.support.pipeline import Base, Ledger, TallyService, publish_raw
 from tests.support.waiting import wait_for
-
-POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def publish_raw(message: dict) -> None:
-    with Connection(config["AMQP_URI"]) as connection:
-        Producer(connection.channel()).publish(
-            message,
-            exchange=get_event_exchange("ledger"),
-            routing_key=message["type"],
-            serializer="json",
-            delivery_mode=2,
-        )
 
 
 def test_the_same_event_delivered_twice_takes_effect_once(pipeline):
@@ -183,23 +167,13 @@ def test_an_event_no_queue_takes_is_parked_in_the_unroutable_queue_not_dropped(
 
 @pytest.fixture
 def tally_behind_a_relay(rabbit_config, create_tables, runner_factory):
-    """The ledger on the tests' database; the tally on PostgreSQL through a relay the test
-    closes (the database away) and opens (back)."""
-    relay = TcpRelay(urlparse(POSTGRES_SERVER).port or 5432).open()
-    prefix = f"rathaus_test_away_{os.getpid()}"
-    database = urlparse(POSTGRES_SERVER)._replace(
-        netloc=f"postgres@127.0.0.1:{relay.port}", path=f"/{prefix}"
-    )
-    try:
-        with config.patch({"DATABASES": {"tally": database.geturl()}}):
-            create_tables("ledger", Base.metadata)
-            create_tables("tally", Base.metadata)
-            runner_factory(Ledger, TallyService).start()
-            with cluster_client() as cluster:
-                yield cluster, relay
-    finally:
-        relay.close()
-        drop_databases(POSTGRES_SERVER, prefix)
+    """The ledger on the tests' database; the tally's behind a relay."""
+    with database_behind_a_relay("tally") as relay:
+        create_tables("ledger", Base.metadata)
+        create_tables("tally", Base.metadata)
+        runner_factory(Ledger, TallyService).start()
+        with cluster_client() as cluster:
+            yield cluster, relay
 
 
 def test_an_event_waits_out_its_handlers_database_being_away_and_is_handled_once(
@@ -211,15 +185,7 @@ def test_an_event_waits_out_its_handlers_database_being_away_and_is_handled_once
 
     with structlog.testing.capture_logs() as logs:
         cluster.ledger.record("patient", 3)
-
-        def awaited() -> int:
-            waits = [e.get("awaited_database", 0) for e in logs if e["event"].endswith("retry")]
-            return max(waits, default=0)
-
-        # well past the three retries a fault gets (FAST_RETRIES) before its dead letter,
-        # or until it is dead-lettered after all
-        wait_for(lambda: awaited() >= 6 or dead_letters.list_dead_letters(uri), timeout=30)
-    assert dead_letters.list_dead_letters(uri) == []
+        wait_out_an_outage(logs)
 
     relay.open()  # and comes back
     assert wait_for(lambda: cluster.tally.counts() == {"patient": 1}, timeout=30)

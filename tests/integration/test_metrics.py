@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 
 from services.common import dead_letters
 from services.common.events import Event
-from tests.integration.test_event_failures import publish_raw
+from tests.support.pipeline import publish_raw
 from tests.support.waiting import wait_for
 
 

@@ -88,8 +88,13 @@ def test_a_submission_and_its_receipt_mail_are_one_trace(
     assert receiver.paths == {"/v1/traces"}
     assert mail_span.attributes["rathaus.delivery.outcome"] == "delivered"
 
-    # from the mail up to the portal's request, each span the child of the one before
-    line = ancestry(mail_span, receiver.in_trace(trace_id))
+    # from the mail up to the portal's request, each span the child of the one before (the
+    # services export their spans each on its own: a parent may come after its child)
+    def whole_line() -> list[ReceivedSpan]:
+        line = ancestry(mail_span, receiver.in_trace(trace_id))
+        return line if line[-1].parent_id == portal_span else []
+
+    line = wait_for(whole_line, timeout=10)
     assert [(span.service, span.kind, span.name) for span in reversed(line)] == [
         ("gateway", "server", "POST /api/v1/applications/cases"),
         ("gateway", "internal", "gateway.submit_application"),

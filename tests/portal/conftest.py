@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from services.common.migrations import drop_databases
 from tests.support.portal import Platform
-from tests.support.processes import REPO, die_with_parent, free_port, stop_gently
+from tests.support.processes import REPO, dying_with_parent, free_port, stop_gently
 from tests.support.smtp import MailCatcher
 from tests.support.tiles import TileServer
 from tests.support.vhosts import platform_vhost
@@ -90,12 +90,13 @@ def platform(vhost, tmp_path_factory, platform_env) -> Iterator[Platform]:
     }
     log_path = folder / "platform.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.launch", "--config", "config/local.yaml"],
+        dying_with_parent(
+            [sys.executable, "-m", "services.launch", "--config", "config/local.yaml"]
+        ),
         cwd=REPO,
         env=env,
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
-        preexec_fn=die_with_parent,
     )
     platform = Platform(url, mail, process, log_path)
     try:

@@ -227,7 +227,7 @@ def test_an_idea_without_title_or_description_is_named_at_each_field_and_in_the_
     page.get_by_role("link", name="Eine Idee vorschlagen").click()
     page.get_by_label("Klima und Grün").check()
     page.get_by_role("button", name="Weiter").click()
-    page.get_by_role("button", name="Idee vorschlagen").click()
+    submit_when_checked(page, "Idee vorschlagen")
 
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Bitte prüfen Sie Ihre Angaben")
@@ -242,7 +242,7 @@ def test_an_idea_without_title_or_description_is_named_at_each_field_and_in_the_
 
     # what was typed stays; only the field still empty is named
     page.get_by_label("Titel", exact=True).fill("Obstbäume am Stadtwall")
-    page.get_by_role("button", name="Idee vorschlagen").click()
+    submit_when_checked(page, "Idee vorschlagen")
     expect(summary.get_by_role("link")).to_have_text(["Beschreibung: Bitte ausfüllen."])
     expect(page.get_by_label("Titel", exact=True)).to_have_value("Obstbäume am Stadtwall")
     expect(page.get_by_text("Kategorie: Klima und Grün")).to_be_visible()
@@ -255,6 +255,7 @@ def test_an_idea_without_a_title_is_named_in_english(page: Page, platform: Platf
     page.get_by_label("Mobility and traffic").check()
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Description", exact=True).fill("A safe crossing at the school.")
+    expect(page.get_by_text("Verified")).to_be_visible()  # the proof of work is solved
     page.get_by_role("button", name="Propose the idea").click()
 
     summary = page.get_by_role("alert")

@@ -208,7 +208,9 @@ def test_a_desk_day_two_appointments_and_a_walk_in_called_served_and_no_show(
     display.context.close()
 
 
-def test_the_desk_follows_another_desks_moves_live(page: Page, browser: Browser, hall: Platform):
+def test_the_desk_follows_another_desks_moves_live_and_keeps_the_clerks_place(
+    page: Page, browser: Browser, hall: Platform
+):
     sign_in(page, "clerk.dora", "clerk", departments=OFFICE)
     page.goto(f"/staff/desk?location={HALL}&desk=1")
     other = browser.new_context(base_url=hall.url, locale="de-DE").new_page()
@@ -217,10 +219,14 @@ def test_the_desk_follows_another_desks_moves_live(page: Page, browser: Browser,
     waiting = int(
         re.search(r"\d+", page.get_by_role("link", name=re.compile("^Wartend")).inner_text())[0]
     )
+    # this clerk is about to choose a walk-in's service when the list changes
+    service = page.get_by_label("Anliegen")
+    service.focus()
 
     other.get_by_role("button", name="Wartenummer ausgeben").click()
 
     expect(page.get_by_role("link", name=f"Wartend ({waiting + 1})")).to_be_visible(timeout=2000)
+    expect(service).to_be_focused()
     other.context.close()
 
 

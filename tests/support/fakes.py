@@ -9,7 +9,7 @@ plugin (tests/conftest.py): `fake_uow(Base.metadata)` builds one for a test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,12 @@ class _NoRelay:
     """Nothing leaves: the events stay in `FakeUnitOfWork.published`."""
 
     def kick(self) -> None:
+        pass
+
+    def recording(self) -> None:
+        pass
+
+    def recorded(self, committed: bool) -> None:
         pass
 
 
@@ -58,7 +64,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.commits = 0
 
     @contextmanager
-    def transaction(self, handling: Event | None = None) -> Iterator[Transaction]:
+    def transaction(self, handling: Event | Sequence[Event] | None = None) -> Iterator[Transaction]:
         with super().transaction(handling) as tx:
             yield tx
         self.commits += 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -24,10 +23,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def die_with_parent() -> None:
-    """Ask Linux to end the process if the test run dies without stopping it."""
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+def dying_with_parent(command: list[str]) -> list[str]:
+    """`command`, ended by Linux if the run that started it dies without stopping it.
+
+    setpriv sets the parent-death signal and then becomes the command (the same process,
+    the same pid). A `preexec_fn` doing the same ran Python in the forked child before its
+    exec, where eventlet's hub could switch to the parent's greenthreads: a copy of the
+    tests' vhost pipeline created vhosts on the broker that nobody deleted.
+    """
+    return ["setpriv", "--pdeathsig", "KILL", "--", *command]
 
 
 def stop_gently(*processes: subprocess.Popen, timeout: float) -> None:
@@ -65,12 +69,13 @@ class ServiceProcess:
         starts_before = self._starts()
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.launch", "--no-migrate", "--module", self.target],
+            dying_with_parent(
+                [sys.executable, "-m", "services.launch", "--no-migrate", "--module", self.target]
+            ),
             cwd=REPO,
             env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
         )
         wait_for(lambda: self._answers(starts_before), timeout=30, interval=0.2)
         return self

@@ -17,7 +17,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from tests.support.processes import die_with_parent, free_port
+from tests.support.processes import dying_with_parent, free_port
 from tests.support.waiting import wait_for
 
 ACCESS_KEY_ID = "testing"
@@ -92,10 +92,11 @@ def s3_server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            dying_with_parent(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
         )
     server = S3Server(endpoint_url=f"http://127.0.0.1:{port}")
 

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
-from tests.support.processes import REPO, die_with_parent, stop_gently
+from tests.support.processes import REPO, dying_with_parent, stop_gently
 
 
 class MailCatcher:
@@ -45,7 +45,7 @@ class MailCatcher:
         for address in self.hold_once:
             command += ["--hold-once", address]
         self.process = subprocess.Popen(
-            command, cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent
+            dying_with_parent(command), cwd=REPO, stdout=subprocess.PIPE, text=True
         )
         assert self.process.stdout.readline().strip() == "ready"
         return self

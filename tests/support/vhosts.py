@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import random
 import string
-import sys
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlparse
 
@@ -70,6 +70,10 @@ def queues_bound(manager: Client, vhost: str, exchange: str, routing_key: str) -
     return sum(binding["routing_key"] == routing_key for binding in bindings or ())
 
 
+class VhostTrouble(UserWarning):
+    """The management API failed a request about a test's vhost."""
+
+
 class _BoundedAdapter(HTTPAdapter):
     """An adapter that gives every request a timeout unless the caller chose one."""
 
@@ -85,7 +89,9 @@ def management_client(api_uri: str) -> Client:
 
 
 def _complain(what: str, error: BaseException) -> None:
-    print(f"vhosts: {what}: {error!r}", file=sys.stderr)
+    # a warning, not a line on stderr: pytest lists it in the summary, whichever test's
+    # output was being captured at the time
+    warnings.warn(f"vhosts: {what}: {error!r}", VhostTrouble, stacklevel=2)
 
 
 def _vhost_pools(vhost: str) -> list:

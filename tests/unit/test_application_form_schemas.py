@@ -7,7 +7,7 @@ No broker, no database: the service's own form check (`submission.checked_form`)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from nameko.exceptions import ConfigurationError
 
 from services.applications import catalogue, errors, form_schema, submission
 from services.applications.form_schema import Day, WholeNumber, texts
+from services.common import clock
 from services.gateway.application_schemas import openapi_schema
 from services.gateway.openapi import build_document
 from services.gateway.service import GatewayService
@@ -262,6 +263,15 @@ def test_a_rule_json_schema_cannot_state_is_in_its_description_and_the_service_r
     assert schema["properties"]["valid_from"]["description"] == "Not in the past."
     assert fields_the_schema_refuses(schema, form) == set()
     assert fields_the_service_refuses(kind, form) == {("valid_from",)}
+
+
+def test_not_in_the_past_means_the_town_halls_day_not_the_machines(monkeypatch):
+    kind = TYPES["bewohnerparkausweis"]
+    # 00:30 on 5 December in Soest, still 4 December in UTC
+    monkeypatch.setattr(clock, "system_clock", lambda: datetime(2026, 12, 4, 23, 30, tzinfo=UTC))
+
+    assert fields_the_service_refuses(kind, parking(valid_from="2026-12-04")) == {("valid_from",)}
+    assert fields_the_service_refuses(kind, parking(valid_from="2026-12-05")) == set()
 
 
 class Contact(Schema):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import pytest
+from nameko import config
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from services.common.engine import database_away
+from services.common.engine import create_service_engine, database_away
 from services.documents.data_plane import error_answer
 from tests.support.processes import free_port
 
@@ -58,3 +61,19 @@ def test_the_documents_data_plane_answers_a_sql_mistake_as_internal(tmp_path):
     answer = error_answer(failure_of(engine, "SELECT * FROM no_such_table"))
     assert answer.status_code == 500
     assert "no_such_table" not in answer.get_data(as_text=True)
+
+
+def test_a_postgresql_host_that_does_not_answer_is_away_after_the_connect_timeout():
+    # a listener that never accepts: the kernel completes the handshake, nobody answers
+    silent = socket.create_server(("127.0.0.1", 0), backlog=8)
+    port = silent.getsockname()[1]
+    try:
+        with config.patch({"DATABASE_POOL": {"connect_timeout": 0.3}}):
+            engine = create_service_engine(f"postgresql://postgres@127.0.0.1:{port}/silent")
+        started = time.monotonic()
+        error = failure_of(engine, "SELECT 1")
+        assert time.monotonic() - started < 5
+        assert "within 0.3 s" in str(error)
+        assert database_away(error)
+    finally:
+        silent.close()

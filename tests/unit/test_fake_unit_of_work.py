@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from marshmallow import Schema, fields
+from sqlalchemy import select
 
 from services.common.database import EventAlreadyHandled
 from services.common.events import Event, InvalidEvent, define_event
+from services.common.tables import outbox
 
 
 class Parcel(Schema):
@@ -47,6 +49,21 @@ def test_a_service_publishes_only_its_own_contracts_with_valid_payloads(fake_uow
         tx.publish(PARCEL_POSTED, {"parcel": "p-1"})
 
     assert uow.published == []
+
+
+def test_a_batch_of_events_is_written_to_the_outbox_in_its_order_or_not_at_all(fake_uow):
+    uow = fake_uow("unit_depot")
+    parcels = [{"parcel_id": f"p-{number}"} for number in range(3)]
+
+    with uow.transaction() as tx:
+        tx.publish_many(PARCEL_POSTED, parcels)
+    with pytest.raises(InvalidEvent), uow.transaction() as tx:
+        tx.publish_many(PARCEL_POSTED, [{"parcel_id": "p-3"}, {"parcel": "p-4"}])
+
+    assert uow.payloads_of("parcel_posted") == parcels
+    with uow.engine.connect() as connection:
+        written = connection.execute(select(outbox.c.message).order_by(outbox.c.id)).scalars()
+        assert [message["payload"] for message in written] == parcels
 
 
 def test_a_second_delivery_of_a_handled_event_is_recognised(fake_uow):

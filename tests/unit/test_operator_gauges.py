@@ -12,13 +12,13 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import insert
 
-from services.common.engine import TransactionGate, create_service_engine
+from services.common.engine import TransactionGate
 from services.common.errors import InvalidInput, ServiceUnavailable
 from services.common.outbox import OutboxRelay
 from services.common.pool_metrics import watch_pool
 from services.common.rpc_metrics import call_outcome
 from services.common.settings import OutboxSettings
-from services.common.tables import outbox, plumbing_metadata
+from services.common.tables import outbox
 from tests.support.waiting import wait_for
 
 NO_BROKER = "pyamqp://guest:guest@127.0.0.1:1/"
@@ -29,11 +29,8 @@ def sample(name: str, **labels: str) -> float | None:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_service_engine(f"sqlite:///{tmp_path}/plumbing.db")
-    plumbing_metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(plumbing_engine):
+    return plumbing_engine
 
 
 def an_unpublished_event(engine, age: timedelta) -> None:

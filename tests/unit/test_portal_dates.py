@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+from services.common.local_time import office_today
 from services.portal.rendering import _date
 
 
@@ -14,3 +15,10 @@ def test_a_plain_date_and_a_moment_without_a_zone_keep_their_day():
     assert _date("2026-12-03") == date(2026, 12, 3)
     assert _date("2026-12-03T23:30:00") == date(2026, 12, 3)
     assert _date(date(2026, 12, 3)) == date(2026, 12, 3)
+
+
+def test_the_town_halls_today_begins_at_its_own_midnight():
+    assert office_today(datetime(2026, 12, 4, 22, 59, tzinfo=UTC)) == date(2026, 12, 4)
+    assert office_today(datetime(2026, 12, 4, 23, 0, tzinfo=UTC)) == date(2026, 12, 5)
+    assert office_today(datetime(2026, 7, 1, 21, 59, tzinfo=UTC)) == date(2026, 7, 1)
+    assert office_today(datetime(2026, 7, 1, 22, 0, tzinfo=UTC)) == date(2026, 7, 2)

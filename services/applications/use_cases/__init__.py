@@ -26,7 +26,7 @@ from services.applications.use_cases.drafting import (
     my_drafts,
     save_draft,
 )
-from services.applications.use_cases.notifying import NoteNotification, note_notification
+from services.applications.use_cases.notifying import NoteNotifications, note_notifications
 from services.applications.use_cases.ports import Documents, Types
 from services.applications.use_cases.reading import (
     GetCase,
@@ -53,7 +53,7 @@ __all__ = [
     "MoveCase",
     "MyCases",
     "MyDrafts",
-    "NoteNotification",
+    "NoteNotifications",
     "ReadWorklist",
     "SaveDraft",
     "SubmitApplication",
@@ -67,7 +67,7 @@ __all__ = [
     "move_case",
     "my_cases",
     "my_drafts",
-    "note_notification",
+    "note_notifications",
     "preview_decision",
     "save_draft",
     "submit_application",

@@ -16,36 +16,40 @@ from services.common.events import Event
 
 
 @dataclass(frozen=True)
-class NoteNotification:
-    event: Event  # notification_sent or notification_failed
-    action: str  # notices.SENT or notices.FAILED: the history entry it makes
+class NoteNotifications:
+    events: list[Event]  # notification_sent or notification_failed, as they came together
+    action: str  # notices.SENT or notices.FAILED: the history entry each makes
 
 
-def note_notification(command: NoteNotification, uow: UnitOfWork, clock: Clock) -> None:
-    """The case's history shows that (and how) the citizen was told, or that it failed, at
+def note_notifications(command: NoteNotifications, uow: UnitOfWork, clock: Clock) -> None:
+    """Each case's history shows that (and how) the citizen was told, or that it failed, at
     the status the message told of (the case may have moved on while it was sent). A
     message about anything else (an appointment, a webhook, an alert) is not this
-    service's business; a case that is gone is skipped."""
-    facts = command.event.payload
-    case_id = notices.concerns_a_case(facts)
-    if case_id is None:
+    service's business; a case that is gone is skipped. Messages that came together (the
+    notifications service sends in batches) are noted in one transaction, each once."""
+    about_cases = [
+        event for event in command.events if notices.concerns_a_case(event.payload) is not None
+    ]
+    if not about_cases:
         return
-    with uow.transaction(handling=command.event) as tx:
-        row = tx.session.get(CaseRow, str(case_id))
-        if row is None:
-            return
-        event_type = notices.event_type_of(facts)
-        status = notices.told_status(event_type, facts["facts"]) or row.status
-        tx.session.add(
-            HistoryRow(
-                case_id=row.id,
-                at=clock(),
-                actor="notifications",
-                actor_role="service",
-                action=command.action,
-                from_status=status,
-                to_status=status,
-                text=notices.notice_text(facts),
-                documents=[],
+    with uow.transaction(handling=about_cases) as tx:
+        for event in tx.fresh:
+            facts = event.payload
+            row = tx.session.get(CaseRow, str(notices.concerns_a_case(facts)))
+            if row is None:
+                continue
+            event_type = notices.event_type_of(facts)
+            status = notices.told_status(event_type, facts["facts"]) or row.status
+            tx.session.add(
+                HistoryRow(
+                    case_id=row.id,
+                    at=clock(),
+                    actor="notifications",
+                    actor_role="service",
+                    action=command.action,
+                    from_status=status,
+                    to_status=status,
+                    text=notices.notice_text(facts),
+                    documents=[],
+                )
             )
-        )

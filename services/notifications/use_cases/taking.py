@@ -20,13 +20,41 @@ class TakeEvent:
     event: Event
 
 
+@dataclass(frozen=True)
+class TakeEvents:
+    """Events of another service that came together (a batch handler's)."""
+
+    source: str
+    events: list[Event]
+
+
 def take_event(
     command: TakeEvent, uow: UnitOfWork, clock: Clock, setup: intake.Intake, kick: Kick
 ) -> int:
     """Write the messages the event asks for, once however often it is delivered; the
     dispatcher is woken when some wait to be sent. How many wait."""
-    with uow.transaction(handling=command.event) as tx:
-        waiting = intake.take(tx, command.event, command.source, setup, clock())
+    return _take(command.source, command.event, uow, clock, setup, kick)
+
+
+def take_events(
+    command: TakeEvents, uow: UnitOfWork, clock: Clock, setup: intake.Intake, kick: Kick
+) -> int:
+    """The same for events that came together, in one transaction: each once, a duplicate
+    left out. How many messages wait."""
+    return _take(command.source, command.events, uow, clock, setup, kick)
+
+
+def _take(
+    source: str,
+    handling: Event | list[Event],
+    uow: UnitOfWork,
+    clock: Clock,
+    setup: intake.Intake,
+    kick: Kick,
+) -> int:
+    with uow.transaction(handling=handling) as tx:
+        now = clock()
+        waiting = sum(intake.take(tx, event, source, setup, now) for event in tx.fresh)
     if waiting:
         kick()
     return waiting

@@ -10,14 +10,14 @@ services decide what is valid; a refusal comes back at the fields that caused it
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from werkzeug.exceptions import NotFound
 
 from services.common.errors import InvalidInput, ServiceError
 from services.common.identity import ADMIN
-from services.common.local_time import OFFICE_TIMEZONE
+from services.common.local_time import office_today
 from services.common.rpc import RemoteService
 from services.portal.pages import Visit, page
 from services.portal.rendering import Redirect, Rendered
@@ -209,7 +209,7 @@ class AdminPages:
             return again(parsed.errors, None)
         try:
             if visit.value("action") == "preview":
-                today = _today()
+                today = office_today()
                 preview = self.appointments.preview_availability(
                     change,
                     today.isoformat(),
@@ -229,10 +229,6 @@ class AdminPages:
             return again({"form": [f"error.code.{refused.code}"]}, None)
         visit.tell("staff.admin.saved")
         return Redirect(saved_at)
-
-
-def _today() -> date:
-    return datetime.now(OFFICE_TIMEZONE).date()
 
 
 def _typed_location(visit: Visit) -> dict[str, Any]:

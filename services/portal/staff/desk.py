@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from services.common.errors import ServiceError
 from services.common.identity import OFFICE
-from services.common.local_time import OFFICE_TIMEZONE
+from services.common.local_time import OFFICE_TIMEZONE, office_today
 from services.common.rpc import RemoteService
 from services.portal.pages import PageForbidden, Visit, page
 from services.portal.rendering import Redirect, Rendered
@@ -237,7 +237,7 @@ def _refusal(refused: ServiceError) -> str:
 
 def _today() -> str:
     """The office's day, as the desk's list and the figures count it."""
-    return datetime.now(OFFICE_TIMEZONE).date().isoformat()
+    return office_today().isoformat()
 
 
 def _date_or(value: str, default: date) -> date:

@@ -41,16 +41,21 @@ function replaceDesk(page) {
   const fresh = deskContent(page);
   // the same list again is left alone: a button about to be pressed stays where it is
   if (!fresh || looks(fresh) === looks(main)) return;
-  const focused = document.activeElement?.closest("[data-focus-key]")?.dataset.focusKey;
+  const active = main.contains(document.activeElement) ? document.activeElement : null;
+  const focused = active?.closest("[data-focus-key]")?.dataset.focusKey;
   const service = document.querySelector("#walk-in-service")?.value;
   main.innerHTML = fresh.innerHTML;
   setUpDesk();
   const select = document.querySelector("#walk-in-service");
   if (select && service) select.value = service;
+  // the focus goes back where it was: a field (the walk-in's service) by its id, a button
+  // by its key; a button that left the list hands it to "call next"
   if (focused) {
     const again = main.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)
       ?? main.querySelector('[data-focus-key="call-next"]');
     again?.focus();
+  } else if (active?.id) {
+    document.getElementById(active.id)?.focus();
   }
 }
 

@@ -66,8 +66,8 @@ def sent(desk: Desk, case_id: str, channel: str) -> None:
         "facts": {"case_id": case_id},
     }
     event = Event(type="notification_sent", payload=payload)
-    command = use_cases.NoteNotification(event, notices.SENT)
-    use_cases.note_notification(command, desk.uow, desk.clock)
+    command = use_cases.NoteNotifications([event], notices.SENT)
+    use_cases.note_notifications(command, desk.uow, desk.clock)
 
 
 def test_every_rpc_that_answers_a_structure_declares_its_schema():

@@ -10,7 +10,6 @@ import pytest
 
 from services.applications import notices, use_cases
 from services.applications.models import HistoryRow
-from services.common.database import EventAlreadyHandled
 from services.common.events import Event
 from tests.unit.applications.office import ANNA, CLARA, Desk, desk_of
 
@@ -46,7 +45,7 @@ def message(
 def note(desk: Desk, payload: dict, sent: bool = True) -> Event:
     event = Event(type="notification_sent" if sent else "notification_failed", payload=payload)
     action = notices.SENT if sent else notices.FAILED
-    use_cases.note_notification(use_cases.NoteNotification(event, action), desk.uow, desk.clock)
+    use_cases.note_notifications(use_cases.NoteNotifications([event], action), desk.uow, desk.clock)
     return event
 
 
@@ -99,12 +98,31 @@ def test_the_office_reads_every_message_as_an_entry_of_its_own(desk, case_id):
     assert history[-1]["text"] == "email: application_submitted"
 
 
+def test_messages_that_came_together_are_noted_in_one_transaction(desk, case_id):
+    other = desk.submit()["case_id"]
+    told = [
+        Event(type="notification_sent", payload=message(case_id, channel="email")),
+        Event(type="notification_sent", payload=message("", "appointments.appointment_booked")),
+        Event(type="notification_sent", payload=message(other, channel="inbox")),
+        Event(type="notification_sent", payload=message(str(uuid.uuid4()))),  # a case gone
+    ]
+    commits = desk.uow.commits
+
+    use_cases.note_notifications(
+        use_cases.NoteNotifications(told, notices.SENT), desk.uow, desk.clock
+    )
+
+    assert desk.uow.commits == commits + 1
+    assert desk.case(ANNA, case_id)["history"][0]["notified_by"] == ["email"]
+    assert desk.case(ANNA, other)["history"][0]["notified_by"] == ["inbox"]
+    assert entries(desk) == 4  # two submissions, a notice each
+
+
 def test_a_second_delivery_of_the_same_message_is_noted_once(desk, case_id):
     event = note(desk, message(case_id))
 
-    with pytest.raises(EventAlreadyHandled):
-        command = use_cases.NoteNotification(event, notices.SENT)
-        use_cases.note_notification(command, desk.uow, desk.clock)
+    command = use_cases.NoteNotifications([event, event], notices.SENT)
+    use_cases.note_notifications(command, desk.uow, desk.clock)
 
     assert entries(desk) == 2
 

@@ -9,7 +9,13 @@ import pytest
 from services.appointments.events import APPOINTMENT_HOLD_EXPIRED
 from services.common.database import EventAlreadyHandled
 from services.notifications.models import InboxItemRow, MessageRow, PreferenceRow
-from services.notifications.use_cases.taking import TakeEvent, purge_expired, take_event
+from services.notifications.use_cases.taking import (
+    TakeEvent,
+    TakeEvents,
+    purge_expired,
+    take_event,
+    take_events,
+)
 from tests.unit.notifications.scene import (
     ADMIN_EMAIL,
     MOMENT,
@@ -88,6 +94,25 @@ def test_the_same_event_delivered_again_writes_and_publishes_nothing_more(tmp_pa
 
     assert len(rows(uow, MessageRow)) == 2
     assert uow.published_types() == ["notification_sent"]
+    assert kicks.count == 1
+
+
+def test_events_that_came_together_are_taken_in_one_transaction_each_once(tmp_path, uow, kicks):
+    intake = setup(tmp_path)
+    first, second = appointment_held(), appointment_held(email="bob@example.org")
+    commits = uow.commits
+
+    waiting = take_events(
+        TakeEvents("appointments", [first, second, first]), uow, clock(), intake, kicks
+    )
+
+    assert uow.commits == commits + 1
+    mailed = sorted(row.recipient for row in rows(uow, MessageRow) if row.channel == "email")
+    assert mailed == ["anna@example.org", "bob@example.org"]
+    assert (waiting, kicks.count) == (2, 1)
+    # delivered again together: nothing more
+    take_events(TakeEvents("appointments", [second, first]), uow, clock(), intake, kicks)
+    assert len(rows(uow, MessageRow)) == 4
     assert kicks.count == 1
 
 
