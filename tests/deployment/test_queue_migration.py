@@ -23,6 +23,7 @@ from services.common.topology import (
     delay_queue,
     queue_arguments,
 )
+from tests.support.publishing import confirmed_connection
 from tests.support.waiting import wait_for
 
 HANDLER_QUEUE = "evt-applications-application_submitted--notifications.send_receipt"
@@ -101,7 +102,7 @@ def take_all(connection: Connection, queue_name: str) -> list[tuple[dict, dict]]
 def test_classic_queues_become_quorum_queues_with_their_messages_and_bindings(
     rabbit_uri, management
 ):
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         declare_as_the_old_version(connection)
         for number in range(5):
             publish(connection, {"id": f"event-{number}"}, EVENTS, "application_submitted")
@@ -135,7 +136,7 @@ def test_classic_queues_become_quorum_queues_with_their_messages_and_bindings(
     # no holding queue is left behind
     assert not [name for name in management.names() if name.startswith("rathaus.migrating")]
 
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         # this version's declarations are accepted now
         for queue in (DEAD_LETTER_QUEUE, delay_queue(DELAY_MS)):
             queue(connection.channel()).declare()
@@ -159,11 +160,11 @@ def test_classic_queues_become_quorum_queues_with_their_messages_and_bindings(
 
 
 def test_a_migration_cut_short_is_finished_by_running_it_again(rabbit_uri, management):
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         declare_as_the_old_version(connection)
         for number in range(4):
             publish(connection, {"id": f"event-{number}"}, EVENTS, "application_submitted")
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         api = broker_admin.Management(management.url, urlparse(rabbit_uri).path[1:], ("guest",) * 2)
         raw = connection.connection
         # cut short after the messages moved to the holding queue and the old queue was
@@ -183,7 +184,7 @@ def test_a_migration_cut_short_is_finished_by_running_it_again(rabbit_uri, manag
 
     assert management(HANDLER_QUEUE)["type"] == "quorum"
     assert holding not in management.names()
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         publish(connection, {"id": "after"}, EVENTS, "application_submitted")
         arrived: set[str] = set()
         wait_for(
@@ -196,7 +197,7 @@ def test_a_migration_cut_short_is_finished_by_running_it_again(rabbit_uri, manag
 
 
 def test_a_queue_still_consumed_is_not_moved(rabbit_uri, management):
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         declare_as_the_old_version(connection)
         publish(connection, {"id": "kept"}, EVENTS, "application_submitted")
         consumer = connection.channel()
@@ -210,7 +211,7 @@ def test_a_queue_still_consumed_is_not_moved(rabbit_uri, management):
 
 
 def test_the_command_line_lists_then_moves(rabbit_uri, management, capsys):
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         declare_as_the_old_version(connection)
     argv = ["--amqp-uri", rabbit_uri, "--management-url", management.url]
 
@@ -237,7 +238,7 @@ class Listener:
 def test_a_service_meeting_a_classic_queue_stops_and_names_the_command(
     rabbit_config, rabbit_uri, container_factory
 ):
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         Queue(LISTENER_QUEUE, durable=True)(connection.channel()).declare()
     container = container_factory(Listener)
 

@@ -27,6 +27,7 @@ from services.common.topology import (
     delay_queue,
     queue_arguments,
 )
+from tests.support.publishing import confirmed_connection
 
 from .files import POLICIES_SCRIPT, k8s_objects
 
@@ -112,7 +113,7 @@ def test_policies_keep_events_no_queue_would_take_and_expire_stale_rpc_requests(
     # running it again changes nothing and does not fail
     apply_policies(management, rabbitmqadmin, vhost)
 
-    with Connection(rabbit_uri) as connection:
+    with confirmed_connection(rabbit_uri) as connection:
         producer = connection.Producer(connection.channel())
         # an event published before any consumer declared its handler queue
         events = get_event_exchange("applications")

@@ -22,6 +22,7 @@ from services.common.topology import (
     RETRIES_HEADER,
 )
 from tests.support.clients import as_caller
+from tests.support.publishing import confirmed_connection
 
 DEAD_LETTERS = "/api/v1/admin/dead-letters"
 # a queue of the feedback service's (by its name), which no handler of it consumes
@@ -65,7 +66,7 @@ def dead_letter(handler_queue):
         event_id = str(uuid.uuid4())
         now = datetime.now(UTC).isoformat()
         body = {"event_id": event_id, "payload": {"entry_id": "e-1", "note": LONG_NOTE}}
-        with Connection(amqp_uri()) as connection:
+        with confirmed_connection() as connection:
             connection.Producer().publish(
                 json.dumps(body),
                 routing_key=DEAD_LETTER_QUEUE.name,

@@ -15,14 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from babel.dates import format_date
-from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 from playwright.sync_api import Locator, Page, expect
 
 from services.common import dead_letters
 from services.common.local_time import OFFICE_TIMEZONE
 from tests.support.portal import Platform, assert_accessible, sign_in
-from tests.support.publishing import publish
+from tests.support.publishing import confirmed_connection, publish
 from tests.support.smtp import MailCatcher
 from tests.support.waiting import wait_for
 
@@ -191,7 +190,7 @@ def a_malformed_notification_failed(amqp: str) -> str:
     """An event without its envelope: the applications service's handler refuses it, so it
     goes straight to the dead letters, as one that failed every try would."""
     message_id = str(uuid.uuid4())
-    with Connection(amqp) as connection:
+    with confirmed_connection(amqp) as connection:
         connection.Producer().publish(
             {"type": "notification_failed", "payload": {}},
             exchange=get_event_exchange("notifications"),

