@@ -25,7 +25,7 @@ from services.appointments.schemas import (
 from services.common.database import Transaction
 from services.common.engine import create_service_engine
 from services.common.loading import load
-from services.common.local_time import OFFICE_TIMEZONE
+from services.common.local_time import office_today
 
 _ID_DOCUMENT = "Personalausweis oder Reisepass"
 _PHOTO = (
@@ -213,7 +213,7 @@ def load_demo_data(url: str) -> bool:
 def put_demo_catalogue(tx: Transaction, now: datetime) -> None:
     for key, service in SERVICES.items():
         catalogue_admin.put_offer(tx, check_key(key, "key"), load(OfferInput, service))
-    for key, location in locations(now.astimezone(OFFICE_TIMEZONE).date()).items():
+    for key, location in locations(office_today(now)).items():
         catalogue_admin.put_location(tx, check_key(key, "key"), load(LocationInput, location), now)
     for (location_key, service_key), capacity in CAPACITIES.items():
         catalogue_admin.put_capacity(tx, location_key, service_key, load(CapacityInput, capacity))

@@ -10,7 +10,7 @@ from services.common.clock import Clock
 from services.common.context import Caller
 from services.common.database import Transaction, UnitOfWork
 from services.common.idempotency import Keyed, Once
-from services.common.local_time import OFFICE_TIMEZONE
+from services.common.local_time import office_today
 from services.feedback import figures as counting
 from services.feedback import items, merging, moderation, public_map, workflow
 from services.feedback.catalogue import TRANSITIONS
@@ -160,9 +160,7 @@ def figures(command: Figures, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
     data = command.query
     reach = reach_of(command.caller)
     moment = clock()
-    start, end = counting.window(
-        data["since"], data["until"], moment.astimezone(OFFICE_TIMEZONE).date()
-    )
+    start, end = counting.window(data["since"], data["until"], office_today(moment))
     with uow.transaction() as tx:
         return {
             "from": start.isoformat(),

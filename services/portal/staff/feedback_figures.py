@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 
 from services.common.errors import InvalidInput
 from services.common.identity import OFFICE
-from services.common.local_time import OFFICE_TIMEZONE
+from services.common.local_time import office_today
 from services.common.rpc import RemoteService
 from services.portal.pages import Visit, page
 from services.portal.rendering import Rendered
@@ -86,9 +86,9 @@ def charts(found: dict[str, Any], categories: dict[str, str], language: str) -> 
 def period(start: str, end: str) -> tuple[date, date]:
     """The first and the last day the figures cover, in local time (`end` is the midnight
     after the last day)."""
-    first = datetime.fromisoformat(start).astimezone(OFFICE_TIMEZONE).date()
-    last = (datetime.fromisoformat(end) - timedelta(seconds=1)).astimezone(OFFICE_TIMEZONE)
-    return first, last.date()
+    first = office_today(datetime.fromisoformat(start))
+    last = office_today(datetime.fromisoformat(end) - timedelta(seconds=1))
+    return first, last
 
 
 def _number(value: float, language: str) -> str:
