@@ -13,11 +13,11 @@ from sqlalchemy import event, text
 
 from services.common.engine import POOL_HEADROOM, create_service_engine
 from services.common.migrations import drop_databases, ensure_database_exists
+from tests.support.databases import POSTGRES_SERVER, postgres_database_url
 
 from .files import PRODUCTION_CONFIG, load_nameko_config
 
 URL = "postgresql://rathaus:secret@db.example.org:5432/rathaus_feedback"
-POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _pool_of(settings: dict) -> tuple[int, int, int, float]:
@@ -53,7 +53,7 @@ def test_by_default_the_pool_keeps_a_connection_for_every_worker_and_the_relay()
 @pytest.fixture
 def postgres_database():
     prefix = f"rathaus_test_pool_{os.getpid()}"
-    url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{prefix}"
+    url = postgres_database_url(prefix)
     ensure_database_exists(url)
     yield url
     drop_databases(POSTGRES_SERVER, prefix)

@@ -3,7 +3,6 @@ SQLite whoever waits for the write lock in this process yields while they wait."
 
 import os
 import time
-from urllib.parse import urlparse
 
 import eventlet
 import pytest
@@ -17,17 +16,20 @@ from services.common.errors import ServiceUnavailable
 from services.common.migrations import drop_databases
 from tests.support.calls import Back
 from tests.support.clients import cluster_client
-from tests.support.databases import database_transaction
+from tests.support.databases import (
+    POSTGRES_SERVER,
+    database_transaction,
+    postgres_behind_a_relay,
+    postgres_database_url,
+)
 from tests.support.processes import free_port
 from tests.support.tcp_relay import TcpRelay
-
-POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
 def back_on_postgresql(rabbit_config, runner_factory, create_tables):
     prefix = f"rathaus_test_overlap_{os.getpid()}"
-    database = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{prefix}"
+    database = postgres_database_url(prefix)
     with config.patch({"DATABASES": {"back": database}}):
         create_tables("back")
         runner_factory(Back).start()
@@ -92,10 +94,8 @@ def test_a_tests_transaction_waits_its_turn_behind_a_service_transaction_that_yi
 def through_a_relay():
     """PostgreSQL reached through a relay: closed and opened again, it cuts the pooled
     connections it carried, as a restart of the database does."""
-    relay = TcpRelay(urlparse(POSTGRES_SERVER).port or 5432).open()
-    url = urlparse(POSTGRES_SERVER)._replace(netloc=f"postgres@127.0.0.1:{relay.port}").geturl()
-    yield relay, url
-    relay.close()
+    with postgres_behind_a_relay() as (relay, url):
+        yield relay, url
 
 
 def one_query(engine) -> int:

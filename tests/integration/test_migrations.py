@@ -1,6 +1,5 @@
 """Migrations: applied by the launcher, safe when several instances start at once."""
 
-import os
 import subprocess
 import sys
 import uuid
@@ -11,15 +10,13 @@ from sqlalchemy import inspect, text
 
 from services.common.migrations import alembic_config, drop_databases, upgrade
 from services.common.settings import derive_database_url
-from tests.support.databases import database_transaction
+from tests.support.databases import POSTGRES_SERVER, database_transaction, postgres_database_url
 from tests.support.processes import REPO
-
-POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def test_three_instances_migrating_one_new_database_at_once_all_succeed():
     name = f"rathaus_test_migrate_{uuid.uuid4().hex[:8]}"
-    url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    url = postgres_database_url(name)
     try:
         # separate processes, as separate instances are (Alembic's context is per process)
         migrate = (

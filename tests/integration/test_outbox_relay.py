@@ -16,17 +16,16 @@ from services.common.engine import TransactionGate, create_service_engine
 from services.common.migrations import drop_databases
 from services.common.outbox import OutboxRelay
 from services.common.settings import OutboxSettings
+from tests.support.databases import POSTGRES_SERVER, postgres_database_url
 from tests.support.pipeline import ENTRY_RECORDED
 from tests.support.waiting import wait_for
-
-POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
 def ledger_database(rabbit_config, create_tables):
     """The ledger's database on PostgreSQL, where transactions run side by side."""
     prefix = f"rathaus_test_relay_{os.getpid()}"
-    with config.patch({"DATABASES": {"ledger": f"{POSTGRES_SERVER.rsplit('/', 1)[0]}/{prefix}"}}):
+    with config.patch({"DATABASES": {"ledger": postgres_database_url(prefix)}}):
         engine = create_service_engine(create_tables("ledger"))
     yield engine
     engine.dispose()

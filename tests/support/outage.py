@@ -6,32 +6,28 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 from nameko import config
 
 from services.common import dead_letters
 from services.common.migrations import drop_databases
+from tests.support.databases import POSTGRES_SERVER, postgres_behind_a_relay
 from tests.support.tcp_relay import TcpRelay
 from tests.support.waiting import wait_for
-
-POSTGRES_SERVER = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @contextlib.contextmanager
 def database_behind_a_relay(service: str) -> Iterator[TcpRelay]:
     """`service`'s database on PostgreSQL through a relay the test closes (the database
     away) and opens (back)."""
-    relay = TcpRelay(urlparse(POSTGRES_SERVER).port or 5432).open()
     prefix = f"rathaus_test_away_{os.getpid()}"
-    database = urlparse(POSTGRES_SERVER)._replace(
-        netloc=f"postgres@127.0.0.1:{relay.port}", path=f"/{prefix}"
-    )
     try:
-        with config.patch({"DATABASES": {service: database.geturl()}}):
+        with (
+            postgres_behind_a_relay(prefix) as (relay, database),
+            config.patch({"DATABASES": {service: database}}),
+        ):
             yield relay
     finally:
-        relay.close()
         drop_databases(POSTGRES_SERVER, prefix)
 
 
