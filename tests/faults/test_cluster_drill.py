@@ -268,6 +268,26 @@ def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]]:
     return {c["node"] for c in connections}, {q.get("leader") for q in durable}
 
 
+def held(platform: Platform) -> list[tuple[str, int, int, int]]:
+    """The vhost's queues that hold messages: name, ready, unacknowledged, consumers."""
+    queues = requests.get(
+        f"{SURVIVOR}/queues/{platform.vhost}"
+        "?columns=name,messages_ready,messages_unacknowledged,consumers",
+        auth=AUTH,
+        timeout=30,
+    ).json()
+    return [
+        (
+            q["name"],
+            q.get("messages_ready", 0),
+            q.get("messages_unacknowledged", 0),
+            q.get("consumers", 0),
+        )
+        for q in queues
+        if q.get("messages_ready") or q.get("messages_unacknowledged")
+    ]
+
+
 def as_citizen(platform: Platform, citizen: str, path: str) -> dict:
     answer = requests.get(f"{platform.url}{path}", headers=token(platform, citizen), timeout=10)
     answer.raise_for_status()
@@ -330,7 +350,10 @@ def test_a_node_stops_in_the_middle_of_the_load_and_nothing_is_lost_or_done_twic
                 for citizen, event_type in expectations.items()
             )
 
-        wait_for(every_receipt_arrived, timeout=90, interval=1.0)
+        try:
+            wait_for(every_receipt_arrived, timeout=90, interval=1.0)
+        except AssertionError as missing:
+            raise AssertionError(f"{missing}; queues holding messages: {held(platform)}") from None
         for number in range(APPLICATIONS):
             citizen = f"applicant-{number}"
             assert my_cases(platform, citizen) == [load.accepted[citizen]]
