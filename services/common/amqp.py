@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
-from amqp.exceptions import PreconditionFailed
+from amqp.exceptions import PreconditionFailed, RecoverableConnectionError
 from kombu import Connection
 from nameko.amqp.consume import Consumer
 from nameko.amqp.publish import get_producer
@@ -94,14 +94,44 @@ def broker_reachable(uri: str, timeout: float = 3.0) -> str | None:
     return None
 
 
+class ConnectionFoundBroken(RecoverableConnectionError):
+    """A write on the consumer's connection failed: the connection is lost."""
+
+
+class ConsumerConnection(Connection):
+    """kombu's connection, except that one found broken stays broken.
+
+    kombu's connection, used again after a write on it failed, opens a new connection by
+    itself. For a consumer that is the worst outcome: when a broker node stops, a worker's
+    ack may be the first to find the connection broken, while the consumer loop still reads
+    what the broker sent before it went. The loop would then go on reading a new connection
+    on which nothing is consumed, for ever, and the queue would wait with no consumer. Here
+    that use raises instead, as a lost connection, and the loop reconnects and consumes
+    again.
+    """
+
+    @property
+    def connection(self):
+        if self._connection is not None and not self.connected:
+            raise ConnectionFoundBroken("a write on the consumer's connection failed")
+        return super().connection
+
+
 class ResilientConsumer(Consumer):
-    """nameko's consumer, whose acknowledgements survive a connection that just broke.
+    """nameko's consumer, whose acknowledgements survive a connection that just broke, and
+    which consumes again on whichever node it reconnects to (`ConsumerConnection`).
 
     nameko lets a socket error from an ack escape into the worker, and a worker thread
     that raises kills the whole service. A message whose ack could not be sent is still
     unacknowledged at the broker, which delivers it again after the reconnection; the
     inbox makes that second delivery harmless.
     """
+
+    @property
+    def connection(self) -> ConsumerConnection:
+        return ConsumerConnection(
+            self.amqp_uri, ssl=self.ssl, login_method=self.login_method, heartbeat=self.heartbeat
+        )
 
     def get_consumers(self, consumer_cls, channel):
         """kombu's reconnecting loop takes a refused declaration for a lost connection and
@@ -116,6 +146,18 @@ class ResilientConsumer(Consumer):
             self.should_stop = True
             self.ready.set()  # whoever waits for the consumer to start hears the error
             raise QueueNeedsMigration(str(error)) from error
+
+    consuming_on: Connection | None = None  # the connection the consumers are on
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
+        self.consuming_on = connection
+        if self.ready.is_set():  # a reconnection: which queues came back, and where
+            log.info(
+                "consumer_reconnected",
+                queues=[queue.name for consumer in consumers for queue in consumer.queues],
+                broker=f"{connection.hostname}:{connection.port}",
+            )
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
 
     def ack_message(self, message) -> None:
         try:
