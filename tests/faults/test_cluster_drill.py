@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from services.common.topology import HANDLER_QUEUE_PREFIX, RPC_QUEUE_PREFIX
 from tests.gateway.test_challenge import solved
 from tests.support.processes import REPO, dying_with_parent, free_port, stop_gently
 from tests.support.smtp import MailCatcher
@@ -253,8 +254,9 @@ def submit_until_accepted(platform: Platform, load: Load, kind: str, number: int
     raise AssertionError(f"{citizen}'s submission was never accepted")
 
 
-def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]]:
-    """The nodes the vhost's connections are on, and those its queues' leaders are on."""
+def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]] | None:
+    """The nodes the vhost's connections are on, and those its queues' leaders are on; None
+    until a surviving node lists connections, none of them on the stopped node."""
     connections = requests.get(
         f"{SURVIVOR}/vhosts/{platform.vhost}/connections", auth=AUTH, timeout=30
     ).json()
@@ -265,7 +267,22 @@ def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]]:
     ).json()
     durable = [queue for queue in queues if queue["durable"]]
     assert {queue["type"] for queue in durable} == {"quorum"}
-    return {c["node"] for c in connections}, {q.get("leader") for q in durable}
+    nodes = {c["node"] for c in connections}
+    if not nodes or STOPPED_NODE in nodes:
+        return None
+    return nodes, {q.get("leader") for q in durable}
+
+
+def unconsumed(platform: Platform) -> list[str]:
+    """The vhost's handler and RPC queues that no consumer is on."""
+    queues = requests.get(
+        f"{SURVIVOR}/queues/{platform.vhost}?columns=name,consumers", auth=AUTH, timeout=30
+    ).json()
+    return [
+        q["name"]
+        for q in queues
+        if q["name"].startswith((HANDLER_QUEUE_PREFIX, RPC_QUEUE_PREFIX)) and not q.get("consumers")
+    ]
 
 
 def held(platform: Platform) -> list[tuple[str, int, int, int]]:
@@ -332,9 +349,11 @@ def test_a_node_stops_in_the_middle_of_the_load_and_nothing_is_lost_or_done_twic
         assert "time" in stopped_at, "the node must stop in the middle of the load"
         assert stopped_at["accepted"] < len(work)
         # the services reconnected to the other nodes, where the queues have their leaders
-        connected, leaders = on_the_other_nodes(platform)
-        assert connected and STOPPED_NODE not in connected
+        # (a surviving node lists the connections once their statistics reach it), and each
+        # handler and RPC queue has its consumer again
+        _nodes, leaders = wait_for(lambda: on_the_other_nodes(platform), timeout=30, interval=1)
         assert STOPPED_NODE not in leaders
+        wait_for(lambda: not unconsumed(platform), timeout=30, interval=1)
 
         # every submission and report was accepted, each once
         assert len(load.accepted) == len(work)
