@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from amqp.exceptions import PreconditionFailed, RecoverableConnectionError
 from kombu import Connection
+from nameko import config
 from nameko.amqp.consume import Consumer
 from nameko.amqp.publish import get_producer
 
@@ -16,6 +18,9 @@ from services.common.logging import get_logger
 log = get_logger(__name__)
 
 MIGRATE_COMMAND = "rathaus-broker migrate-queues"
+# seconds a consumer with room for messages may receive none while its queue has some ready,
+# twice in a row, before it subscribes again (`StallWatch`); 0 turns the watch off
+DEFAULT_STALL_CHECK = 5.0
 # (URI, entity name) of what this process declared already: see `declare_once`
 _declared: set[tuple[str, str]] = set()
 
@@ -117,6 +122,64 @@ class ConsumerConnection(Connection):
         return super().connection
 
 
+class ConsumerStalled(RecoverableConnectionError):
+    """The broker feeds a consumer nothing while its queue has messages ready for it."""
+
+
+class StallWatch:
+    """Whether the broker has stopped feeding a consumer that is still subscribed.
+
+    A quorum queue whose leader moves while a consumer subscribes may take the subscription
+    and never deliver to it (seen in the broker drill on RabbitMQ 3.10: the RPC requests of
+    a service waited in its queue, and its callers timed out, until the service restarted).
+    Nothing on the connection says so. The watch looks at the queue only when the consumer
+    has received nothing for `interval` seconds and has room for more (fewer than `prefetch`
+    messages in hand; 0: no limit): messages ready there at two looks in a row, with none
+    delivered between, mean the consumer is not fed.
+    """
+
+    def __init__(
+        self, interval: float, prefetch: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.interval = interval
+        self.prefetch = prefetch
+        self.clock = clock
+        self.in_hand: set[int] = set()  # ids of the messages delivered and not yet settled
+        self.restart()
+
+    def restart(self) -> None:
+        """A new subscription: nothing in hand, nothing suspected."""
+        self.in_hand.clear()
+        self.last_delivery = self.last_look = self.clock()
+        self.suspect = False
+
+    def delivered(self, message_id: int | None) -> None:
+        """A message arrived; `message_id` is kept until it is settled (None: auto-acked)."""
+        self.last_delivery = self.clock()
+        self.suspect = False
+        if message_id is not None:
+            self.in_hand.add(message_id)
+
+    def settled(self, message_id: int) -> None:
+        self.in_hand.discard(message_id)
+
+    def due(self) -> bool:
+        """Whether the queue should be looked at now."""
+        if not self.interval:
+            return False
+        now = self.clock()
+        idle = now - self.last_delivery >= self.interval
+        has_room = not self.prefetch or len(self.in_hand) < self.prefetch
+        return idle and has_room and now - self.last_look >= self.interval
+
+    def looked(self, ready: int) -> bool:
+        """The queue had `ready` messages: whether the consumer is stalled."""
+        self.last_look = self.clock()
+        stalled = self.suspect and ready > 0
+        self.suspect = ready > 0
+        return stalled
+
+
 class ResilientConsumer(Consumer):
     """nameko's consumer, whose acknowledgements survive a connection that just broke, and
     which consumes again on whichever node it reconnects to (`ConsumerConnection`).
@@ -126,6 +189,13 @@ class ResilientConsumer(Consumer):
     unacknowledged at the broker, which delivers it again after the reconnection; the
     inbox makes that second delivery harmless.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.watch = StallWatch(
+            float(config.get("CONSUMER_STALL_CHECK", DEFAULT_STALL_CHECK)), self.prefetch_count
+        )
+        self._watched: tuple[Any, list[str]] | None = None  # channel, queue names
 
     @property
     def connection(self) -> ConsumerConnection:
@@ -151,21 +221,43 @@ class ResilientConsumer(Consumer):
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
         self.consuming_on = connection
+        queues = [queue.name for consumer in consumers for queue in consumer.queues]
+        self._watched = (channel, queues)
+        self.watch.restart()
         if self.ready.is_set():  # a reconnection: which queues came back, and where
             log.info(
                 "consumer_reconnected",
-                queues=[queue.name for consumer in consumers for queue in consumer.queues],
+                queues=queues,
                 broker=f"{connection.hostname}:{connection.port}",
             )
         super().on_consume_ready(connection, channel, consumers, **kwargs)
 
+    def on_message(self, body, message) -> None:
+        self.watch.delivered(None if self.consumer_options.get("no_ack") else id(message))
+        super().on_message(body, message)
+
+    def on_iteration(self) -> None:
+        """Before each read of the connection: a consumer the broker does not feed
+        subscribes again, on a new connection."""
+        if self._watched is None or not self.watch.due():
+            return
+        channel, queues = self._watched
+        ready = sum(
+            channel.queue_declare(queue=name, passive=True).message_count for name in queues
+        )
+        if self.watch.looked(ready):
+            log.warning("consumer_stalled_resubscribing", queues=queues, ready=ready)
+            raise ConsumerStalled(f"{ready} message(s) ready in {queues}, none delivered")
+
     def ack_message(self, message) -> None:
+        self.watch.settled(id(message))
         try:
             super().ack_message(message)
         except (OSError, AmqpConnectionError) as error:
             log.warning("ack_lost_with_connection", error=repr(error))
 
     def requeue_message(self, message) -> None:
+        self.watch.settled(id(message))
         try:
             super().requeue_message(message)
         except (OSError, AmqpConnectionError) as error:
