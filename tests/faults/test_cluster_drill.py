@@ -305,6 +305,10 @@ def held(platform: Platform) -> list[tuple[str, int, int, int]]:
     ]
 
 
+def with_what_is_held(platform: Platform, failure: AssertionError) -> AssertionError:
+    return AssertionError(f"{failure}; queues holding messages: {held(platform)}")
+
+
 def as_citizen(platform: Platform, citizen: str, path: str) -> dict:
     answer = requests.get(f"{platform.url}{path}", headers=token(platform, citizen), timeout=10)
     answer.raise_for_status()
@@ -340,11 +344,16 @@ def test_a_node_stops_in_the_middle_of_the_load_and_nothing_is_lost_or_done_twic
     stopper.start()
     try:
         with ThreadPoolExecutor(CLIENTS) as clients:
-            for result in [
+            results = [
                 clients.submit(submit_until_accepted, platform, load, kind, number)
                 for kind, number in work
-            ]:
-                result.result()
+            ]
+            try:
+                for result in results:
+                    result.result()
+            except AssertionError as never:
+                clients.shutdown(cancel_futures=True)  # the citizens still waiting give up
+                raise with_what_is_held(platform, never) from None
         stopper.join(timeout=130)
         assert "time" in stopped_at, "the node must stop in the middle of the load"
         assert stopped_at["accepted"] < len(work)
@@ -372,7 +381,7 @@ def test_a_node_stops_in_the_middle_of_the_load_and_nothing_is_lost_or_done_twic
         try:
             wait_for(every_receipt_arrived, timeout=90, interval=1.0)
         except AssertionError as missing:
-            raise AssertionError(f"{missing}; queues holding messages: {held(platform)}") from None
+            raise with_what_is_held(platform, missing) from None
         for number in range(APPLICATIONS):
             citizen = f"applicant-{number}"
             assert my_cases(platform, citizen) == [load.accepted[citizen]]
