@@ -69,6 +69,8 @@ def hall(platform: Platform) -> Platform:
 # what a desk day in the browser needs of the office's day: a start at least 3 minutes ahead
 # of a 30-minute service (the demo's Anmeldung) that ends by midnight, and the journey
 DAY_LEFT_FOR_A_JOURNEY = timedelta(minutes=3 + 30 + 2)
+# a test that waits for the next day may take that long more than the suite's limit
+WAITS_FOR_A_DAY = pytest.mark.timeout(int(DAY_LEFT_FOR_A_JOURNEY.total_seconds()) + 180)
 
 
 @pytest.fixture
@@ -142,6 +144,7 @@ def expect_called(display: Page, ticket: str, desk: int) -> None:
     )
 
 
+@WAITS_FOR_A_DAY
 def test_a_desk_day_two_appointments_and_a_walk_in_called_served_and_no_show(
     page: Page, browser: Browser, hall: Platform, today: date
 ):
@@ -383,6 +386,7 @@ def tab_to(page: Page, element, presses: int = 80) -> None:
     raise AssertionError(f"{element} not reached with {presses} presses of Tab")
 
 
+@WAITS_FOR_A_DAY
 def test_the_desk_is_worked_from_the_staff_home_to_the_figures_by_keyboard_alone(
     page: Page, browser: Browser, hall: Platform, today: date
 ):
