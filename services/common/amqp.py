@@ -130,12 +130,12 @@ class StallWatch:
     """Whether the broker has stopped feeding a consumer that is still subscribed.
 
     A quorum queue whose leader moves while a consumer subscribes may take the subscription
-    and never deliver to it (seen in the broker drill on RabbitMQ 3.10: the RPC requests of
-    a service waited in its queue, and its callers timed out, until the service restarted).
-    Nothing on the connection says so. The watch looks at the queue only when the consumer
-    has received nothing for `interval` seconds and has room for more (fewer than `prefetch`
-    messages in hand; 0: no limit): messages ready there at two looks in a row, with none
-    delivered between, mean the consumer is not fed.
+    and never deliver to it (in one broker drill run on RabbitMQ 3.10 the RPC consumers of
+    two services subscribed again as the node stopped, then handled nothing for six minutes
+    while every call to them timed out). Nothing on the connection says so. The watch looks
+    at the queue only when the consumer has received nothing for `interval` seconds and has
+    room for more (fewer than `prefetch` messages in hand; 0: no limit): messages ready there
+    at two looks in a row, with none delivered between, mean the consumer is not fed.
     """
 
     def __init__(
@@ -196,6 +196,8 @@ class ResilientConsumer(Consumer):
             float(config.get("CONSUMER_STALL_CHECK", DEFAULT_STALL_CHECK)), self.prefetch_count
         )
         self._watched: tuple[Any, list[str]] | None = None  # channel, queue names
+        self._settled_by_us = not self.consumer_options.get("no_ack")
+        self.consuming_on: Connection | None = None  # the connection the consumers are on
 
     @property
     def connection(self) -> ConsumerConnection:
@@ -217,8 +219,6 @@ class ResilientConsumer(Consumer):
             self.ready.set()  # whoever waits for the consumer to start hears the error
             raise QueueNeedsMigration(str(error)) from error
 
-    consuming_on: Connection | None = None  # the connection the consumers are on
-
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
         self.consuming_on = connection
         queues = [queue.name for consumer in consumers for queue in consumer.queues]
@@ -233,7 +233,7 @@ class ResilientConsumer(Consumer):
         super().on_consume_ready(connection, channel, consumers, **kwargs)
 
     def on_message(self, body, message) -> None:
-        self.watch.delivered(None if self.consumer_options.get("no_ack") else id(message))
+        self.watch.delivered(id(message) if self._settled_by_us else None)
         super().on_message(body, message)
 
     def on_iteration(self) -> None:
