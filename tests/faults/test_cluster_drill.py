@@ -260,12 +260,7 @@ def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]] | None:
     connections = requests.get(
         f"{SURVIVOR}/vhosts/{platform.vhost}/connections", auth=AUTH, timeout=30
     ).json()
-    queues = requests.get(
-        f"{SURVIVOR}/queues/{platform.vhost}?columns=name,type,leader,durable",
-        auth=AUTH,
-        timeout=30,
-    ).json()
-    durable = [queue for queue in queues if queue["durable"]]
+    durable = [queue for queue in queues(platform, "name,type,leader,durable") if queue["durable"]]
     assert {queue["type"] for queue in durable} == {"quorum"}
     nodes = {c["node"] for c in connections}
     if not nodes or STOPPED_NODE in nodes:
@@ -273,26 +268,24 @@ def on_the_other_nodes(platform: Platform) -> tuple[set[str], set[str]] | None:
     return nodes, {q.get("leader") for q in durable}
 
 
+def queues(platform: Platform, columns: str) -> list[dict]:
+    """The vhost's queues with `columns`, as a surviving node lists them."""
+    return requests.get(
+        f"{SURVIVOR}/queues/{platform.vhost}?columns={columns}", auth=AUTH, timeout=30
+    ).json()
+
+
 def unconsumed(platform: Platform) -> list[str]:
     """The vhost's handler and RPC queues that no consumer is on."""
-    queues = requests.get(
-        f"{SURVIVOR}/queues/{platform.vhost}?columns=name,consumers", auth=AUTH, timeout=30
-    ).json()
     return [
         q["name"]
-        for q in queues
+        for q in queues(platform, "name,consumers")
         if q["name"].startswith((HANDLER_QUEUE_PREFIX, RPC_QUEUE_PREFIX)) and not q.get("consumers")
     ]
 
 
 def held(platform: Platform) -> list[tuple[str, int, int, int]]:
     """The vhost's queues that hold messages: name, ready, unacknowledged, consumers."""
-    queues = requests.get(
-        f"{SURVIVOR}/queues/{platform.vhost}"
-        "?columns=name,messages_ready,messages_unacknowledged,consumers",
-        auth=AUTH,
-        timeout=30,
-    ).json()
     return [
         (
             q["name"],
@@ -300,7 +293,7 @@ def held(platform: Platform) -> list[tuple[str, int, int, int]]:
             q.get("messages_unacknowledged", 0),
             q.get("consumers", 0),
         )
-        for q in queues
+        for q in queues(platform, "name,messages_ready,messages_unacknowledged,consumers")
         if q.get("messages_ready") or q.get("messages_unacknowledged")
     ]
 
