@@ -47,12 +47,21 @@ def assert_focus_visible(page: Page) -> None:
 def tab_to(page: Page, expected: Locator, key: str = "Tab") -> None:
     """One press of Tab (or Shift+Tab) lands on `expected`, which shows its focus."""
     page.keyboard.press(key)
-    expect(expected).to_be_focused()
+    try:
+        expect(expected).to_be_focused()
+    except AssertionError as missed:
+        shown = page.evaluate(FOCUS_RING)
+        raise AssertionError(f"{page.url}: {key} led to {shown['what']}") from missed
     assert_focus_visible(page)
 
 
 def skip_to_content(page: Page) -> None:
-    """The first stop is the skip link; it takes the focus past the header to the content."""
+    """The first stop is the skip link; it takes the focus past the header to the content.
+
+    The page has loaded first: Chromium focuses a link's target again when the page's last
+    script arrives, which would pull the focus back from the stop after the skip link.
+    """
+    page.wait_for_load_state("load")
     tab_to(page, page.get_by_role("link", name="Zum Inhalt springen"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("main")).to_be_focused()
