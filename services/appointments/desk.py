@@ -17,7 +17,13 @@ from services.appointments.events import (
     APPOINTMENT_NO_SHOW,
 )
 from services.appointments.models import AppointmentRow, LocationRow, OfferRow
-from services.appointments.opening import day_bounds, local_date_of, to_local, to_minute
+from services.appointments.opening import (
+    day_bounds,
+    local_date_of,
+    to_instant,
+    to_local,
+    to_minute,
+)
 from services.appointments.store import desks_at, location_row, offer_row
 from services.appointments.views import Booked
 from services.common.database import Transaction
@@ -168,8 +174,11 @@ def figures(
         query = query.where(AppointmentRow.offer_id == offer_row(tx.session, service).id)
     if reach.keys is not None:
         query = query.where(LocationRow.key.in_(reach.keys))
-    rows = tx.session.execute(query)
+    # plain rows, past the ORM's loading, which took a third of the figures of a busy week
+    rows = tx.session.connection().execute(query)
     return statistics.figures(
-        statistics.Outcome(offer, place, status, to_local(minute), confirmed, walk_in, came, called)
+        statistics.Outcome(
+            offer, place, status, to_instant(minute), confirmed, walk_in, came, called
+        )
         for offer, place, status, minute, confirmed, walk_in, came, called in rows
     )

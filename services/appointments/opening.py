@@ -64,8 +64,14 @@ def to_minute(instant: datetime) -> int:
     return int(instant.timestamp() // 60)
 
 
+def to_instant(minute: int) -> datetime:
+    """The epoch minute as an aware UTC datetime: enough where only the distance between
+    instants counts, and cheaper than the office's wall clock."""
+    return datetime.fromtimestamp(minute * 60, UTC)
+
+
 def to_local(minute: int) -> datetime:
-    return datetime.fromtimestamp(minute * 60, UTC).astimezone(OFFICE_TIMEZONE)
+    return to_instant(minute).astimezone(OFFICE_TIMEZONE)
 
 
 def local_date_of(minute: int) -> date:
