@@ -24,7 +24,7 @@ def admin(office):
 def _only_mornings() -> dict:
     return {
         **TOWN_HALL,
-        "opening_hours": [{"weekdays": [1, 2, 3, 4, 5], "start": "08:00", "end": "09:00"}],
+        "opening_hours": [{"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "08:00", "end": "09:00"}],
     }
 
 
