@@ -44,12 +44,18 @@ def test_a_message_that_kills_its_consumer_each_time_ends_in_the_dead_letters(
     running: list[subprocess.Popen] = [crasher.process]
     deadline = time.monotonic() + 120
     log = (tmp_path / "crashes.log").open("a")
+
+    def reap() -> int:
+        """The instances that have exited since the last look, taken out of `running`."""
+        exited = [process for process in running if process.poll() is not None]
+        for process in exited:
+            running.remove(process)
+        return len(exited)
+
     try:
         while not dead_letters.list_dead_letters(amqp_uri()):
             assert time.monotonic() < deadline, f"no dead letter after {crashes} crashes"
-            for process in [p for p in running if p.poll() is not None]:
-                running.remove(process)
-                crashes += 1
+            crashes += reap()
             while len(running) < INSTANCES:
                 running.append(
                     subprocess.Popen(
@@ -71,7 +77,7 @@ def test_a_message_that_kills_its_consumer_each_time_ends_in_the_dead_letters(
                 )
             time.sleep(0.2)
         # the instance whose death dead-lettered the message died before the letter was listed
-        crashes += sum(1 for process in running if process.poll() is not None)
+        crashes += reap()
     finally:
         for process in running:
             process.kill()
